@@ -1,0 +1,16 @@
+//! This crate provides netplug's engine. Its modules follow the data's path: [`xml`] reads a
+//! document keeping every position, [`dialect`] turns either XML dialect into the one
+//! [`model`], [`validate`] checks it (calling each plugin for its own vocabulary), [`order`]
+//! sorts the dependency graph, and later stages plan, apply, verify and roll back — always by
+//! calling plugins, never by building a netlink message here.
+//!
+//! The main types are [`model::Config`] and [`model::Interface`]: a common envelope (name,
+//! kind, start mode, state, MAC, MTU, master, parent) plus the native element tree that the
+//! kind's plugin owns. Keeping kind-specific parts as a generic tree, rather than typed structs
+//! in core, is what lets a third-party plugin bring a new kind without changing core.
+
+pub mod model;
+pub mod registry;
+pub mod source;
+
+pub use netplug_plugin_sdk as sdk;

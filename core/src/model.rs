@@ -1,0 +1,137 @@
+//! The one model both dialects parse into: a list of interfaces, each a common envelope owned
+//! by core plus its native element tree, whose kind-specific parts belong to plugins.
+//!
+//! Core knows the envelope (name, kind, start mode, state, MAC, MTU) and, after validation,
+//! the membership and parent references the plugins reported. It does not know bond modes or
+//! bridge timers: those stay inside `element` for the kind's plugin.
+
+use netplug_plugin_sdk::{Element, Envelope, LinkState, Span};
+
+/// How an interface is brought up: when, and by whom.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StartMode {
+    /// At boot (`netplug apply --all`).
+    #[default]
+    Onboot,
+    /// Only when asked (`netplug start`).
+    Manual,
+    /// When the device appears.
+    Hotplug,
+    /// When carrier comes.
+    Ifplug,
+    /// Configured by the initramfs for a network root; never taken down.
+    Nfsroot,
+}
+
+impl StartMode {
+    pub const ALL: [&'static str; 5] = ["onboot", "manual", "hotplug", "ifplug", "nfsroot"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartMode::Onboot => "onboot",
+            StartMode::Manual => "manual",
+            StartMode::Hotplug => "hotplug",
+            StartMode::Ifplug => "ifplug",
+            StartMode::Nfsroot => "nfsroot",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "onboot" => StartMode::Onboot,
+            "manual" => StartMode::Manual,
+            "hotplug" => StartMode::Hotplug,
+            "ifplug" => StartMode::Ifplug,
+            "nfsroot" => StartMode::Nfsroot,
+            _ => return None,
+        })
+    }
+}
+
+/// Which XML dialect a document was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// netplug's own, the vocabulary of the netcf proposal.
+    Native,
+    /// libvirt's `<interface type=..>` as printed by `virsh iface-dumpxml`.
+    Libvirt,
+}
+
+/// One interface as described by a document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interface {
+    pub name: String,
+    /// `ethernet` for `<interface>`, else the top-level element's name (`bond`, `bridge`,
+    /// `vlan`, or a plugin's own kind such as `veth`).
+    pub kind: String,
+    pub start_mode: StartMode,
+    pub state: LinkState,
+    /// Normalised to lower-case `aa:bb:cc:dd:ee:ff`.
+    pub mac: Option<String>,
+    pub mtu: Option<u32>,
+    /// The master this interface is a port of, from the plugins' dependencies.
+    pub master: Option<String>,
+    /// The lower device this interface is stacked on, from the plugins' dependencies.
+    pub parent: Option<String>,
+    /// The whole top-level element in the native vocabulary, spans pointing at the source.
+    pub element: Element,
+    /// The span of the name attribute (or of the element when there is none).
+    pub name_span: Span,
+}
+
+impl Interface {
+    /// The top-level native element name of a kind.
+    pub fn element_name_for(kind: &str) -> &str {
+        if kind == "ethernet" {
+            "interface"
+        } else {
+            kind
+        }
+    }
+
+    /// The kind of a top-level native element.
+    pub fn kind_for_element(name: &str) -> &str {
+        if name == "interface" {
+            "ethernet"
+        } else {
+            name
+        }
+    }
+
+    /// The attribute holding the interface's name on its top-level element: `device` on
+    /// `<interface>`, `name` everywhere else (a `<vlan>`'s `device` is its parent).
+    pub fn name_attribute_for(kind: &str) -> &'static str {
+        if kind == "ethernet" {
+            "device"
+        } else {
+            "name"
+        }
+    }
+
+    /// The envelope plugins see.
+    pub fn envelope(&self) -> Envelope {
+        Envelope {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            start_mode: self.start_mode.as_str().to_string(),
+            state: self.state,
+            mac: self.mac.clone(),
+            mtu: self.mtu,
+            master: self.master.clone(),
+            parent: self.parent.clone(),
+            ifindex: None,
+        }
+    }
+}
+
+/// A set of interfaces read from one or more documents.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub interfaces: Vec<Interface>,
+}
+
+impl Config {
+    pub fn get(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+}

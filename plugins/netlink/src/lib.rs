@@ -1,0 +1,1 @@
+//! Raw netlink for plugins (filled in by the apply issue).

@@ -1,0 +1,1 @@
+//! netplug's routes plugin.

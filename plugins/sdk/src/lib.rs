@@ -1,0 +1,19 @@
+//! This crate provides everything a netplug plugin needs, and nothing else: the
+//! position-carrying [`Element`] tree, [`Diagnostic`]s, the safe [`Plugin`] trait, helpers for
+//! checking a vocabulary ([`schema`]), and the stable ABI that lets an unmodified `netplug`
+//! load a plugin built outside this repository.
+//!
+//! A plugin author implements [`Plugin`] and calls one export macro; the SDK hides the FFI.
+//! See `docs/plugin-guide.md` for a walk-through and the ABI rules.
+
+pub mod diagnostic;
+pub mod element;
+pub mod plugin;
+pub mod schema;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use element::{Attribute, Element, Span};
+pub use plugin::{
+    ApplyError, Change, Dependency, Envelope, Item, LinkState, Nexthop, Phase, Plugin, PluginError, PluginInfo,
+    Relation, Subnet, Validation,
+};

@@ -1,0 +1,294 @@
+//! The safe trait a plugin implements, and the values that cross it.
+//!
+//! A plugin owns a vocabulary: the interface *kinds* it creates (`bond`) and/or the child
+//! *elements* it handles inside any interface (`<static>`, `<route>`, `<ethtool>`). Core hands it
+//! [`Item`]s — one per interface for a kind plugin, one per owned element occurrence for a feature
+//! plugin — and the plugin validates them, reads the kernel's live state back into the same
+//! vocabulary, plans the [`Change`]s that make the kernel match, and applies them.
+//!
+//! Splitting "plan" from "apply" is what lets core print a plan, interleave phases of different
+//! plugins in dependency order, inject failures at any step, and roll back by planning from the
+//! snapshot it read before the first change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::element::{Element, Span};
+
+/// What a plugin says about itself. Core uses `kinds` and `elements` to route items.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    /// Short name, e.g. `bond`; used in messages and by `cargo xtask dist --plugins`.
+    pub name: String,
+    /// The plugin's own version (usually its crate version).
+    pub version: String,
+    /// One line for `netplug plugins`.
+    #[serde(default)]
+    pub description: String,
+    /// Interface kinds this plugin creates: top-level elements (`<bond>`) and libvirt `type=`.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Child element names this plugin owns inside any interface (`static`, `route`, `ethtool`).
+    #[serde(default)]
+    pub elements: Vec<String>,
+}
+
+/// The common envelope of an interface, owned and validated by core. Kind plugins use it to
+/// create the link (name, MTU, MAC) and to set its admin state and master.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub name: String,
+    pub kind: String,
+    /// `onboot`, `manual`, `hotplug`, `ifplug` or `nfsroot`.
+    #[serde(default)]
+    pub start_mode: String,
+    #[serde(default)]
+    pub state: LinkState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// The master (bridge or bond) this interface is enslaved to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+    /// The lower device this interface is stacked on (a VLAN's parent), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The kernel's interface index, filled in live state only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ifindex: Option<u32>,
+}
+
+/// The state an interface should be in (desired) or is in (live).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkState {
+    #[default]
+    Up,
+    Down,
+    Absent,
+}
+
+impl std::fmt::Display for LinkState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LinkState::Up => "up",
+            LinkState::Down => "down",
+            LinkState::Absent => "absent",
+        })
+    }
+}
+
+/// One piece of configuration or live state handed to or returned by a plugin.
+///
+/// For a kind plugin: one item per interface, `element` is the top-level element with the
+/// envelope's attributes and the children owned by other plugins removed. For a feature
+/// plugin: one item per owned element (each `<static>` is its own item).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub interface: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<Envelope>,
+    pub element: Element,
+}
+
+/// How one interface depends on another, as a plugin's vocabulary says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// `from` is a port of the master `to` (a bridge member, a bond slave).
+    Member,
+    /// `from` is stacked on the lower device `to` (a VLAN on its parent).
+    Parent,
+    /// `from` merely needs `to` to exist first.
+    Requires,
+}
+
+/// A dependency edge a plugin found while validating: `from` needs `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    pub from: String,
+    pub to: String,
+    pub relation: Relation,
+    /// Where the reference was written (the `device=` value of a `<slave>`).
+    #[serde(default)]
+    pub span: Span,
+}
+
+/// An IP subnet configured on an interface, reported by address plugins so core can warn
+/// about gateways that no configured subnet reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub interface: String,
+    /// `192.168.0.0/24` or `2001:db8::/64`; `None` when learned at run time (DHCP, SLAAC), which
+    /// makes every gateway on that interface plausible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// A gateway (next hop) an item uses, reported so core can check a subnet reaches it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nexthop {
+    pub interface: String,
+    pub address: String,
+    #[serde(default)]
+    pub span: Span,
+}
+
+/// What `validate` returns: every problem found, the dependencies the items declare, and the
+/// layer-3 facts core needs for checks that span plugins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(default)]
+    pub nexthops: Vec<Nexthop>,
+}
+
+/// The phases of an apply, in the order core runs them. Teardown phases come first and run in
+/// reverse dependency order; the rest run in dependency order. Core groups all interfaces'
+/// changes of one phase together where the dependency graph allows, which is what makes large
+/// applies fast (all links created, then all enslaved, then all set up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Stop DHCP clients and the like.
+    StopDynamic,
+    RemoveRoute,
+    RemoveAddress,
+    /// Set links down that must be down for what follows (or stay down).
+    Down,
+    /// Release ports from their master.
+    Release,
+    Delete,
+    Create,
+    /// Link attributes: MTU, MAC, kind options, ethtool.
+    Configure,
+    Enslave,
+    Up,
+    Address,
+    Route,
+    /// DHCP and other dynamic configuration.
+    Dynamic,
+}
+
+impl Phase {
+    /// Teardown phases run in reverse dependency order.
+    pub fn is_teardown(self) -> bool {
+        self <= Phase::Delete
+    }
+}
+
+/// One change a plugin plans and later applies. `payload` is the plugin's own data (often
+/// JSON); core never looks inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub interface: String,
+    pub phase: Phase,
+    /// Human-readable, e.g. `set mtu 9000 (was 1500)`.
+    pub description: String,
+    #[serde(default)]
+    pub payload: String,
+}
+
+/// An error from a plugin, carrying what the kernel said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct PluginError {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    /// The errno the kernel returned, when the error came from the kernel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i32>,
+    /// The kernel's extended-ack text, e.g. "mtu less than device minimum".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_ack: Option<String>,
+}
+
+impl PluginError {
+    pub fn new(message: impl Into<String>) -> Self {
+        PluginError { message: message.into(), interface: None, errno: None, ext_ack: None }
+    }
+
+    pub fn on_interface(mut self, name: impl Into<String>) -> Self {
+        self.interface = Some(name.into());
+        self
+    }
+
+    /// `eth0: set mtu 100: Invalid argument (mtu less than device minimum)`.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        if let Some(i) = &self.interface {
+            s.push_str(i);
+            s.push_str(": ");
+        }
+        s.push_str(&self.message);
+        if let Some(e) = self.errno {
+            s.push_str(": ");
+            s.push_str(&std::io::Error::from_raw_os_error(e).to_string().replace(&format!(" (os error {e})"), ""));
+        }
+        if let Some(a) = &self.ext_ack {
+            s.push_str(" (");
+            s.push_str(a);
+            s.push(')');
+        }
+        s
+    }
+}
+
+/// The error `apply` returns: which change failed (its index in the slice given), and why.
+/// Changes before `index` were applied; core rolls them back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("change {index}: {error}")]
+pub struct ApplyError {
+    pub index: usize,
+    pub error: PluginError,
+}
+
+/// The trait a plugin implements. Every method but `info` has a default so a plugin implements
+/// only what its vocabulary needs; defaults do nothing and report nothing.
+///
+/// Calls are made from one thread at a time, inside the network namespace core chose
+/// (`--netns`), so a plugin opens its netlink sockets on first use and may keep them.
+pub trait Plugin: Send + Sync + 'static {
+    /// Name, version, kinds and elements.
+    fn info(&self) -> PluginInfo;
+
+    /// Check items of this plugin's vocabulary; report every problem with its span and the
+    /// dependencies the items declare. Never touches the kernel.
+    fn validate(&self, items: &[Item]) -> Validation {
+        let _ = items;
+        Validation::default()
+    }
+
+    /// Read live state in this plugin's vocabulary: for `names == None` every interface the
+    /// plugin knows about, with one kernel dump, not one request per interface.
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        let _ = names;
+        Ok(Vec::new())
+    }
+
+    /// The minimum changes that turn `live` into `desired` for the interfaces in `scope`
+    /// (nothing when they already match). An interface in scope with no desired item, or one
+    /// whose envelope says `absent`, is to be removed along with what netplug configured on it.
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        let _ = (desired, live, scope);
+        Ok(Vec::new())
+    }
+
+    /// Apply changes previously returned by `plan`, in order; stop at the first failure.
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        let _ = changes;
+        Ok(())
+    }
+
+    /// Plan the removal of an interface and of what this plugin configured on it.
+    fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {
+        self.plan(&[], live, &[interface.to_string()])
+    }
+}
