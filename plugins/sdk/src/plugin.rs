@@ -31,6 +31,11 @@ pub struct PluginInfo {
     /// Child element names this plugin owns inside any interface (`static`, `route`, `ethtool`).
     #[serde(default)]
     pub elements: Vec<String>,
+    /// The phase this plugin's elements apply in (`Address` for `<static>`, `Route` for
+    /// `<route>`, `Dynamic` for `<dhcp>`, `Configure` for `<ethtool>`), so core can order
+    /// features before it has read the kernel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
