@@ -9,8 +9,10 @@
 //! kind's plugin owns. Keeping kind-specific parts as a generic tree, rather than typed structs
 //! in core, is what lets a third-party plugin bring a new kind without changing core.
 
+pub mod dialect;
 pub mod model;
 pub mod registry;
 pub mod source;
+pub mod xml;
 
 pub use netplug_plugin_sdk as sdk;
