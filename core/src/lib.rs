@@ -11,6 +11,7 @@
 
 pub mod dialect;
 pub mod model;
+pub mod netns;
 pub mod registry;
 pub mod source;
 pub mod xml;
