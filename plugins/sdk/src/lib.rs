@@ -8,6 +8,7 @@
 
 pub mod diagnostic;
 pub mod element;
+pub mod ip;
 pub mod plugin;
 pub mod schema;
 
