@@ -9,11 +9,15 @@
 //! kind's plugin owns. Keeping kind-specific parts as a generic tree, rather than typed structs
 //! in core, is what lets a third-party plugin bring a new kind without changing core.
 
+pub mod bench;
 pub mod dialect;
+pub mod items;
 pub mod model;
 pub mod netns;
+pub mod order;
 pub mod registry;
 pub mod source;
+pub mod validate;
 pub mod xml;
 
 pub use netplug_plugin_sdk as sdk;

@@ -1,0 +1,181 @@
+//! Validation: core's checks of the envelope and of everything that spans interfaces, and the
+//! orchestration that hands each plugin the items of its vocabulary.
+//!
+//! Every problem is reported, not just the first, each pinned to the place in the documents
+//! that must change. The work is linear in the size of the documents: each plugin is called
+//! once with all its items and cross-interface checks use hash maps, so 10,000 interfaces
+//! validate in milliseconds.
+
+mod gateway;
+mod refs;
+
+use std::collections::HashMap;
+
+use netplug_plugin_sdk::schema::did_you_mean;
+use netplug_plugin_sdk::{Dependency, Diagnostic, Item, Nexthop, Span, Subnet};
+
+use crate::items::{
+    child_owner, feature_items, kind_item, kind_plugin_index, ChildOwner, WELL_KNOWN_FEATURES,
+};
+use crate::model::{Config, Interface};
+use crate::registry::{well_known_plugin, Registry, WELL_KNOWN};
+use crate::source::SourceMap;
+
+/// What a run knows beyond the documents.
+#[derive(Clone, Copy, Default)]
+pub struct ValidateOptions<'a> {
+    /// Whether a device exists in the kernel. Given by `plan`/`apply`: a reference to an
+    /// interface the documents do not define is then an error unless the device exists. Without
+    /// it (`netplug validate` on another machine) such a reference is only a warning.
+    pub exists_in_kernel: Option<&'a dyn Fn(&str) -> bool>,
+    /// The files read, so messages about another place can say `FILE:LINE:COL`.
+    pub sources: Option<&'a SourceMap>,
+}
+
+/// Everything validation learnt: the diagnostics, and the facts plugins reported that later
+/// stages use (pass `dependencies` to [`crate::order::order_with`] to honour `Requires`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Sorted by file, line and column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// In document order.
+    pub dependencies: Vec<Dependency>,
+    pub subnets: Vec<Subnet>,
+    pub nexthops: Vec<Nexthop>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Check a configuration and fill in each interface's `master` and `parent`; returns every
+/// problem, sorted by file, line and column.
+pub fn validate(config: &mut Config, registry: &Registry, opts: &ValidateOptions) -> Vec<Diagnostic> {
+    check(config, registry, opts).diagnostics
+}
+
+/// [`validate`], returning also the dependencies, subnets and next hops plugins reported.
+pub fn check(config: &mut Config, registry: &Registry, opts: &ValidateOptions) -> Report {
+    // Membership comes only from this run's dependencies; a second validation starts afresh.
+    for iface in &mut config.interfaces {
+        iface.master = None;
+        iface.parent = None;
+    }
+    let mut diags = duplicates(config, opts);
+
+    let mut per_plugin: Vec<Vec<Item>> = vec![Vec::new(); registry.plugins().len()];
+    for iface in &config.interfaces {
+        match kind_plugin_index(&iface.kind, registry) {
+            Some(p) => per_plugin[p].push(kind_item(iface, registry)),
+            None => diags.push(unknown_kind(iface, registry)),
+        }
+        for (p, item) in feature_items(iface, registry) {
+            per_plugin[p].push(item);
+        }
+        for child in &iface.element.children {
+            if let ChildOwner::MissingFeature(plugin) = child_owner(&child.name, registry) {
+                diags.push(
+                    Diagnostic::error(child.span, format!("no plugin handles element <{}>", child.name))
+                        .on_interface(&iface.name)
+                        .on_attribute(&child.name)
+                        .with_help(format!("install the netplug '{plugin}' plugin")),
+                );
+            }
+        }
+    }
+
+    let mut report = Report::default();
+    for (reg, items) in registry.plugins().iter().zip(&per_plugin) {
+        if items.is_empty() {
+            continue;
+        }
+        let v = reg.plugin.validate(items);
+        diags.extend(v.diagnostics);
+        report.dependencies.extend(v.dependencies);
+        report.subnets.extend(v.subnets);
+        report.nexthops.extend(v.nexthops);
+    }
+    // Plugins answer in registration order; the documents' order reads better and makes
+    // "the second reference" mean the second one written.
+    report.dependencies.sort_by_key(|d| position(d.span));
+
+    refs::check(config, &report.dependencies, opts, &mut diags);
+    gateway::check(&report.subnets, &report.nexthops, &mut diags);
+
+    diags.sort_by_key(|d| position(d.span));
+    report.diagnostics = diags;
+    report
+}
+
+fn position(span: Span) -> (u32, u32, u32) {
+    (span.file, span.line, span.col)
+}
+
+/// Where a span is, for a message about another place than the one it is pinned to.
+pub(crate) fn describe(span: Span, here: Span, opts: &ValidateOptions) -> String {
+    match opts.sources {
+        Some(sources) => sources.location(span),
+        None if span.file == here.file => format!("line {}, column {}", span.line, span.col),
+        None => format!("line {}, column {} of file #{}", span.line, span.col, span.file),
+    }
+}
+
+/// Every interface name defined more than once, reported at each later definition.
+fn duplicates(config: &Config, opts: &ValidateOptions) -> Vec<Diagnostic> {
+    let mut first: HashMap<&str, Span> = HashMap::with_capacity(config.interfaces.len());
+    let mut out = Vec::new();
+    for iface in &config.interfaces {
+        if let Some(&span) = first.get(iface.name.as_str()) {
+            out.push(
+                Diagnostic::error(
+                    iface.name_span,
+                    format!(
+                        "duplicate interface {}, first defined at {}",
+                        iface.name,
+                        describe(span, iface.name_span, opts)
+                    ),
+                )
+                .on_interface(&iface.name)
+                .on_attribute(Interface::name_attribute_for(&iface.kind)),
+            );
+        } else {
+            first.insert(&iface.name, iface.name_span);
+        }
+    }
+    out
+}
+
+/// The diagnostic for an interface whose kind no plugin handles: a hint to install the plugin
+/// when netplug ships one, else "did you mean" over every kind that could be meant.
+fn unknown_kind(iface: &Interface, registry: &Registry) -> Diagnostic {
+    let element = &iface.element.name;
+    let is_feature = WELL_KNOWN_FEATURES.contains(&iface.kind.as_str());
+    let d = match well_known_plugin(&iface.kind).filter(|_| !is_feature) {
+        Some(plugin) => Diagnostic::error(
+            iface.element.span,
+            format!("no plugin handles interface kind '{}'", iface.kind),
+        )
+        .with_help(format!("install the netplug '{plugin}' plugin")),
+        None => {
+            let d = Diagnostic::error(iface.element.span, format!("unknown element <{element}>"));
+            let well_known_kinds =
+                WELL_KNOWN.iter().map(|(n, _)| *n).filter(|n| !WELL_KNOWN_FEATURES.contains(n));
+            let candidates: Vec<&str> = registry
+                .kinds()
+                .chain(well_known_kinds)
+                .map(Interface::element_name_for)
+                .chain(["interface"])
+                .collect();
+            if is_feature || registry.for_element(element).is_some() {
+                d.with_help(format!("<{element}> belongs inside an interface"))
+            } else if let Some(s) = did_you_mean(element, candidates) {
+                d.with_help(format!("did you mean <{s}>?"))
+            } else {
+                d
+            }
+        }
+    };
+    d.on_interface(&iface.name)
+}
