@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod dialect;
 pub mod items;
+pub mod load;
 pub mod model;
 pub mod netns;
 pub mod order;

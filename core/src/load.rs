@@ -1,0 +1,127 @@
+//! Loading documents: read each file, parse it, detect its dialect and read it into the model.
+//!
+//! Problems never stop the loading of other files: every file is read, and each problem
+//! (unreadable file, bad encoding, malformed XML, bad envelope) becomes a diagnostic, so one run
+//! reports everything at once. Interfaces from all files are concatenated in order; names
+//! defined twice are for validation to report.
+
+use std::path::PathBuf;
+
+use netplug_plugin_sdk::{Diagnostic, Element, Span};
+
+use crate::dialect::native;
+use crate::model::{Config, Dialect, Interface};
+use crate::source::SourceMap;
+use crate::xml::{self, Locator};
+
+/// Everything read from a set of files.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// Every file read (also those that failed), for rendering spans.
+    pub sources: SourceMap,
+    pub config: Config,
+    /// Problems found while reading and parsing; validation adds its own later.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The dialect of each file whose XML parsed, in the order given.
+    pub dialects: Vec<Dialect>,
+}
+
+impl Loaded {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Load every file in `paths`, in order.
+pub fn load_files(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        let label = path.display().to_string();
+        let (interfaces, diagnostics, dialect) = match std::fs::read(path) {
+            Ok(bytes) => load_bytes(&label, &bytes, &mut loaded.sources),
+            Err(e) => {
+                let file = loaded.sources.add(&label, "");
+                let span = Span { file, ..Span::default() };
+                (
+                    Vec::new(),
+                    vec![Diagnostic::error(span, format!("cannot read {label}: {}", io_message(&e)))],
+                    None,
+                )
+            }
+        };
+        loaded.config.interfaces.extend(interfaces);
+        loaded.diagnostics.extend(diagnostics);
+        loaded.dialects.extend(dialect);
+    }
+    loaded
+}
+
+/// Load one document given as text; `path_label` is what diagnostics call it. The text is
+/// added to `sources`. The dialect is `None` when the XML did not parse.
+pub fn load_str(
+    path_label: &str,
+    text: &str,
+    sources: &mut SourceMap,
+) -> (Vec<Interface>, Vec<Diagnostic>, Option<Dialect>) {
+    let file = sources.add(path_label, text);
+    let root = match xml::parse(text, file) {
+        Ok(root) => root,
+        Err(d) => return (Vec::new(), vec![d], None),
+    };
+    let dialect = detect(&root);
+    let (interfaces, diagnostics) = match dialect {
+        Dialect::Native => native::read(&root),
+        Dialect::Libvirt => read_libvirt(&root),
+    };
+    (interfaces, diagnostics, Some(dialect))
+}
+
+/// Load a document given as bytes: check it is UTF-8 first, pointing at the first bad byte.
+pub fn load_bytes(
+    path_label: &str,
+    bytes: &[u8],
+    sources: &mut SourceMap,
+) -> (Vec<Interface>, Vec<Diagnostic>, Option<Dialect>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(path_label, text, sources),
+        Err(e) => {
+            // The lossy text equals the original up to the bad byte, so positions there hold.
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let at = e.valid_up_to();
+            let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "the document is UTF-16; netplug reads UTF-8".to_string()
+            } else {
+                format!("invalid UTF-8: byte 0x{:02x} cannot appear here", bytes[at])
+            };
+            let file = sources.add(path_label, text.as_str());
+            let span = Locator::new(&text, file).span(at, at + 1);
+            (Vec::new(), vec![Diagnostic::error(span, message)], None)
+        }
+    }
+}
+
+/// Which dialect a parsed document is in: libvirt's interfaces always carry `type=`, which no
+/// native `<interface>` has.
+pub fn detect(root: &Element) -> Dialect {
+    let libvirt = |e: &Element| e.name == "interface" && e.attr("type").is_some();
+    if libvirt(root) || (root.name == native::WRAPPER && root.children.iter().any(libvirt)) {
+        Dialect::Libvirt
+    } else {
+        Dialect::Native
+    }
+}
+
+/// Stand-in until `dialect::libvirt` is declared in the crate.
+fn read_libvirt(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
+    (Vec::new(), vec![Diagnostic::error(root.span, "libvirt dialect not supported yet")])
+}
+
+/// An I/O error's text without the `(os error N)` suffix.
+fn io_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
