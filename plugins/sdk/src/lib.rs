@@ -8,8 +8,12 @@
 
 pub mod diagnostic;
 pub mod element;
+#[doc(hidden)]
+pub mod export;
+pub mod ffi;
 pub mod ip;
 pub mod plugin;
+mod log;
 pub mod schema;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -1,0 +1,282 @@
+//! The plugin side of the ABI: [`export_plugin!`](crate::export_plugin) and the `extern "C"`
+//! functions behind the root module it exports.
+//!
+//! Each function decodes its JSON request, calls the safe [`Plugin`] trait and encodes the
+//! answer, inside `catch_unwind`: a panic must never cross into the host (that would abort
+//! netplug half-way through an apply), so it becomes an error naming the plugin, the method,
+//! the panic message and where it happened.
+//!
+//! The plugin value is created on the first call that needs it, not when the file is loaded,
+//! so loading every installed plugin stays cheap. A plugin's constructor should therefore be
+//! cheap too; sockets and the like are opened on first use.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Once, OnceLock};
+
+use abi_stable::prefix_type::WithMetadata;
+use abi_stable::std_types::{RErr, ROk, RResult, RStr, RString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::element::Span;
+use crate::ffi::{
+    level, ApplyRequest, HostCallbacksRef, PlanRequest, PluginModule, ReadRequest, RemoveRequest,
+    ValidateRequest, WIRE_ABI,
+};
+use crate::plugin::{ApplyError, Plugin, PluginError, Validation};
+
+/// Export a [`Plugin`] from a `cdylib` so `netplug` can load it.
+///
+/// The argument is an expression that builds the plugin; it is evaluated once, on the first
+/// call that needs the plugin (not when the file is loaded). Call the macro once per crate,
+/// anywhere at module level.
+///
+/// ```
+/// use netplug_plugin_sdk::{Plugin, PluginInfo};
+///
+/// #[derive(Default)]
+/// pub struct Veth;
+///
+/// impl Plugin for Veth {
+///     fn info(&self) -> PluginInfo {
+///         PluginInfo {
+///             name: "veth".into(),
+///             version: env!("CARGO_PKG_VERSION").into(),
+///             kinds: vec!["veth".into()],
+///             ..Default::default()
+///         }
+///     }
+/// }
+///
+/// netplug_plugin_sdk::export_plugin!(Veth::default());
+/// ```
+///
+/// It expands to the `abi_stable` library header `netplug` looks for (what
+/// `#[export_root_module]` would produce, spelled with `$crate` paths so the plugin crate need
+/// not depend on `abi_stable` itself).
+#[macro_export]
+macro_rules! export_plugin {
+    ($constructor:expr $(,)?) => {
+        const _: () = {
+            fn __netplug_new_plugin() -> ::std::boxed::Box<dyn $crate::Plugin> {
+                ::std::boxed::Box::new($constructor)
+            }
+
+            fn __netplug_root_module() -> $crate::export::__private::PluginModuleRef {
+                $crate::export::__private::root_module(__netplug_new_plugin, ::core::env!("CARGO_PKG_NAME"))
+            }
+
+            extern "C" fn __netplug_load_root_module() -> $crate::export::__private::RootModuleResult {
+                $crate::export::__private::__call_root_module_loader(__netplug_root_module)
+            }
+
+            // The symbol name is abi_stable's mangling of "lib_header.root module loader"
+            // (`abi_stable::library::ROOT_MODULE_LOADER_NAME`; a test keeps them equal).
+            #[unsafe(no_mangle)]
+            pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::__private::LibHeader = unsafe {
+                $crate::export::__private::LibHeader::from_constructor::<
+                    $crate::export::__private::PluginModuleRef,
+                >(__netplug_load_root_module, $crate::export::__private::CheckTypeLayout::Yes)
+            };
+        };
+    };
+}
+
+/// What [`export_plugin!`](crate::export_plugin) expands to refers to these; not for direct use.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::ffi::PluginModuleRef;
+    pub use abi_stable::library::{__call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult};
+
+    /// Remember how to build the plugin, and hand out the module of `extern "C"` functions.
+    pub fn root_module(constructor: super::Constructor, crate_name: &'static str) -> PluginModuleRef {
+        // A second call (the same file loaded twice) keeps the first constructor: it is the
+        // same one.
+        let _ = super::CONSTRUCTOR.set((constructor, crate_name));
+        PluginModuleRef(abi_stable::prefix_type::PrefixRef::from_ref(&super::MODULE))
+    }
+}
+
+/// How to build the plugin value, as the export macro wraps the author's expression.
+type Constructor = fn() -> Box<dyn Plugin>;
+
+/// The constructor and crate name given to the export macro. One per plugin file: each
+/// `cdylib` has its own copy of the SDK's statics.
+static CONSTRUCTOR: OnceLock<(Constructor, &'static str)> = OnceLock::new();
+/// The plugin value, built on first use.
+static INSTANCE: OnceLock<Box<dyn Plugin>> = OnceLock::new();
+/// The name the plugin gave in `info`, for messages; the crate name until then.
+static NAME: OnceLock<String> = OnceLock::new();
+
+static MODULE: WithMetadata<PluginModule> =
+    WithMetadata::new(PluginModule { abi: WIRE_ABI, init, info, validate, read, plan, apply, remove });
+
+fn plugin_name() -> &'static str {
+    NAME.get().map(String::as_str).or_else(|| CONSTRUCTOR.get().map(|c| c.1)).unwrap_or("unknown")
+}
+
+fn plugin() -> Result<&'static dyn Plugin, PluginError> {
+    let (constructor, _) = CONSTRUCTOR
+        .get()
+        .ok_or_else(|| PluginError::new("plugin called before its root module was loaded"))?;
+    Ok(INSTANCE.get_or_init(constructor).as_ref())
+}
+
+thread_local! {
+    /// True while this thread is inside one of the functions below, so the panic hook knows
+    /// the panic will be caught and reported as an error.
+    static IN_CALL: Cell<bool> = const { Cell::new(false) };
+    /// Where the last caught panic happened, recorded by the hook (the payload has no location).
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static PANIC_HOOK: Once = Once::new();
+
+/// Replace the plugin's own panic hook (each `cdylib` has its own standard library, so this
+/// does not touch the host's): a panic inside a call is reported as that call's error, not
+/// printed to netplug's terminal; a panic on a thread the plugin spawned is logged at error.
+pub(crate) fn install_panic_hook() {
+    PANIC_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let at = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            if IN_CALL.with(Cell::get) {
+                PANIC_AT.with(|p| *p.borrow_mut() = at);
+            } else if crate::log::has_host() {
+                let message = panic_message(info.payload());
+                let at = at.map(|a| format!(" at {a}")).unwrap_or_default();
+                crate::log::emit(level::ERROR, "panic", &format!("plugin thread panicked{at}: {message}"));
+            } else {
+                // Not loaded by a host (the SDK's own tests): behave as usual.
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic payload that is not a string)".to_string()
+    }
+}
+
+/// Run `f`, turning a panic into a `PluginError` such as
+/// `plugin 'bond' panicked in plan: index out of bounds (at src/netlink.rs:12:5)`.
+fn guard<T>(method: &str, f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
+    let outer = IN_CALL.with(|c| c.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    IN_CALL.with(|c| c.set(outer));
+    result.unwrap_or_else(|payload| {
+        let at = PANIC_AT.with(|p| p.borrow_mut().take()).map(|a| format!(" (at {a})")).unwrap_or_default();
+        Err(PluginError::new(format!(
+            "plugin '{}' panicked in {method}: {}{at}",
+            plugin_name(),
+            panic_message(payload.as_ref())
+        )))
+    })
+}
+
+fn decode<T: DeserializeOwned>(method: &str, request: RStr<'_>) -> Result<T, PluginError> {
+    serde_json::from_str(request.as_str()).map_err(|e| {
+        PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> RString {
+    // The SDK's types are plain data with string keys; serialising them cannot fail.
+    serde_json::to_string(value).expect("SDK types serialise to JSON").into()
+}
+
+fn answer<T: Serialize>(result: Result<T, PluginError>) -> RResult<RString, RString> {
+    match result {
+        Ok(v) => ROk(encode(&v)),
+        Err(e) => RErr(encode(&e)),
+    }
+}
+
+extern "C" fn init(host: HostCallbacksRef) {
+    // Nothing here may unwind into the host; there is nothing useful to report either.
+    let _ = panic::catch_unwind(|| {
+        crate::log::install(host);
+        install_panic_hook();
+    });
+}
+
+extern "C" fn info() -> RResult<RString, RString> {
+    answer(guard("info", || {
+        let info = plugin()?.info();
+        let _ = NAME.set(info.name.clone());
+        Ok(info)
+    }))
+}
+
+extern "C" fn validate(request: RStr<'_>) -> RString {
+    let result = guard("validate", || {
+        let request: ValidateRequest = decode("validate", request)?;
+        Ok(plugin()?.validate(&request.items))
+    });
+    encode(&result.unwrap_or_else(|e| Validation {
+        diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
+        ..Validation::default()
+    }))
+}
+
+extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
+    answer(guard("read", || {
+        let request: ReadRequest = decode("read", request)?;
+        plugin()?.read(request.names.as_deref())
+    }))
+}
+
+extern "C" fn plan(request: RStr<'_>) -> RResult<RString, RString> {
+    answer(guard("plan", || {
+        let request: PlanRequest = decode("plan", request)?;
+        plugin()?.plan(&request.desired, &request.live, &request.scope)
+    }))
+}
+
+extern "C" fn apply(request: RStr<'_>) -> RResult<RString, RString> {
+    // A panic or an unreadable request is charged to change 0: which changes ran before a
+    // panic is unknown, and core rolls back to its snapshot whatever the index says.
+    let result = guard("apply", || {
+        let request: ApplyRequest = decode("apply", request)?;
+        Ok(plugin()?.apply(&request.changes))
+    });
+    match result {
+        Ok(Ok(())) => ROk(encode(&())),
+        Ok(Err(e)) => RErr(encode(&e)),
+        Err(error) => RErr(encode(&ApplyError { index: 0, error })),
+    }
+}
+
+extern "C" fn remove(request: RStr<'_>) -> RResult<RString, RString> {
+    answer(guard("remove", || {
+        let request: RemoveRequest = decode("remove", request)?;
+        plugin()?.remove(&request.interface, &request.live)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_symbol_is_abi_stables_root_module_loader() {
+        assert_eq!(abi_stable::library::ROOT_MODULE_LOADER_NAME, "_1as_0lib_1header_0root_bmodule_bloader");
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error_naming_the_method() {
+        install_panic_hook();
+        let err = guard("plan", || -> Result<(), PluginError> { panic!("boom {}", 7) }).unwrap_err();
+        assert!(err.message.contains("panicked in plan: boom 7"), "{}", err.message);
+        assert!(err.message.contains("export.rs"), "location missing: {}", err.message);
+    }
+}

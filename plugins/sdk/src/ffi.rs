@@ -1,0 +1,208 @@
+//! The stable ABI between `netplug` and a plugin file: the root module every plugin exports,
+//! the callbacks the host hands it, and the JSON requests that travel through both.
+//!
+//! Plugin authors never touch this module; [`export_plugin!`](crate::export_plugin) fills the
+//! root module in, and `netplug-core`'s `host` module calls it. It is public because both sides
+//! must agree on it, byte for byte.
+//!
+//! Two layers keep old and new builds talking:
+//!
+//! * The root module is an `abi_stable` *prefix type*. Its fields up to `remove` (marked
+//!   `last_prefix_field`) exist in every plugin; fields appended later read as `None` from
+//!   plugins built before they existed. `abi_stable` checks the layout when the file is loaded
+//!   and refuses a plugin whose root module has *fewer* fields than the host's, or whose
+//!   `netplug-plugin-sdk` is of another `0.minor` series (see `docs/plugin-guide.md`).
+//! * Everything a method takes or returns is the SDK's serde types as JSON in an `RStr` /
+//!   `RString`. Adding a `#[serde(default)]` field to a wire type changes no layout, so old
+//!   and new plugins keep working; [`WIRE_ABI`] is bumped only when the JSON itself changes
+//!   incompatibly. Encoding a few kilobytes of JSON costs microseconds, next to the
+//!   milliseconds of the netlink round trips the same call makes.
+
+use std::borrow::Cow;
+
+use abi_stable::library::RootModule;
+use abi_stable::prefix_type::PrefixTypeTrait;
+use abi_stable::sabi_types::VersionStrings;
+use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::{declare_root_module_statics, package_version_strings, StableAbi};
+use serde::{Deserialize, Serialize};
+
+use crate::plugin::{Change, Item};
+
+/// The version of the JSON wire format: what the requests below and the SDK's serde types
+/// look like. A host refuses a plugin whose `abi` differs from its own. Bump it only for a
+/// change an old reader cannot absorb (a renamed or removed field, a changed meaning), never
+/// for an added `#[serde(default)]` field.
+pub const WIRE_ABI: u32 = 1;
+
+/// The `BASE_NAME` of the root module; a library exporting another `abi_stable` root module
+/// is not a netplug plugin.
+pub const BASE_NAME: &str = "netplug_plugin";
+
+/// The version of this SDK, as compiled into every plugin built against it.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a plugin file exports. Every function exchanges the SDK's types as JSON; errors are
+/// the JSON of a [`PluginError`](crate::PluginError) (or [`ApplyError`](crate::ApplyError) for
+/// `apply`). None of them unwinds: the SDK turns a panic into an error naming the plugin.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]
+#[sabi(missing_field(option))]
+pub struct PluginModule {
+    /// [`WIRE_ABI`] of the SDK the plugin was built with.
+    pub abi: u32,
+    /// Called once, right after loading and before any other function: where to send log
+    /// events. Cheap; the plugin value itself is created on the first call that needs it.
+    pub init: extern "C" fn(host: HostCallbacksRef),
+    /// `PluginInfo` as JSON.
+    pub info: extern "C" fn() -> RResult<RString, RString>,
+    /// [`ValidateRequest`] in, `Validation` out. A failure (bad JSON, a panic) comes back as an
+    /// error diagnostic, since validation has nowhere else to report.
+    pub validate: extern "C" fn(request: RStr<'_>) -> RString,
+    /// [`ReadRequest`] in, `Vec<Item>` out.
+    pub read: extern "C" fn(request: RStr<'_>) -> RResult<RString, RString>,
+    /// [`PlanRequest`] in, `Vec<Change>` out.
+    pub plan: extern "C" fn(request: RStr<'_>) -> RResult<RString, RString>,
+    /// [`ApplyRequest`] in, `null` out; the error is an `ApplyError`.
+    pub apply: extern "C" fn(request: RStr<'_>) -> RResult<RString, RString>,
+    /// [`RemoveRequest`] in, `Vec<Change>` out.
+    ///
+    /// This is the last field every plugin has; append new ones below it, never above, and
+    /// only in a patch release of the SDK (see the ABI rules in `docs/plugin-guide.md`).
+    #[sabi(last_prefix_field)]
+    pub remove: extern "C" fn(request: RStr<'_>) -> RResult<RString, RString>,
+}
+
+impl RootModule for PluginModuleRef {
+    declare_root_module_statics! {PluginModuleRef}
+    const BASE_NAME: &'static str = BASE_NAME;
+    const NAME: &'static str = "netplug plugin";
+    const VERSION_STRINGS: VersionStrings = package_version_strings!();
+}
+
+/// What the host gives a plugin at `init`. A prefix type too, so the host can offer more
+/// later (fields appended below `max_level`) without breaking plugins built before.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = HostCallbacksRef)))]
+#[sabi(missing_field(option))]
+pub struct HostCallbacks {
+    /// Opaque to the plugin (a token, not a pointer it may use); passed back on every call so
+    /// the host knows which plugin spoke.
+    pub context: usize,
+    /// Re-emit one event on the host: a level (see [`level`]), the plugin-side target and the
+    /// formatted message with its fields. Never unwinds.
+    pub log: extern "C" fn(context: usize, level: u8, target: RStr<'_>, message: RStr<'_>),
+    /// The most verbose level the host wants ([`level::OFF`] for none); the plugin drops the
+    /// rest before formatting them.
+    #[sabi(last_prefix_field)]
+    pub max_level: u8,
+}
+
+impl HostCallbacks {
+    /// Leak `self` into the pointer the ABI passes. The host does this once per plugin, and
+    /// plugins are never unloaded, so the leak is bounded.
+    pub fn leak(self) -> HostCallbacksRef {
+        self.leak_into_prefix()
+    }
+}
+
+/// Log levels on the wire: 0 is "off", then `tracing`'s levels from least to most verbose.
+pub mod level {
+    pub const OFF: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const WARN: u8 = 2;
+    pub const INFO: u8 = 3;
+    pub const DEBUG: u8 = 4;
+    pub const TRACE: u8 = 5;
+
+    /// The wire number of a `tracing` level.
+    pub fn from_tracing(level: tracing::Level) -> u8 {
+        match level {
+            tracing::Level::ERROR => ERROR,
+            tracing::Level::WARN => WARN,
+            tracing::Level::INFO => INFO,
+            tracing::Level::DEBUG => DEBUG,
+            tracing::Level::TRACE => TRACE,
+        }
+    }
+
+    /// The wire number of a `tracing` level filter (`OFF` is 0).
+    pub fn from_filter(filter: tracing::level_filters::LevelFilter) -> u8 {
+        filter.into_level().map_or(OFF, from_tracing)
+    }
+
+    /// The `tracing` level of a wire number; unknown numbers (from a newer peer) clamp to the
+    /// nearest known level rather than being dropped.
+    pub fn to_tracing(level: u8) -> Option<tracing::Level> {
+        match level {
+            OFF => None,
+            ERROR => Some(tracing::Level::ERROR),
+            WARN => Some(tracing::Level::WARN),
+            INFO => Some(tracing::Level::INFO),
+            DEBUG => Some(tracing::Level::DEBUG),
+            _ => Some(tracing::Level::TRACE),
+        }
+    }
+}
+
+// The requests are objects, not bare arrays, so a later SDK can add a `#[serde(default)]`
+// member without breaking plugins built before. `Cow` lets the host serialise borrowed slices
+// while the plugin deserialises owned ones.
+
+/// What `validate` gets.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ValidateRequest<'a> {
+    pub items: Cow<'a, [Item]>,
+}
+
+/// What `read` gets: `None` means every interface the plugin knows about.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ReadRequest<'a> {
+    #[serde(default)]
+    pub names: Option<Cow<'a, [String]>>,
+}
+
+/// What `plan` gets.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlanRequest<'a> {
+    pub desired: Cow<'a, [Item]>,
+    pub live: Cow<'a, [Item]>,
+    pub scope: Cow<'a, [String]>,
+}
+
+/// What `apply` gets.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApplyRequest<'a> {
+    pub changes: Cow<'a, [Change]>,
+}
+
+/// What `remove` gets.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RemoveRequest<'a> {
+    pub interface: Cow<'a, str>,
+    pub live: Cow<'a, [Item]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip() {
+        for l in [tracing::Level::ERROR, tracing::Level::WARN, tracing::Level::INFO, tracing::Level::TRACE] {
+            assert_eq!(level::to_tracing(level::from_tracing(l)), Some(l));
+        }
+        assert_eq!(level::to_tracing(level::OFF), None);
+        assert_eq!(level::to_tracing(200), Some(tracing::Level::TRACE));
+    }
+
+    #[test]
+    fn requests_accept_missing_optional_members() {
+        let r: ReadRequest = serde_json::from_str("{}").unwrap();
+        assert!(r.names.is_none());
+        let r: ReadRequest = serde_json::from_str(r#"{"names":["eth0"],"later":1}"#).unwrap();
+        assert_eq!(r.names.unwrap().as_ref(), ["eth0".to_string()]);
+    }
+}
