@@ -1,0 +1,318 @@
+//! Dependency order: Kahn's sort (lower devices first, ties in document order), steps grouped
+//! by phase across interfaces, teardown reversed, independent groups, cycles, DOT and JSON.
+//! Interfaces are built with `master`/`parent` already filled in, as validation leaves them.
+
+use std::sync::Arc;
+
+use netplug_core::model::{Config, Interface, StartMode};
+use netplug_core::order::{order, order_with, to_dot, Order};
+use netplug_core::registry::Registry;
+use netplug_plugin_sdk::{Dependency, Element, LinkState, Phase, Plugin, PluginInfo, Relation, Span};
+
+use Phase::*;
+
+/// A plugin that only says what it handles (ordering never calls `validate`).
+struct Fake(PluginInfo);
+
+impl Plugin for Fake {
+    fn info(&self) -> PluginInfo {
+        self.0.clone()
+    }
+}
+
+/// Name, kinds, elements and the phase of its elements.
+type Spec = (&'static str, &'static [&'static str], &'static [&'static str], Option<Phase>);
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    let plugins: [Spec; 8] = [
+        ("ethernet", &["ethernet"], &["ethtool"], Some(Configure)),
+        ("bond", &["bond"], &[], None),
+        ("bridge", &["bridge"], &[], None),
+        ("vlan", &["vlan"], &[], None),
+        ("static", &[], &["static"], Some(Address)),
+        ("dhcp", &[], &["dhcp"], Some(Dynamic)),
+        ("routes", &[], &["route"], Some(Route)),
+        ("lldp", &[], &["lldp"], None),
+    ];
+    for (name, kinds, elements, phase) in plugins {
+        let info = PluginInfo {
+            name: name.into(),
+            kinds: kinds.iter().map(|s| s.to_string()).collect(),
+            elements: elements.iter().map(|s| s.to_string()).collect(),
+            phase,
+            ..Default::default()
+        };
+        r.register(Arc::new(Fake(info)), "builtin").unwrap();
+    }
+    r
+}
+
+/// An interface of `kind` called `name`, on line `line`, with feature children.
+fn i(line: u32, kind: &str, name: &str, features: &[&str]) -> Interface {
+    let span = Span { file: 0, start: line * 100, end: line * 100 + 5, line, col: 1 };
+    let mut element = Element::new(Interface::element_name_for(kind));
+    element.span = span;
+    element.children = features.iter().map(|f| Element::new(*f)).collect();
+    Interface {
+        name: name.into(),
+        kind: kind.into(),
+        start_mode: StartMode::Onboot,
+        state: LinkState::Up,
+        mac: None,
+        mtu: None,
+        master: None,
+        parent: None,
+        element,
+        name_span: span,
+    }
+}
+
+fn master(mut iface: Interface, m: &str) -> Interface {
+    iface.master = Some(m.into());
+    iface
+}
+
+fn parent(mut iface: Interface, p: &str) -> Interface {
+    iface.parent = Some(p.into());
+    iface
+}
+
+fn state(mut iface: Interface, s: LinkState) -> Interface {
+    iface.state = s;
+    iface
+}
+
+fn run(interfaces: Vec<Interface>) -> Order {
+    order(&Config { interfaces }, &registry()).expect("no cycle")
+}
+
+/// `(phase, interface)` of each step.
+fn steps(o: &Order) -> Vec<(Phase, &str)> {
+    o.steps.iter().map(|s| (s.step, s.interface.as_str())).collect()
+}
+
+#[test]
+fn a_bond_over_two_ethernets() {
+    let o = run(vec![
+        i(1, "bond", "bond0", &[]),
+        master(i(2, "ethernet", "eth0", &[]), "bond0"),
+        master(i(3, "ethernet", "eth1", &[]), "bond0"),
+    ]);
+    assert_eq!(o.topological, ["eth0", "eth1", "bond0"]);
+    assert_eq!(
+        steps(&o),
+        [
+            (Create, "bond0"),
+            (Configure, "eth0"),
+            (Configure, "eth1"),
+            (Configure, "bond0"),
+            (Enslave, "eth0"),
+            (Enslave, "eth1"),
+            (Up, "eth0"),
+            (Up, "eth1"),
+            (Up, "bond0"),
+        ]
+    );
+}
+
+#[test]
+fn a_bridge_over_a_bond() {
+    let o = run(vec![
+        i(1, "bridge", "br0", &["static"]),
+        master(i(2, "bond", "bond0", &[]), "br0"),
+        master(i(3, "ethernet", "eth0", &[]), "bond0"),
+    ]);
+    assert_eq!(o.topological, ["eth0", "bond0", "br0"]);
+    assert_eq!(
+        steps(&o),
+        [
+            (Create, "bond0"),
+            (Create, "br0"),
+            (Configure, "eth0"),
+            (Configure, "bond0"),
+            (Configure, "br0"),
+            (Enslave, "eth0"),
+            (Enslave, "bond0"),
+            (Up, "eth0"),
+            (Up, "bond0"),
+            (Up, "br0"),
+            (Address, "br0"),
+        ]
+    );
+}
+
+#[test]
+fn a_vlan_over_a_bridge_is_created_after_it() {
+    let o = run(vec![parent(i(1, "vlan", "br0.10", &[]), "br0"), i(2, "bridge", "br0", &[])]);
+    assert_eq!(o.topological, ["br0", "br0.10"]);
+    assert_eq!(
+        steps(&o),
+        [
+            (Create, "br0"),
+            (Create, "br0.10"),
+            (Configure, "br0"),
+            (Configure, "br0.10"),
+            (Up, "br0"),
+            (Up, "br0.10")
+        ]
+    );
+}
+
+/// bond0(eth0, eth1) < br0 < br0.10, written top-down; features of every phase.
+fn full_stack() -> Vec<Interface> {
+    vec![
+        parent(i(1, "vlan", "br0.10", &["static", "route", "dhcp"]), "br0"),
+        i(2, "bridge", "br0", &[]),
+        master(i(3, "bond", "bond0", &[]), "br0"),
+        master(i(4, "ethernet", "eth1", &["ethtool", "lldp"]), "bond0"),
+        master(i(5, "ethernet", "eth0", &[]), "bond0"),
+    ]
+}
+
+#[test]
+fn a_full_stack_runs_phase_by_phase_lower_devices_first() {
+    let o = run(full_stack());
+    assert_eq!(o.topological, ["eth1", "eth0", "bond0", "br0", "br0.10"]);
+    assert_eq!(
+        steps(&o),
+        [
+            (Create, "bond0"),
+            (Create, "br0"),
+            (Create, "br0.10"),
+            // ethtool and a plugin that declares no phase both configure the link: one step.
+            (Configure, "eth1"),
+            (Configure, "eth0"),
+            (Configure, "bond0"),
+            (Configure, "br0"),
+            (Configure, "br0.10"),
+            (Enslave, "eth1"),
+            (Enslave, "eth0"),
+            (Enslave, "bond0"),
+            (Up, "eth1"),
+            (Up, "eth0"),
+            (Up, "bond0"),
+            (Up, "br0"),
+            (Up, "br0.10"),
+            (Address, "br0.10"),
+            (Route, "br0.10"),
+            (Dynamic, "br0.10"),
+        ]
+    );
+    assert_eq!(o.groups, [["eth1", "eth0", "bond0", "br0", "br0.10"]]);
+    assert!(o.steps.iter().all(|s| s.group == 0));
+}
+
+#[test]
+fn a_cycle_is_an_error_naming_it() {
+    let err = order(
+        &Config {
+            interfaces: vec![
+                master(i(1, "bridge", "br0", &[]), "bond0"),
+                master(i(2, "bond", "bond0", &[]), "br0"),
+            ],
+        },
+        &registry(),
+    )
+    .unwrap_err();
+    // The model keeps each membership on the port, so the reference written last is bond0's
+    // (line 2): br0 needing bond0 closes the cycle.
+    assert_eq!(err.to_string(), "dependency cycle: bond0 -> br0 -> bond0");
+    assert_eq!(err.interfaces, ["bond0", "br0", "bond0"]);
+    assert_eq!(err.span.line, 2);
+}
+
+#[test]
+fn absent_interfaces_are_torn_down_first_in_reverse_order() {
+    let o = run(vec![
+        i(1, "ethernet", "eth2", &["static"]),
+        state(parent(i(2, "vlan", "br0.10", &["dhcp"]), "br0"), LinkState::Absent),
+        state(i(3, "bridge", "br0", &[]), LinkState::Absent),
+        state(master(i(4, "bond", "bond0", &["static"]), "br0"), LinkState::Absent),
+        // A port of a bond being removed: released by the deletion, not enslaved again.
+        master(i(5, "ethernet", "eth0", &[]), "bond0"),
+    ]);
+    assert_eq!(o.teardown, ["br0.10", "br0", "bond0"]);
+    assert_eq!(
+        steps(&o),
+        [
+            (StopDynamic, "br0.10"),
+            (RemoveAddress, "bond0"),
+            (Down, "br0.10"),
+            (Down, "br0"),
+            (Down, "bond0"),
+            (Release, "bond0"),
+            (Delete, "br0.10"),
+            (Delete, "br0"),
+            (Delete, "bond0"),
+            (Configure, "eth2"),
+            (Configure, "eth0"),
+            (Up, "eth2"),
+            (Up, "eth0"),
+            (Address, "eth2"),
+        ]
+    );
+}
+
+#[test]
+fn a_down_interface_is_set_down_and_never_up() {
+    let o = run(vec![state(i(1, "bridge", "br0", &["static"]), LinkState::Down)]);
+    assert_eq!(steps(&o), [(Down, "br0"), (Create, "br0"), (Configure, "br0"), (Address, "br0")]);
+}
+
+#[test]
+fn independent_subtrees_are_numbered_in_document_order() {
+    // Two stacks interleaved, plus a lone interface written first.
+    let o = run(vec![
+        i(1, "ethernet", "lo1", &[]),
+        i(2, "bridge", "brA", &[]),
+        i(3, "bridge", "brB", &[]),
+        master(i(4, "ethernet", "ethB", &[]), "brB"),
+        master(i(5, "ethernet", "ethA", &[]), "brA"),
+        parent(i(6, "vlan", "brA.5", &[]), "brA"),
+    ]);
+    assert_eq!(o.groups, vec![vec!["lo1"], vec!["ethA", "brA", "brA.5"], vec!["ethB", "brB"]]);
+    let group = |n: &str| o.steps.iter().find(|s| s.interface == n).unwrap().group;
+    assert_eq!([group("lo1"), group("brA.5"), group("ethA"), group("ethB")], [0, 1, 1, 2]);
+}
+
+#[test]
+fn requires_edges_from_validation_are_honoured() {
+    // veth1 merely needs veth0 to exist first; the model keeps no such reference.
+    let interfaces = vec![i(1, "bridge", "veth1", &[]), i(2, "bridge", "veth0", &[])];
+    let dep = Dependency {
+        from: "veth1".into(),
+        to: "veth0".into(),
+        relation: Relation::Requires,
+        span: Span::default(),
+    };
+    let config = Config { interfaces };
+    assert_eq!(order(&config, &registry()).unwrap().topological, ["veth1", "veth0"]);
+    assert_eq!(order_with(&config, &registry(), &[dep]).unwrap().topological, ["veth0", "veth1"]);
+}
+
+#[test]
+fn json_has_one_object_per_step_with_kebab_case_phases() {
+    let o = run(vec![state(i(1, "bond", "bond0", &["static"]), LinkState::Absent)]);
+    let json: serde_json::Value = serde_json::from_str(&o.to_json()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {"interface": "bond0", "kind": "bond", "step": "remove-address", "group": 0},
+            {"interface": "bond0", "kind": "bond", "step": "down", "group": 0},
+            {"interface": "bond0", "kind": "bond", "step": "delete", "group": 0},
+        ])
+    );
+}
+
+#[test]
+fn dot_draws_an_arrow_to_what_must_exist_first() {
+    let config = Config { interfaces: full_stack() };
+    let dot = to_dot(&config);
+    assert!(dot.starts_with("/* netplug"), "{dot}");
+    assert!(dot.contains("digraph interfaces {\n"), "{dot}");
+    assert!(dot.contains("  \"br0.10\" [label=\"br0.10\\nvlan\"];\n"), "{dot}");
+    assert!(dot.contains("  \"bond0\" -> \"eth0\" [label=\"member\"];\n"), "{dot}");
+    assert!(dot.contains("  \"br0.10\" -> \"br0\" [label=\"parent\"];\n"), "{dot}");
+    assert!(dot.ends_with("}\n"));
+}
