@@ -1,0 +1,561 @@
+//! libvirt → native: rewrite `<interface type=..>` trees into native top-level elements whose
+//! attributes keep the spans of the libvirt attributes they came from.
+//!
+//! Only what libvirt spells differently is checked here (types, start modes, families,
+//! prefixes, enumerations); values copied as they are (MTU, MAC, addresses, timers) are left
+//! to `native::read` and the plugins, which report them at the carried span.
+
+use std::net::IpAddr;
+
+use netplug_plugin_sdk::schema::{bad_value, check_attributes, check_children, did_you_mean, enum_attr};
+use netplug_plugin_sdk::{Attribute, Diagnostic, Element, Span};
+
+use super::{ARP_VALIDATE, BOND_MODES, KINDS, LINK_STATES};
+use crate::model::{Interface, StartMode};
+
+/// Every child libvirt knows on an `<interface>`, wherever it is allowed.
+const INTERFACE_CHILDREN: [&str; 8] = ["start", "mtu", "protocol", "link", "mac", "bridge", "bond", "vlan"];
+
+/// Rewrite a libvirt document into native top-level elements, a master before its ports.
+///
+/// Accepts one `<interface type=..>` or several inside `<interfaces>`. Problems are errors
+/// pinned to the libvirt source; what native cannot express is a warning starting
+/// "dropped:". Nothing is left out without one or the other.
+pub fn to_native(root: &Element) -> (Vec<Element>, Vec<Diagnostic>) {
+    let mut r = Reader::default();
+    match root.name.as_str() {
+        "interface" => {
+            r.interface(root, Place::Top, &Inherited::default());
+        }
+        "interfaces" => {
+            r.check(root, &[], &["interface"], "");
+            for i in root.children_named("interface") {
+                r.interface(i, Place::Top, &Inherited::default());
+            }
+        }
+        other => {
+            let d = Diagnostic::error(
+                root.span,
+                format!("unexpected root element <{other}>: a libvirt document is one <interface> or <interfaces>"),
+            );
+            r.diags.push(match did_you_mean(other, ["interface", "interfaces"]) {
+                Some(s) => d.with_help(format!("did you mean <{s}>?")),
+                None => d,
+            });
+        }
+    }
+    // The SDK's checkers always name an interface; the wrapper has none.
+    for d in &mut r.diags {
+        if d.interface.as_deref() == Some("") {
+            d.interface = None;
+        }
+    }
+    (r.out, r.diags)
+}
+
+#[derive(Default)]
+struct Reader {
+    out: Vec<Element>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Where an `<interface>` sits: libvirt allows different content at each place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Top,
+    InBridge,
+    InBond,
+}
+
+/// What a port takes from its top-level interface: libvirt writes start mode and MTU only
+/// there, and netcf gave every port the same (`ONBOOT`, `MTU` in each port's ifcfg).
+#[derive(Clone, Default)]
+struct Inherited {
+    startmode: Option<Attribute>,
+    mtu: Option<Attribute>,
+}
+
+impl Reader {
+    /// Read one interface and its ports; returns its name for the master's reference.
+    fn interface(&mut self, el: &Element, place: Place, inherited: &Inherited) -> Option<String> {
+        let kind = self.kind(el, place)?;
+        let name = self.name(el, kind)?;
+        let iface = name.as_str();
+        self.check(el, &["type", "name"], &INTERFACE_CHILDREN, iface);
+        self.duplicates(el, &["start", "mtu", "link", "mac", "bridge", "bond", "vlan"], iface);
+        for other in ["bridge", "bond", "vlan"].into_iter().filter(|t| *t != kind) {
+            if let Some(c) = el.child(other) {
+                let msg = format!("<{other}> in an interface of type {kind}");
+                self.error(c.span, msg, iface, other, Some(format!("it belongs in type='{other}'")));
+            }
+        }
+
+        let mut out =
+            Element { name: Interface::element_name_for(kind).into(), span: el.span, ..Default::default() };
+        out.attributes.push(match el.attr("name") {
+            Some(a) => renamed(a, Interface::name_attribute_for(kind)),
+            None => synthesized("name", &name, el.span),
+        });
+        let inherit = if place == Place::Top {
+            Inherited { startmode: self.start(el, iface), mtu: self.mtu(el, iface) }
+        } else {
+            for tag in ["start", "mtu", "protocol"] {
+                if let Some(c) = el.child(tag) {
+                    let msg = format!("<{tag}> on a port: libvirt takes it only on the top-level interface");
+                    self.error(c.span, msg, iface, tag, Some("ports follow the top-level interface".into()));
+                }
+            }
+            inherited.clone()
+        };
+        out.attributes.extend(inherit.startmode.clone());
+        out.attributes.extend(inherit.mtu.clone());
+        self.link(el, kind, iface, &mut out);
+        if let Some(m) = el.child("mac") {
+            if kind == "ethernet" {
+                self.mac(m, iface, &mut out);
+            } else {
+                let msg = format!("<mac> on an interface of type {kind}: libvirt reads it only on ethernet");
+                self.error(m.span, msg, iface, "mac", None);
+            }
+        }
+        if place == Place::Top {
+            self.protocols(el, iface, &mut out);
+        }
+
+        // Ports are pushed while reading the master; the master goes before them.
+        let at = self.out.len();
+        match kind {
+            "bridge" => self.bridge(el, iface, &inherit, &mut out),
+            "bond" => self.bond(el, iface, &inherit, &mut out),
+            "vlan" => self.vlan(el, iface, &mut out),
+            _ => {}
+        }
+        // A port with nothing but its name is only referred to, as native writes an unconfigured
+        // port; the writer nests such a reference as a bare ethernet interface again.
+        let bare =
+            place != Place::Top && kind == "ethernet" && out.attributes.len() == 1 && out.children.is_empty();
+        if !bare {
+            self.out.insert(at, out);
+        }
+        Some(name)
+    }
+
+    /// The `type=`, checked against what may sit at `place`.
+    fn kind(&mut self, el: &Element, place: Place) -> Option<&'static str> {
+        let iface = el.value("name").unwrap_or_default();
+        let Some(ty) = el.attr("type") else {
+            let msg = "<interface> has no type (ethernet, bridge, bond or vlan)";
+            self.error(el.span, msg, iface, "type", None);
+            return None;
+        };
+        let Some(kind) = KINDS.iter().copied().find(|k| *k == ty.value) else {
+            self.diags.push(with_suggestion(
+                bad_value(ty, iface, "expected ethernet, bridge, bond or vlan"),
+                &ty.value,
+                &KINDS,
+            ));
+            return None;
+        };
+        let (allowed, what): (&[&str], &str) = match place {
+            Place::Top => (&KINDS, ""),
+            Place::InBridge => {
+                (&["ethernet", "bond", "vlan"], "a bridge's ports are ethernet, bond or vlan interfaces")
+            }
+            Place::InBond => (&["ethernet"], "a bond's slaves are ethernet interfaces"),
+        };
+        if !allowed.contains(&kind) {
+            self.diags.push(bad_value(ty, iface, what));
+            return None;
+        }
+        Some(kind)
+    }
+
+    /// The name; a VLAN's may be left out (libvirt: "always of the form DEVICE.VLAN").
+    fn name(&mut self, el: &Element, kind: &str) -> Option<String> {
+        if let Some(a) = el.attr("name") {
+            return Some(a.value.clone());
+        }
+        let vlan = el.child("vlan").filter(|_| kind == "vlan");
+        let derived =
+            vlan.and_then(|v| Some(format!("{}.{}", v.child("interface")?.value("name")?, v.value("tag")?)));
+        if derived.is_none() {
+            self.error(el.span, format!("<interface type='{kind}'> has no name"), "", "name", None);
+        }
+        derived
+    }
+
+    fn start(&mut self, el: &Element, iface: &str) -> Option<Attribute> {
+        let s = el.child("start")?;
+        self.check(s, &["mode"], &[], iface);
+        let mode = self.required(s, "mode", iface)?;
+        let native = match mode.value.as_str() {
+            "onboot" => "onboot",
+            "none" => "manual",
+            "hotplug" => "hotplug",
+            other => {
+                let d = bad_value(mode, iface, "expected onboot, none or hotplug");
+                self.diags.push(match StartMode::parse(other) {
+                    Some(StartMode::Manual) => d.with_help("libvirt spells it `none`"),
+                    Some(_) => d.with_help(format!("libvirt has no `{other}`; native startmode= has")),
+                    None => with_suggestion(d, other, &["onboot", "none", "hotplug"]),
+                });
+                return None;
+            }
+        };
+        Some(revalued(mode, "startmode", native))
+    }
+
+    fn mtu(&mut self, el: &Element, iface: &str) -> Option<Attribute> {
+        let m = el.child("mtu")?;
+        self.check(m, &["size"], &[], iface);
+        self.required(m, "size", iface).map(|a| renamed(a, "mtu"))
+    }
+
+    /// `<link>` is live state. Only `up` says something native can (and it is the default);
+    /// the rest is reported as dropped.
+    fn link(&mut self, el: &Element, kind: &str, iface: &str, out: &mut Element) {
+        let Some(l) = el.child("link") else { return };
+        if kind == "bridge" {
+            let help = Some("it reports link state for ethernet, bond and vlan only".to_string());
+            self.error(l.span, "libvirt has no <link> on a bridge", iface, "link", help);
+            return;
+        }
+        self.check(l, &["speed", "state"], &[], iface);
+        if let Some(speed) = l.attr("speed") {
+            let msg = format!("dropped: live link speed {} Mb/s", speed.value);
+            let help = "a measurement, not a setting; native <ethtool speed=..> would force it";
+            self.warning(speed.value_span, msg, iface, "speed", help);
+        }
+        let Some(state) = enum_attr(l, "state", &LINK_STATES, iface, &mut self.diags) else { return };
+        let attr = l.attr("state").expect("enum_attr found it");
+        if state == "up" {
+            out.attributes.push(renamed(attr, "state"));
+            return;
+        }
+        let help = if state == "down" {
+            "the kernel also says `down` for a link that is up without carrier, so it is not read as state=\"down\""
+        } else {
+            "an operational state, not a setting; only `up` is read (as state=\"up\")"
+        };
+        self.warning(attr.value_span, format!("dropped: live link state `{state}`"), iface, "state", help);
+    }
+
+    fn mac(&mut self, m: &Element, iface: &str, out: &mut Element) {
+        self.check(m, &["address"], &[], iface);
+        if let Some(a) = self.required(m, "address", iface) {
+            // The element's span is the value's, so a bad MAC is reported at its characters.
+            let hwaddr = Element {
+                name: "hwaddr".into(),
+                text: Some(a.value.clone()),
+                span: a.value_span,
+                ..Default::default()
+            };
+            out.children.push(hwaddr);
+        }
+    }
+
+    /// `<protocol>`s in document order become `<dhcp>`/`<dhcp6>`, `<static>` and `<route>`.
+    fn protocols(&mut self, el: &Element, iface: &str, out: &mut Element) {
+        let mut seen: Vec<&str> = Vec::new();
+        for p in el.children_named("protocol") {
+            self.check(p, &["family"], &["autoconf", "dhcp", "ip", "route"], iface);
+            if self.required(p, "family", iface).is_none() {
+                continue;
+            }
+            let Some(family) = enum_attr(p, "family", &["ipv4", "ipv6"], iface, &mut self.diags) else {
+                continue;
+            };
+            if seen.contains(&family) {
+                let help = Some("libvirt keeps one <protocol> per family; merge them".to_string());
+                self.error(p.span, format!("second <protocol family='{family}'>"), iface, "protocol", help);
+                continue;
+            }
+            seen.push(family);
+            self.duplicates(p, &["autoconf", "dhcp", "route"], iface);
+            let v6 = family == "ipv6";
+            if p.children.is_empty() {
+                let help = if v6 {
+                    "libvirt's way of enabling IPv6 with a link-local address only; native has no element for it"
+                } else {
+                    "it configures nothing"
+                };
+                self.warning(
+                    p.span,
+                    format!("dropped: <protocol family='{family}'> with no addressing"),
+                    iface,
+                    "protocol",
+                    help,
+                );
+            }
+            self.dynamic(p, v6, iface, out);
+            for ip in p.children_named("ip") {
+                if let Some(s) = self.ip(ip, v6, iface) {
+                    out.children.push(s);
+                }
+            }
+            if let Some(r) = p.child("route") {
+                self.check(r, &["gateway"], &[], iface);
+                if let Some(g) = self.required(r, "gateway", iface) {
+                    self.family(g, v6, iface);
+                    let route = Element {
+                        name: "route".into(),
+                        attributes: vec![renamed(g, "gateway")],
+                        span: r.span,
+                        ..Default::default()
+                    };
+                    out.children.push(route);
+                }
+            }
+        }
+    }
+
+    /// `<dhcp>` → `<dhcp>` (IPv4); `<autoconf/>` and `<dhcp>` → one `<dhcp6>` (IPv6).
+    fn dynamic(&mut self, p: &Element, v6: bool, iface: &str, out: &mut Element) {
+        let autoconf = p.child("autoconf");
+        let dhcp = p.child("dhcp");
+        if let Some(a) = autoconf {
+            self.check(a, &[], &[], iface);
+            if !v6 {
+                self.error(a.span, "<autoconf/> is IPv6 only", iface, "autoconf", None);
+            }
+        }
+        let mut peerdns = None;
+        if let Some(d) = dhcp {
+            self.check(d, &["peerdns"], &[], iface);
+            if enum_attr(d, "peerdns", &["yes", "no"], iface, &mut self.diags).is_some() {
+                peerdns = d.attr("peerdns").map(|a| renamed(a, "peerdns"));
+            }
+        }
+        if !v6 {
+            if let Some(d) = dhcp {
+                out.children.push(Element {
+                    name: "dhcp".into(),
+                    attributes: peerdns.into_iter().collect(),
+                    span: d.span,
+                    ..Default::default()
+                });
+            }
+            return;
+        }
+        let Some(first) = dhcp.or(autoconf) else { return };
+        let mut e = Element { name: "dhcp6".into(), span: first.span, ..Default::default() };
+        if let Some(a) = autoconf {
+            e.attributes.push(synthesized("autoconf", "yes", a.span));
+            if dhcp.is_none() {
+                e.attributes.push(synthesized("dhcp", "no", a.span));
+            }
+        }
+        e.attributes.extend(peerdns);
+        out.children.push(e);
+    }
+
+    /// `<ip address=A prefix=P/>` → `<static ipaddr="A/P"/>`, the value spanning the address.
+    fn ip(&mut self, ip: &Element, v6: bool, iface: &str) -> Option<Element> {
+        self.check(ip, &["address", "prefix"], &[], iface);
+        let addr = self.required(ip, "address", iface)?;
+        self.family(addr, v6, iface);
+        let mut value = addr.value.clone();
+        if let Some(p) = ip.attr("prefix") {
+            let max = if v6 { 128 } else { 32 };
+            match p.value.trim().parse::<u8>() {
+                Ok(len) if len <= max => value = format!("{}/{len}", addr.value),
+                _ => {
+                    self.diags.push(bad_value(p, iface, format!("expected a prefix length from 0 to {max}")))
+                }
+            }
+        }
+        let attributes = vec![revalued(addr, "ipaddr", value)];
+        Some(Element { name: "static".into(), attributes, span: ip.span, ..Default::default() })
+    }
+
+    /// An address of the wrong family for its `<protocol>`; unparsable ones are left to the
+    /// plugin that owns the value.
+    fn family(&mut self, a: &Attribute, v6: bool, iface: &str) {
+        if let Ok(ip) = a.value.trim().parse::<IpAddr>() {
+            if ip.is_ipv6() != v6 {
+                let (is, want) = if v6 { ("IPv4", "ipv6") } else { ("IPv6", "ipv4") };
+                self.diags.push(bad_value(
+                    a,
+                    iface,
+                    format!("an {is} address in <protocol family='{want}'>"),
+                ));
+            }
+        }
+    }
+
+    fn bridge(&mut self, el: &Element, iface: &str, inherit: &Inherited, out: &mut Element) {
+        let Some(b) = el.child("bridge") else {
+            self.error(
+                el.span,
+                "an interface of type bridge needs a <bridge> element",
+                iface,
+                "bridge",
+                None,
+            );
+            return;
+        };
+        self.check(b, &["stp", "delay"], &["interface"], iface);
+        if enum_attr(b, "stp", &["on", "off"], iface, &mut self.diags).is_some() {
+            out.attributes.extend(b.attr("stp").cloned());
+        }
+        // libvirt's delay is brctl's forward delay, in seconds, as native's is.
+        out.attributes.extend(b.attr("delay").map(|a| renamed(a, "forwarddelay")));
+        for port in b.children_named("interface") {
+            if let Some(name) = self.interface(port, Place::InBridge, inherit) {
+                out.children.push(reference("member", port, &name));
+            }
+        }
+    }
+
+    fn bond(&mut self, el: &Element, iface: &str, inherit: &Inherited, out: &mut Element) {
+        let Some(b) = el.child("bond") else {
+            self.error(el.span, "an interface of type bond needs a <bond> element", iface, "bond", None);
+            return;
+        };
+        self.check(b, &["mode"], &["miimon", "arpmon", "interface"], iface);
+        self.duplicates(b, &["miimon", "arpmon"], iface);
+        let mode = enum_attr(b, "mode", &BOND_MODES, iface, &mut self.diags);
+        if mode.is_some() {
+            out.attributes.extend(b.attr("mode").cloned());
+        }
+        if let Some(m) = b.child("miimon") {
+            self.check(m, &["freq", "downdelay", "updelay", "carrier"], &[], iface);
+            out.attributes.extend(self.required(m, "freq", iface).map(|a| renamed(a, "miimon")));
+            out.attributes.extend(m.attr("downdelay").cloned());
+            out.attributes.extend(m.attr("updelay").cloned());
+            // netcf wrote carrier as the kernel's use_carrier: ioctl=0, netif=1.
+            if let Some(c) = enum_attr(m, "carrier", &["ioctl", "netif"], iface, &mut self.diags) {
+                let value = if c == "netif" { "yes" } else { "no" };
+                out.attributes.push(revalued(
+                    m.attr("carrier").expect("enum_attr found it"),
+                    "use_carrier",
+                    value,
+                ));
+            }
+            if let Some(a) = b.child("arpmon") {
+                self.error(a.span, "a bond has <miimon> or <arpmon>, not both", iface, "arpmon", None);
+            }
+        } else if let Some(a) = b.child("arpmon") {
+            self.check(a, &["interval", "target", "validate"], &[], iface);
+            out.attributes.extend(self.required(a, "interval", iface).map(|x| renamed(x, "arp_interval")));
+            // One address in libvirt's schema; netcf passed it to arp_ip_target verbatim, so a
+            // comma-separated list works and is kept as one.
+            out.attributes.extend(self.required(a, "target", iface).map(|x| renamed(x, "arp_ip_target")));
+            if enum_attr(a, "validate", &ARP_VALIDATE, iface, &mut self.diags).is_some() {
+                out.attributes.extend(a.attr("validate").map(|x| renamed(x, "arp_validate")));
+            }
+        }
+        // libvirt: "the primary interface is the first interface child" of an active-backup bond.
+        let mut first = mode == Some("active-backup");
+        for port in b.children_named("interface") {
+            if let Some(name) = self.interface(port, Place::InBond, inherit) {
+                let mut slave = reference("slave", port, &name);
+                if first {
+                    slave.attributes.push(synthesized("primary", "yes", port.span));
+                }
+                out.children.push(slave);
+            }
+            first = false;
+        }
+    }
+
+    fn vlan(&mut self, el: &Element, iface: &str, out: &mut Element) {
+        let Some(v) = el.child("vlan") else {
+            self.error(el.span, "an interface of type vlan needs a <vlan> element", iface, "vlan", None);
+            return;
+        };
+        self.check(v, &["tag"], &["interface"], iface);
+        out.attributes.extend(self.required(v, "tag", iface).map(|a| renamed(a, "tag")));
+        let mut parents = v.children_named("interface");
+        let Some(parent) = parents.next() else {
+            let help = Some("add <interface name='eth0'/> inside <vlan>".to_string());
+            self.error(v.span, "<vlan> names no parent interface", iface, "interface", help);
+            return;
+        };
+        for extra in parents {
+            self.error(extra.span, "a VLAN has one parent interface", iface, "interface", None);
+        }
+        self.check(parent, &["name"], &[], iface);
+        out.attributes.extend(self.required(parent, "name", iface).map(|a| renamed(a, "device")));
+    }
+
+    /// Unknown attributes and children (with did-you-mean), and text where libvirt has none.
+    fn check(&mut self, el: &Element, attributes: &[&str], children: &[&str], iface: &str) {
+        self.diags.extend(check_attributes(el, attributes, iface));
+        self.diags.extend(check_children(el, children, iface));
+        if el.text.is_some() {
+            let help = (el.name == "mac").then(|| "write <mac address='..'/>".to_string());
+            self.error(el.span, format!("unexpected text in <{}>", el.name), iface, &el.name, help);
+        }
+    }
+
+    /// A second occurrence of an element libvirt reads once.
+    fn duplicates(&mut self, el: &Element, names: &[&str], iface: &str) {
+        for name in names {
+            for extra in el.children_named(name).skip(1) {
+                let help = Some("libvirt reads only the first".to_string());
+                self.error(extra.span, format!("second <{name}> in <{}>", el.name), iface, name, help);
+            }
+        }
+    }
+
+    fn required<'a>(&mut self, el: &'a Element, name: &str, iface: &str) -> Option<&'a Attribute> {
+        let a = el.attr(name);
+        if a.is_none() {
+            self.error(el.span, format!("<{}> has no {name} attribute", el.name), iface, name, None);
+        }
+        a
+    }
+
+    fn error(
+        &mut self,
+        span: Span,
+        msg: impl Into<String>,
+        iface: &str,
+        attribute: &str,
+        help: Option<String>,
+    ) {
+        let d = Diagnostic::error(span, msg).on_interface(iface).on_attribute(attribute);
+        self.diags.push(match help {
+            Some(h) => d.with_help(h),
+            None => d,
+        });
+    }
+
+    fn warning(&mut self, span: Span, msg: String, iface: &str, attribute: &str, help: &str) {
+        self.diags
+            .push(Diagnostic::warning(span, msg).on_interface(iface).on_attribute(attribute).with_help(help));
+    }
+}
+
+fn with_suggestion(d: Diagnostic, word: &str, candidates: &[&str]) -> Diagnostic {
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d,
+    }
+}
+
+/// A master's `<member>`/`<slave>` reference to a port, at the port's position.
+fn reference(tag: &str, port: &Element, name: &str) -> Element {
+    let device = match port.attr("name") {
+        Some(a) => renamed(a, "device"),
+        None => synthesized("device", name, port.span),
+    };
+    Element { name: tag.into(), attributes: vec![device], span: port.span, ..Default::default() }
+}
+
+/// The same attribute under its native name, spans kept.
+fn renamed(a: &Attribute, name: &str) -> Attribute {
+    Attribute { name: name.into(), ..a.clone() }
+}
+
+/// A native attribute whose value is spelled differently, at the libvirt value's place.
+fn revalued(a: &Attribute, name: &str, value: impl Into<String>) -> Attribute {
+    Attribute { name: name.into(), value: value.into(), span: a.span, value_span: a.value_span }
+}
+
+/// A native attribute libvirt implies with an element (`<autoconf/>`) or a position (the
+/// first slave); it points at that element.
+fn synthesized(name: &str, value: &str, span: Span) -> Attribute {
+    Attribute { name: name.into(), value: value.into(), span, value_span: span }
+}
