@@ -177,5 +177,10 @@ fn unknown_kind(iface: &Interface, registry: &Registry) -> Diagnostic {
             }
         }
     };
-    d.on_interface(&iface.name)
+    // An element that is not an interface may have no name to speak of.
+    if iface.name.is_empty() {
+        d
+    } else {
+        d.on_interface(&iface.name)
+    }
 }
