@@ -1,0 +1,172 @@
+//! Planning: read the kernel's live state through the plugins, ask each plugin for the changes
+//! that make it match the desired state, and put all changes in one order.
+//!
+//! The order is by phase first (all teardown, then all creates, all enslaves, all ups, all
+//! addresses, all routes…), then by the dependency order of the interfaces (reversed for
+//! teardown). Grouping by phase across interfaces is what lets a plugin batch a thousand
+//! creations into one burst of netlink messages.
+
+use std::collections::HashMap;
+
+use netplug_plugin_sdk::{Change, Item, PluginError};
+use serde::Serialize;
+
+use crate::model::Config;
+use crate::registry::Registry;
+
+/// Live state read from the plugins, per plugin name. Kept from before the first change so a
+/// failed apply can plan its way back to it.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub items: HashMap<String, Vec<Item>>,
+}
+
+impl Snapshot {
+    /// Every live item of every plugin.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &Item)> {
+        self.items.iter().flat_map(|(p, items)| items.iter().map(move |i| (p.as_str(), i)))
+    }
+}
+
+/// One change in the global order, with the plugin that planned it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub plugin: String,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// What one run will do.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// The interfaces this run governs: exactly those the documents name.
+    pub scope: Vec<String>,
+    /// The plugins involved, in registry order.
+    pub plugins: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+/// An error from a plugin during read or plan, naming the plugin.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("plugin '{plugin}': {error}")]
+pub struct PlanError {
+    pub plugin: String,
+    pub error: PluginError,
+}
+
+/// The plugins a configuration involves: the kind plugins of its kinds, and every feature
+/// plugin (a feature removed from the file must still be removed from the kernel).
+pub fn involved_plugins(config: &Config, registry: &Registry) -> Vec<String> {
+    let mut kinds: Vec<&str> = config.interfaces.iter().map(|i| i.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    registry
+        .plugins()
+        .iter()
+        .filter(|r| !r.info.elements.is_empty() || r.info.kinds.iter().any(|k| kinds.contains(&k.as_str())))
+        .map(|r| r.info.name.clone())
+        .collect()
+}
+
+/// The interfaces a plugin is asked about: a kind plugin only those of its kinds, a feature
+/// plugin all of them.
+pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<String> {
+    let Some(r) = registry.plugins().iter().find(|r| r.info.name == plugin) else {
+        return Vec::new();
+    };
+    config
+        .interfaces
+        .iter()
+        .filter(|i| !r.info.elements.is_empty() || r.info.kinds.contains(&i.kind))
+        .map(|i| i.name.clone())
+        .collect()
+}
+
+/// Read live state for `scope` from each plugin: one call (one dump) per plugin.
+pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
+    let mut snapshot = Snapshot::default();
+    for name in plugins {
+        let r = registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
+        let scope = plugin_scope(config, registry, name);
+        let items = r
+            .plugin
+            .read(Some(&scope))
+            .map_err(|error| PlanError { plugin: name.clone(), error })?;
+        snapshot.items.insert(name.clone(), items);
+    }
+    Ok(snapshot)
+}
+
+/// Plan the changes that turn `live` into `desired` for every involved plugin, in global order.
+/// `desired` holds each plugin's desired items (see [`crate::items`]).
+pub fn plan_changes(
+    config: &Config,
+    registry: &Registry,
+    plugins: &[String],
+    desired: &HashMap<String, Vec<Item>>,
+    live: &Snapshot,
+    rank: &HashMap<String, usize>,
+) -> Result<Vec<Step>, PlanError> {
+    let empty = Vec::new();
+    let mut steps = Vec::new();
+    for name in plugins {
+        let r = registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
+        let scope = plugin_scope(config, registry, name);
+        let want = desired.get(name).unwrap_or(&empty);
+        let have = live.items.get(name).unwrap_or(&empty);
+        let changes =
+            r.plugin.plan(want, have, &scope).map_err(|error| PlanError { plugin: name.clone(), error })?;
+        steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));
+    }
+    sort_steps(&mut steps, rank, plugins);
+    Ok(steps)
+}
+
+/// Order steps by phase, then by the interfaces' dependency rank (reversed for teardown), then
+/// by plugin, keeping each plugin's own order for the rest.
+pub fn sort_steps(steps: &mut [Step], rank: &HashMap<String, usize>, plugins: &[String]) {
+    let plugin_rank = |p: &str| plugins.iter().position(|n| n == p).unwrap_or(usize::MAX);
+    steps.sort_by_key(|s| {
+        let r = rank.get(&s.change.interface).copied().unwrap_or(usize::MAX / 2);
+        let r = if s.change.phase.is_teardown() { usize::MAX - r } else { r };
+        (s.change.phase, r, plugin_rank(&s.plugin))
+    });
+}
+
+/// Each interface's dependency level: 0 for one that depends on nothing in the documents, else
+/// one more than the deepest interface it needs (its ports, its parent). Sorting a phase by
+/// level rather than by a full topological index keeps all interfaces of one level — often all
+/// of one kind — together, so each plugin gets long batches.
+pub fn levels(config: &Config) -> HashMap<String, usize> {
+    // needs[x] = interfaces x needs first: its ports (they name x as master) and its parent.
+    let mut needs: HashMap<&str, Vec<&str>> = HashMap::new();
+    for i in &config.interfaces {
+        if let Some(m) = &i.master {
+            needs.entry(m.as_str()).or_default().push(i.name.as_str());
+        }
+        if let Some(p) = &i.parent {
+            needs.entry(i.name.as_str()).or_default().push(p.as_str());
+        }
+    }
+    let mut level: HashMap<String, usize> = HashMap::new();
+    for i in &config.interfaces {
+        level_of(i.name.as_str(), &needs, &mut level, 0);
+    }
+    level
+}
+
+fn level_of(name: &str, needs: &HashMap<&str, Vec<&str>>, memo: &mut HashMap<String, usize>, depth: usize) -> usize {
+    if let Some(&l) = memo.get(name) {
+        return l;
+    }
+    // Validation rejects cycles; the depth bound only keeps a bad graph from recursing forever.
+    if depth > needs.len() {
+        return 0;
+    }
+    let l = needs
+        .get(name)
+        .map(|ns| ns.iter().map(|n| level_of(n, needs, memo, depth + 1) + 1).max().unwrap_or(0))
+        .unwrap_or(0);
+    memo.insert(name.to_string(), l);
+    l
+}
