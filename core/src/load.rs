@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use netplug_plugin_sdk::{Diagnostic, Element, Span};
 
-use crate::dialect::native;
+use crate::dialect::{libvirt, native};
 use crate::model::{Config, Dialect, Interface};
 use crate::source::SourceMap;
 use crate::xml::{self, Locator};
@@ -72,7 +72,7 @@ pub fn load_str(
     let dialect = detect(&root);
     let (interfaces, diagnostics) = match dialect {
         Dialect::Native => native::read(&root),
-        Dialect::Libvirt => read_libvirt(&root),
+        Dialect::Libvirt => libvirt::read(&root),
     };
     (interfaces, diagnostics, Some(dialect))
 }
@@ -110,11 +110,6 @@ pub fn detect(root: &Element) -> Dialect {
     } else {
         Dialect::Native
     }
-}
-
-/// Stand-in until `dialect::libvirt` is declared in the crate.
-fn read_libvirt(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
-    (Vec::new(), vec![Diagnostic::error(root.span, "libvirt dialect not supported yet")])
 }
 
 /// An I/O error's text without the `(os error N)` suffix.

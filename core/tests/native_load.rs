@@ -89,6 +89,22 @@ fn dialect_detection() {
     assert_eq!(dialect("<tunnel name=\"t0\" type=\"gre\"/>"), Dialect::Native);
 
     let mut sources = SourceMap::new();
-    let (_, _, detected) = load_str("l.xml", "<interface type=\"ethernet\" name=\"eth0\"/>", &mut sources);
+    let text = "<interface type=\"ethernet\" name=\"eth0\">\n  <start mode=\"onboot\"/>\n  <mtu size=\"9000\"/>\n</interface>";
+    let (interfaces, diagnostics, detected) = load_str("l.xml", text, &mut sources);
     assert_eq!(detected, Some(Dialect::Libvirt));
+    assert_eq!(diagnostics, []);
+    assert_eq!((interfaces[0].name.as_str(), interfaces[0].kind.as_str()), ("eth0", "ethernet"));
+    assert_eq!(interfaces[0].mtu, Some(9000));
+}
+
+#[test]
+fn libvirt_envelope_problems_point_into_the_libvirt_file() {
+    let mut sources = SourceMap::new();
+    let text = "<interface type=\"ethernet\" name=\"eth0\">\n  <mtu size=\"9\"/>\n</interface>";
+    let (_, diagnostics, _) = load_str("l.xml", text, &mut sources);
+    let rendered: Vec<_> = diagnostics.iter().map(|d| sources.render(d)).collect();
+    assert_eq!(
+        rendered,
+        ["l.xml:2:14: error: eth0: invalid mtu `9`: must be between 68 and 65535 (68 is the IPv4 minimum)"]
+    );
 }
