@@ -6,6 +6,12 @@
 //! (spans aside) whenever every name in `e` is an XML name, text is absent or non-empty, and
 //! all characters are ones XML 1.0 can carry.
 //!
+//! Spans: an element's starts at its `<` and ends after its end tag (or `/>`); an attribute's
+//! `span` covers its name and `value_span` its raw value between the quotes. Line and column
+//! are 1-based, the column counted in characters. Text content has no span of its own; it is
+//! the concatenation of the element's text, references and CDATA, with literal whitespace at
+//! either end trimmed (whitespace written as `&#32;` or inside CDATA is kept).
+//!
 //! [`Diagnostic`]: netplug_plugin_sdk::Diagnostic
 
 mod chars;
