@@ -1,1 +1,68 @@
-fn main() {}
+//! The `netplug` command: clap definitions and glue. The work happens in `netplug-core` and the
+//! plugins; this crate parses arguments, sets up logging, and prints results.
+
+mod cmd;
+mod logging;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+/// Declarative configuration of Linux host network interfaces.
+#[derive(Parser, Debug)]
+#[command(name = "netplug", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Act inside the named network namespace (as created by `ip netns add NAME`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub netns: Option<String>,
+
+    /// Where interface definitions are stored.
+    #[arg(long, global = true, value_name = "DIR", default_value = "/etc/netplug")]
+    pub config_dir: PathBuf,
+
+    /// Look for plugins in DIR first (repeatable); then NETPLUG_PLUGIN_PATH, then the installed
+    /// default.
+    #[arg(long = "plugin-dir", global = true, value_name = "DIR", action = ArgAction::Append)]
+    pub plugin_dirs: Vec<PathBuf>,
+
+    /// More logging (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check documents without touching the kernel; print every problem as FILE:LINE:COL.
+    Validate(cmd::validate::Args),
+    /// Convert documents between the native and the libvirt dialect.
+    Convert(cmd::convert::Args),
+    /// Print the ordered steps an apply of these documents would take.
+    Order(cmd::order::Args),
+    /// List the plugins found, what they handle, and whether they loaded.
+    Plugins(cmd::plugins::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose, cli.quiet);
+    match cmd::run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netplug: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -49,7 +49,7 @@ impl SourceMap {
     pub fn render(&self, d: &Diagnostic) -> String {
         let mut s = format!("{}: {}: ", self.location(d.span), d.severity);
         if let Some(i) = &d.interface {
-            if !d.message.starts_with(i.as_str()) {
+            if !d.message.starts_with(&format!("{i}: ")) && !d.message.starts_with(&format!("{i} ")) {
                 s.push_str(i);
                 s.push_str(": ");
             }

@@ -1,0 +1,54 @@
+//! One module per verb. Each takes the parsed global options and returns the exit code:
+//! 0 success, 1 problems found (diagnostics, drift, a failed apply), 2 could not run.
+
+pub mod convert;
+pub mod order;
+pub mod plugins;
+pub mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use netplug_core::host::{self, LoadReport, SearchPath};
+use netplug_core::load::{self, Loaded};
+use netplug_core::registry::Registry;
+use netplug_core::validate::ValidateOptions;
+
+use crate::{Cli, Command};
+
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    if let Some(ns) = &cli.netns {
+        netplug_core::netns::enter(ns)?;
+    }
+    match &cli.command {
+        Command::Validate(a) => validate::run(cli, a),
+        Command::Convert(a) => convert::run(cli, a),
+        Command::Order(a) => order::run(cli, a),
+        Command::Plugins(a) => plugins::run(cli, a),
+    }
+}
+
+/// Load the plugins on the search path this invocation names.
+pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
+    host::load_all(&SearchPath::new(cli.plugin_dirs.clone()))
+}
+
+/// Read documents and validate them with the plugins: the first stage of every verb that
+/// takes files. Diagnostics from both stages are in `loaded.diagnostics`, sorted.
+pub fn load_and_validate(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Loaded {
+    let _ = cli;
+    let mut loaded = load::load_files(files);
+    let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };
+    let mut diagnostics = netplug_core::validate::validate(&mut loaded.config, registry, &opts);
+    loaded.diagnostics.append(&mut diagnostics);
+    loaded.diagnostics.sort_by_key(|d| (d.span.file, d.span.line, d.span.col));
+    loaded.diagnostics.dedup();
+    loaded
+}
+
+/// Print diagnostics (text to stderr, or a JSON array to stdout) and say whether any is an error.
+pub fn print_diagnostics(cli: &Cli, loaded: &Loaded) -> bool {
+    crate::report::diagnostics(cli.json, &loaded.sources, &loaded.diagnostics);
+    loaded.has_errors()
+}
