@@ -131,7 +131,8 @@ impl Protocols<'_> {
             None => self.get(v6).gateway = Some(gw.to_string()),
             Some(kept) if kept == gw => {}
             Some(kept) => {
-                let msg = format!("{what} {gw} (libvirt keeps one default gateway per family; {kept} is kept)");
+                let msg =
+                    format!("{what} {gw} (libvirt keeps one default gateway per family; {kept} is kept)");
                 self.drop(msg);
             }
         }

@@ -440,8 +440,8 @@ impl<'a> Writer<'a> {
         };
         let mut m = Element::new("arpmon").with_attr("interval", interval).with_attr("target", target);
         if let Some(x) = v("arp_validate") {
-            if ARP_VALIDATE.contains(&x) {
-                m.set_attr("validate", x);
+            if let Some(word) = kernel_word(x, &ARP_VALIDATE) {
+                m.set_attr("validate", word);
             } else {
                 self.drop(name, format!("bond arp_validate {x} (libvirt has none, active, backup and all)"));
             }
@@ -457,7 +457,8 @@ impl<'a> Writer<'a> {
             return None;
         };
         if let Some(p) = el.value("protocol") {
-            if !p.trim().eq_ignore_ascii_case("802.1q") {
+            // 33024 is ETH_P_8021Q, which the vlan plugin also accepts.
+            if !matches!(p.trim().to_ascii_lowercase().as_str(), "802.1q" | "33024") {
                 self.drop(&iface.name, format!("vlan protocol {p} (libvirt VLANs are 802.1Q)"));
             }
         }
@@ -500,9 +501,15 @@ fn start_word(mode: StartMode) -> Option<&'static str> {
 
 /// A kernel bond mode by name or number, as libvirt spells it.
 fn bond_mode(mode: &str) -> Option<&'static str> {
-    let mode = mode.trim();
-    match mode.parse::<usize>() {
-        Ok(n) => BOND_MODES.get(n).copied(),
-        Err(_) => BOND_MODES.iter().copied().find(|m| m.eq_ignore_ascii_case(mode)),
+    kernel_word(mode, &BOND_MODES)
+}
+
+/// The name of a kernel enumeration value given by name (any case) or by number, when it is
+/// one of `words` (which are in the kernel's order from 0).
+fn kernel_word(value: &str, words: &[&'static str]) -> Option<&'static str> {
+    let value = value.trim();
+    match value.parse::<usize>() {
+        Ok(n) => words.get(n).copied(),
+        Err(_) => words.iter().copied().find(|w| w.eq_ignore_ascii_case(value)),
     }
 }
