@@ -11,6 +11,7 @@
 
 pub mod bench;
 pub mod dialect;
+pub mod host;
 pub mod items;
 pub mod load;
 pub mod model;

@@ -76,11 +76,12 @@ macro_rules! export_plugin {
             // The symbol name is abi_stable's mangling of "lib_header.root module loader"
             // (`abi_stable::library::ROOT_MODULE_LOADER_NAME`; a test keeps them equal).
             #[unsafe(no_mangle)]
-            pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::__private::LibHeader = unsafe {
-                $crate::export::__private::LibHeader::from_constructor::<
-                    $crate::export::__private::PluginModuleRef,
-                >(__netplug_load_root_module, $crate::export::__private::CheckTypeLayout::Yes)
-            };
+            pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::__private::LibHeader =
+                unsafe {
+                    $crate::export::__private::LibHeader::from_constructor::<
+                        $crate::export::__private::PluginModuleRef,
+                    >(__netplug_load_root_module, $crate::export::__private::CheckTypeLayout::Yes)
+                };
         };
     };
 }
