@@ -1,0 +1,221 @@
+//! Every rule of the `<route>` vocabulary, checked against documents with exact positions.
+
+use netplug_plugin_sdk::{Envelope, Item, Plugin, Validation};
+
+use super::{parse_table, RouteType};
+use crate::RoutesPlugin;
+
+/// Items as core hands them to a feature plugin: one per `<route>` in any interface.
+fn items(xml: &str) -> Vec<Item> {
+    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
+    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
+    let mut out = Vec::new();
+    for e in tops {
+        let kind = if e.name == "interface" { "ethernet" } else { e.name.as_str() }.to_string();
+        let name =
+            e.value(if kind == "ethernet" { "device" } else { "name" }).unwrap_or_default().to_string();
+        let envelope = Envelope { name: name.clone(), kind: kind.clone(), ..Default::default() };
+        for c in e.children_named("route") {
+            out.push(Item {
+                interface: name.clone(),
+                kind: kind.clone(),
+                envelope: Some(envelope.clone()),
+                element: c.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn validate(xml: &str) -> Validation {
+    RoutesPlugin.validate(&items(xml))
+}
+
+/// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
+fn diags(xml: &str) -> Vec<String> {
+    validate(xml)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            assert!(d.interface.is_some(), "no interface on {d:?}");
+            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
+            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
+        })
+        .collect()
+}
+
+fn help(xml: &str, index: usize) -> String {
+    validate(xml).diagnostics[index].help.clone().unwrap_or_default()
+}
+
+/// One `<route>` in eth0, on line 2 at column 3; its first attribute starts at column 10.
+fn one(attrs: &str) -> String {
+    format!("<interface device=\"eth0\">\n  <route {attrs}/>\n</interface>")
+}
+
+const NONE: [&str; 0] = [];
+
+#[test]
+fn info_claims_route_in_the_route_phase() {
+    let info = RoutesPlugin.info();
+    assert_eq!(info.elements, ["route"]);
+    assert_eq!(info.phase, Some(netplug_plugin_sdk::Phase::Route));
+}
+
+#[test]
+fn the_proposal_examples_are_clean_and_report_next_hops() {
+    let xml = r#"<interface device="eth0">
+  <route gateway="192.168.0.1"/>
+  <route destination="default" gateway="2001:DB8:C::1"/>
+  <route destination="10.0.0.0/8" gateway="192.168.0.2"/>
+  <route destination="2001:DB8:C::/64" gateway="2001:DB8:C::1"/>
+  <route destination="2001:DB8::/32"/>
+  <route prefix="172.16.0.0/12" nexthop="192.168.0.3" metric="100" table="main" type="unicast"/>
+</interface>"#;
+    let v = validate(xml);
+    assert_eq!(v.diagnostics, []);
+    let hops: Vec<_> = v.nexthops.iter().map(|n| (n.address.as_str(), n.span.line, n.span.col)).collect();
+    assert_eq!(
+        hops,
+        [
+            ("192.168.0.1", 2, 19),
+            ("2001:db8:c::1", 3, 41),
+            ("192.168.0.2", 4, 44),
+            ("2001:db8:c::1", 5, 49),
+            ("192.168.0.3", 7, 42),
+        ]
+    );
+}
+
+#[test]
+fn aliases_are_one_attribute() {
+    assert_eq!(
+        diags(&one(r#"destination="10.0.0.0/8" prefix="10.0.0.0/8" gateway="10.1.0.1" nexthop="10.1.0.1""#)),
+        [
+            "2:35 error prefix: destination and prefix are the same attribute; write one",
+            "2:74 error nexthop: gateway and nexthop are the same attribute; write one",
+        ]
+    );
+}
+
+#[test]
+fn destinations_parse_and_have_no_host_bits() {
+    let xml = one(r#"destination="10.0.0.1/8" gateway="10.1.0.1""#);
+    assert_eq!(
+        diags(&xml),
+        ["2:23 error destination: invalid destination `10.0.0.1/8`: 10.0.0.1/8 has host bits set"]
+    );
+    assert_eq!(help(&xml, 0), "did you mean 10.0.0.0/8?");
+    assert_eq!(
+        diags(&one(r#"prefix="10.0.0.0/33""#)),
+        ["2:18 error prefix: invalid prefix `10.0.0.0/33`: prefix length 33 is out of range for IPv4 (0-32)"]
+    );
+    assert_eq!(
+        diags(&one(r#"destination="2001:db8::/129""#)),
+        ["2:23 error destination: invalid destination `2001:db8::/129`: prefix length 129 is out of range for IPv6 \
+          (0-128)"]
+    );
+    assert_eq!(
+        diags(&one(r#"destination="defualt""#)),
+        ["2:23 error destination: invalid destination `defualt`: `defualt` is not an IPv4 or IPv6 address"]
+    );
+    // No /len: a host route, as in iproute2.
+    assert_eq!(diags(&one(r#"destination="10.0.0.1" gateway="10.1.0.1""#)), NONE);
+}
+
+#[test]
+fn gateways_are_addresses_of_the_destination_family() {
+    assert_eq!(
+        diags(&one(r#"destination="10.0.0.0/8" gateway="2001:db8::1""#)),
+        ["2:44 error gateway: invalid gateway `2001:db8::1`: an IPv6 gateway cannot reach the IPv4 destination \
+          10.0.0.0/8"]
+    );
+    assert_eq!(
+        diags(&one(r#"nexthop="0.0.0.0""#)),
+        ["2:19 error nexthop: invalid nexthop `0.0.0.0`: 0.0.0.0 is the unspecified address"]
+    );
+    assert_eq!(
+        diags(&one(r#"gateway="192.168.0.1/24""#)),
+        ["2:19 error gateway: invalid gateway `192.168.0.1/24`: expected an address without a prefix length"]
+    );
+}
+
+#[test]
+fn types_other_than_unicast_have_no_gateway() {
+    assert_eq!("blackhole".parse::<RouteType>(), Ok(RouteType::Blackhole));
+    assert_eq!("7".parse::<RouteType>(), Ok(RouteType::Unreachable));
+    let xml = one(r#"destination="10.0.0.0/8" gateway="10.1.0.1" type="blackhole""#);
+    assert_eq!(diags(&xml), ["2:35 error gateway: a blackhole route has no gateway"]);
+    assert_eq!(help(&xml, 0), "remove the gateway, or make the route unicast");
+    assert_eq!(
+        diags(&one(r#"destination="10.0.0.0/8" type="drop""#)),
+        ["2:41 error type: invalid type `drop`: expected one of unicast, blackhole, unreachable, prohibit"]
+    );
+    // Without a gateway: unreachable by default, or a route on the link when unicast.
+    assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="unicast""#)), NONE);
+    assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="prohibit""#)), NONE);
+}
+
+#[test]
+fn onlink_needs_a_gateway_and_skips_the_reachability_check() {
+    assert_eq!(
+        diags(&one(r#"destination="10.0.0.0/8" onlink="yes""#)),
+        ["2:35 error onlink: onlink applies only to a route with a gateway"]
+    );
+    let v = validate(&one(r#"gateway="203.0.113.1" onlink="yes""#));
+    assert_eq!(v.diagnostics, []);
+    assert!(v.nexthops.is_empty());
+    assert!(validate(&one(r#"gateway="fe80::1""#)).nexthops.is_empty(), "link-local is always on the link");
+}
+
+#[test]
+fn tables_are_names_or_non_zero_numbers() {
+    assert_eq!(parse_table("MAIN"), Ok(254));
+    assert_eq!(parse_table("local"), Ok(255));
+    assert_eq!(parse_table("4294967295"), Ok(u32::MAX));
+    assert_eq!(
+        diags(&one(r#"gateway="10.1.0.1" table="0""#)),
+        ["2:36 error table: invalid table `0`: table 0 means \"unspecified\"; write main (254) or a table number"]
+    );
+    assert_eq!(
+        diags(&one(r#"gateway="10.1.0.1" table="vpn" metric="-1""#)),
+        [
+            "2:49 error metric: invalid metric `-1`: expected a non-negative integer",
+            "2:36 error table: invalid table `vpn`: expected main, default, local or a table number from 1 to \
+             4294967295",
+        ]
+    );
+}
+
+#[test]
+fn a_route_is_configured_once_per_destination_table_and_metric() {
+    let xml = r#"<interfaces>
+<interface device="eth0">
+  <route destination="10.0.0.0/8" gateway="192.168.0.2"/>
+  <route prefix="10.0.0.0/8" gateway="192.168.0.3"/>
+  <route destination="10.0.0.0/8" gateway="192.168.0.3" metric="100"/>
+  <route destination="10.0.0.0/8" gateway="192.168.0.3" table="254" metric="100"/>
+  <route destination="10.0.0.0/8" gateway="192.168.0.3" table="10"/>
+  <route gateway="192.168.0.1"/>
+  <route destination="default" gateway="192.168.0.1"/>
+</interface>
+<interface device="eth1"><route destination="10.0.0.0/8" gateway="172.16.0.1"/></interface>
+<interface device="eth2"><route destination="2001:db8::/32" gateway="2001:db8:1::1"/></interface>
+<interface device="eth3"><route destination="2001:db8::/32" gateway="2001:db8:2::1"/></interface>
+</interfaces>"#;
+    assert_eq!(
+        diags(xml),
+        [
+            "4:18 error destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
+            "6:23 error destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
+            "9:23 error destination: eth0 already has a route to 0.0.0.0/0 in this table with this metric",
+            "11:46 warning destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
+        ]
+    );
+}
+
+#[test]
+fn route_has_no_children() {
+    let xml = "<interface device=\"eth0\">\n  <route gateway=\"10.1.0.1\"><via/></route>\n</interface>";
+    assert_eq!(diags(xml), ["2:29 error via: unknown element <via> in <route>"]);
+}
