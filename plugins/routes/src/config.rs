@@ -210,7 +210,8 @@ fn check_route(el: &Element, name: &str, v: &mut Validation) -> Option<(RouteKey
             },
         },
     };
-    let dest = dest.unwrap_or_else(|| match gw {
+    // `default` is the whole address space of the gateway's family, IPv4 without a gateway.
+    let dest = dest.unwrap_or(match gw {
         Some((IpAddr::V6(_), _)) => Prefix { addr: IpAddr::V6(Ipv6Addr::UNSPECIFIED), len: 0 },
         _ => Prefix { addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED), len: 0 },
     });
