@@ -6,7 +6,7 @@ mod plugins_support;
 use std::time::Duration;
 
 use netplug_core::host::{discover, LoadStatus, LoadedPlugin, SearchPath, Source};
-use netplug_plugin_sdk::{Change, Element, Item, Phase, Plugin};
+use netplug_plugin_sdk::{Change, Element, Item, Phase};
 use plugins_support::{fixture, install, load, plugin_dir, report};
 
 fn item(kind: &str, interface: &str) -> Item {
@@ -93,7 +93,10 @@ fn a_second_claim_on_a_kind_is_refused() {
     assert_eq!(registry.for_kind("hello").unwrap().info.name, "hello");
     let r = report(&reports, "libnetplug_plugin_clash.so");
     let LoadStatus::Refused { reason } = &r.status else { panic!("{r:#?}") };
-    assert!(reason.contains("plugin 'clash' claims kind 'hello', already claimed by plugin 'hello'"), "{reason}");
+    assert!(
+        reason.contains("plugin 'clash' claims kind 'hello', already claimed by plugin 'hello'"),
+        "{reason}"
+    );
     assert!(reason.contains("libnetplug_plugin_clash.so"), "the message names the file: {reason}");
     assert_eq!(r.name, "clash", "a refused plugin that loaded still says who it is");
 }
@@ -115,7 +118,9 @@ fn files_that_are_not_netplug_plugins_are_refused() {
     let LoadStatus::Refused { reason } = &report(&reports, "notes.so").status else { panic!("{reports:#?}") };
     assert!(reason.contains("notes.so: cannot be loaded"), "{reason}");
     if libc.is_some() {
-        let LoadStatus::Refused { reason } = &report(&reports, "libm.so").status else { panic!("{reports:#?}") };
+        let LoadStatus::Refused { reason } = &report(&reports, "libm.so").status else {
+            panic!("{reports:#?}")
+        };
         assert!(reason.contains("libm.so: not a netplug plugin: it exports no plugin module"), "{reason}");
     }
 }
@@ -166,7 +171,8 @@ fn loading_eight_plugins_takes_milliseconds() {
         total += t.total();
     }
     println!(
-        "8 plugins: total {total:?} (check_file {:?}, dlopen+header {:?}, layout check {:?}, init {:?}, info {:?})",
+        "8 plugins: total {total:?} (check_file {:?}, dlopen+header {:?}, layout check {:?}, \
+         init {:?}, info {:?})",
         sum.check_file, sum.open, sum.check_layout, sum.init, sum.info
     );
     assert!(total < Duration::from_secs(2), "loading 8 plugins took {total:?}");
