@@ -9,6 +9,7 @@
 //! kind's plugin owns. Keeping kind-specific parts as a generic tree, rather than typed structs
 //! in core, is what lets a third-party plugin bring a new kind without changing core.
 
+pub mod apply;
 pub mod bench;
 pub mod dialect;
 pub mod host;
@@ -17,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod netns;
 pub mod order;
+pub mod plan;
 pub mod registry;
 pub mod source;
 pub mod validate;
