@@ -12,9 +12,15 @@ pub mod element;
 pub mod export;
 pub mod ffi;
 pub mod ip;
+#[cfg(feature = "netlink")]
+pub mod link;
 pub mod plugin;
 mod log;
 pub mod schema;
+
+/// Raw netlink (rtnetlink and ethtool genetlink), the one way plugins talk to the kernel.
+#[cfg(feature = "netlink")]
+pub use netplug_netlink as netlink;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use element::{Attribute, Element, Span};

@@ -1,0 +1,262 @@
+//! What every kind plugin shares: a link table from one dump, the common envelope read back
+//! from it, the envelope changes (MTU, MAC, admin state, ports) and a batcher that turns
+//! changes into one burst of netlink requests while resolving interface names to indexes.
+//!
+//! Core owns the envelope's vocabulary; the kernel side of it is the same for a bridge, a bond
+//! or a NIC, so it lives here once rather than in each plugin (systemd-networkd's core writes
+//! the envelope of every netdev the same way).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::netlink::{self, Link, LinkMessage, Request, Socket};
+use crate::plugin::{ApplyError, Change, Envelope, LinkState, Phase, PluginError};
+
+/// Turn a netlink error into a plugin error about `interface`.
+pub fn plugin_error(interface: &str, e: netlink::Error) -> PluginError {
+    PluginError {
+        message: e.op,
+        interface: (!interface.is_empty()).then(|| interface.to_string()),
+        errno: e.errno,
+        ext_ack: e.ext_ack,
+    }
+}
+
+/// Every link of the namespace, from one `RTM_GETLINK` dump, indexed by name and ifindex.
+#[derive(Clone, Debug, Default)]
+pub struct LinkTable {
+    links: Vec<Link>,
+    by_name: HashMap<String, usize>,
+    by_index: HashMap<u32, usize>,
+}
+
+impl LinkTable {
+    pub fn dump(sock: &mut Socket) -> Result<LinkTable, PluginError> {
+        Ok(LinkTable::from_links(sock.dump_links().map_err(|e| plugin_error("", e))?))
+    }
+
+    pub fn from_links(links: Vec<Link>) -> LinkTable {
+        let by_name = links.iter().enumerate().map(|(i, l)| (l.name.clone(), i)).collect();
+        let by_index = links.iter().enumerate().map(|(i, l)| (l.index, i)).collect();
+        LinkTable { links, by_name, by_index }
+    }
+
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Link> {
+        self.by_name.get(name).map(|&i| &self.links[i])
+    }
+
+    pub fn by_index(&self, index: u32) -> Option<&Link> {
+        self.by_index.get(&index).map(|&i| &self.links[i])
+    }
+
+    pub fn name_of(&self, index: u32) -> Option<&str> {
+        self.by_index(index).map(|l| l.name.as_str())
+    }
+
+    /// The ports of a master (bridge or bond), in ifindex order.
+    pub fn ports_of(&self, master: u32) -> impl Iterator<Item = &Link> {
+        self.links.iter().filter(move |l| l.master == Some(master))
+    }
+
+    /// The envelope of a live link, as `kind`.
+    pub fn envelope(&self, link: &Link, kind: &str) -> Envelope {
+        Envelope {
+            name: link.name.clone(),
+            kind: kind.to_string(),
+            start_mode: String::new(),
+            state: if link.is_up() { LinkState::Up } else { LinkState::Down },
+            mac: link.address.as_deref().map(netlink::format_mac),
+            mtu: link.mtu,
+            master: link.master.and_then(|m| self.name_of(m)).map(str::to_string),
+            parent: match link.link_netnsid {
+                Some(_) => None,
+                None => link.parent.and_then(|p| self.name_of(p)).map(str::to_string),
+            },
+            ifindex: Some(link.index),
+        }
+    }
+}
+
+/// A change to a link's envelope, as carried in a [`Change`]'s payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum LinkOp {
+    SetMtu { name: String, mtu: u32 },
+    SetMac { name: String, mac: String },
+    Up { name: String },
+    Down { name: String },
+    /// Make `name` a port of `master`. Bonds want their slaves down first; the caller plans a
+    /// `Down` before this when the master needs it.
+    Enslave { name: String, master: String },
+    Release { name: String },
+    Delete { name: String },
+}
+
+impl LinkOp {
+    /// The interface the operation acts on.
+    pub fn name(&self) -> &str {
+        match self {
+            LinkOp::SetMtu { name, .. }
+            | LinkOp::SetMac { name, .. }
+            | LinkOp::Up { name }
+            | LinkOp::Down { name }
+            | LinkOp::Enslave { name, .. }
+            | LinkOp::Release { name }
+            | LinkOp::Delete { name } => name,
+        }
+    }
+
+    /// Package as a [`Change`] for `interface` in `phase`.
+    pub fn change(self, interface: &str, phase: Phase, description: impl Into<String>) -> Change {
+        Change {
+            interface: interface.to_string(),
+            phase,
+            description: description.into(),
+            payload: serde_json::to_string(&self).expect("link ops serialise"),
+        }
+    }
+
+    /// Build the request, resolving names through `batch`.
+    pub fn request(&self, batch: &mut Batch<'_>) -> Result<Request, ApplyError> {
+        let index = batch.index_of(self.name())?;
+        Ok(match self {
+            LinkOp::SetMtu { mtu, .. } => LinkMessage::change(index).mtu(*mtu).build(),
+            LinkOp::SetMac { mac, .. } => {
+                let bytes = netlink::parse_mac(mac)
+                    .ok_or_else(|| batch.fail(PluginError::new(format!("bad MAC address {mac}")).on_interface(self.name())))?;
+                LinkMessage::change(index).address(&bytes).build()
+            }
+            LinkOp::Up { .. } => LinkMessage::change(index).up().build(),
+            LinkOp::Down { .. } => LinkMessage::change(index).down().build(),
+            LinkOp::Enslave { master, .. } => {
+                let m = batch.index_of(master)?;
+                LinkMessage::change(index).master(m).build()
+            }
+            LinkOp::Release { .. } => LinkMessage::change(index).nomaster().build(),
+            LinkOp::Delete { .. } => netlink::delete_link(index),
+        })
+    }
+}
+
+/// The changes that make a live link's MTU, MAC and admin state match the desired envelope.
+/// `live == None` means the link is being created in this run: only what creation does not set
+/// (the admin state) is planned. Ports are the master's plugin's business, not the envelope's.
+pub fn envelope_changes(desired: &Envelope, live: Option<&Envelope>) -> Vec<Change> {
+    let name = desired.name.as_str();
+    let mut out = Vec::new();
+    if let Some(live) = live {
+        if let Some(mtu) = desired.mtu.filter(|m| live.mtu != Some(*m)) {
+            let was = live.mtu.map(|m| format!(" (was {m})")).unwrap_or_default();
+            out.push(LinkOp::SetMtu { name: name.into(), mtu }.change(name, Phase::Configure, format!("set mtu {mtu}{was}")));
+        }
+        if let Some(mac) = desired.mac.as_ref().filter(|m| live.mac.as_deref() != Some(m.as_str())) {
+            let was = live.mac.as_ref().map(|m| format!(" (was {m})")).unwrap_or_default();
+            out.push(
+                LinkOp::SetMac { name: name.into(), mac: mac.clone() }
+                    .change(name, Phase::Configure, format!("set mac {mac}{was}")),
+            );
+        }
+    }
+    let live_up = live.map(|l| l.state == LinkState::Up).unwrap_or(false);
+    match desired.state {
+        LinkState::Up if !live_up => out.push(LinkOp::Up { name: name.into() }.change(name, Phase::Up, "set up")),
+        LinkState::Down if live_up => {
+            out.push(LinkOp::Down { name: name.into() }.change(name, Phase::Down, "set down"))
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Collects requests for one `apply` call and sends them in bursts, remembering which change
+/// each came from so a kernel error names the right change.
+///
+/// Names resolve through a link table taken lazily; a name it does not know (a link created
+/// earlier in this call) flushes what is pending and re-dumps, so a run of creates followed by
+/// enslaves costs one extra dump, not one lookup per link.
+pub struct Batch<'s> {
+    sock: &'s mut Socket,
+    table: Option<LinkTable>,
+    pending: Vec<Request>,
+    owners: Vec<(usize, String)>,
+    current: (usize, String),
+}
+
+impl<'s> Batch<'s> {
+    pub fn new(sock: &'s mut Socket) -> Self {
+        Batch { sock, table: None, pending: Vec::new(), owners: Vec::new(), current: (0, String::new()) }
+    }
+
+    /// The socket, for requests that need a reply (flush first if order matters).
+    pub fn socket(&mut self) -> &mut Socket {
+        self.sock
+    }
+
+    /// Say which change (index into the slice given to `apply`) the next requests belong to.
+    pub fn begin(&mut self, change: usize, interface: &str) {
+        self.current = (change, interface.to_string());
+    }
+
+    /// Queue a request for the current change.
+    pub fn push(&mut self, req: Request) {
+        self.pending.push(req);
+        self.owners.push(self.current.clone());
+    }
+
+    /// The ifindex of `name`, flushing and re-dumping when the table does not know it yet.
+    pub fn index_of(&mut self, name: &str) -> Result<u32, ApplyError> {
+        if let Some(l) = self.table.as_ref().and_then(|t| t.by_name(name)) {
+            return Ok(l.index);
+        }
+        self.flush()?;
+        let table = LinkTable::dump(self.sock).map_err(|error| self.fail(error))?;
+        let found = table.by_name(name).map(|l| l.index);
+        self.table = Some(table);
+        found.ok_or_else(|| self.fail(PluginError::new(format!("no such device {name}")).on_interface(name)))
+    }
+
+    /// The link table as of the last dump (taking one if none was taken).
+    pub fn table(&mut self) -> Result<&LinkTable, ApplyError> {
+        if self.table.is_none() {
+            self.flush()?;
+            self.table = Some(LinkTable::dump(self.sock).map_err(|error| self.fail(error))?);
+        }
+        Ok(self.table.as_ref().expect("just filled"))
+    }
+
+    /// An error for the current change.
+    pub fn fail(&self, error: PluginError) -> ApplyError {
+        ApplyError { index: self.current.0, error }
+    }
+
+    /// Send everything pending.
+    pub fn flush(&mut self) -> Result<(), ApplyError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let requests = std::mem::take(&mut self.pending);
+        let owners = std::mem::take(&mut self.owners);
+        self.sock.batch(requests).map_err(|e| {
+            let (index, interface) = owners[e.index.min(owners.len() - 1)].clone();
+            ApplyError { index, error: plugin_error(&interface, e.error) }
+        })
+    }
+}
+
+/// Apply changes whose payloads are all [`LinkOp`]s.
+pub fn apply_link_ops(sock: &mut Socket, changes: &[Change]) -> Result<(), ApplyError> {
+    let mut batch = Batch::new(sock);
+    for (i, c) in changes.iter().enumerate() {
+        batch.begin(i, &c.interface);
+        let op: LinkOp = serde_json::from_str(&c.payload)
+            .map_err(|e| batch.fail(PluginError::new(format!("bad change payload: {e}"))))?;
+        let req = op.request(&mut batch)?;
+        batch.push(req);
+    }
+    batch.flush()
+}
