@@ -2,10 +2,11 @@
 //! iproute2 spellings `prefix` and `nexthop` accepted for `destination` and `gateway`.
 //!
 //! Decisions: `destination` defaults to `default`, which means 0.0.0.0/0, or ::/0 when the
-//! gateway is IPv6. A route without a gateway is, as the netcf proposal says, an unreachable
-//! route unless `type` says otherwise; `type="unicast"` without a gateway is a route straight
-//! out of the interface (on the link). A destination without `/len` is a host route, as in
-//! iproute2.
+//! gateway is IPv6. A route without a gateway goes straight out of its interface, on the link
+//! (`ip route add DEST dev IFACE`), as docs/format.md says: a `<route>` sits inside an
+//! interface, and that is what initscripts and iproute2 made of a route without a gateway. The
+//! netcf proposal's "no gateway: unreachable" is written `type="unreachable"`. A destination
+//! without `/len` is a host route, as in iproute2.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -38,7 +39,7 @@ pub const PREFIX: AttrSpec = AttrSpec {
 };
 pub const GATEWAY: AttrSpec = AttrSpec {
     name: "gateway",
-    help: "the next hop, of the destination's family; none makes an unreachable route",
+    help: "the next hop, of the destination's family; without one the route is on the link",
     kind: ValueKind::Other("an IPv4 or IPv6 address"),
     default: None,
 };
@@ -64,7 +65,7 @@ pub const TYPE: AttrSpec = AttrSpec {
     name: "type",
     help: "unicast forwards; unreachable, prohibit and blackhole refuse or drop",
     kind: RouteType::VALUES,
-    default: Some("unicast with a gateway, unreachable without"),
+    default: Some("unicast"),
 };
 pub const ONLINK: AttrSpec = AttrSpec {
     name: "onlink",

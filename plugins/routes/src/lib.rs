@@ -6,7 +6,8 @@
 //!   <static ipaddr="192.168.0.5/24"/>
 //!   <route gateway="192.168.0.1"/>
 //!   <route destination="10.0.0.0/8" gateway="192.168.0.2" metric="100"/>
-//!   <route destination="2001:DB8::/32"/>
+//!   <route destination="172.16.0.0/12"/>
+//!   <route destination="2001:DB8::/32" type="unreachable"/>
 //! </interface>
 //! ```
 //!

@@ -151,7 +151,7 @@ fn types_other_than_unicast_have_no_gateway() {
         diags(&one(r#"destination="10.0.0.0/8" type="drop""#)),
         ["2:41 error type: invalid type `drop`: expected one of unicast, blackhole, unreachable, prohibit"]
     );
-    // Without a gateway: unreachable by default, or a route on the link when unicast.
+    // Without a gateway: a route on the link (unicast, the default), or one that refuses.
     assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="unicast""#)), NONE);
     assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="prohibit""#)), NONE);
 }
