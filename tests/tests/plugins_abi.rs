@@ -10,6 +10,10 @@
 //! | `old`   | 0.0.9 | one function fewer (no `remove`) | refused: needs >= 0.1.0         |
 //! | `new`   | 0.1.1 | one function appended            | loads; the extra one is unused  |
 //! | `next`  | 0.2.0 | one function appended            | refused: newer than 0.1.x       |
+//!
+//! And the other way round, a host one patch release ahead (`host-new`, on `sdk-new`) refuses
+//! plugins built before its appended function: abi_stable lets a plugin's root module have
+//! more fields than the host's, never fewer.
 
 mod plugins_support;
 
@@ -17,7 +21,7 @@ use abi_stable::library::{lib_header_from_path, LibraryError};
 use netplug_core::host::LoadStatus;
 use netplug_plugin_sdk::ffi::PluginModuleRef;
 use netplug_plugin_sdk::{Element, Item};
-use plugins_support::{install, load, plugin_dir, report};
+use plugins_support::{fixture, fixture_bin, install, load, plugin_dir, report};
 
 /// What `abi_stable` itself says about the fixture, loaded from a copy of its own.
 fn abi_stable_verdict(name: &str) -> Result<(), LibraryError> {
@@ -90,4 +94,15 @@ fn a_plugin_built_against_a_newer_minor_release_is_refused() {
     let Err(LibraryError::AbiInstability(e)) = verdict else { panic!("{verdict:?}") };
     println!("abi_stable alone: {e}");
     assert!(e.to_string().contains("0.2.0"), "{e}");
+}
+
+#[test]
+fn a_host_with_an_appended_function_refuses_plugins_built_before_it() {
+    let output = std::process::Command::new(fixture_bin("host-new"))
+        .args([fixture("hello"), fixture("new")])
+        .output()
+        .expect("run the host-new fixture");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let verdicts: Vec<&str> = stdout.lines().collect();
+    assert_eq!(verdicts, ["refused: layout: Error:too many fields", "ok: describe is there"], "{stdout}");
 }

@@ -22,18 +22,31 @@ fn workspace() -> PathBuf {
 
 /// The shared object of fixture `name` (`tests/fixtures/plugins/<name>`), built on first use.
 pub fn fixture(name: &str) -> PathBuf {
+    build(name).join(format!("libnetplug_plugin_{name}.so"))
+}
+
+/// The executable of fixture project `name`, built on first use.
+pub fn fixture_bin(name: &str) -> PathBuf {
+    build(name).join(format!("netplug-fixture-{name}"))
+}
+
+/// Build fixture project `name` once per test binary; the directory its artifacts are in.
+fn build(name: &str) -> PathBuf {
     static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
     // A failed build panics while holding the lock; the next test reports the same failure.
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let built = built.get_or_insert_with(HashMap::new);
-    if let Some(path) = built.get(name) {
-        return path.clone();
+    if let Some(dir) = built.get(name) {
+        return dir.clone();
     }
     let project = workspace().join("tests/fixtures/plugins").join(name);
     let target = workspace().join("target/fixtures");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Fixtures are built like the tests: `cargo test --release` measures release plugins.
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
     let output = Command::new(cargo)
         .arg("build")
+        .args((profile == "release").then_some("--release"))
         .arg("--quiet")
         .arg("--manifest-path")
         .arg(project.join("Cargo.toml"))
@@ -48,10 +61,9 @@ pub fn fixture(name: &str) -> PathBuf {
         "building fixture {name} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let path = target.join("debug").join(format!("libnetplug_plugin_{name}.so"));
-    assert!(path.is_file(), "{} missing after the build", path.display());
-    built.insert(name.to_string(), path.clone());
-    path
+    let dir = target.join(profile);
+    built.insert(name.to_string(), dir.clone());
+    dir
 }
 
 /// A fresh plugin directory holding the named fixtures as `libnetplug_plugin_<name>.so`.
