@@ -80,7 +80,12 @@ pub fn kind_item(iface: &Interface, registry: &Registry) -> Item {
         attributes: el
             .attributes
             .iter()
-            .filter(|a| a.name != name_attr && !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()))
+            // `<interface>` also accepts `name=` as an alias of `device=`: both are the envelope's.
+            .filter(|a| {
+                a.name != name_attr
+                    && !(name_attr == "device" && a.name == "name")
+                    && !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str())
+            })
             .cloned()
             .collect(),
         children: el

@@ -43,3 +43,5 @@ impl Plugin for BondPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(BondPlugin);

@@ -40,3 +40,5 @@ impl Plugin for BridgePlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(BridgePlugin);

@@ -39,3 +39,5 @@ impl Plugin for DhcpPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(DhcpPlugin);

@@ -43,3 +43,5 @@ impl Plugin for EthernetPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(EthernetPlugin);

@@ -41,3 +41,5 @@ impl Plugin for RoutesPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(RoutesPlugin);

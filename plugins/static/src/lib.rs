@@ -39,3 +39,5 @@ impl Plugin for StaticPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(StaticPlugin);

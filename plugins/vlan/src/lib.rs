@@ -38,3 +38,5 @@ impl Plugin for VlanPlugin {
         config::validate(items)
     }
 }
+
+netplug_plugin_sdk::export_plugin!(VlanPlugin);
