@@ -51,6 +51,14 @@ pub enum Command {
     Convert(cmd::convert::Args),
     /// Print the ordered steps an apply of these documents would take.
     Order(cmd::order::Args),
+    /// Print the changes an apply would make, changing nothing.
+    Plan(cmd::apply::PlanArgs),
+    /// Make the kernel match the documents: in order, verified, rolled back on any failure.
+    Apply(cmd::apply::Args),
+    /// Report drift between the documents and the kernel; exit 1 if any.
+    Check(cmd::check::Args),
+    /// Print live state in netplug's XML (or libvirt's, with --libvirt).
+    Show(cmd::show::Args),
     /// List the plugins found, what they handle, and whether they loaded.
     Plugins(cmd::plugins::Args),
 }

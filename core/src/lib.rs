@@ -20,6 +20,7 @@ pub mod netns;
 pub mod order;
 pub mod plan;
 pub mod registry;
+pub mod show;
 pub mod source;
 pub mod validate;
 pub mod xml;

@@ -1,9 +1,13 @@
 //! One module per verb. Each takes the parsed global options and returns the exit code:
 //! 0 success, 1 problems found (diagnostics, drift, a failed apply), 2 could not run.
 
+pub mod apply;
+pub mod check;
 pub mod convert;
+mod engine;
 pub mod order;
 pub mod plugins;
+pub mod show;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -26,6 +30,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Convert(a) => convert::run(cli, a),
         Command::Order(a) => order::run(cli, a),
         Command::Plugins(a) => plugins::run(cli, a),
+        Command::Plan(a) => apply::plan(cli, a),
+        Command::Apply(a) => apply::run(cli, a),
+        Command::Check(a) => check::run(cli, a),
+        Command::Show(a) => show::run(cli, a),
     }
 }
 

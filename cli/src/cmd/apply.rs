@@ -1,0 +1,139 @@
+//! `netplug apply FILE...` and `netplug plan FILE...`: make the kernel match the documents, or
+//! show what that would take.
+//!
+//! `apply FILE` governs exactly the interfaces the files name: within each, the file is the
+//! whole truth (what netplug configured there and the file no longer lists is removed), and no
+//! other interface is touched. Every apply is verified, and any failure rolls back at once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use netplug_core::apply::{ApplyError, ApplyOptions, Run};
+use netplug_core::plan::Step;
+use serde_json::json;
+
+use crate::Cli;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the plan and change nothing (the same as `netplug plan`).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Testing aid: fail on purpose when reaching step K (1-based), then roll back.
+    #[arg(long, value_name = "K", hide = true)]
+    pub inject_failure_at: Option<usize>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode> {
+    let (registry, _) = super::plugins(cli);
+    let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
+        return Ok(ExitCode::from(1));
+    };
+    let run = Run::new(&loaded.config, &registry);
+    let (plan, _) = run.plan()?;
+    print_steps(cli, &plan.steps, "would");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
+    if args.dry_run {
+        return plan(cli, &PlanArgs { files: args.files.clone() });
+    }
+    let started = Instant::now();
+    let (registry, _) = super::plugins(cli);
+    let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
+        return Ok(ExitCode::from(1));
+    };
+    let run = Run::new(&loaded.config, &registry);
+    let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
+    match run.apply(&opts) {
+        Ok(steps) => {
+            if cli.json {
+                let out = json!({ "changed": !steps.is_empty(), "verified": true, "steps": steps });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else if steps.is_empty() {
+                println!("no changes: the kernel already matches");
+            } else {
+                print_steps(cli, &steps, "applied");
+                println!(
+                    "applied {} change(s) and verified them in {:.1} ms",
+                    steps.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            report_failure(cli, &e)?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
+    let rollback = e.rollback();
+    if cli.json {
+        let out = json!({
+            "error": e.to_string(),
+            "rolled_back": rollback.map(|r| r.steps.len()),
+            "rollback_errors": rollback.map(|r| r.errors.clone()),
+            "rollback_verified": rollback.map(|r| r.verified),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    eprintln!("netplug: error: {e}");
+    match rollback {
+        None => eprintln!("netplug: nothing was changed"),
+        Some(r) if r.errors.is_empty() && r.verified => {
+            eprintln!("netplug: rolled back {} change(s); the system is as it was before", r.steps.len())
+        }
+        Some(r) => {
+            for err in &r.errors {
+                eprintln!("netplug: rollback error: {err}");
+            }
+            eprintln!(
+                "netplug: rollback {} ({} change(s) attempted)",
+                if r.verified { "verified" } else { "could NOT be verified: the system may differ from before" },
+                r.steps.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Print steps as `  N. IFACE: DESCRIPTION [plugin, phase]`, or JSON.
+pub fn print_steps(cli: &Cli, steps: &[Step], verb: &str) {
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(steps).expect("steps serialise"));
+        return;
+    }
+    if steps.is_empty() {
+        println!("no changes: the kernel already matches");
+        return;
+    }
+    if verb == "would" {
+        println!("{} change(s) to make:", steps.len());
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let phase = serde_json::to_value(s.change.phase).ok().and_then(|v| v.as_str().map(str::to_string));
+        println!(
+            "{:>5}. {}: {}  [{}, {}]",
+            i + 1,
+            s.change.interface,
+            s.change.description,
+            s.plugin,
+            phase.unwrap_or_default()
+        );
+    }
+}

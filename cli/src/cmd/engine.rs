@@ -1,0 +1,42 @@
+//! What `plan`, `apply` and `check` share: load plugins and documents, validate against the
+//! kernel too (a port that is neither defined nor present is an error now), and prepare a run.
+
+use std::path::PathBuf;
+
+use netplug_core::load::{self, Loaded};
+use netplug_core::registry::Registry;
+use netplug_core::validate::ValidateOptions;
+
+use crate::Cli;
+
+/// Load and validate for a verb that will touch the kernel. `None` means diagnostics with
+/// errors were printed and the caller should exit 1.
+pub fn prepare(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Option<Loaded> {
+    let mut loaded = load::load_files(files);
+    let exists = |name: &str| device_exists(registry, name);
+    let opts = ValidateOptions { sources: Some(&loaded.sources), exists_in_kernel: Some(&exists) };
+    let mut diagnostics = netplug_core::validate::validate(&mut loaded.config, registry, &opts);
+    loaded.diagnostics.append(&mut diagnostics);
+    loaded.diagnostics.sort_by_key(|d| (d.span.file, d.span.line, d.span.col));
+    loaded.diagnostics.dedup();
+    if loaded.has_errors() {
+        super::print_diagnostics(cli, &loaded);
+        return None;
+    }
+    crate::report::diagnostics(false, &loaded.sources, &loaded.diagnostics);
+    Some(loaded)
+}
+
+/// Whether a device exists, asked of the ethernet plugin, which reports any link by name. It
+/// is only consulted for references the documents do not define, so it costs nothing in the
+/// common case.
+fn device_exists(registry: &Registry, name: &str) -> bool {
+    let Some(ethernet) = registry.for_kind("ethernet") else {
+        // Without the plugin we cannot look; do not turn a warning into a false error.
+        return true;
+    };
+    match ethernet.plugin.read(Some(&[name.to_string()])) {
+        Ok(items) => items.iter().any(|i| i.interface == name),
+        Err(_) => true,
+    }
+}

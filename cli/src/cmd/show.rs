@@ -1,0 +1,37 @@
+//! `netplug show [NAME...]`: the kernel's live state in netplug's XML (or libvirt's).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use netplug_core::dialect::{libvirt, native};
+use netplug_core::{show, xml};
+
+use crate::Cli;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Interfaces to show (default: every interface a plugin recognises).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Print libvirt's dialect instead of the native one.
+    #[arg(long)]
+    pub libvirt: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
+    let (registry, _) = super::plugins(cli);
+    let names = (!args.names.is_empty()).then_some(args.names.as_slice());
+    let config = show::live_config(&registry, names)?;
+    for n in &args.names {
+        if config.get(n).is_none() {
+            bail!("{n}: no such interface (or no plugin recognises it)");
+        }
+    }
+    let text = if args.libvirt {
+        libvirt::write_document(&config.interfaces).0
+    } else {
+        xml::write(&native::write(&config))
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,59 @@
+//! Live state back into the model: assemble the items every plugin read from the kernel into
+//! native interfaces, the inverse of [`crate::items`]. This is what `netplug show` prints and
+//! what `check` compares against (netcf's `ncf_if_xml_state`).
+
+use std::collections::HashMap;
+
+use netplug_plugin_sdk::{Element, Item, LinkState};
+
+use crate::model::{Config, Interface, StartMode};
+use crate::plan::PlanError;
+use crate::registry::Registry;
+
+/// Read every plugin's live state (for `names`, or everything) and assemble it. Interfaces no
+/// kind plugin reports (loopback, kinds without a plugin) are left out.
+pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Config, PlanError> {
+    let mut kind_items: Vec<Item> = Vec::new();
+    let mut features: HashMap<String, Vec<Element>> = HashMap::new();
+    for r in registry.plugins() {
+        let items = r.plugin.read(names).map_err(|error| PlanError { plugin: r.info.name.clone(), error })?;
+        for item in items {
+            // A plugin may own a kind and elements (ethernet and <ethtool>): the element name
+            // tells which an item is.
+            if r.info.kinds.contains(&item.kind) && !r.info.elements.contains(&item.element.name) {
+                kind_items.push(item);
+            } else {
+                features.entry(item.interface).or_default().push(item.element);
+            }
+        }
+    }
+    // The ethernet plugin reports any link asked for by name (a veth stands in for a NIC);
+    // when the link's own kind plugin reports it too, that plugin's view wins.
+    kind_items.sort_by_key(|i| (i.interface.clone(), i.kind == "ethernet"));
+    kind_items.dedup_by(|later, first| later.interface == first.interface);
+    kind_items.sort_by_key(|i| i.envelope.as_ref().and_then(|e| e.ifindex).unwrap_or(u32::MAX));
+    let interfaces = kind_items
+        .into_iter()
+        .map(|item| {
+            let envelope = item.envelope.unwrap_or_default();
+            let mut element = item.element;
+            element.name = Interface::element_name_for(&item.kind).to_string();
+            if let Some(children) = features.remove(&item.interface) {
+                element.children.extend(children);
+            }
+            Interface {
+                name: item.interface,
+                kind: item.kind,
+                start_mode: StartMode::Onboot,
+                state: if envelope.state == LinkState::Absent { LinkState::Down } else { envelope.state },
+                mac: envelope.mac,
+                mtu: envelope.mtu,
+                master: envelope.master,
+                parent: envelope.parent,
+                element,
+                name_span: Default::default(),
+            }
+        })
+        .collect();
+    Ok(Config { interfaces })
+}
