@@ -194,3 +194,24 @@ pub const ETHTOOL_A_CHANNELS_RX_COUNT: u16 = 6;
 pub const ETHTOOL_A_CHANNELS_TX_COUNT: u16 = 7;
 pub const ETHTOOL_A_CHANNELS_OTHER_COUNT: u16 = 8;
 pub const ETHTOOL_A_CHANNELS_COMBINED_COUNT: u16 = 9;
+
+// Address ownership (linux/if_addr.h, Linux 5.18+: IFA_PROTO, IFAPROT_*).
+pub const IFA_PROTO: u16 = nl::IFA_PROTO as u16;
+pub const IFAPROT_UNSPEC: u8 = nl::IFAPROT_UNSPEC as u8;
+pub const IFAPROT_KERNEL_LO: u8 = nl::IFAPROT_KERNEL_LO as u8;
+pub const IFAPROT_KERNEL_RA: u8 = nl::IFAPROT_KERNEL_RA as u8;
+pub const IFAPROT_KERNEL_LL: u8 = nl::IFAPROT_KERNEL_LL as u8;
+/// The `IFA_PROTO` netplug marks the addresses it adds with, so a read-back tells them from
+/// addresses added by hand, by DHCP clients or by the kernel (the kernel defines 0–3 only).
+/// The same number as [`RTPROT_NETPLUG`], so one name reads for both in iproute2's tables.
+pub const IFA_PROTO_NETPLUG: u8 = 176;
+/// The route protocol of the default route a `<static gateway=..>` adds. It differs from
+/// [`RTPROT_NETPLUG`] (`<route>`s) so the static and routes plugins never remove each other's
+/// routes; 177 is unused by linux/rtnetlink.h and iproute2's `rt_protos` too.
+pub const RTPROT_NETPLUG_GATEWAY: u8 = 177;
+/// `RTNH_F_ONLINK` (linux/rtnetlink.h): in `rtm_flags`, use the gateway even though no subnet
+/// of the output interface contains it.
+pub const RTNH_F_ONLINK: u32 = nl::RTNH_F_ONLINK;
+/// `RTNH_F_DEAD`/`RTNH_F_LINKDOWN`: state bits the kernel adds to `rtm_flags` of a dump.
+pub const RTNH_F_DEAD: u32 = nl::RTNH_F_DEAD;
+pub const RTNH_F_LINKDOWN: u32 = nl::RTNH_F_LINKDOWN;
