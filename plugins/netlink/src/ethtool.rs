@@ -209,6 +209,9 @@ impl Ethtool {
     /// A global string set (`ETHTOOL_MSG_STRSET_GET` without a device).
     fn string_set(&mut self, id: u32, op: &str) -> Result<Vec<String>, Error> {
         let mut b = AttrBuilder::new();
+        // The header is required (GENL_REQ_ATTR_CHECK in ethnl_default_doit) even when it
+        // names no device: an empty one asks for the global sets.
+        b.nested(ETHTOOL_A_STRSET_HEADER, |_| {});
         b.nested(ETHTOOL_A_STRSET_STRINGSETS, |b| {
             b.nested(ETHTOOL_A_STRINGSETS_STRINGSET, |b| {
                 b.put_u32(ETHTOOL_A_STRINGSET_ID, id);
