@@ -260,3 +260,23 @@ pub fn apply_link_ops(sock: &mut Socket, changes: &[Change]) -> Result<(), Apply
     }
     batch.flush()
 }
+
+impl LinkTable {
+    /// The links a MAC address identifies, as netcf's `ncf_lookup_by_mac_string` finds them:
+    /// those whose burnt-in address (`IFLA_PERM_ADDRESS`) is `mac`, or, when none is, the
+    /// devices without a kind (NICs) or veths whose current address is. Bridges, bonds and
+    /// VLANs are never matched by current address: they carry a port's or parent's address.
+    /// More than one link means the address is ambiguous; the caller says so.
+    pub fn links_with_mac(&self, mac: &[u8]) -> Vec<&Link> {
+        let permanent: Vec<&Link> =
+            self.links.iter().filter(|l| l.permanent_address.as_deref() == Some(mac)).collect();
+        if !permanent.is_empty() {
+            return permanent;
+        }
+        self.links
+            .iter()
+            .filter(|l| matches!(l.kind.as_deref(), None | Some("veth")))
+            .filter(|l| l.address.as_deref() == Some(mac))
+            .collect()
+    }
+}
