@@ -19,8 +19,16 @@ pub struct Cli {
     pub netns: Option<String>,
 
     /// Where interface definitions are stored.
-    #[arg(long, global = true, value_name = "DIR", default_value = "/etc/netplug")]
+    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_CONFIG_DIR", default_value = "/etc/netplug")]
     pub config_dir: PathBuf,
+
+    /// Where the lock, leases and other state of running netplug processes live.
+    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_RUN_DIR", default_value = "/run/netplug")]
+    pub run_dir: PathBuf,
+
+    /// How long to wait for another netplug to finish before giving up, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    pub wait: f64,
 
     /// Look for plugins in DIR first (repeatable); then NETPLUG_PLUGIN_PATH, then the installed
     /// default.
@@ -59,6 +67,18 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Print live state in netplug's XML (or libvirt's, with --libvirt).
     Show(cmd::show::Args),
+    /// Validate documents and store their interfaces as definitions (replacing earlier ones).
+    Define(cmd::define::DefineArgs),
+    /// Remove stored definitions (the kernel is not touched).
+    Undefine(cmd::define::UndefineArgs),
+    /// List defined interfaces and whether each is active (exists and is up).
+    List(cmd::list::Args),
+    /// Print an interface's live state, or with --inactive its stored definition.
+    Dumpxml(cmd::dumpxml::Args),
+    /// Bring defined interfaces up, with their ports and parents.
+    Start(cmd::lifecycle::Args),
+    /// Take defined interfaces and their ports down (virtual links are deleted).
+    Stop(cmd::lifecycle::Args),
     /// List the plugins found, what they handle, and whether they loaded.
     Plugins(cmd::plugins::Args),
 }

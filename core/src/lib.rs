@@ -14,6 +14,7 @@ pub mod bench;
 pub mod dialect;
 pub mod host;
 pub mod items;
+pub mod lifecycle;
 pub mod load;
 pub mod lock;
 pub mod model;

@@ -1,1 +1,181 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: the built `netplug` binary, network namespaces that
+//! clean up after themselves, and a snapshot of a namespace's whole state that is independent
+//! of netplug (it is read with iproute2, so a test does not grade netplug with netplug).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// The `netplug` binary of this build, with the workspace's plugins beside it (a development
+/// build finds plugins in its own directory). Built on first use, so `cargo test -p
+/// netplug-tests` works on its own.
+pub fn netplug() -> PathBuf {
+    static BUILD: Once = Once::new();
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    BUILD.call_once(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace())
+            .args(["build", "--quiet"])
+            .args((profile == "release").then_some("--release"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build of netplug and its plugins failed");
+    });
+    workspace().join("target").join(profile).join("netplug")
+}
+
+/// A network namespace made with `ip netns add` for one test and deleted when dropped, so
+/// `netplug --netns NAME` can act in it and nothing leaks onto the machine.
+pub struct Netns {
+    pub name: String,
+    /// Config and run directories of this test's netplug, never the machine's.
+    pub dir: tempfile::TempDir,
+}
+
+impl Netns {
+    pub fn new(tag: &str) -> Netns {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("np-{tag}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
+        run_ok(Command::new("ip").args(["netns", "add", &name]));
+        let ns = Netns { name, dir: tempfile::tempdir().expect("temporary directory") };
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// Run `ip -n NAME ARGS...`, asserting success; its stdout.
+    pub fn ip(&self, args: &[&str]) -> String {
+        let out = run_ok(Command::new("ip").arg("-n").arg(&self.name).args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Run `netplug --netns NAME ARGS...` and return what it did.
+    pub fn netplug(&self, args: &[&str]) -> Run {
+        let output = self.command().args(args).output().expect("run netplug");
+        Run { output }
+    }
+
+    /// `netplug --netns NAME` with this test's own config and run directories.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(netplug());
+        cmd.arg("--netns")
+            .arg(&self.name)
+            .env("NETPLUG_LOG", "warn")
+            .env("NETPLUG_CONFIG_DIR", self.dir.path().join("config"))
+            .env("NETPLUG_RUN_DIR", self.dir.path().join("run"));
+        cmd
+    }
+
+    /// The namespace's links, addresses and routes (all tables, both families), normalised:
+    /// everything that says what the kernel does, nothing that merely counts (statistics,
+    /// ifindexes, lifetimes). Two equal snapshots mean the namespace is in the same state.
+    pub fn state(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for link in json(&self.ip(&["-d", "-j", "link", "show"])) {
+            let get = |k: &str| link.get(k).map(|v| v.to_string()).unwrap_or_default();
+            let info = link.get("linkinfo");
+            let kind = info.and_then(|i| i.get("info_kind")).map(|v| v.to_string()).unwrap_or_default();
+            let data = info.and_then(|i| i.get("info_data")).map(|v| strip_counters(v.clone())).unwrap_or_default();
+            let flags = link
+                .get("flags")
+                .and_then(|f| f.as_array())
+                .map(|f| f.iter().filter(|x| *x != "LOWER_UP" && *x != "NO-CARRIER").cloned().collect::<Vec<_>>())
+                .unwrap_or_default();
+            lines.push(format!(
+                "link {} kind={kind} mtu={} mac={} master={} flags={flags:?} data={data}",
+                get("ifname"),
+                get("mtu"),
+                get("address"),
+                get("master"),
+            ));
+        }
+        for a in json(&self.ip(&["-j", "addr", "show"])) {
+            let ifname = a.get("ifname").map(|v| v.to_string()).unwrap_or_default();
+            for i in a.get("addr_info").and_then(|v| v.as_array()).into_iter().flatten() {
+                let get = |k: &str| i.get(k).map(|v| v.to_string()).unwrap_or_default();
+                lines.push(format!(
+                    "addr {ifname} {}/{} proto={} scope={}",
+                    get("local"),
+                    get("prefixlen"),
+                    get("protocol"),
+                    get("scope")
+                ));
+            }
+        }
+        for family in ["-4", "-6"] {
+            for r in json(&self.ip(&[family, "-j", "route", "show", "table", "all"])) {
+                let mut r = r;
+                if let Some(o) = r.as_object_mut() {
+                    // Cache entries and expiry counters come and go on their own.
+                    o.remove("expires");
+                    o.remove("cache");
+                }
+                lines.push(format!("route {family} {r}"));
+            }
+        }
+        lines.sort();
+        lines
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+    }
+}
+
+/// A finished `netplug` run.
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    /// Assert exit status 0; stdout.
+    pub fn ok(&self) -> String {
+        assert_eq!(self.code(), 0, "netplug failed:\nstdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        self.stdout()
+    }
+}
+
+/// A temporary document.
+pub fn document(dir: &Path, name: &str, xml: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, xml).expect("write document");
+    path
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn json(text: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Array(v)) => v,
+        _ => Vec::new(),
+    }
+}
+
+/// Bridge and bond info data carry timers that tick; keep only the settings.
+fn strip_counters(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|k, _| !k.ends_with("_timer") && k != "topology_change_detected");
+    }
+    v
+}

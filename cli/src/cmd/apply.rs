@@ -11,15 +11,23 @@ use std::time::Instant;
 
 use anyhow::Result;
 use netplug_core::apply::{ApplyError, ApplyOptions, Run};
+use netplug_core::load;
+use netplug_core::lifecycle;
+use netplug_core::model::Config;
 use netplug_core::plan::Step;
+use netplug_core::registry::Registry;
+use netplug_core::store::Store;
 use serde_json::json;
 
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "all", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Apply every stored `onboot` definition and what it needs (what the boot service runs).
+    #[arg(long, conflicts_with = "files")]
+    pub all: bool,
     /// Print the plan and change nothing (the same as `netplug plan`).
     #[arg(long)]
     pub dry_run: bool,
@@ -50,13 +58,32 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return plan(cli, &PlanArgs { files: args.files.clone() });
     }
     let started = Instant::now();
+    let _lock = super::engine::lock(cli)?;
     let (registry, _) = super::plugins(cli);
-    let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
+    let loaded = if args.all {
+        let mut loaded = Store::new(&cli.config_dir).load()?;
+        loaded.config = lifecycle::boot_set(&loaded.config);
+        loaded
+    } else {
+        load::load_files(&args.files)
+    };
+    let Some(loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
         return Ok(ExitCode::from(1));
     };
-    let run = Run::new(&loaded.config, &registry);
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
-    match run.apply(&opts) {
+    apply_config(cli, &loaded.config, &registry, &opts, started)
+}
+
+/// Apply a validated configuration and report the outcome; the caller holds the lock.
+pub fn apply_config(
+    cli: &Cli,
+    config: &Config,
+    registry: &Registry,
+    opts: &ApplyOptions,
+    started: Instant,
+) -> Result<ExitCode> {
+    let run = Run::new(config, registry);
+    match run.apply(opts) {
         Ok(steps) => {
             if cli.json {
                 let out = json!({ "changed": !steps.is_empty(), "verified": true, "steps": steps });

@@ -2,17 +2,29 @@
 //! kernel too (a port that is neither defined nor present is an error now), and prepare a run.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use netplug_core::load::{self, Loaded};
+use netplug_core::lock::Lock;
 use netplug_core::registry::Registry;
 use netplug_core::validate::ValidateOptions;
 
 use crate::Cli;
 
+/// Take the lock every verb that changes the store or the kernel holds, so two netplug
+/// processes never interleave.
+pub fn lock(cli: &Cli) -> anyhow::Result<Lock> {
+    Ok(Lock::acquire(&cli.run_dir, Duration::from_secs_f64(cli.wait.max(0.0)))?)
+}
+
 /// Load and validate for a verb that will touch the kernel. `None` means diagnostics with
 /// errors were printed and the caller should exit 1.
 pub fn prepare(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Option<Loaded> {
-    let mut loaded = load::load_files(files);
+    prepare_loaded(cli, load::load_files(files), registry)
+}
+
+/// [`prepare`] for documents already loaded (from the store, say).
+pub fn prepare_loaded(cli: &Cli, mut loaded: Loaded, registry: &Registry) -> Option<Loaded> {
     let exists = |name: &str| device_exists(registry, name);
     let opts = ValidateOptions { sources: Some(&loaded.sources), exists_in_kernel: Some(&exists) };
     let mut diagnostics = netplug_core::validate::validate(&mut loaded.config, registry, &opts);

@@ -4,7 +4,11 @@
 pub mod apply;
 pub mod check;
 pub mod convert;
+pub mod define;
+pub mod dumpxml;
 mod engine;
+pub mod lifecycle;
+pub mod list;
 pub mod order;
 pub mod plugins;
 pub mod show;
@@ -34,6 +38,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Apply(a) => apply::run(cli, a),
         Command::Check(a) => check::run(cli, a),
         Command::Show(a) => show::run(cli, a),
+        Command::Define(a) => define::define(cli, a),
+        Command::Undefine(a) => define::undefine(cli, a),
+        Command::List(a) => list::run(cli, a),
+        Command::Dumpxml(a) => dumpxml::run(cli, a),
+        Command::Start(a) => lifecycle::start(cli, a),
+        Command::Stop(a) => lifecycle::stop(cli, a),
     }
 }
 

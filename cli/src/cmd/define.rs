@@ -1,0 +1,54 @@
+//! `netplug define FILE...` and `netplug undefine NAME...`: add, replace and remove stored
+//! definitions (`virsh iface-define` / `iface-undefine`). Defining never touches the kernel.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use netplug_core::store::Store;
+
+use crate::Cli;
+
+#[derive(clap::Args, Debug)]
+pub struct DefineArgs {
+    /// Documents whose interfaces to store; each replaces an earlier definition of its name.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct UndefineArgs {
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
+    let (registry, _) = super::plugins(cli);
+    let loaded = super::load_and_validate(cli, &args.files, &registry);
+    if super::print_diagnostics(cli, &loaded) {
+        return Ok(ExitCode::from(1));
+    }
+    let _lock = super::engine::lock(cli)?;
+    let store = Store::new(&cli.config_dir);
+    for iface in &loaded.config.interfaces {
+        let replaced = store.contains(&iface.name);
+        let path = store.define(iface)?;
+        let verb = if replaced { "redefined" } else { "defined" };
+        if !cli.quiet {
+            println!("{verb} {} ({})", iface.name, path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
+    let _lock = super::engine::lock(cli)?;
+    let store = Store::new(&cli.config_dir);
+    for name in &args.names {
+        store.undefine(name)?;
+        if !cli.quiet {
+            println!("undefined {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

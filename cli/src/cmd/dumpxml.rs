@@ -1,0 +1,50 @@
+//! `netplug dumpxml NAME`: an interface's live state, or with `--inactive` its stored
+//! definition (`virsh iface-dumpxml`), in either dialect.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use netplug_core::dialect::{libvirt, native};
+use netplug_core::store::Store;
+use netplug_core::{load, show, xml};
+
+use crate::Cli;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The stored definition rather than the live state.
+    #[arg(long)]
+    pub inactive: bool,
+    /// libvirt's dialect instead of the native one.
+    #[arg(long)]
+    pub libvirt: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
+    let interfaces = if args.inactive {
+        let store = Store::new(&cli.config_dir);
+        let text = store.read(&args.name)?;
+        if !args.libvirt {
+            print!("{text}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let label = store.path_of(&args.name).display().to_string();
+        load::load_str(&label, &text, &mut Default::default()).0
+    } else {
+        let (registry, _) = super::plugins(cli);
+        let live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
+        if live.get(&args.name).is_none() {
+            bail!("{}: no such interface in the kernel (or no plugin recognises it)", args.name);
+        }
+        live.interfaces
+    };
+    let text = if args.libvirt {
+        libvirt::write_document(&interfaces).0
+    } else {
+        xml::write(&native::write(&netplug_core::model::Config { interfaces }))
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
