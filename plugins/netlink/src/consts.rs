@@ -215,3 +215,9 @@ pub const RTNH_F_ONLINK: u32 = nl::RTNH_F_ONLINK;
 /// `RTNH_F_DEAD`/`RTNH_F_LINKDOWN`: state bits the kernel adds to `rtm_flags` of a dump.
 pub const RTNH_F_DEAD: u32 = nl::RTNH_F_DEAD;
 pub const RTNH_F_LINKDOWN: u32 = nl::RTNH_F_LINKDOWN;
+
+/// The `IFA_PROTO` (linux/if_addr.h, kernel 6.1+) netplug's DHCP plugin marks leased addresses
+/// with, so neither it nor the static plugin (176) removes the other's addresses and a read-back
+/// tells a lease from a static address. 178 is beside netplug's route protocols and unused by
+/// the kernel's `IFAPROT_*` (0–3).
+pub const IFA_PROTO_NETPLUG_DHCP: u8 = 178;
