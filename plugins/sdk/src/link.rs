@@ -280,3 +280,64 @@ impl LinkTable {
             .collect()
     }
 }
+
+// Kind plugins (bridge, bond, vlan) carry their own operations — creating the link, setting its
+// kind's options — beside the envelope's `LinkOp`s, and apply both in one burst.
+
+impl Batch<'_> {
+    /// Drop the link table, so the next name lookup flushes and re-dumps. Needed after deleting
+    /// a link whose name is created again in the same call (a VLAN whose tag changed): the old
+    /// table would resolve the new link's name to the deleted link's index.
+    pub fn forget_links(&mut self) {
+        self.table = None;
+    }
+}
+
+/// A kind plugin's change payload: one of the shared [`LinkOp`]s, or the plugin's own operation
+/// `T`. `T` must not reuse `LinkOp`'s `op` tags (`set-mtu`, `set-mac`, `up`, `down`, `enslave`,
+/// `release`, `delete`), or its payloads would read back as link ops.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KindOp<T> {
+    Link(LinkOp),
+    Kind(T),
+}
+
+/// Apply changes whose payloads are [`KindOp`]s, in order and in bursts: link ops as
+/// [`apply_link_ops`] does, the plugin's own through `build`, which returns the requests of one
+/// operation (resolving names through the batch). Errors name the interface acted on (the port,
+/// for enslave and release) and carry the index of their change.
+pub fn apply_kind_ops<T, F>(sock: &mut Socket, changes: &[Change], mut build: F) -> Result<(), ApplyError>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnMut(&T, &mut Batch<'_>) -> Result<Vec<Request>, ApplyError>,
+{
+    let mut batch = Batch::new(sock);
+    let mut deleted = false;
+    for (i, c) in changes.iter().enumerate() {
+        batch.begin(i, &c.interface);
+        let op: KindOp<T> = serde_json::from_str(&c.payload).map_err(|e| {
+            batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
+        })?;
+        let is_delete = matches!(op, KindOp::Link(LinkOp::Delete { .. }));
+        // Deletes resolve names against one table; what follows them must not see their indexes.
+        if deleted && !is_delete {
+            batch.forget_links();
+            deleted = false;
+        }
+        match &op {
+            KindOp::Link(link) => {
+                batch.begin(i, link.name());
+                let req = link.request(&mut batch)?;
+                batch.push(req);
+            }
+            KindOp::Kind(own) => {
+                for req in build(own, &mut batch)? {
+                    batch.push(req);
+                }
+            }
+        }
+        deleted |= is_delete;
+    }
+    batch.flush()
+}
