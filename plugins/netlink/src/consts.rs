@@ -221,3 +221,15 @@ pub const RTNH_F_LINKDOWN: u32 = nl::RTNH_F_LINKDOWN;
 /// tells a lease from a static address. 178 is beside netplug's route protocols and unused by
 /// the kernel's `IFAPROT_*` (0–3).
 pub const IFA_PROTO_NETPLUG_DHCP: u8 = 178;
+
+// VLAN flags in `struct ifla_vlan_flags` (linux/if_vlan.h `enum vlan_flags`; not in
+// linux-raw-sys). `IFLA_VLAN_FLAGS` carries `flags` and a `mask` saying which of them to change.
+pub const VLAN_FLAG_REORDER_HDR: u32 = 0x1;
+pub const VLAN_FLAG_GVRP: u32 = 0x2;
+pub const VLAN_FLAG_LOOSE_BINDING: u32 = 0x4;
+pub const VLAN_FLAG_MVRP: u32 = 0x8;
+pub const VLAN_FLAG_BRIDGE_BINDING: u32 = 0x10;
+
+/// The VLAN tag protocols (`IFLA_VLAN_PROTOCOL`, big-endian on the wire; linux/if_ether.h).
+pub const ETH_P_8021Q: u16 = 0x8100;
+pub const ETH_P_8021AD: u16 = 0x88a8;
