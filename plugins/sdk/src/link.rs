@@ -341,3 +341,17 @@ where
     }
     batch.flush()
 }
+
+impl LinkTable {
+    /// The links of `kind` (`IFLA_INFO_KIND`), limited to `names` when given: what a kind
+    /// plugin's `read` reports, from the one dump it took.
+    pub fn links_of_kind<'a>(&'a self, kind: &'a str, names: Option<&[String]>) -> Vec<&'a Link> {
+        let wanted: Option<std::collections::HashSet<&str>> =
+            names.map(|n| n.iter().map(String::as_str).collect());
+        self.links
+            .iter()
+            .filter(|l| l.kind.as_deref() == Some(kind))
+            .filter(|l| wanted.as_ref().is_none_or(|w| w.contains(l.name.as_str())))
+            .collect()
+    }
+}
