@@ -92,6 +92,8 @@ pub enum ApplyError {
     Plan(#[from] PlanError),
     #[error("{error}")]
     Step { error: StepError, rollback: RollbackReport },
+    #[error("could not record the state to roll back to, so nothing was changed: {0}")]
+    Journal(String),
     #[error("verification failed: the kernel does not match after applying: {}", describe(.mismatch))]
     Verify { mismatch: Vec<Step>, rollback: RollbackReport },
 }
@@ -104,7 +106,7 @@ impl ApplyError {
     /// The rollback that followed the failure, if any.
     pub fn rollback(&self) -> Option<&RollbackReport> {
         match self {
-            ApplyError::Plan(_) => None,
+            ApplyError::Plan(_) | ApplyError::Journal(_) => None,
             ApplyError::Step { rollback, .. } | ApplyError::Verify { rollback, .. } => Some(rollback),
         }
     }
@@ -155,10 +157,22 @@ impl<'a> Run<'a> {
 
     /// Plan, apply, verify; roll back on any failure. Returns the steps applied.
     pub fn apply(&self, opts: &ApplyOptions) -> Result<Vec<Step>, ApplyError> {
+        self.apply_recorded(opts, &mut |_| Ok(()))
+    }
+
+    /// [`Run::apply`], calling `before` with the live state once the plan is known and before
+    /// the first change (a transaction journals it there). An error from `before` stops the run
+    /// with nothing changed.
+    pub fn apply_recorded(
+        &self,
+        opts: &ApplyOptions,
+        before: &mut dyn FnMut(&Snapshot) -> Result<(), String>,
+    ) -> Result<Vec<Step>, ApplyError> {
         let (plan, snapshot) = self.plan()?;
         if plan.steps.is_empty() {
             return Ok(Vec::new());
         }
+        before(&snapshot).map_err(ApplyError::Journal)?;
         if let Err(error) = execute(self.registry, &plan.steps, opts.inject_failure_at) {
             tracing::warn!("{error}; rolling back");
             let rollback = self.rollback(&snapshot);

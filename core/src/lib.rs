@@ -12,8 +12,10 @@
 pub mod apply;
 pub mod bench;
 pub mod dialect;
+pub mod health;
 pub mod host;
 pub mod items;
+pub mod journal;
 pub mod lifecycle;
 pub mod load;
 pub mod lock;
