@@ -98,7 +98,8 @@ pub fn parse_centiseconds(text: &str) -> Result<u32, &'static str> {
     whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or("too large")
 }
 
-fn seconds(cs: u32) -> String {
+/// Hundredths of a second as the format writes seconds: `2`, `2.5`, `0.05`.
+pub fn seconds(cs: u32) -> String {
     if cs % 100 == 0 {
         (cs / 100).to_string()
     } else {

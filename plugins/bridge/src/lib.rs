@@ -14,12 +14,36 @@
 //! the unit the kernel's netlink interface uses, so `forwarddelay="2.5"` is exact rather than
 //! rounded, and anything finer is refused instead of silently truncated.
 //!
-//! Reading, planning and applying (netlink) are not implemented yet; those trait methods keep
-//! the SDK's defaults.
+//! The work follows the data: [`read`] turns the kernel's bridges into `<bridge>` items (every
+//! option plan can change, ports as `<member>`s, from one link dump), [`plan`] compares them
+//! with the document and says what to change, each change in its phase, and [`apply`] sends the
+//! changes in bursts. [`options`] is the one table of attributes, `IFLA_BR_*` numbers and units
+//! those three share.
+//!
+//! ```no_run
+//! use netplug_plugin_bridge::BridgePlugin;
+//! use netplug_plugin_sdk::{Element, Envelope, Item, Plugin};
+//!
+//! let want = Item {
+//!     interface: "br0".into(),
+//!     kind: "bridge".into(),
+//!     envelope: Some(Envelope { name: "br0".into(), kind: "bridge".into(), ..Default::default() }),
+//!     element: Element::new("bridge").with_attr("stp", "on").with_child(Element::new("member").with_attr("device", "eth0")),
+//! };
+//! let scope = ["br0".to_string()];
+//! let live = BridgePlugin.read(Some(&scope))?;
+//! let changes = BridgePlugin.plan(&[want], &live, &scope)?; // create, set up, enslave eth0
+//! BridgePlugin.apply(&changes)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+pub mod apply;
 pub mod config;
+pub mod options;
+pub mod plan;
+pub mod read;
 
-use netplug_plugin_sdk::{Item, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The bridge plugin.
 pub struct BridgePlugin;
@@ -38,6 +62,18 @@ impl Plugin for BridgePlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope)
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 

@@ -1,0 +1,48 @@
+//! Changes → netlink: every change of one call goes out in bursts through the SDK's batch.
+
+use netplug_plugin_sdk::link::{apply_kind_ops, plugin_error, Batch};
+use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request, Socket};
+use netplug_plugin_sdk::{ApplyError, Change, PluginError};
+
+use crate::options;
+use crate::plan::BridgeOp;
+
+/// Apply changes from [`crate::plan::plan`] in order; stop at the first failure.
+pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    apply_kind_ops(&mut sock, changes, requests)
+}
+
+fn requests(op: &BridgeOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {
+    let fail = |batch: &Batch<'_>, name: &str, message: String| {
+        batch.fail(PluginError::new(message).on_interface(name))
+    };
+    match op {
+        BridgeOp::Create { name, options, mtu, mac } => {
+            let mut create = LinkMessage::create(name, "bridge");
+            if !options.is_empty() {
+                create = create.info_data(options::info_data(options).map_err(|m| fail(batch, name, m))?);
+            }
+            if let Some(mac) = mac {
+                let bytes = parse_mac(mac).ok_or_else(|| fail(batch, name, format!("bad MAC address {mac}")))?;
+                create = create.address(&bytes);
+            }
+            let mut out = vec![create.build()];
+            // An MTU given at creation is not the bridge's own: the first port's smaller MTU
+            // replaces it (br_mtu_auto_adjust). Set on the existing bridge, it sticks
+            // (br_change_mtu marks it as set by the user).
+            if let Some(mtu) = mtu {
+                out.push(LinkMessage::change_by_name(name).mtu(*mtu).build());
+            }
+            Ok(out)
+        }
+        BridgeOp::SetOptions { name, options } => {
+            let data = options::info_data(options).map_err(|m| fail(batch, name, m))?;
+            let index = batch.index_of(name)?;
+            Ok(vec![LinkMessage::change(index).kind("bridge").info_data(data).build()])
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Kernel → vocabulary: every bridge as the `<bridge>` item a document would hold, with each
+//! option plan can change and its ports as `<member>`s, from one link dump.
+
+use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::{Link, Socket};
+use netplug_plugin_sdk::{Element, Item, PluginError};
+
+use crate::options::OPTIONS;
+
+/// The bridges called `names` (all bridges when `None`).
+pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let table = LinkTable::dump(&mut sock)?;
+    Ok(items(&table, names))
+}
+
+/// The bridge items of a link table.
+pub fn items(table: &LinkTable, names: Option<&[String]>) -> Vec<Item> {
+    table.links_of_kind("bridge", names).into_iter().map(|l| item(table, l)).collect()
+}
+
+fn item(table: &LinkTable, link: &Link) -> Item {
+    let mut element = Element::new("bridge");
+    for o in OPTIONS {
+        if let Some(v) = o.get(link.info_data()) {
+            element.set_attr(o.name, o.format(v));
+        }
+    }
+    for port in table.ports_of(link.index) {
+        element.children.push(Element::new("member").with_attr("device", &port.name));
+    }
+    Item {
+        interface: link.name.clone(),
+        kind: "bridge".into(),
+        envelope: Some(table.envelope(link, "bridge")),
+        element,
+    }
+}
