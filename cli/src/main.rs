@@ -26,6 +26,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_RUN_DIR", default_value = "/run/netplug")]
     pub run_dir: PathBuf,
 
+    /// Where transactions and pending confirmations are journaled (kept across reboots).
+    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_STATE_DIR", default_value = "/var/lib/netplug")]
+    pub state_dir: PathBuf,
+
     /// How long to wait for another netplug to finish before giving up, in seconds.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
     pub wait: f64,
@@ -79,6 +83,14 @@ pub enum Command {
     Start(cmd::lifecycle::Args),
     /// Take defined interfaces and their ports down (virtual links are deleted).
     Stop(cmd::lifecycle::Args),
+    /// Open a transaction: later changes can be undone with `rollback` until `commit`.
+    Begin,
+    /// Close the open transaction, keeping its changes.
+    Commit,
+    /// Undo everything since `begin`: the kernel and the stored definitions.
+    Rollback,
+    /// Keep what a waiting `apply --confirm` applied.
+    Confirm,
     /// List the plugins found, what they handle, and whether they loaded.
     Plugins(cmd::plugins::Args),
 }

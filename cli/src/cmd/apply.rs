@@ -14,7 +14,8 @@ use netplug_core::apply::{ApplyError, ApplyOptions, Run};
 use netplug_core::load;
 use netplug_core::lifecycle;
 use netplug_core::model::Config;
-use netplug_core::plan::Step;
+use netplug_core::journal::{self, Journal, Purpose};
+use netplug_core::plan::{Snapshot, Step};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 use serde_json::json;
@@ -34,6 +35,8 @@ pub struct Args {
     /// Testing aid: fail on purpose when reaching step K (1-based), then roll back.
     #[arg(long, value_name = "K", hide = true)]
     pub inject_failure_at: Option<usize>,
+    #[command(flatten)]
+    pub confirm: super::confirm::ConfirmArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -60,6 +63,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let _lock = super::engine::lock(cli)?;
     let (registry, _) = super::plugins(cli);
+    if args.all {
+        // The boot service's run: a transaction left open (by a crash or a reboot) is undone
+        // first, as netcf's boot script did, and the definitions it restores are applied.
+        if let Some(report) = super::txn::roll_back_transaction(cli, &registry)? {
+            super::txn::report_rollback(cli, "uncommitted transaction", &report);
+        }
+    }
     let loaded = if args.all {
         let mut loaded = Store::new(&cli.config_dir).load()?;
         loaded.config = lifecycle::boot_set(&loaded.config);
@@ -71,7 +81,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
-    apply_config(cli, &loaded.config, &registry, &opts, started)
+    let code = apply_config(cli, &loaded.config, &registry, &opts, started, args.confirm.seconds)?;
+    if code == ExitCode::SUCCESS && args.confirm.seconds.is_some() {
+        return super::confirm::wait(cli, &registry, &args.confirm);
+    }
+    Ok(code)
 }
 
 /// Apply a validated configuration and report the outcome; the caller holds the lock.
@@ -81,9 +95,11 @@ pub fn apply_config(
     registry: &Registry,
     opts: &ApplyOptions,
     started: Instant,
+    confirm_within: Option<u64>,
 ) -> Result<ExitCode> {
     let run = Run::new(config, registry);
-    match run.apply(opts) {
+    let mut record = |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
+    match run.apply_recorded(opts, &mut record) {
         Ok(steps) => {
             if cli.json {
                 let out = json!({ "changed": !steps.is_empty(), "verified": true, "steps": steps });
@@ -105,6 +121,23 @@ pub fn apply_config(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Before the first change: record the state of what is about to change in the open
+/// transaction's journal, and in a confirmed apply's own journal.
+fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within: Option<u64>) -> Result<()> {
+    let path = journal::transaction_path(&cli.state_dir);
+    if let Some(mut j) = Journal::load(&path)? {
+        j.record(config, before);
+        j.save(&path)?;
+    }
+    if let Some(secs) = confirm_within {
+        let deadline = journal::now() + secs;
+        let mut j = Journal::new(Purpose::Confirm { deadline, pid: std::process::id() });
+        j.record(config, before);
+        j.save(&journal::confirm_path(&cli.state_dir))?;
+    }
+    Ok(())
 }
 
 fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {

@@ -13,8 +13,15 @@ use crate::Cli;
 
 /// Take the lock every verb that changes the store or the kernel holds, so two netplug
 /// processes never interleave.
+/// An unconfirmed apply whose deadline passed (its netplug was killed) is rolled back here,
+/// before anything else happens.
 pub fn lock(cli: &Cli) -> anyhow::Result<Lock> {
-    Ok(Lock::acquire(&cli.run_dir, Duration::from_secs_f64(cli.wait.max(0.0)))?)
+    let lock = Lock::acquire(&cli.run_dir, Duration::from_secs_f64(cli.wait.max(0.0)))?;
+    if netplug_core::journal::confirm_path(&cli.state_dir).exists() {
+        let (registry, _) = super::plugins(cli);
+        super::txn::roll_back_expired_confirm(cli, &registry)?;
+    }
+    Ok(lock)
 }
 
 /// Load and validate for a verb that will touch the kernel. `None` means diagnostics with

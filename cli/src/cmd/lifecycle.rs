@@ -46,5 +46,5 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
         }
     }
     all.config = selected;
-    super::apply::apply_config(cli, &all.config, &registry, &ApplyOptions::default(), started)
+    super::apply::apply_config(cli, &all.config, &registry, &ApplyOptions::default(), started, None)
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod confirm;
 pub mod convert;
 pub mod define;
 pub mod dumpxml;
@@ -12,6 +13,7 @@ pub mod list;
 pub mod order;
 pub mod plugins;
 pub mod show;
+pub mod txn;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -44,6 +46,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Dumpxml(a) => dumpxml::run(cli, a),
         Command::Start(a) => lifecycle::start(cli, a),
         Command::Stop(a) => lifecycle::stop(cli, a),
+        Command::Begin => txn::begin(cli),
+        Command::Commit => txn::commit(cli),
+        Command::Rollback => txn::rollback(cli),
+        Command::Confirm => txn::confirm(cli),
     }
 }
 
