@@ -233,3 +233,9 @@ pub const VLAN_FLAG_BRIDGE_BINDING: u32 = 0x10;
 /// The VLAN tag protocols (`IFLA_VLAN_PROTOCOL`, big-endian on the wire; linux/if_ether.h).
 pub const ETH_P_8021Q: u16 = 0x8100;
 pub const ETH_P_8021AD: u16 = 0x88a8;
+/// `RTA_METRICS` (linux/rtnetlink.h): a nest of `RTAX_*` u32 values.
+pub const RTA_METRICS: u16 = nl::rtattr_type_t::RTA_METRICS as u16;
+/// `RTAX_INITRWND`: the initial TCP receive window a route advertises. A route that refuses
+/// (unreachable, blackhole, prohibit) never carries a connection, so the routes plugin keeps
+/// the name of the interface that declared it there (see netplug-plugin-routes).
+pub const RTAX_INITRWND: u16 = nl::RTAX_INITRWND as u16;
