@@ -3,6 +3,7 @@
 //! Run as `cargo xtask <chore>`; each chore is one module. Avoid adding dependencies here: a
 //! chore is a few `cargo` invocations and file copies.
 
+mod bench;
 mod dist;
 mod test;
 mod util;
@@ -13,6 +14,10 @@ const USAGE: &str = "\
 usage: cargo xtask <chore> [options]
 
 chores:
+  bench [--sizes 100,1000,10000 | --quick] [--only veth,routes,bridges] [--runs R] [--ipv6 on|off]
+        [--write] [--no-build] [--no-floor]
+        time netplug against one `ip -batch` doing the same work in fresh namespaces, as ratios;
+        --write puts the results into docs/performance.md
   install [--prefix DIR] [--plugins a,b,..] [--debug]
         build netplug and its plugins and install them under DIR (default /usr/local):
         DIR/bin/netplug, DIR/lib/netplug/plugins/*.so
@@ -26,6 +31,7 @@ fn main() -> Result<()> {
     let chore = args.next().unwrap_or_default();
     let rest: Vec<String> = args.collect();
     match chore.as_str() {
+        "bench" => bench::main(&rest),
         "install" => dist::install(&rest),
         "dist" => dist::dist(&rest),
         "test" => test::all(&rest),

@@ -1,0 +1,190 @@
+//! `bench`: netplug against `ip -batch` doing the same work, side by side in the same run, each
+//! timed as a whole process in a fresh network namespace, reported as ratios.
+//!
+//! For each case and size the chore times, best of R runs:
+//! * `ip -n NS -batch FILE` (one process) in one fresh namespace;
+//! * in another fresh namespace, the netplug verbs in the order that splits the cost:
+//!   `plugins` (loading), `validate FILE` (+ parsing, validation), `plan FILE` (+ reading and
+//!   planning from empty), `apply FILE` (the number compared with `ip`), `apply FILE` again (the
+//!   no-change re-apply) and `plan FILE` on the applied state.
+//!
+//! Both namespaces get the same IPv6 setting and both runs wait for earlier namespaces'
+//! teardown first; the states the two tools leave are compared. Targets are reported, never
+//! asserted. See docs/performance.md.
+
+mod netns;
+mod report;
+mod run;
+mod workload;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::util::{cargo, flag, option, root, run as run_cmd};
+use workload::Case;
+
+/// What one invocation measures and how.
+pub struct Options {
+    pub sizes: Vec<usize>,
+    pub cases: Vec<Case>,
+    /// Runs per measurement; `None` is 3 below 10,000 items and 1 from there (teardowns of
+    /// 10,000 bridges take minutes).
+    pub runs: Option<usize>,
+    pub ipv6: bool,
+    pub write: bool,
+    pub build: bool,
+    /// Also time the raw-netlink floor for bridges (`bench_bridges`), for sizes up to 1,000.
+    pub floor: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options> {
+        let known =
+            ["--sizes", "--quick", "--only", "--runs", "--ipv6", "--write", "--no-build", "--no-floor"];
+        for a in args {
+            let name = a.split('=').next().unwrap_or(a);
+            if a.starts_with("--") && !known.contains(&name) {
+                bail!("bench: unknown option `{a}`");
+            }
+        }
+        let sizes = match option(args, "--sizes") {
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    s.trim().replace('_', "").parse::<usize>().with_context(|| format!("bad size `{s}`"))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None if flag(args, "--quick") => vec![100, 1_000],
+            None => vec![100, 1_000, 10_000],
+        };
+        let cases = match option(args, "--only") {
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    Case::parse(s.trim()).with_context(|| {
+                        let names: Vec<_> = workload::ALL.iter().map(|c| c.name()).collect();
+                        format!("unknown case `{s}` (known: {})", names.join(", "))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None => workload::ALL.to_vec(),
+        };
+        for &n in &sizes {
+            if n == 0 || cases.iter().any(|c| n > c.max_size()) {
+                bail!("size {n} out of range (1..={})", Case::Veth.max_size());
+            }
+        }
+        let runs = option(args, "--runs").map(|r| r.parse::<usize>().context("bad --runs")).transpose()?;
+        if runs == Some(0) {
+            bail!("--runs must be at least 1");
+        }
+        let ipv6 = match option(args, "--ipv6").as_deref() {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(other) => bail!("--ipv6 takes on or off, not `{other}`"),
+        };
+        Ok(Options {
+            sizes,
+            cases,
+            runs,
+            ipv6,
+            write: flag(args, "--write"),
+            build: !flag(args, "--no-build"),
+            floor: !flag(args, "--no-floor"),
+        })
+    }
+
+    pub fn runs_for(&self, n: usize) -> usize {
+        self.runs.unwrap_or(if n < 10_000 { 3 } else { 1 })
+    }
+}
+
+/// Where the binaries under test are.
+pub struct Binaries {
+    pub netplug: PathBuf,
+    /// The veth plugin's directory, for `--plugin-dir`, when it was found and built.
+    pub veth_dir: Option<PathBuf>,
+    pub validate_order: PathBuf,
+    pub bench_bridges: PathBuf,
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn build(opts: &Options) -> Result<Binaries> {
+    let release = target_dir().join("release");
+    let veth_manifest = root().join("docs/examples/plugin-veth/Cargo.toml");
+    let veth_target = root().join("target/plugin-veth");
+    let bins = Binaries {
+        netplug: release.join("netplug"),
+        veth_dir: veth_manifest.exists().then(|| veth_target.join("release")),
+        validate_order: release.join("examples/validate_order"),
+        bench_bridges: release.join("examples/bench_bridges"),
+    };
+    if !opts.build {
+        return Ok(bins);
+    }
+    // Every plugin the repository ships, as an install would have them: loading is timed too.
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--package", "netplug"]);
+    for p in crate::dist::PLUGINS {
+        cmd.args(["--package", &format!("netplug-plugin-{p}")]);
+    }
+    run_cmd(&mut cmd)?;
+    run_cmd(cargo().args(["build", "--release", "-p", "netplug-core", "--example", "validate_order"]))?;
+    if opts.floor && opts.cases.contains(&Case::Bridges) {
+        run_cmd(cargo().args(["build", "--release", "-p", "netplug-netlink", "--example", "bench_bridges"]))?;
+    }
+    if opts.cases.iter().any(|c| c.needs_veth_plugin()) {
+        if veth_manifest.exists() {
+            run_cmd(
+                cargo()
+                    .arg("build")
+                    .arg("--release")
+                    .arg("--manifest-path")
+                    .arg(&veth_manifest)
+                    .arg("--target-dir")
+                    .arg(&veth_target),
+            )?;
+        } else {
+            eprintln!("bench: {} not found: netplug cannot run the veth cases", veth_manifest.display());
+        }
+    }
+    Ok(bins)
+}
+
+pub fn main(args: &[String]) -> Result<()> {
+    let opts = Options::parse(args)?;
+    if !std::path::Path::new("/run").exists() || std::process::Command::new("ip").arg("-V").output().is_err()
+    {
+        bail!("bench needs iproute2's `ip` and root");
+    }
+    netns::remove_stale()?;
+    let bins = build(&opts)?;
+    let machine = report::Machine::probe();
+    eprintln!("bench: {machine}");
+    let core = run::core_bench(&bins, &opts.sizes)?;
+    let floor = if opts.floor && opts.cases.contains(&Case::Bridges) {
+        run::floor(&bins, &opts.sizes)?
+    } else {
+        Vec::new()
+    };
+    let mut rows = Vec::new();
+    for &case in &opts.cases {
+        for &n in &opts.sizes {
+            let row = run::measure(case, n, &bins, &opts)?;
+            eprintln!("{}", report::row_line(&row));
+            rows.push(row);
+        }
+    }
+    let results = report::Results { machine, opts: &opts, rows, core, floor };
+    print!("{}", results.text());
+    if opts.write {
+        let path = root().join("docs/performance.md");
+        report::write_doc(&path, &results)?;
+        eprintln!("bench: wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! The benchmark's report: a Markdown section printed to stdout and, with `--write`, put into
+//! docs/performance.md between markers (one section per IPv6 setting), leaving the hand-written
+//! analysis around it alone.
+
+use std::fmt::Write;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+
+use super::run::{CoreBench, Row, Samples};
+use super::workload::{self, Case};
+use super::Options;
+
+/// The targets.
+const RATIO_TARGET: f64 = 1.5;
+const REAPPLY_TARGET_MS: f64 = 50.0;
+/// Marginal cost per item may grow this much across sizes and still count as linear.
+const LINEAR_SLACK: f64 = 1.5;
+
+/// What the numbers were measured on.
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub memory_gib: f64,
+    pub kernel: String,
+    pub iproute2: String,
+    pub date: String,
+    pub load: String,
+}
+
+impl Machine {
+    pub fn probe() -> Machine {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let kib: f64 = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        let ip =
+            Command::new("ip").arg("-V").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+        Machine {
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model: cpuinfo
+                .lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string())
+                .unwrap_or_else(|| "unknown CPU".into()),
+            memory_gib: kib / (1024.0 * 1024.0),
+            kernel: fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_string(),
+            iproute2: ip
+                .ok()
+                .and_then(|v| v.split(", ").nth(1).map(|s| s.trim().to_string()))
+                .unwrap_or_else(|| "iproute2 (unknown version)".into()),
+            date: utc_now(),
+            load: fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl std::fmt::Display for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} CPUs ({}), {:.1} GiB, Linux {}, {}; {}; load average at start {}",
+            self.cpus, self.cpu_model, self.memory_gib, self.kernel, self.iproute2, self.date, self.load
+        )
+    }
+}
+
+/// Now as `YYYY-MM-DD HH:MM UTC`, from the civil-from-days conversion of the Unix day number.
+fn utc_now() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3_600, rem % 3_600 / 60)
+}
+
+pub struct Results<'a> {
+    pub machine: Machine,
+    pub opts: &'a Options,
+    pub rows: Vec<Row>,
+    pub core: Vec<CoreBench>,
+    pub floor: Vec<(usize, f64)>,
+}
+
+fn secs(s: Option<f64>) -> String {
+    s.map_or_else(|| "—".into(), |v| format!("{v:.3}"))
+}
+
+fn ms(s: Option<f64>) -> String {
+    s.map_or_else(|| "—".into(), |v| format!("{:.1}", v * 1e3))
+}
+
+fn ratio(row: &Row) -> Option<f64> {
+    Some(row.apply.best()? / row.ip.best()?)
+}
+
+/// One line per finished measurement, for progress on stderr.
+pub fn row_line(row: &Row) -> String {
+    let np = match (&row.netplug_error, row.apply.best()) {
+        (Some(e), _) => format!("netplug failed: {e}"),
+        (None, t) => format!("netplug {} s, re-apply {} ms", secs(t), ms(row.reapply.best())),
+    };
+    let ip = match &row.ip_error {
+        Some(e) => format!("ip -batch failed: {e}"),
+        None => format!("ip -batch {} s", secs(row.ip.best())),
+    };
+    format!("bench: {} n={}: {ip}; {np}", row.case.name(), row.n)
+}
+
+fn item_label(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Results<'_> {
+    fn ipv6(&self) -> &'static str {
+        if self.opts.ipv6 {
+            "on"
+        } else {
+            "off"
+        }
+    }
+
+    /// The whole section, as Markdown.
+    pub fn text(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(t, "### Results, IPv6 {} in the benchmark namespaces\n", self.ipv6());
+        let runs: Vec<String> = self
+            .opts
+            .sizes
+            .iter()
+            .map(|&n| format!("{} at {}", self.opts.runs_for(n), item_label(n)))
+            .collect();
+        let _ = writeln!(t, "Measured {}.", self.machine);
+        let _ = writeln!(t, "Best of runs ({}); every run in a fresh namespace.\n", runs.join(", "));
+        for case in self.cases() {
+            let _ = writeln!(t, "* `{}`: {}", case.name(), case.describe());
+        }
+        t.push('\n');
+        self.main_table(&mut t);
+        self.targets(&mut t);
+        self.breakdown(&mut t);
+        self.linearity(&mut t);
+        self.core_table(&mut t);
+        self.floor_table(&mut t);
+        t
+    }
+
+    fn cases(&self) -> Vec<Case> {
+        workload::ALL.into_iter().filter(|c| self.rows.iter().any(|r| r.case == *c)).collect()
+    }
+
+    fn main_table(&self, t: &mut String) {
+        t.push_str("| case | N | ip -batch s | netplug apply s | ratio | re-apply ms | plan ms | notes |\n");
+        t.push_str("|---|--:|--:|--:|--:|--:|--:|---|\n");
+        for r in &self.rows {
+            let mut notes = r.notes.clone();
+            if let Some(e) = &r.ip_error {
+                notes.push(format!("ip -batch failed: {e}"));
+            }
+            if let Some(e) = &r.netplug_error {
+                notes.push(format!("netplug failed: {e}"));
+            }
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.case.name(),
+                item_label(r.n),
+                secs(r.ip.best()),
+                secs(r.apply.best()),
+                ratio(r).map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
+                ms(r.reapply.best()),
+                ms(r.plan_applied.best()),
+                notes.join("; ").replace('|', "\\|")
+            );
+        }
+        t.push('\n');
+    }
+
+    fn targets(&self, t: &mut String) {
+        t.push_str("Targets (reported, not asserted):\n\n");
+        let ratios: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let x = ratio(r)?;
+                let mark = if x <= RATIO_TARGET { "met" } else { "missed" };
+                Some(format!("{} {} {x:.2}× ({mark})", r.case.name(), item_label(r.n)))
+            })
+            .collect();
+        let _ = writeln!(
+            t,
+            "* apply within {RATIO_TARGET}× of `ip -batch`: {}",
+            if ratios.is_empty() { "no netplug numbers".into() } else { ratios.join(", ") }
+        );
+        let reapply: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.n == 1_000 && r.case != Case::Routes)
+            .filter_map(|r| {
+                let v = r.reapply.best()? * 1e3;
+                let mark = if v < REAPPLY_TARGET_MS { "met" } else { "missed" };
+                Some(format!("{} {v:.1} ms ({mark})", r.case.name()))
+            })
+            .collect();
+        let _ = writeln!(
+            t,
+            "* no-change re-apply of 1,000 interfaces under {REAPPLY_TARGET_MS} ms: {}",
+            if reapply.is_empty() { "not measured".into() } else { reapply.join(", ") }
+        );
+        let _ = writeln!(t, "* linear growth: see the marginal costs below (linear when they stay within {LINEAR_SLACK}× of each other).\n");
+    }
+
+    /// The netplug verbs are cumulative, so differences between them split the cost.
+    fn breakdown(&self, t: &mut String) {
+        t.push_str(
+            "Where netplug's apply time goes (ms, differences between the best runs of the verbs):\n\n",
+        );
+        t.push_str("| case | N | start-up + plugin load | parse + validate | read + plan | apply + verify | total |\n");
+        t.push_str("|---|--:|--:|--:|--:|--:|--:|\n");
+        for r in self.rows.iter().filter(|r| r.apply.best().is_some()) {
+            let diff = |a: &Samples, b: Option<&Samples>| {
+                let prev = b.and_then(Samples::best).unwrap_or(0.0);
+                a.best().map(|v| (v - prev).max(0.0))
+            };
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                r.case.name(),
+                item_label(r.n),
+                ms(r.load.best()),
+                ms(diff(&r.validate, Some(&r.load))),
+                ms(diff(&r.plan_fresh, Some(&r.validate))),
+                ms(diff(&r.apply, Some(&r.plan_fresh))),
+                ms(r.apply.best())
+            );
+        }
+        t.push('\n');
+    }
+
+    fn linearity(&self, t: &mut String) {
+        let sizes = &self.opts.sizes;
+        t.push_str("Linearity: time per item (µs), and the marginal time per added item between sizes:\n\n");
+        let mut head = String::from("| case | tool |");
+        let mut rule = String::from("|---|---|");
+        for &n in sizes {
+            let _ = write!(head, " per item at {} |", item_label(n));
+            rule.push_str("--:|");
+        }
+        for w in sizes.windows(2) {
+            let _ = write!(head, " marginal {}→{} |", item_label(w[0]), item_label(w[1]));
+            rule.push_str("--:|");
+        }
+        head.push_str(" growth |");
+        rule.push_str("---|");
+        let _ = writeln!(t, "{head}\n{rule}");
+        for case in self.cases() {
+            for (tool, pick) in [("ip -batch", 0), ("netplug", 1), ("re-apply", 2)] {
+                let points: Vec<Option<f64>> = sizes
+                    .iter()
+                    .map(|&n| {
+                        let r = self.rows.iter().find(|r| r.case == case && r.n == n)?;
+                        [&r.ip, &r.apply, &r.reapply][pick].best()
+                    })
+                    .collect();
+                let mut line = format!("| {} | {tool} |", case.name());
+                for (p, &n) in points.iter().zip(sizes) {
+                    let _ = write!(
+                        line,
+                        " {} |",
+                        p.map_or_else(|| "—".into(), |v| format!("{:.1}", v * 1e6 / n as f64))
+                    );
+                }
+                let mut marginals = Vec::new();
+                for (w, p) in sizes.windows(2).zip(points.windows(2)) {
+                    let m = match (p[0], p[1]) {
+                        (Some(a), Some(b)) => Some((b - a) * 1e6 / (w[1] - w[0]) as f64),
+                        _ => None,
+                    };
+                    marginals.push(m);
+                    let _ = write!(line, " {} |", m.map_or_else(|| "—".into(), |v| format!("{v:.1}")));
+                }
+                let growth = match (marginals.first().copied().flatten(), marginals.last().copied().flatten())
+                {
+                    (Some(a), Some(b)) if marginals.len() > 1 && a > 0.0 => {
+                        let g = b / a;
+                        format!(
+                            "{g:.2}× ({})",
+                            if g <= LINEAR_SLACK { "linear" } else { "worse than linear" }
+                        )
+                    }
+                    _ => "—".into(),
+                };
+                let _ = writeln!(t, "{line} {growth} |");
+            }
+        }
+        t.push('\n');
+    }
+
+    fn core_table(&self, t: &mut String) {
+        if self.core.is_empty() {
+            return;
+        }
+        t.push_str("In-process core benchmark (`core/src/bench.rs`: validate + order of bridges with a port and an address each, stand-in plugins, no kernel, no FFI):\n\n");
+        t.push_str("| interfaces | validate ms | order ms | µs per interface |\n|--:|--:|--:|--:|\n");
+        for c in &self.core {
+            let per = (c.validate_ms + c.order_ms) * 1e3 / c.interfaces.max(1) as f64;
+            let _ = writeln!(
+                t,
+                "| {} | {:.1} | {:.1} | {per:.2} |",
+                item_label(c.interfaces),
+                c.validate_ms,
+                c.order_ms
+            );
+        }
+        t.push('\n');
+    }
+
+    fn floor_table(&self, t: &mut String) {
+        if self.floor.is_empty() {
+            return;
+        }
+        t.push_str("Raw-netlink floor (`plugins/netlink/examples/bench_bridges.rs`: N bridges + one address each + up from one process, no ports, IPv6 as the kernel defaults it (on), best of 3; up to 1,000 only):\n\n");
+        t.push_str("| N | seconds |\n|--:|--:|\n");
+        for (n, s) in &self.floor {
+            let _ = writeln!(t, "| {} | {s:.3} |", item_label(*n));
+        }
+        t.push('\n');
+    }
+}
+
+/// Put the section between this IPv6 setting's markers, or append it with markers.
+pub fn write_doc(path: &Path, results: &Results) -> Result<()> {
+    let begin =
+        format!("<!-- bench:ipv6-{}:begin (written by `cargo xtask bench --write`) -->", results.ipv6());
+    let end = format!("<!-- bench:ipv6-{}:end -->", results.ipv6());
+    let section = format!("{begin}\n{}{end}", results.text());
+    let old = fs::read_to_string(path).unwrap_or_else(|_| "# Performance\n".into());
+    let marker_start = begin.split(" (").next().unwrap_or(&begin);
+    let new = match (old.find(marker_start), old.find(&end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &old[..a], &old[b + end.len()..]),
+        _ => format!("{}\n{section}\n", old.trim_end()),
+    };
+    fs::write(path, new)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_and_labels() {
+        let d = super::utc_now();
+        assert!(d.len() == 20 && d.ends_with(" UTC") && d.starts_with("20"), "{d}");
+        assert_eq!(super::item_label(10_000), "10,000");
+        assert_eq!(super::item_label(100), "100");
+    }
+}

@@ -1,0 +1,279 @@
+//! Timing the tools: one `ip -batch` process, the sequence of netplug verbs, the in-process core
+//! benchmark and the raw-netlink floor.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use super::netns::{self, Netns, State};
+use super::workload::{self, Case};
+use super::{Binaries, Options};
+
+/// Seconds measured by each of a measurement's runs.
+#[derive(Clone, Debug, Default)]
+pub struct Samples(pub Vec<f64>);
+
+impl Samples {
+    /// The least of the runs: other work on the machine only ever adds time.
+    pub fn best(&self) -> Option<f64> {
+        self.0.iter().copied().reduce(f64::min)
+    }
+}
+
+/// Everything measured for one case at one size.
+#[derive(Debug)]
+pub struct Row {
+    pub case: Case,
+    pub n: usize,
+    pub ip: Samples,
+    pub ip_error: Option<String>,
+    /// `netplug plugins`: start-up and plugin loading.
+    pub load: Samples,
+    /// `netplug validate FILE`: + reading and validating the document.
+    pub validate: Samples,
+    /// `netplug plan FILE` before anything exists: + reading the kernel and planning.
+    pub plan_fresh: Samples,
+    pub apply: Samples,
+    pub reapply: Samples,
+    /// `netplug plan FILE` once applied.
+    pub plan_applied: Samples,
+    pub netplug_error: Option<String>,
+    /// Anything that makes the numbers suspect: differing end states, a re-apply that changed.
+    pub notes: Vec<String>,
+}
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+fn fresh_netns(ipv6: bool) -> Result<Netns> {
+    netns::settle()?;
+    Netns::create(SEQ.fetch_add(1, Ordering::Relaxed), ipv6)
+}
+
+/// What a timed process did.
+struct Timed {
+    secs: f64,
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn time(cmd: &mut Command) -> Result<Timed> {
+    cmd.stdin(Stdio::null());
+    let start = Instant::now();
+    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    let secs = start.elapsed().as_secs_f64();
+    Ok(Timed {
+        secs,
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// The last few lines of a failed run's output: where the error is.
+fn tail(t: &Timed) -> String {
+    let text = if t.stderr.trim().is_empty() { &t.stdout } else { &t.stderr };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(3)..].join(" | ")
+}
+
+fn work_dir() -> Result<PathBuf> {
+    let dir = super::target_dir().join("bench");
+    fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Time `case` at size `n`: best of the runs for every number.
+pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<Row> {
+    let dir = work_dir()?;
+    let xml = dir.join(format!("{}-{n}.xml", case.name()));
+    let batch = dir.join(format!("{}-{n}.batch", case.name()));
+    fs::write(&xml, workload::document(case, n))?;
+    fs::write(&batch, workload::batch(case, n))?;
+    let runs = opts.runs_for(n);
+    let mut row = Row {
+        case,
+        n,
+        ip: Samples::default(),
+        ip_error: None,
+        load: Samples::default(),
+        validate: Samples::default(),
+        plan_fresh: Samples::default(),
+        apply: Samples::default(),
+        reapply: Samples::default(),
+        plan_applied: Samples::default(),
+        netplug_error: None,
+        notes: Vec::new(),
+    };
+    for run in 0..runs {
+        eprintln!("bench: {} n={n} run {}/{runs}", case.name(), run + 1);
+        let ip_state = if row.ip_error.is_none() { time_ip(&batch, opts, &mut row)? } else { None };
+        let np_state =
+            if row.netplug_error.is_none() { time_netplug(case, &xml, bins, opts, &mut row)? } else { None };
+        if let (Some(a), Some(b)) = (ip_state, np_state) {
+            if a != b && row.notes.is_empty() {
+                row.notes.push(format!("end states differ: ip -batch left {a}; netplug left {b}"));
+            }
+        }
+    }
+    Ok(row)
+}
+
+fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>> {
+    let ns = fresh_netns(opts.ipv6)?;
+    let t = time(Command::new("ip").args(["-n", &ns.name, "-batch"]).arg(batch))?;
+    if !t.ok {
+        row.ip_error = Some(tail(&t));
+        return Ok(None);
+    }
+    row.ip.0.push(t.secs);
+    Ok(Some(ns.state()?))
+}
+
+fn time_netplug(
+    case: Case,
+    xml: &Path,
+    bins: &Binaries,
+    opts: &Options,
+    row: &mut Row,
+) -> Result<Option<State>> {
+    if !bins.netplug.exists() {
+        bail!("{} is missing: build it or drop --no-build", bins.netplug.display());
+    }
+    let ns = fresh_netns(opts.ipv6)?;
+    let netplug = |verb: &str, file: bool| {
+        let mut cmd = Command::new(&bins.netplug);
+        cmd.args(["--netns", &ns.name]);
+        if case.needs_veth_plugin() {
+            if let Some(dir) = &bins.veth_dir {
+                cmd.arg("--plugin-dir").arg(dir);
+            }
+        }
+        cmd.arg(verb);
+        if file {
+            cmd.arg(xml);
+        }
+        // Logging as a user has it by default; NETPLUG_LOG from the caller would add its cost.
+        cmd.env_remove("NETPLUG_LOG");
+        time(&mut cmd)
+    };
+    let steps = [
+        ("plugins", false, &mut row.load),
+        ("validate", true, &mut row.validate),
+        ("plan", true, &mut row.plan_fresh),
+        ("apply", true, &mut row.apply),
+    ];
+    for (verb, file, samples) in steps {
+        let t = netplug(verb, file)?;
+        if !t.ok {
+            row.netplug_error = Some(format!("{verb}: {}", tail(&t)));
+            return Ok(None);
+        }
+        samples.0.push(t.secs);
+    }
+    let again = netplug("apply", true)?;
+    if !again.ok {
+        row.netplug_error = Some(format!("re-apply: {}", tail(&again)));
+        return Ok(None);
+    }
+    row.reapply.0.push(again.secs);
+    if !again.stdout.contains("no changes") && !row.notes.iter().any(|n| n.starts_with("re-apply")) {
+        let first =
+            again.stdout.lines().find(|l| l.trim_start().starts_with("1.")).unwrap_or_default().trim();
+        row.notes.push(format!("re-apply changed something: {first}"));
+    }
+    let plan = netplug("plan", true)?;
+    if plan.ok {
+        row.plan_applied.0.push(plan.secs);
+    }
+    Ok(Some(ns.state()?))
+}
+
+/// One size of core's in-process validate + order benchmark (`core/src/bench.rs`).
+#[derive(Debug)]
+pub struct CoreBench {
+    pub interfaces: usize,
+    pub validate_ms: f64,
+    pub order_ms: f64,
+}
+
+pub fn core_bench(bins: &Binaries, sizes: &[usize]) -> Result<Vec<CoreBench>> {
+    let mut out = Vec::new();
+    for &n in sizes {
+        let t = time(Command::new(&bins.validate_order).arg(n.to_string()))?;
+        if !t.ok {
+            bail!("{} {n} failed: {}", bins.validate_order.display(), tail(&t));
+        }
+        out.push(parse_core_line(&t.stdout).with_context(|| format!("reading `{}`", t.stdout.trim()))?);
+    }
+    Ok(out)
+}
+
+/// `N interfaces: validate X ms, order Y ms (...)`.
+fn parse_core_line(line: &str) -> Option<CoreBench> {
+    let (n, rest) = line.trim().split_once(" interfaces: validate ")?;
+    let (validate, rest) = rest.split_once(" ms, order ")?;
+    let (order, _) = rest.split_once(" ms")?;
+    Some(CoreBench {
+        interfaces: n.parse().ok()?,
+        validate_ms: validate.parse().ok()?,
+        order_ms: order.parse().ok()?,
+    })
+}
+
+/// The raw-netlink floor: bridges + address + up from one process (`bench_bridges`), best of
+/// its three runs. Only up to 1,000: each run's teardown costs 17 ms per bridge.
+pub fn floor(bins: &Binaries, sizes: &[usize]) -> Result<Vec<(usize, f64)>> {
+    let mut out = Vec::new();
+    for &n in sizes.iter().filter(|&&n| n <= 1_000) {
+        netns::settle()?;
+        let t = time(Command::new(&bins.bench_bridges).arg(n.to_string()))?;
+        if !t.ok {
+            eprintln!("bench: bench_bridges {n} failed: {}", tail(&t));
+            continue;
+        }
+        let best = t
+            .stdout
+            .lines()
+            .filter_map(|l| l.rsplit_once(": ").and_then(|(_, d)| parse_duration(d)))
+            .reduce(f64::min);
+        if let Some(best) = best {
+            out.push((n, best));
+        }
+    }
+    Ok(out)
+}
+
+/// A `Duration`'s Debug form (`132.5ms`, `1.2s`, `850µs`) in seconds.
+fn parse_duration(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let units = [("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0)];
+    let (num, scale) = units.iter().find_map(|(u, k)| s.strip_suffix(u).map(|n| (n, *k)))?;
+    Some(num.parse::<f64>().ok()? * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_core_benchmark_line() {
+        let c =
+            parse_core_line("10000 interfaces: validate 12.5 ms, order 3.0 ms (0 diagnostics, 5 steps)\n")
+                .unwrap();
+        assert_eq!(c.interfaces, 10000);
+        assert_eq!(c.validate_ms, 12.5);
+        assert_eq!(c.order_ms, 3.0);
+    }
+
+    #[test]
+    fn reads_debug_durations() {
+        assert_eq!(parse_duration("132.5ms"), Some(0.1325));
+        assert_eq!(parse_duration("2s"), Some(2.0));
+        assert!(parse_duration("850µs").is_some_and(|s| (s - 0.00085).abs() < 1e-12));
+    }
+}
