@@ -40,9 +40,9 @@ fn requests(op: &BridgeOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyE
             Ok(out)
         }
         BridgeOp::SetOptions { name, options } => {
-            let data = options::info_data(options).map_err(|m| fail(batch, name, m))?;
+            let data = options::change_data(options).map_err(|m| fail(batch, name, m))?;
             let index = batch.index_of(name)?;
-            Ok(vec![LinkMessage::change(index).kind("bridge").info_data(data).build()])
+            Ok(data.into_iter().map(|d| LinkMessage::change(index).kind("bridge").info_data(d).build()).collect())
         }
     }
 }

@@ -35,22 +35,27 @@ pub struct BridgeOption {
     pub name: &'static str,
     pub attr: u16,
     pub unit: Unit,
+    /// What a new bridge has when the option is not sent (`br_dev_setup`, `br_stp_timer_init`).
+    /// Creation leaves such values out, which also keeps `vlan_filtering="no"` (read back from
+    /// every bridge) from failing with EOPNOTSUPP on kernels built without VLAN filtering: they
+    /// refuse the attribute whatever its value.
+    pub default: u32,
 }
 
-const fn opt(name: &'static str, attr: u16, unit: Unit) -> BridgeOption {
-    BridgeOption { name, attr, unit }
+const fn opt(name: &'static str, attr: u16, unit: Unit, default: u32) -> BridgeOption {
+    BridgeOption { name, attr, unit, default }
 }
 
 /// Every option, in the order read-back writes them.
 pub const OPTIONS: &[BridgeOption] = &[
-    opt("stp", nl::IFLA_BR_STP_STATE as u16, Unit::Switch),
-    opt("hellotime", nl::IFLA_BR_HELLO_TIME as u16, Unit::Centiseconds),
-    opt("forwarddelay", nl::IFLA_BR_FORWARD_DELAY as u16, Unit::Centiseconds),
-    opt("maxage", nl::IFLA_BR_MAX_AGE as u16, Unit::Centiseconds),
-    opt("priority", nl::IFLA_BR_PRIORITY as u16, Unit::U16),
-    opt("ageing", nl::IFLA_BR_AGEING_TIME as u16, Unit::Centiseconds),
-    opt("vlan_filtering", nl::IFLA_BR_VLAN_FILTERING as u16, Unit::Flag),
-    opt("mcast_snooping", nl::IFLA_BR_MCAST_SNOOPING as u16, Unit::Flag),
+    opt("stp", nl::IFLA_BR_STP_STATE as u16, Unit::Switch, 0),
+    opt("hellotime", nl::IFLA_BR_HELLO_TIME as u16, Unit::Centiseconds, 200),
+    opt("forwarddelay", nl::IFLA_BR_FORWARD_DELAY as u16, Unit::Centiseconds, 1500),
+    opt("maxage", nl::IFLA_BR_MAX_AGE as u16, Unit::Centiseconds, 2000),
+    opt("priority", nl::IFLA_BR_PRIORITY as u16, Unit::U16, 32768),
+    opt("ageing", nl::IFLA_BR_AGEING_TIME as u16, Unit::Centiseconds, 30000),
+    opt("vlan_filtering", nl::IFLA_BR_VLAN_FILTERING as u16, Unit::Flag, 0),
+    opt("mcast_snooping", nl::IFLA_BR_MCAST_SNOOPING as u16, Unit::Flag, 1),
 ];
 
 /// The option called `name`.
@@ -131,6 +136,22 @@ pub fn info_data(options: &[(String, String)]) -> Result<AttrBuilder, String> {
     Ok(data)
 }
 
+/// The `IFLA_INFO_DATA` of the requests that change options of an existing bridge, in order.
+/// The kernel applies the forward delay before the STP state (`br_changelink`) and checks its
+/// range only while STP runs, so turning STP off and the delay below 2 s in one request fails
+/// with ERANGE; turning STP off goes first, alone.
+pub fn change_data(options: &[(String, String)]) -> Result<Vec<AttrBuilder>, String> {
+    let stp_off = options.iter().position(|(n, v)| n == "stp" && parse_bool(v) == Some(false));
+    match stp_off {
+        Some(i) if options.len() > 1 => {
+            let mut rest = options.to_vec();
+            let stp = rest.remove(i);
+            Ok(vec![info_data(&[stp])?, info_data(&rest)?])
+        }
+        _ => Ok(vec![info_data(options)?]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +190,18 @@ mod tests {
         assert_eq!(data.as_bytes(), &expected[..]);
         assert!(info_data(&[("stp".into(), "maybe".into())]).is_err());
         assert!(info_data(&[("colour".into(), "red".into())]).is_err());
+    }
+
+    #[test]
+    fn stp_off_goes_before_a_forward_delay_it_allows() {
+        let opts = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        };
+        let off = change_data(&opts(&[("stp", "off"), ("forwarddelay", "0")])).unwrap();
+        assert_eq!(off.len(), 2);
+        assert_eq!(off[0], info_data(&opts(&[("stp", "off")])).unwrap());
+        assert_eq!(off[1], info_data(&opts(&[("forwarddelay", "0")])).unwrap());
+        assert_eq!(change_data(&opts(&[("stp", "on"), ("forwarddelay", "4")])).unwrap().len(), 1);
+        assert_eq!(change_data(&opts(&[("stp", "off")])).unwrap().len(), 1);
     }
 }

@@ -89,9 +89,13 @@ fn bad_value(name: &str, message: String) -> PluginError {
 fn create(d: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
     let env = envelope_of(d);
+    // Options at their default are left out of the create: a new bridge has them anyway, the
+    // message stays small, and a kernel without an option (vlan_filtering needs
+    // CONFIG_BRIDGE_VLAN_FILTERING) still takes a snapshot that reports it at its default.
     let options: Vec<(String, String)> = options::of_element(&d.element)
         .map_err(|m| bad_value(name, m))?
         .into_iter()
+        .filter(|(o, v)| !o.same(*v, o.default))
         .map(|(o, v)| (o.name.to_string(), o.format(v)))
         .collect();
     let mut what: Vec<String> = options.iter().map(|(n, v)| format!("{n} {v}")).collect();
