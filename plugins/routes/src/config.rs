@@ -2,11 +2,14 @@
 //! iproute2 spellings `prefix` and `nexthop` accepted for `destination` and `gateway`.
 //!
 //! Decisions: `destination` defaults to `default`, which means 0.0.0.0/0, or ::/0 when the
-//! gateway is IPv6. A route without a gateway goes straight out of its interface, on the link
-//! (`ip route add DEST dev IFACE`), as docs/format.md says: a `<route>` sits inside an
-//! interface, and that is what initscripts and iproute2 made of a route without a gateway. The
-//! netcf proposal's "no gateway: unreachable" is written `type="unreachable"`. A destination
-//! without `/len` is a host route, as in iproute2.
+//! gateway is IPv6. A route without a gateway is, as the netcf proposal says, an unreachable
+//! route unless `type` says otherwise: `type="unicast"` without a gateway is the route straight
+//! out of the interface, on the link (`ip route add DEST dev IFACE`), and `onlink="yes"` with a
+//! gateway uses a gateway no subnet of the interface contains. Asking for the on-link route by
+//! name means a forgotten gateway refuses traffic instead of sending it to the wrong place. A
+//! destination without `/len` is a host route, as in iproute2. `metric` left out is the
+//! kernel's default for the family (0 for IPv4, 1024 for IPv6), so `metric="1024"` and no
+//! metric are the same IPv6 route.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -39,7 +42,7 @@ pub const PREFIX: AttrSpec = AttrSpec {
 };
 pub const GATEWAY: AttrSpec = AttrSpec {
     name: "gateway",
-    help: "the next hop, of the destination's family; without one the route is on the link",
+    help: "the next hop, of the destination's family; without one the route is unreachable unless type says otherwise",
     kind: ValueKind::Other("an IPv4 or IPv6 address"),
     default: None,
 };
@@ -63,9 +66,9 @@ pub const TABLE: AttrSpec = AttrSpec {
 };
 pub const TYPE: AttrSpec = AttrSpec {
     name: "type",
-    help: "unicast forwards; unreachable, prohibit and blackhole refuse or drop",
+    help: "unicast forwards (through the gateway, or on the link without one); unreachable, prohibit and blackhole refuse or drop",
     kind: RouteType::VALUES,
-    default: Some("unicast"),
+    default: Some("unicast with a gateway, unreachable without"),
 };
 pub const ONLINK: AttrSpec = AttrSpec {
     name: "onlink",
@@ -93,9 +96,25 @@ pub fn parse_table(text: &str) -> Result<u32, String> {
     }
 }
 
-/// A route's identity in the kernel: destination, table and metric (`None`: the family's
-/// default metric, which differs between IPv4 and IPv6 but is the same within a family).
-type RouteKey = (Prefix, u32, Option<u32>);
+/// The metric the kernel gives a route that names none: 0 for IPv4, `IP6_RT_PRIO_USER` (1024)
+/// for IPv6. Plan compares metrics after this default, so the two spellings are one route.
+pub fn default_metric(destination: &Prefix) -> u32 {
+    if destination.is_ipv4() {
+        0
+    } else {
+        1024
+    }
+}
+
+/// The type of a route: as written, else unicast with a gateway and unreachable without.
+pub fn effective_type(written: Option<RouteType>, has_gateway: bool) -> RouteType {
+    written.unwrap_or(if has_gateway { RouteType::Unicast } else { RouteType::Unreachable })
+}
+
+/// A route's identity in the kernel: destination, table and metric (the family's default
+/// filled in). The kernel keeps one route per key in a table once netplug adds routes with
+/// `NLM_F_EXCL`, whichever interface they go through.
+type RouteKey = (Prefix, u32, u32);
 
 /// Check every `<route>`; report diagnostics and a next hop per gateway.
 pub fn validate(items: &[Item]) -> Validation {
@@ -120,22 +139,21 @@ pub fn validate(items: &[Item]) -> Validation {
                     first.line, first.col
                 )),
             ),
-            // The kernel's IPv4 table holds one route per destination, table and metric
-            // (fib_table_insert refuses another with EEXIST); IPv6 merges them into a multipath
-            // route, which is legitimate.
-            Some((iface, first)) if key.0.is_ipv4() => v.diagnostics.push(
-                Diagnostic::warning(
+            // netplug adds every route with NLM_F_EXCL, so the second would fail with EEXIST
+            // mid-apply (IPv4 keeps one route per key anyway; IPv6 would merge them into a
+            // multipath route whose members a protocol-filtered dump cannot all see).
+            Some((iface, first)) => v.diagnostics.push(
+                Diagnostic::error(
                     span,
                     format!("{iface} already has a route to {} in this table with this metric", key.0),
                 )
                 .on_interface(name)
                 .on_attribute("destination")
                 .with_help(format!(
-                    "at {}:{}; the kernel keeps one IPv4 route per destination, table and metric",
+                    "at {}:{}; the kernel keeps one route per destination, table and metric: give one a different metric",
                     first.line, first.col
                 )),
             ),
-            Some(_) => {}
             None => {
                 seen.insert(key, (name.to_string(), span));
             }
@@ -271,7 +289,8 @@ fn check_route(el: &Element, name: &str, v: &mut Validation) -> Option<(RouteKey
         }
     }
     let span = dest_attr.map_or(el.span, |a| a.value_span);
-    Some(((dest, table?, METRIC.get_u32(el)), span))
+    let metric = METRIC.get_u32(el).unwrap_or_else(|| default_metric(&dest));
+    Some(((dest, table?, metric), span))
 }
 
 #[cfg(test)]

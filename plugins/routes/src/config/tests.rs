@@ -151,9 +151,21 @@ fn types_other_than_unicast_have_no_gateway() {
         diags(&one(r#"destination="10.0.0.0/8" type="drop""#)),
         ["2:41 error type: invalid type `drop`: expected one of unicast, blackhole, unreachable, prohibit"]
     );
-    // Without a gateway: a route on the link (unicast, the default), or one that refuses.
+    // Without a gateway: unreachable by default, or a route on the link when unicast.
+    assert_eq!(diags(&one(r#"destination="10.0.0.0/8""#)), NONE);
     assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="unicast""#)), NONE);
     assert_eq!(diags(&one(r#"destination="10.0.0.0/8" type="prohibit""#)), NONE);
+}
+
+#[test]
+fn a_route_without_a_gateway_is_unreachable_unless_typed() {
+    use super::effective_type;
+    assert_eq!(effective_type(None, false), RouteType::Unreachable);
+    assert_eq!(effective_type(None, true), RouteType::Unicast);
+    assert_eq!(effective_type(Some(RouteType::Unicast), false), RouteType::Unicast);
+    assert_eq!(effective_type(Some(RouteType::Blackhole), false), RouteType::Blackhole);
+    // No gateway reports no next hop, whatever the type.
+    assert!(validate(&one(r#"destination="10.0.0.0/8" type="unicast""#)).nexthops.is_empty());
 }
 
 #[test]
@@ -202,6 +214,8 @@ fn a_route_is_configured_once_per_destination_table_and_metric() {
 <interface device="eth1"><route destination="10.0.0.0/8" gateway="172.16.0.1"/></interface>
 <interface device="eth2"><route destination="2001:db8::/32" gateway="2001:db8:1::1"/></interface>
 <interface device="eth3"><route destination="2001:db8::/32" gateway="2001:db8:2::1"/></interface>
+<interface device="eth4"><route destination="2001:db8::/32" gateway="2001:db8:3::1" metric="1024"/></interface>
+<interface device="eth5"><route destination="2001:db8::/32" gateway="2001:db8:4::1" metric="1"/></interface>
 </interfaces>"#;
     assert_eq!(
         diags(xml),
@@ -209,9 +223,14 @@ fn a_route_is_configured_once_per_destination_table_and_metric() {
             "4:18 error destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
             "6:23 error destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
             "9:23 error destination: eth0 already has a route to 0.0.0.0/0 in this table with this metric",
-            "11:46 warning destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
+            // Across interfaces too: netplug adds routes exclusively, so the kernel would refuse
+            // the second; IPv6's 1024 is the default metric written out.
+            "11:46 error destination: eth0 already has a route to 10.0.0.0/8 in this table with this metric",
+            "13:46 error destination: eth2 already has a route to 2001:db8::/32 in this table with this metric",
+            "14:46 error destination: eth2 already has a route to 2001:db8::/32 in this table with this metric",
         ]
     );
+    assert!(help(xml, 3).ends_with("give one a different metric"), "{}", help(xml, 3));
 }
 
 #[test]
