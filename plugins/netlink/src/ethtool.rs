@@ -258,22 +258,7 @@ impl Ethtool {
         let mut b = AttrBuilder::new();
         header(&mut b, ETHTOOL_A_FEATURES_HEADER, ifname, ETHTOOL_FLAG_COMPACT_BITSETS);
         let reply = self.call(ETHTOOL_MSG_FEATURES_GET, &b, "get features".to_string())?;
-        let set = |attr| Attrs::new(&reply).get(attr).map(|a| parse_bitset(a.nested()).0).unwrap_or_default();
-        let (hw, wanted, active) =
-            (set(ETHTOOL_A_FEATURES_HW), set(ETHTOOL_A_FEATURES_WANTED), set(ETHTOOL_A_FEATURES_ACTIVE));
-        let bit = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
-        let features = names
-            .into_iter()
-            .enumerate()
-            .filter(|(_, name)| !name.is_empty())
-            .map(|(i, name)| Feature {
-                name,
-                active: bit(&active, i),
-                wanted: bit(&wanted, i),
-                changeable: bit(&hw, i),
-            })
-            .collect();
-        Ok(Features { features })
+        Ok(parse_features(&names, &reply))
     }
 
     /// Turns features on or off by name (`ETHTOOL_MSG_FEATURES_SET`).
@@ -332,35 +317,7 @@ impl Ethtool {
         let mut b = AttrBuilder::new();
         header(&mut b, ETHTOOL_A_LINKMODES_HEADER, ifname, ETHTOOL_FLAG_COMPACT_BITSETS);
         let reply = self.call(ETHTOOL_MSG_LINKMODES_GET, &b, "get link modes".to_string())?;
-        let names = self.link_mode_names.as_deref().unwrap_or_default();
-        let mut m = LinkModes::default();
-        for a in Attrs::new(&reply) {
-            match a.kind() {
-                ETHTOOL_A_LINKMODES_AUTONEG => m.autoneg = a.u8().map(|v| v != 0),
-                ETHTOOL_A_LINKMODES_SPEED => m.speed = a.u32().filter(|&s| s != SPEED_UNKNOWN),
-                ETHTOOL_A_LINKMODES_DUPLEX => {
-                    m.duplex = match a.u8() {
-                        Some(DUPLEX_HALF) => Some(Duplex::Half),
-                        Some(DUPLEX_FULL) => Some(Duplex::Full),
-                        _ => None,
-                    }
-                }
-                ETHTOOL_A_LINKMODES_OURS => {
-                    let (value, mask) = parse_bitset(a.nested());
-                    let pick = |v: &[bool]| -> Vec<String> {
-                        v.iter()
-                            .enumerate()
-                            .filter(|(_, &on)| on)
-                            .map(|(i, _)| names.get(i).cloned().unwrap_or_else(|| format!("mode {i}")))
-                            .collect()
-                    };
-                    m.advertised = pick(&value);
-                    m.supported = pick(&mask);
-                }
-                _ => {}
-            }
-        }
-        Ok(m)
+        Ok(parse_link_modes(self.link_mode_names.as_deref().unwrap_or_default(), &reply))
     }
 
     /// Sets speed, duplex and/or autonegotiation (`ETHTOOL_MSG_LINKMODES_SET`).
@@ -388,17 +345,7 @@ impl Ethtool {
         let mut b = AttrBuilder::new();
         header(&mut b, ETHTOOL_A_RINGS_HEADER, ifname, 0);
         let reply = self.call(ETHTOOL_MSG_RINGS_GET, &b, "get rings".to_string())?;
-        let get = |k| Attrs::new(&reply).get(k).and_then(|a| a.u32());
-        Ok(Rings {
-            rx_max: get(ETHTOOL_A_RINGS_RX_MAX),
-            rx_mini_max: get(ETHTOOL_A_RINGS_RX_MINI_MAX),
-            rx_jumbo_max: get(ETHTOOL_A_RINGS_RX_JUMBO_MAX),
-            tx_max: get(ETHTOOL_A_RINGS_TX_MAX),
-            rx: get(ETHTOOL_A_RINGS_RX),
-            rx_mini: get(ETHTOOL_A_RINGS_RX_MINI),
-            rx_jumbo: get(ETHTOOL_A_RINGS_RX_JUMBO),
-            tx: get(ETHTOOL_A_RINGS_TX),
-        })
+        Ok(parse_rings(&reply))
     }
 
     /// Sets ring sizes (`ETHTOOL_MSG_RINGS_SET`); fields left `None` are not sent.
@@ -420,17 +367,7 @@ impl Ethtool {
         let mut b = AttrBuilder::new();
         header(&mut b, ETHTOOL_A_CHANNELS_HEADER, ifname, 0);
         let reply = self.call(ETHTOOL_MSG_CHANNELS_GET, &b, "get channels".to_string())?;
-        let get = |k| Attrs::new(&reply).get(k).and_then(|a| a.u32());
-        Ok(Channels {
-            rx_max: get(ETHTOOL_A_CHANNELS_RX_MAX),
-            tx_max: get(ETHTOOL_A_CHANNELS_TX_MAX),
-            other_max: get(ETHTOOL_A_CHANNELS_OTHER_MAX),
-            combined_max: get(ETHTOOL_A_CHANNELS_COMBINED_MAX),
-            rx: get(ETHTOOL_A_CHANNELS_RX_COUNT),
-            tx: get(ETHTOOL_A_CHANNELS_TX_COUNT),
-            other: get(ETHTOOL_A_CHANNELS_OTHER_COUNT),
-            combined: get(ETHTOOL_A_CHANNELS_COMBINED_COUNT),
-        })
+        Ok(parse_channels(&reply))
     }
 
     /// Sets channel counts (`ETHTOOL_MSG_CHANNELS_SET`); fields left `None` are not sent.
@@ -458,6 +395,155 @@ fn put_counts(b: &mut AttrBuilder, verb: &str, fields: &[(u16, Option<u32>, &str
         }
     }
     op
+}
+
+/// A `FEATURES_GET` reply's attributes, with the kernel's feature names.
+fn parse_features(names: &[String], reply: &[u8]) -> Features {
+    let set = |attr| Attrs::new(reply).get(attr).map(|a| parse_bitset(a.nested()).0).unwrap_or_default();
+    let (hw, wanted, active) =
+        (set(ETHTOOL_A_FEATURES_HW), set(ETHTOOL_A_FEATURES_WANTED), set(ETHTOOL_A_FEATURES_ACTIVE));
+    let bit = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
+    let features = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !name.is_empty())
+        .map(|(i, name)| Feature {
+            name: name.clone(),
+            active: bit(&active, i),
+            wanted: bit(&wanted, i),
+            changeable: bit(&hw, i),
+        })
+        .collect();
+    Features { features }
+}
+
+/// A `LINKMODES_GET` reply's attributes, with the kernel's link mode names.
+fn parse_link_modes(names: &[String], reply: &[u8]) -> LinkModes {
+    let mut m = LinkModes::default();
+    for a in Attrs::new(reply) {
+        match a.kind() {
+            ETHTOOL_A_LINKMODES_AUTONEG => m.autoneg = a.u8().map(|v| v != 0),
+            ETHTOOL_A_LINKMODES_SPEED => m.speed = a.u32().filter(|&s| s != SPEED_UNKNOWN),
+            ETHTOOL_A_LINKMODES_DUPLEX => {
+                m.duplex = match a.u8() {
+                    Some(DUPLEX_HALF) => Some(Duplex::Half),
+                    Some(DUPLEX_FULL) => Some(Duplex::Full),
+                    _ => None,
+                }
+            }
+            ETHTOOL_A_LINKMODES_OURS => {
+                let (value, mask) = parse_bitset(a.nested());
+                let pick = |v: &[bool]| -> Vec<String> {
+                    v.iter()
+                        .enumerate()
+                        .filter(|(_, &on)| on)
+                        .map(|(i, _)| names.get(i).cloned().unwrap_or_else(|| format!("mode {i}")))
+                        .collect()
+                };
+                m.advertised = pick(&value);
+                m.supported = pick(&mask);
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+fn parse_rings(reply: &[u8]) -> Rings {
+    let get = |k| Attrs::new(reply).get(k).and_then(|a| a.u32());
+    Rings {
+        rx_max: get(ETHTOOL_A_RINGS_RX_MAX),
+        rx_mini_max: get(ETHTOOL_A_RINGS_RX_MINI_MAX),
+        rx_jumbo_max: get(ETHTOOL_A_RINGS_RX_JUMBO_MAX),
+        tx_max: get(ETHTOOL_A_RINGS_TX_MAX),
+        rx: get(ETHTOOL_A_RINGS_RX),
+        rx_mini: get(ETHTOOL_A_RINGS_RX_MINI),
+        rx_jumbo: get(ETHTOOL_A_RINGS_RX_JUMBO),
+        tx: get(ETHTOOL_A_RINGS_TX),
+    }
+}
+
+fn parse_channels(reply: &[u8]) -> Channels {
+    let get = |k| Attrs::new(reply).get(k).and_then(|a| a.u32());
+    Channels {
+        rx_max: get(ETHTOOL_A_CHANNELS_RX_MAX),
+        tx_max: get(ETHTOOL_A_CHANNELS_TX_MAX),
+        other_max: get(ETHTOOL_A_CHANNELS_OTHER_MAX),
+        combined_max: get(ETHTOOL_A_CHANNELS_COMBINED_MAX),
+        rx: get(ETHTOOL_A_CHANNELS_RX_COUNT),
+        tx: get(ETHTOOL_A_CHANNELS_TX_COUNT),
+        other: get(ETHTOOL_A_CHANNELS_OTHER_COUNT),
+        combined: get(ETHTOOL_A_CHANNELS_COMBINED_COUNT),
+    }
+}
+
+/// Dumps: one request covers every device of the namespace, for reads about many devices
+/// (a `GET` per device and setting would cost four round trips per interface). Each entry is
+/// the device's ifindex and what the `GET` of that device returns.
+impl Ethtool {
+    /// Runs a `*_GET` dump and returns each device's (ifindex, reply attributes). The kernel
+    /// leaves out devices whose driver lacks the setting (`EOPNOTSUPP`).
+    fn dump_replies(
+        &mut self,
+        cmd: u8,
+        header_attr: u16,
+        flags: u32,
+        op: &str,
+    ) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+        let mut b = AttrBuilder::new();
+        b.nested(header_attr, |b| {
+            if flags != 0 {
+                b.put_u32(ETHTOOL_A_HEADER_FLAGS, flags);
+            }
+        });
+        let req = Request::genl(self.family, cmd, ETHTOOL_GENL_VERSION, &b, op);
+        self.sock.dump(req, |msg| {
+            let attrs = msg.payload.get(GENL_HDRLEN..).unwrap_or(&[]);
+            let header = Attrs::new(attrs).get(header_attr).map(|h| h.nested());
+            let index = header.and_then(|h| h.get(ETHTOOL_A_HEADER_DEV_INDEX)).and_then(|a| a.u32());
+            Ok(index.map(|i| (i, attrs.to_vec())))
+        })
+    }
+
+    /// Every device's features (one `ETHTOOL_MSG_FEATURES_GET` dump).
+    pub fn dump_features(&mut self) -> Result<Vec<(u32, Features)>, Error> {
+        let names = self.feature_names()?.to_vec();
+        let replies = self.dump_replies(
+            ETHTOOL_MSG_FEATURES_GET,
+            ETHTOOL_A_FEATURES_HEADER,
+            ETHTOOL_FLAG_COMPACT_BITSETS,
+            "dump features",
+        )?;
+        Ok(replies.into_iter().map(|(i, r)| (i, parse_features(&names, &r))).collect())
+    }
+
+    /// Every device's link modes (one `ETHTOOL_MSG_LINKMODES_GET` dump).
+    pub fn dump_link_modes(&mut self) -> Result<Vec<(u32, LinkModes)>, Error> {
+        if self.link_mode_names.is_none() {
+            self.link_mode_names = Some(self.string_set(ETH_SS_LINK_MODES, "get link mode names")?);
+        }
+        let replies = self.dump_replies(
+            ETHTOOL_MSG_LINKMODES_GET,
+            ETHTOOL_A_LINKMODES_HEADER,
+            ETHTOOL_FLAG_COMPACT_BITSETS,
+            "dump link modes",
+        )?;
+        let names = self.link_mode_names.as_deref().unwrap_or_default();
+        Ok(replies.into_iter().map(|(i, r)| (i, parse_link_modes(names, &r))).collect())
+    }
+
+    /// Every device's ring sizes (one `ETHTOOL_MSG_RINGS_GET` dump).
+    pub fn dump_rings(&mut self) -> Result<Vec<(u32, Rings)>, Error> {
+        let replies = self.dump_replies(ETHTOOL_MSG_RINGS_GET, ETHTOOL_A_RINGS_HEADER, 0, "dump rings")?;
+        Ok(replies.into_iter().map(|(i, r)| (i, parse_rings(&r))).collect())
+    }
+
+    /// Every device's channel counts (one `ETHTOOL_MSG_CHANNELS_GET` dump).
+    pub fn dump_channels(&mut self) -> Result<Vec<(u32, Channels)>, Error> {
+        let replies =
+            self.dump_replies(ETHTOOL_MSG_CHANNELS_GET, ETHTOOL_A_CHANNELS_HEADER, 0, "dump channels")?;
+        Ok(replies.into_iter().map(|(i, r)| (i, parse_channels(&r))).collect())
+    }
 }
 
 #[cfg(test)]
