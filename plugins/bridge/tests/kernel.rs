@@ -35,9 +35,11 @@ fn read(scope: &[String]) -> Vec<Item> {
     BridgePlugin.read(Some(scope)).unwrap()
 }
 
-/// Plan against the kernel and apply; returns the changes applied.
+/// Plan against the kernel and apply; returns the changes applied. Changes go in phase order,
+/// as core sorts them (all creates, then all enslaves, then all ups …).
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    let changes = BridgePlugin.plan(desired, &read(scope), scope).unwrap();
+    let mut changes = BridgePlugin.plan(desired, &read(scope), scope).unwrap();
+    changes.sort_by_key(|c| c.phase);
     BridgePlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
     changes
 }
@@ -270,9 +272,19 @@ fn kernel_errors_carry_the_ext_ack_text_and_the_change() {
 fn a_thousand_bridges_are_one_create_each() {
     in_new_netns(|| {
         let list: Vec<String> = (0..1000).map(|i| format!("br{i}")).collect();
-        let want: Vec<Item> = list.iter().map(|n| bridge(n, &[("stp", "off")], &[])).collect();
+        // Down: setting a thousand links up (and tearing down their IPv6 state with the
+        // namespace) would cost seconds and prove nothing more here.
+        let want: Vec<Item> = list
+            .iter()
+            .map(|n| {
+                let mut b = bridge(n, &[("stp", "off"), ("priority", "100")], &[]);
+                b.envelope.as_mut().unwrap().state = LinkState::Down;
+                b
+            })
+            .collect();
         let changes = converge(&want, &list);
-        assert_eq!(changes.len(), 2000, "one create and one up per bridge");
+        assert_eq!(changes.len(), 1000, "one create per bridge");
+        assert!(changes.iter().all(|c| c.phase == Phase::Create));
         assert_eq!(read(&list).len(), 1000);
         assert!(BridgePlugin.plan(&want, &read(&list), &list).unwrap().is_empty());
     });
