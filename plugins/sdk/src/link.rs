@@ -355,3 +355,12 @@ impl LinkTable {
             .collect()
     }
 }
+
+impl Batch<'_> {
+    /// Name a different interface in the errors of the current change's requests from here on,
+    /// e.g. the port a master's change enslaves, so the kernel's complaint names the device it
+    /// is about.
+    pub fn acting_on(&mut self, interface: &str) {
+        self.current.1 = interface.to_string();
+    }
+}
