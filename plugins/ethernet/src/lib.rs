@@ -15,14 +15,32 @@
 //! [`EthernetPlugin`] implements the SDK's [`Plugin`] trait; the vocabulary, its defaults and
 //! its rules are declared in [`config`]. The kind itself has no attributes of its own: an
 //! ethernet interface is named by `device` and otherwise described by the envelope (MTU, MAC,
-//! start mode) and its features, so the plugin's kind check is that nothing else is left.
+//! state) and its features, so the plugin's kind check is that nothing else is left.
 //!
-//! Reading, planning and applying (netlink and ethtool) are not implemented yet; those trait
-//! methods keep the SDK's defaults.
+//! * [`read`](mod@read) reports devices as `<interface>` items (envelope only) and, for devices
+//!   asked for by name, their `<ethtool>`: every feature the driver lets change, link settings,
+//!   ring sizes and channel counts, in the vocabulary [`config`] validates, so a snapshot read
+//!   before an apply can be planned back to.
+//! * [`plan`](mod@plan) changes the envelope with the SDK's `envelope_changes` and `<ethtool>`
+//!   settings that differ. The kind cannot create devices: a device missing by name is looked
+//!   up by MAC (as netcf does) and renamed, and `state="absent"` sets a device down, never
+//!   deletes it. What the driver cannot do (a fixed feature, a ring beyond its maximum) is a
+//!   plan error, before anything is changed.
+//! * [`apply`](mod@apply) batches link changes and sends ethtool changes over generic netlink,
+//!   stopping at the first failure with the kernel's extended-ack text.
+//!
+//! One design decision: planning runs on the items alone and asks the kernel (through
+//! [`plan::Kernel`]) only for what items do not carry — the links to search by MAC, a
+//! driver's fixed features and maxima — and only when a change needs it, so a re-plan that
+//! finds nothing to do costs no request beyond the read.
 
+pub mod apply;
 pub mod config;
+pub mod ethtool;
+pub mod plan;
+pub mod read;
 
-use netplug_plugin_sdk::{Item, Phase, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 
 /// The ethernet plugin.
 pub struct EthernetPlugin;
@@ -41,6 +59,18 @@ impl Plugin for EthernetPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope, &mut plan::LiveKernel::default())
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 

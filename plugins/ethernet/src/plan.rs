@@ -1,0 +1,230 @@
+//! Planning: the envelope of ethernet devices (MTU, MAC, admin state), finding a device by MAC
+//! and renaming it, deconfiguring, and the `<ethtool>` settings of any interface.
+//!
+//! Planning is computed from the desired and live items; the kernel is asked (through
+//! [`Kernel`]) only for what items do not carry: the other links when a device must be found
+//! by MAC, and a device's fixed features and ring/channel maxima when a change needs them, so
+//! a no-op plan costs no request at all.
+
+use std::collections::{HashMap, HashSet};
+
+use netplug_plugin_sdk::link::{envelope_changes, plugin_error, LinkOp, LinkTable};
+use netplug_plugin_sdk::netlink::{self, Ethtool, Socket};
+use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
+
+use crate::apply::EthOp;
+use crate::ethtool::DeviceState;
+
+mod settings;
+#[cfg(test)]
+mod tests;
+
+/// The kernel facts planning may need beyond the items.
+pub trait Kernel {
+    /// Every link of the namespace.
+    fn links(&mut self) -> Result<&LinkTable, PluginError>;
+    /// Everything ethtool reports about `device`.
+    fn device(&mut self, device: &str) -> Result<&DeviceState, PluginError>;
+}
+
+/// [`Kernel`] on real sockets, opened on first use; each answer is asked for once per plan.
+#[derive(Default)]
+pub struct LiveKernel {
+    table: Option<LinkTable>,
+    ethtool: Option<Ethtool>,
+    devices: HashMap<String, DeviceState>,
+}
+
+impl Kernel for LiveKernel {
+    fn links(&mut self) -> Result<&LinkTable, PluginError> {
+        if self.table.is_none() {
+            let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+            self.table = Some(LinkTable::dump(&mut sock)?);
+        }
+        Ok(self.table.as_ref().expect("just filled"))
+    }
+
+    fn device(&mut self, device: &str) -> Result<&DeviceState, PluginError> {
+        if !self.devices.contains_key(device) {
+            if self.ethtool.is_none() {
+                self.ethtool = Some(Ethtool::open().map_err(|e| plugin_error(device, e))?);
+            }
+            let ethtool = self.ethtool.as_mut().expect("just opened");
+            let state = DeviceState::query(ethtool, device).map_err(|e| plugin_error(device, e))?;
+            self.devices.insert(device.to_string(), state);
+        }
+        Ok(&self.devices[device])
+    }
+}
+
+/// A live link's envelope kind when it is an ethernet device; [`crate::read`] reports other
+/// kinds (a bridge asked about by name) under their kernel kind.
+pub const ETHERNET: &str = "ethernet";
+
+/// The kind item (`ethtool == false`) or the `<ethtool>` item of an interface.
+fn find<'a>(items: &'a [Item], name: &str, ethtool: bool) -> Option<&'a Item> {
+    items.iter().find(|i| i.interface == name && is_ethtool(i) == ethtool)
+}
+
+fn is_ethtool(item: &Item) -> bool {
+    item.element.name == "ethtool"
+}
+
+/// Whether an item describes an ethernet device (as opposed to another kind's link that this
+/// plugin read by name, or an `<ethtool>` inside another kind).
+fn is_ethernet(item: &Item) -> bool {
+    item.envelope.as_ref().map_or(item.kind == ETHERNET, |e| e.kind == ETHERNET)
+}
+
+/// Where an interface's device is, for its `<ethtool>`.
+enum Device<'a> {
+    /// Under its own name, with its live `<ethtool>` item if one was read.
+    Named(Option<&'a Item>),
+    /// Under another name, renamed in this run.
+    Renamed(String),
+    /// Not there yet: another plugin creates it in this run.
+    Missing,
+    /// Nothing is to be configured on it: absent, deconfigured, or not present (hotplug).
+    Skip,
+}
+
+/// The changes for the interfaces in `scope`: see the crate documentation for the rules.
+pub fn plan(
+    desired: &[Item],
+    live: &[Item],
+    scope: &[String],
+    kernel: &mut dyn Kernel,
+) -> Result<Vec<Change>, PluginError> {
+    let mut out = Vec::new();
+    let mut claimed = HashSet::new();
+    let mut done = HashSet::new();
+    for name in scope {
+        if !done.insert(name.as_str()) {
+            continue;
+        }
+        let (want, want_ethtool) = (find(desired, name, false), find(desired, name, true));
+        let (have, have_ethtool) = (find(live, name, false), find(live, name, true));
+        let ctx = Context { name, desired, claimed: &mut claimed };
+        let device = plan_device(ctx, want, want_ethtool, have, have_ethtool, kernel, &mut out)?;
+        if let Some(w) = want_ethtool {
+            let absent = w.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent);
+            if !absent {
+                out.extend(settings::plan_ethtool(name, &w.element, device, kernel)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Context<'a> {
+    name: &'a str,
+    desired: &'a [Item],
+    /// Links already claimed by MAC for another interface.
+    claimed: &'a mut HashSet<String>,
+}
+
+/// The envelope changes of one interface, and where its device will be.
+fn plan_device<'a>(
+    ctx: Context<'_>,
+    want: Option<&Item>,
+    want_ethtool: Option<&Item>,
+    have: Option<&Item>,
+    have_ethtool: Option<&'a Item>,
+    kernel: &mut dyn Kernel,
+    out: &mut Vec<Change>,
+) -> Result<Device<'a>, PluginError> {
+    let name = ctx.name;
+    let live_up = |h: &Item| h.envelope.as_ref().is_some_and(|e| e.state == LinkState::Up);
+    let set_down = |out: &mut Vec<Change>| {
+        out.push(LinkOp::Down { name: name.into() }.change(name, Phase::Down, "set down (deconfigure)"))
+    };
+    let Some(want) = want.filter(|w| is_ethernet(w)) else {
+        return Ok(match have {
+            // In scope with nothing desired: deconfigure. Only ethernet devices, though: a
+            // bridge named in the documents is in this plugin's scope too (for <ethtool>).
+            Some(h) if want.is_none() && want_ethtool.is_none() && is_ethernet(h) => {
+                if live_up(h) {
+                    set_down(out);
+                }
+                Device::Skip
+            }
+            Some(_) => Device::Named(have_ethtool),
+            None => Device::Missing,
+        });
+    };
+    let envelope = want.envelope.clone().unwrap_or_else(|| Envelope {
+        name: name.to_string(),
+        kind: ETHERNET.to_string(),
+        ..Envelope::default()
+    });
+    if envelope.state == LinkState::Absent {
+        // Never deleted: netplug did not create it. Feature plugins remove their addresses.
+        if have.is_some_and(live_up) {
+            set_down(out);
+        }
+        return Ok(Device::Skip);
+    }
+    if let Some(h) = have {
+        out.extend(envelope_changes(&envelope, h.envelope.as_ref()));
+        return Ok(Device::Named(have_ethtool));
+    }
+    if envelope.start_mode == "hotplug" {
+        // Configured when it appears, not an error while it is away.
+        return Ok(Device::Skip);
+    }
+    let old = find_by_mac(&ctx, &envelope, kernel)?;
+    ctx.claimed.insert(old.name.clone());
+    let mac = envelope.mac.as_deref().unwrap_or_default();
+    let mut before = old.clone();
+    if old.state == LinkState::Up {
+        out.push(LinkOp::Down { name: old.name.clone() }.change(
+            name,
+            Phase::Down,
+            format!("set {} down to rename it", old.name),
+        ));
+        before.state = LinkState::Down;
+    }
+    out.push(EthOp::Rename { name: old.name.clone(), to: name.to_string() }.change(
+        name,
+        Phase::Configure,
+        format!("rename {} to {name} (found by MAC {mac})", old.name),
+    ));
+    before.name = name.to_string();
+    out.extend(envelope_changes(&envelope, Some(&before)));
+    Ok(Device::Renamed(old.name))
+}
+
+/// The envelope of the one link the desired MAC identifies (netcf's `ncf_lookup_by_mac_string`).
+fn find_by_mac(
+    ctx: &Context<'_>,
+    envelope: &Envelope,
+    kernel: &mut dyn Kernel,
+) -> Result<Envelope, PluginError> {
+    let name = ctx.name;
+    let fail = |msg: String| PluginError::new(msg).on_interface(name);
+    let Some(mac) = envelope.mac.as_deref() else {
+        return Err(fail(format!("no device {name}, and no MAC address (<hwaddr>) to find it by")));
+    };
+    let bytes = netlink::parse_mac(mac).ok_or_else(|| fail(format!("bad MAC address {mac}")))?;
+    let table = kernel.links()?;
+    let found: Vec<_> =
+        table.links_with_mac(&bytes).into_iter().filter(|l| !ctx.claimed.contains(&l.name)).collect();
+    match found.as_slice() {
+        [] => Err(fail(format!("no device {name} and no device with MAC {mac}"))),
+        [link] => {
+            // Renaming a device the documents configure under its own name would undo that.
+            let configured = ctx.desired.iter().any(|i| i.interface == link.name && !is_ethtool(i));
+            if configured {
+                return Err(fail(format!(
+                    "no device {name}; the device with MAC {mac} is {}, which is configured under that name",
+                    link.name
+                )));
+            }
+            Ok(table.envelope(link, ETHERNET))
+        }
+        many => {
+            let names: Vec<&str> = many.iter().map(|l| l.name.as_str()).collect();
+            Err(fail(format!("no device {name}, and MAC {mac} is on several devices: {}", names.join(", "))))
+        }
+    }
+}
