@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind};
 use netplug_plugin_sdk::{Diagnostic, Element, Item, Span, Subnet, Validation};
 
@@ -33,8 +35,13 @@ pub const TIMEOUT: AttrSpec = AttrSpec {
     name: "timeout",
     help: "how long to wait for a lease before giving up",
     kind: ValueKind::Uint { min: 1, max: 86_400, unit: "seconds" },
-    default: None,
+    default: Some("30"),
 };
+
+/// [`TIMEOUT`]'s default: long enough for a DHCP server's first retransmission round (mozim
+/// resends a DISCOVER after 3-5 s, then 7-9 s), short enough that an apply against a dead
+/// network fails while someone is still watching.
+pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
 
 /// The attributes of `<dhcp>`.
 pub const DHCP_ATTRIBUTES: &[AttrSpec] =
@@ -143,6 +150,94 @@ fn unused_unless(
             .on_interface(name)
             .on_attribute(dependent.name),
         );
+    }
+}
+
+/// Which client an element runs: `<dhcp>` is DHCPv4, `<dhcp6>` DHCPv6 and/or SLAAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub const ALL: [Family; 2] = [Family::V4, Family::V6];
+
+    /// The element that asks for this family's client.
+    pub fn element(self) -> &'static str {
+        match self {
+            Family::V4 => "dhcp",
+            Family::V6 => "dhcp6",
+        }
+    }
+
+    pub fn of_element(name: &str) -> Option<Family> {
+        match name {
+            "dhcp" => Some(Family::V4),
+            "dhcp6" => Some(Family::V6),
+            _ => None,
+        }
+    }
+
+    /// `DHCPv4` or `DHCPv6`, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::V4 => "DHCPv4",
+            Family::V6 => "DHCPv6",
+        }
+    }
+}
+
+/// What one `<dhcp>` or `<dhcp6>` asks for, with the defaults applied. Values a validated
+/// document cannot hold (a bad boolean) fall back to the default: validation has refused them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub family: Family,
+    pub peerdns: bool,
+    /// The name to send; `None` sends the system's host name.
+    pub hostname: Option<String>,
+    pub sethostname: bool,
+    pub setrouting: bool,
+    pub setdefaultroute: bool,
+    pub nis: bool,
+    pub setnisdomain: bool,
+    /// Seconds to wait for a lease.
+    pub timeout: u32,
+    /// `<dhcp6 autoconf=>`: `Some(true)` turns SLAAC on, `Some(false)` off, `None` (not
+    /// written) leaves the kernel's setting alone. Always `None` for `<dhcp>`.
+    pub autoconf: Option<bool>,
+    /// Run the DHCP client (`<dhcp6 dhcp=>`; always true for `<dhcp>`).
+    pub client: bool,
+}
+
+impl Settings {
+    /// The settings of a `<dhcp>` or `<dhcp6>` element; `None` for any other element.
+    pub fn of(el: &Element) -> Option<Settings> {
+        let family = Family::of_element(&el.name)?;
+        let flag = |spec: &AttrSpec| {
+            spec.get_bool(el).unwrap_or_else(|| spec.default.and_then(schema::parse_bool).unwrap_or(false))
+        };
+        let v4 = family == Family::V4;
+        Some(Settings {
+            family,
+            peerdns: flag(&PEERDNS),
+            hostname: HOSTNAME.attr(el).map(|a| a.value.trim().to_string()).filter(|h| !h.is_empty()),
+            sethostname: v4 && flag(&SETHOSTNAME),
+            setrouting: v4 && flag(&SETROUTING),
+            setdefaultroute: v4 && flag(&SETROUTING) && flag(&SETDEFAULTROUTE),
+            nis: v4 && flag(&NIS),
+            setnisdomain: v4 && flag(&NIS) && flag(&SETNISDOMAIN),
+            timeout: TIMEOUT.get_u32(el).unwrap_or(DEFAULT_TIMEOUT_SECS),
+            autoconf: if v4 { None } else { AUTOCONF.get_bool(el) },
+            client: v4 || flag(&DHCP6_CLIENT),
+        })
+    }
+
+    /// Whether a lease taken with `self` serves `other` too: everything but the timeout, which
+    /// only matters while acquiring.
+    pub fn same_lease(&self, other: &Settings) -> bool {
+        Settings { timeout: 0, ..self.clone() } == Settings { timeout: 0, ..other.clone() }
     }
 }
 

@@ -4,24 +4,81 @@
 //!
 //! ```xml
 //! <interface device="eth0">
-//!   <dhcp peerdns="yes" hostname="web1"/>
-//!   <dhcp6 autoconf="yes" dhcp="no"/>
+//!   <dhcp peerdns="yes" hostname="web1" setdefaultroute="yes"/>
+//!   <dhcp6 autoconf="yes"/>
 //! </interface>
 //! ```
 //!
-//! [`DhcpPlugin`] implements the SDK's [`Plugin`] trait; the vocabulary, its defaults and its
-//! rules are declared in [`config`]. Validation reports each DHCP interface as having a subnet
-//! learned at run time, so core does not call a gateway on it unreachable.
+//! [`DhcpPlugin`] implements the SDK's [`Plugin`] trait. The vocabulary, its defaults and its
+//! rules are in [`config`]; [`plan`] decides which clients to start and stop; [`apply`] takes a
+//! lease through [`client`] (mozim) and configures from it: the address with the lease's
+//! lifetimes (marked `IFA_PROTO` 178, see [`netlink`]), the router or classless routes
+//! (`RTPROT_DHCP`), the name servers in a resolver file netplug owns ([`files`]), the host
+//! name and NIS domain ([`host`]); `<dhcp6 autoconf>` sets the kernel's own SLAAC sysctls.
+//! Stopping releases the lease and undoes exactly that.
 //!
-//! Reading, planning and applying (starting and stopping the client) are not implemented yet;
-//! those trait methods keep the SDK's defaults.
+//! One design decision: every lease leaves a record under the run directory ([`state`],
+//! `/run/netplug/dhcp/`, `NETPLUG_RUN_DIR`), written before the first change it describes.
+//! `read` reports a client as running while its record's address is still on the link, so a
+//! re-apply of the same file is a no-op while the lease holds; removal and rollback undo from
+//! the record, so netplug never removes what it did not add; and `netplug daemon` renews from
+//! it. The reasons for mozim over a hand-written client are in `docs/dhcp.md`.
+//!
+//! ```no_run
+//! use netplug_plugin_dhcp::{state::Paths, DhcpPlugin};
+//! use netplug_plugin_sdk::{Element, Envelope, Item, Plugin};
+//!
+//! let plugin = DhcpPlugin::with_paths(Paths::under("/tmp/netplug-run"));
+//! let want = [Item {
+//!     interface: "eth0".into(),
+//!     kind: "ethernet".into(),
+//!     envelope: Some(Envelope { name: "eth0".into(), kind: "ethernet".into(), ..Default::default() }),
+//!     element: Element::new("dhcp").with_attr("timeout", "10"),
+//! }];
+//! let scope = ["eth0".to_string()];
+//! let live = plugin.read(Some(&scope))?;
+//! let changes = plugin.plan(&want, &live, &scope)?; // "start DHCPv4 client (timeout 10 s)"
+//! plugin.apply(&changes).map_err(|e| e.error)?;
+//! # Ok::<(), netplug_plugin_sdk::PluginError>(())
+//! ```
 
+pub mod apply;
+pub mod client;
 pub mod config;
+pub mod files;
+pub mod host;
+pub mod netlink;
+pub mod plan;
+pub mod query;
+pub mod state;
 
-use netplug_plugin_sdk::{Item, Phase, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 
-/// The DHCP plugin.
-pub struct DhcpPlugin;
+use crate::state::Paths;
+
+/// The DHCP plugin, with the files it keeps its leases and writes its resolver file in.
+#[derive(Clone, Debug)]
+pub struct DhcpPlugin {
+    paths: Paths,
+}
+
+impl DhcpPlugin {
+    /// The plugin using `paths` (tests use a temporary run directory).
+    pub fn with_paths(paths: Paths) -> DhcpPlugin {
+        DhcpPlugin { paths }
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+}
+
+impl Default for DhcpPlugin {
+    /// Paths from `NETPLUG_RUN_DIR`, `NETPLUG_RESOLV_CONF` and `NETPLUG_YP_CONF`.
+    fn default() -> Self {
+        DhcpPlugin::with_paths(Paths::from_env())
+    }
+}
 
 impl Plugin for DhcpPlugin {
     fn info(&self) -> PluginInfo {
@@ -38,6 +95,18 @@ impl Plugin for DhcpPlugin {
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
     }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        query::read(&self.paths, names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        Ok(plan::plan(desired, live, scope))
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(&self.paths, changes)
+    }
 }
 
-netplug_plugin_sdk::export_plugin!(DhcpPlugin);
+netplug_plugin_sdk::export_plugin!(DhcpPlugin::default());

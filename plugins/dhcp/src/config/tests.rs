@@ -28,7 +28,7 @@ fn items(xml: &str) -> Vec<Item> {
 }
 
 fn validate(xml: &str) -> Validation {
-    DhcpPlugin.validate(&items(xml))
+    DhcpPlugin::default().validate(&items(xml))
 }
 
 /// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
@@ -53,7 +53,7 @@ const NONE: [&str; 0] = [];
 
 #[test]
 fn info_claims_dhcp_and_dhcp6_in_the_dynamic_phase() {
-    let info = DhcpPlugin.info();
+    let info = DhcpPlugin::default().info();
     assert_eq!(info.elements, ["dhcp", "dhcp6"]);
     assert_eq!(info.phase, Some(netplug_plugin_sdk::Phase::Dynamic));
 }

@@ -1,0 +1,219 @@
+//! Planning: which clients to start and which to stop, from the desired `<dhcp>`/`<dhcp6>` items
+//! and the live ones `read` reported (an interface whose lease record's address is still on
+//! the link). Pure: no kernel, no files.
+//!
+//! A live client whose settings match the desired ones (all but `timeout`) is left alone, so an
+//! apply of the same file does not ask the server again while the lease holds. Different
+//! settings stop the client (phase StopDynamic, with the teardown) and start it again (phase
+//! Dynamic, after addresses and routes).
+
+use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Family, Settings};
+
+/// A change's payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Op {
+    /// Start the client `element` asks for; `kind` is the interface's, kept for `read`.
+    Start { kind: String, element: Element },
+    /// Release the family's lease and undo what it configured.
+    Stop { family: Family },
+}
+
+impl Op {
+    fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
+        Change {
+            interface: interface.to_string(),
+            phase,
+            description,
+            payload: serde_json::to_string(self).expect("ops serialise"),
+        }
+    }
+}
+
+fn family_of(item: &Item) -> Option<Family> {
+    Family::of_element(&item.element.name)
+}
+
+/// The changes that make the clients of the interfaces in `scope` match `desired`.
+pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for iface in scope {
+        if seen.contains(&iface.as_str()) {
+            continue;
+        }
+        seen.push(iface);
+        for family in Family::ALL {
+            let want = desired
+                .iter()
+                .filter(|i| &i.interface == iface && family_of(i) == Some(family))
+                .find(|i| i.envelope.as_ref().is_none_or(|e| e.state != LinkState::Absent))
+                .and_then(|i| Settings::of(&i.element).map(|s| (i, s)))
+                // `<dhcp6 autoconf` unwritten and `dhcp="no"`: nothing to run (validate warns).
+                .filter(|(_, s)| s.client || s.autoconf.is_some());
+            let have = live
+                .iter()
+                .find(|i| &i.interface == iface && family_of(i) == Some(family))
+                .and_then(|i| Settings::of(&i.element));
+            match (want, have) {
+                (Some((_, w)), Some(h)) if w.same_lease(&h) => {}
+                (Some((item, w)), have) => {
+                    if have.is_some() {
+                        let why =
+                            format!("stop {} (settings changed): {}", family.label(), undo_text(family));
+                        out.push(Op::Stop { family }.change(iface, Phase::StopDynamic, why));
+                    }
+                    let op = Op::Start { kind: item.kind.clone(), element: item.element.without_spans() };
+                    out.push(op.change(iface, Phase::Dynamic, start_text(&w)));
+                }
+                (None, Some(_)) => {
+                    let why = format!("stop {}: {}", family.label(), undo_text(family));
+                    out.push(Op::Stop { family }.change(iface, Phase::StopDynamic, why));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    out
+}
+
+fn undo_text(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "release the lease, remove its address, routes and name servers",
+        Family::V6 => "release the lease, remove its address and name servers, restore the SLAAC settings",
+    }
+}
+
+/// `start DHCPv4 client (no default route, host name web1, timeout 30 s)`.
+fn start_text(s: &Settings) -> String {
+    let mut notes = Vec::new();
+    if let Some(h) = &s.hostname {
+        notes.push(format!("host name {h}"));
+    }
+    if s.family == Family::V4 {
+        if !s.setrouting {
+            notes.push("no routes".to_string());
+        } else if !s.setdefaultroute {
+            notes.push("no default route".to_string());
+        }
+    }
+    if s.peerdns {
+        notes.push("name servers".to_string());
+    }
+    notes.push(format!("timeout {} s", s.timeout));
+    let client = format!("start {} client ({})", s.family.label(), notes.join(", "));
+    match (s.autoconf, s.client) {
+        (Some(true), true) => format!("turn on SLAAC and {client}"),
+        (Some(false), true) => format!("turn off SLAAC and {client}"),
+        (Some(true), false) => "turn on SLAAC (accept router advertisements, autoconf)".to_string(),
+        (Some(false), false) => "turn off SLAAC address configuration".to_string(),
+        (None, _) => client,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use netplug_plugin_sdk::Envelope;
+
+    use super::*;
+
+    fn item(iface: &str, el: Element) -> Item {
+        let envelope = Envelope { name: iface.into(), kind: "ethernet".into(), ..Default::default() };
+        Item { interface: iface.into(), kind: "ethernet".into(), envelope: Some(envelope), element: el }
+    }
+
+    fn dhcp() -> Element {
+        Element::new("dhcp")
+    }
+
+    fn scope(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn texts(changes: &[Change]) -> Vec<String> {
+        changes.iter().map(|c| format!("{} {:?} {}", c.interface, c.phase, c.description)).collect()
+    }
+
+    #[test]
+    fn starts_what_is_not_running_and_nothing_when_it_is() {
+        let want = [item("eth0", dhcp().with_attr("setdefaultroute", "no"))];
+        let changes = plan(&want, &[], &scope(&["eth0"]));
+        assert_eq!(texts(&changes), ["eth0 Dynamic start DHCPv4 client (no default route, timeout 30 s)"]);
+        let op: Op = serde_json::from_str(&changes[0].payload).unwrap();
+        assert_eq!(op, Op::Start { kind: "ethernet".into(), element: want[0].element.clone() });
+        assert!(plan(&want, &want, &scope(&["eth0"])).is_empty());
+    }
+
+    #[test]
+    fn defaults_written_out_and_a_new_timeout_change_nothing() {
+        let want = [item("eth0", dhcp().with_attr("timeout", "5").with_attr("peerdns", "no"))];
+        let live = [item("eth0", dhcp().with_attr("setrouting", "yes"))];
+        assert!(plan(&want, &live, &scope(&["eth0"])).is_empty());
+    }
+
+    #[test]
+    fn changed_settings_restart_the_client() {
+        let want = [item("eth0", dhcp().with_attr("peerdns", "yes").with_attr("hostname", "web1"))];
+        let live = [item("eth0", dhcp())];
+        assert_eq!(
+            texts(&plan(&want, &live, &scope(&["eth0"]))),
+            [
+                "eth0 StopDynamic stop DHCPv4 (settings changed): release the lease, remove its address, \
+                 routes and name servers",
+                "eth0 Dynamic start DHCPv4 client (host name web1, name servers, timeout 30 s)",
+            ]
+        );
+    }
+
+    #[test]
+    fn removed_absent_or_out_of_scope() {
+        let live = [item("eth0", dhcp()), item("eth1", Element::new("dhcp6")), item("eth9", dhcp())];
+        let mut absent = item("eth1", Element::new("dhcp6"));
+        absent.envelope.as_mut().unwrap().state = LinkState::Absent;
+        let changes = plan(&[absent], &live, &scope(&["eth0", "eth1"]));
+        assert_eq!(
+            texts(&changes),
+            [
+                "eth0 StopDynamic stop DHCPv4: release the lease, remove its address, routes and name servers",
+                "eth1 StopDynamic stop DHCPv6: release the lease, remove its address and name servers, \
+                 restore the SLAAC settings",
+            ]
+        );
+        assert_eq!(serde_json::from_str::<Op>(&changes[1].payload).unwrap(), Op::Stop { family: Family::V6 });
+    }
+
+    #[test]
+    fn dhcp6_wording_and_the_empty_dhcp6() {
+        let cases = [
+            (Element::new("dhcp6"), "start DHCPv6 client (timeout 30 s)"),
+            (
+                Element::new("dhcp6").with_attr("autoconf", "yes"),
+                "turn on SLAAC and start DHCPv6 client (timeout 30 s)",
+            ),
+            (
+                Element::new("dhcp6").with_attr("autoconf", "yes").with_attr("dhcp", "no"),
+                "turn on SLAAC (accept router advertisements, autoconf)",
+            ),
+        ];
+        for (el, text) in cases {
+            let changes = plan(&[item("eth0", el)], &[], &scope(&["eth0"]));
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].description, text);
+        }
+        let nothing = Element::new("dhcp6").with_attr("dhcp", "no");
+        assert!(plan(&[item("eth0", nothing)], &[], &scope(&["eth0"])).is_empty());
+    }
+
+    #[test]
+    fn v4_and_v6_are_independent() {
+        let want = [item("eth0", dhcp()), item("eth0", Element::new("dhcp6"))];
+        let live = [item("eth0", Element::new("dhcp6"))];
+        assert_eq!(
+            texts(&plan(&want, &live, &scope(&["eth0", "eth0"]))),
+            ["eth0 Dynamic start DHCPv4 client (timeout 30 s)"]
+        );
+    }
+}
