@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::io::ErrorKind;
+
 use common::*;
 use netplug_plugin_ethernet::EthernetPlugin;
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
@@ -51,7 +53,7 @@ fn a_kernel_error_names_the_change_and_carries_the_ext_ack() {
         changes.swap(0, 1);
         let err = EthernetPlugin.apply(&changes).unwrap_err();
         assert_eq!(err.index, 1);
-        assert_eq!(err.error.errno, Some(libc::EINVAL));
+        assert_eq!(kind(err.error.errno), Some(ErrorKind::InvalidInput), "EINVAL");
         assert_eq!(err.error.ext_ack.as_deref(), Some("mtu less than device minimum"));
         assert_eq!(
             err.error.to_string(),

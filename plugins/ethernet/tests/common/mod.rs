@@ -96,3 +96,8 @@ pub fn feature(name: &str, feature: &str) -> Option<String> {
         .and_then(|f| f.value("state").map(str::to_string));
     state
 }
+
+/// What an errno means, so tests need no table of errno numbers.
+pub fn kind(errno: Option<i32>) -> Option<std::io::ErrorKind> {
+    errno.map(|e| std::io::Error::from_raw_os_error(e).kind())
+}
