@@ -19,7 +19,13 @@ pub struct Cli {
     pub netns: Option<String>,
 
     /// Where interface definitions are stored.
-    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_CONFIG_DIR", default_value = "/etc/netplug")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "NETPLUG_CONFIG_DIR",
+        default_value = "/etc/netplug"
+    )]
     pub config_dir: PathBuf,
 
     /// Where the lock, leases and other state of running netplug processes live.
@@ -27,7 +33,13 @@ pub struct Cli {
     pub run_dir: PathBuf,
 
     /// Where transactions and pending confirmations are journaled (kept across reboots).
-    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_STATE_DIR", default_value = "/var/lib/netplug")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "NETPLUG_STATE_DIR",
+        default_value = "/var/lib/netplug"
+    )]
     pub state_dir: PathBuf,
 
     /// How long to wait for another netplug to finish before giving up, in seconds.

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{RollbackReport, Run};
 use crate::model::{Config, Interface, StartMode};
-use crate::registry::Registry;
 use crate::plan::Snapshot;
+use crate::registry::Registry;
 use crate::store::{self, StoreError};
 
 /// What a journal is for.
@@ -29,8 +29,9 @@ use crate::store::{self, StoreError};
 pub enum Purpose {
     /// `begin` … `commit`/`rollback`.
     Transaction,
-    /// `apply --confirm`: roll back unless confirmed by `deadline` (seconds since the epoch).
-    Confirm { deadline: u64, pid: u32 },
+    /// `apply --confirm`: roll back unless confirmed by `deadline_ms` (milliseconds since
+    /// the epoch).
+    Confirm { deadline_ms: u64, pid: u32 },
 }
 
 /// An interface the journal covers: enough of it for the engine to plan its way back.
@@ -87,7 +88,8 @@ impl Journal {
         let fresh: Vec<&Interface> =
             config.interfaces.iter().filter(|i| !self.interfaces.contains_key(&i.name)).collect();
         for i in &fresh {
-            let covered = Covered { kind: i.kind.clone(), master: i.master.clone(), parent: i.parent.clone() };
+            let covered =
+                Covered { kind: i.kind.clone(), master: i.master.clone(), parent: i.parent.clone() };
             self.interfaces.insert(i.name.clone(), covered);
         }
         for (plugin, items) in &before.items {
@@ -132,7 +134,7 @@ impl Journal {
 
     /// Whether a confirmed apply's deadline has passed.
     pub fn expired(&self) -> bool {
-        matches!(self.purpose, Purpose::Confirm { deadline, .. } if now() >= deadline)
+        matches!(self.purpose, Purpose::Confirm { deadline_ms, .. } if now_ms() >= deadline_ms)
     }
 
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
@@ -175,7 +177,15 @@ pub fn confirm_path(state_dir: &Path) -> PathBuf {
 
 /// Seconds since the epoch.
 pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    now_ms() / 1000
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

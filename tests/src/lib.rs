@@ -46,6 +46,20 @@ impl Netns {
         run_ok(Command::new("ip").args(["netns", "add", &name]));
         let ns = Netns { name, dir: tempfile::tempdir().expect("temporary directory") };
         ns.ip(&["link", "set", "lo", "up"]);
+        // Without duplicate address detection a link-local address and its local route exist
+        // as soon as a link is up, so two snapshots do not differ by how far DAD had got. The
+        // sysctls are the namespace's own.
+        for conf in ["all", "default"] {
+            let knob = format!("/proc/sys/net/ipv6/conf/{conf}/accept_dad");
+            run_ok(Command::new("ip").args([
+                "netns",
+                "exec",
+                &ns.name,
+                "sh",
+                "-c",
+                &format!("echo 0 > {knob}"),
+            ]));
+        }
         ns
     }
 
@@ -68,7 +82,8 @@ impl Netns {
             .arg(&self.name)
             .env("NETPLUG_LOG", "warn")
             .env("NETPLUG_CONFIG_DIR", self.dir.path().join("config"))
-            .env("NETPLUG_RUN_DIR", self.dir.path().join("run"));
+            .env("NETPLUG_RUN_DIR", self.dir.path().join("run"))
+            .env("NETPLUG_STATE_DIR", self.dir.path().join("state"));
         cmd
     }
 
@@ -81,11 +96,14 @@ impl Netns {
             let get = |k: &str| link.get(k).map(|v| v.to_string()).unwrap_or_default();
             let info = link.get("linkinfo");
             let kind = info.and_then(|i| i.get("info_kind")).map(|v| v.to_string()).unwrap_or_default();
-            let data = info.and_then(|i| i.get("info_data")).map(|v| strip_counters(v.clone())).unwrap_or_default();
+            let data =
+                info.and_then(|i| i.get("info_data")).map(|v| strip_counters(v.clone())).unwrap_or_default();
             let flags = link
                 .get("flags")
                 .and_then(|f| f.as_array())
-                .map(|f| f.iter().filter(|x| *x != "LOWER_UP" && *x != "NO-CARRIER").cloned().collect::<Vec<_>>())
+                .map(|f| {
+                    f.iter().filter(|x| *x != "LOWER_UP" && *x != "NO-CARRIER").cloned().collect::<Vec<_>>()
+                })
                 .unwrap_or_default();
             lines.push(format!(
                 "link {} kind={kind} mtu={} mac={} master={} flags={flags:?} data={data}",
@@ -115,6 +133,10 @@ impl Netns {
                     // Cache entries and expiry counters come and go on their own.
                     o.remove("expires");
                     o.remove("cache");
+                    // Carrier, not configuration: it follows ports and timing.
+                    if let Some(f) = o.get_mut("flags").and_then(|f| f.as_array_mut()) {
+                        f.retain(|x| x != "linkdown");
+                    }
                 }
                 lines.push(format!("route {family} {r}"));
             }
@@ -178,4 +200,23 @@ fn strip_counters(mut v: serde_json::Value) -> serde_json::Value {
         o.retain(|k, _| !k.ends_with("_timer") && k != "topology_change_detected");
     }
     v
+}
+
+/// Assert two [`Netns::state`] snapshots are equal, showing only the lines that differ.
+#[track_caller]
+pub fn assert_same_state(before: &[String], after: &[String], context: &str) {
+    if before == after {
+        return;
+    }
+    let gone: Vec<_> = before.iter().filter(|l| !after.contains(l)).collect();
+    let new: Vec<_> = after.iter().filter(|l| !before.contains(l)).collect();
+    panic!(
+        "{context}: the namespace changed\n  only before:\n    {}\n  only after:\n    {}",
+        join(&gone),
+        join(&new)
+    );
+}
+
+fn join(lines: &[&String]) -> String {
+    lines.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n    ")
 }

@@ -135,7 +135,11 @@ fn failure_at_every_step_rolls_back_completely() {
             assert!(run.stderr().contains("injected failure"), "step {k}: {}", run.stderr());
             assert!(run.stderr().contains("as it was before"), "step {k}: {}", run.stderr());
             let after = ns.state();
-            assert_eq!(before, after, "step {k} of {n} of {} left the namespace changed", doc.display());
+            netplug_tests::assert_same_state(
+                &before,
+                &after,
+                &format!("step {k} of {n} of {}", doc.display()),
+            );
         }
     }
 }

@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 use netplug_core::apply::{ApplyError, ApplyOptions, Run};
-use netplug_core::load;
-use netplug_core::lifecycle;
-use netplug_core::model::Config;
 use netplug_core::journal::{self, Journal, Purpose};
+use netplug_core::lifecycle;
+use netplug_core::load;
+use netplug_core::model::Config;
 use netplug_core::plan::{Snapshot, Step};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
@@ -98,7 +98,8 @@ pub fn apply_config(
     confirm_within: Option<u64>,
 ) -> Result<ExitCode> {
     let run = Run::new(config, registry);
-    let mut record = |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
+    let mut record =
+        |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
     match run.apply_recorded(opts, &mut record) {
         Ok(steps) => {
             if cli.json {
@@ -132,8 +133,8 @@ fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within:
         j.save(&path)?;
     }
     if let Some(secs) = confirm_within {
-        let deadline = journal::now() + secs;
-        let mut j = Journal::new(Purpose::Confirm { deadline, pid: std::process::id() });
+        let deadline_ms = journal::now_ms() + secs * 1000;
+        let mut j = Journal::new(Purpose::Confirm { deadline_ms, pid: std::process::id() });
         j.record(config, before);
         j.save(&journal::confirm_path(&cli.state_dir))?;
     }
@@ -164,7 +165,11 @@ fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
             }
             eprintln!(
                 "netplug: rollback {} ({} change(s) attempted)",
-                if r.verified { "verified" } else { "could NOT be verified: the system may differ from before" },
+                if r.verified {
+                    "verified"
+                } else {
+                    "could NOT be verified: the system may differ from before"
+                },
                 r.steps.len()
             );
         }

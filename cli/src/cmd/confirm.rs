@@ -35,6 +35,10 @@ pub struct ConfirmArgs {
 pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCode> {
     let path = journal::confirm_path(&cli.state_dir);
     let secs = args.seconds.unwrap_or(0);
+    if Journal::load(&path)?.is_none() {
+        // Nothing changed, so there is nothing to confirm or roll back.
+        return Ok(ExitCode::SUCCESS);
+    }
     if !cli.quiet {
         println!("waiting up to {secs} s for `netplug confirm`; without it the change is rolled back");
     }

@@ -38,7 +38,11 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
     };
     let mut selected = netplug_core::model::Config::default();
     for name in &args.names {
-        let part = if up { lifecycle::start_set(&all.config, name)? } else { lifecycle::stop_set(&all.config, name)? };
+        let part = if up {
+            lifecycle::start_set(&all.config, name)?
+        } else {
+            lifecycle::stop_set(&all.config, name)?
+        };
         for i in part.interfaces {
             if selected.get(&i.name).is_none() {
                 selected.interfaces.push(i);

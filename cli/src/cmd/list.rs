@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use netplug_core::sdk::LinkState;
 use netplug_core::show;
 use netplug_core::store::Store;
-use netplug_core::sdk::LinkState;
 use serde_json::json;
 
 use crate::Cli;
