@@ -38,7 +38,11 @@ pub struct StepError {
 }
 
 /// Run `steps` in order. Returns the index of the failing step and why, if one failed.
-pub fn execute(registry: &Registry, steps: &[Step], inject_failure_at: Option<usize>) -> Result<(), StepError> {
+pub fn execute(
+    registry: &Registry,
+    steps: &[Step],
+    inject_failure_at: Option<usize>,
+) -> Result<(), StepError> {
     let mut start = 0;
     while start < steps.len() {
         let plugin = &steps[start].plugin;
@@ -99,7 +103,11 @@ pub enum ApplyError {
 }
 
 fn describe(steps: &[Step]) -> String {
-    steps.iter().map(|s| format!("{}: {}", s.change.interface, s.change.description)).collect::<Vec<_>>().join("; ")
+    steps
+        .iter()
+        .map(|s| format!("{}: {}", s.change.interface, s.change.description))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl ApplyError {
@@ -139,7 +147,11 @@ impl<'a> Run<'a> {
     }
 
     /// The steps that turn `live` into `desired`.
-    pub fn plan_from(&self, live: &Snapshot, desired: &HashMap<String, Vec<Item>>) -> Result<Vec<Step>, PlanError> {
+    pub fn plan_from(
+        &self,
+        live: &Snapshot,
+        desired: &HashMap<String, Vec<Item>>,
+    ) -> Result<Vec<Step>, PlanError> {
         plan::plan_changes(self.config, self.registry, &self.plugins, desired, live, &self.levels)
     }
 

@@ -53,7 +53,8 @@ pub fn ping(host: IpAddr, timeout: Duration) -> io::Result<Duration> {
     let mut seq = 0u16;
     while started.elapsed() < timeout {
         seq = seq.wrapping_add(1);
-        let mut packet = [echo_request, 0, 0, 0, (ident >> 8) as u8, ident as u8, (seq >> 8) as u8, seq as u8];
+        let mut packet =
+            [echo_request, 0, 0, 0, (ident >> 8) as u8, ident as u8, (seq >> 8) as u8, seq as u8];
         if domain == libc::AF_INET {
             // The kernel fills in ICMPv6 checksums; ICMPv4's is ours.
             let sum = checksum(&packet);
@@ -66,7 +67,11 @@ pub fn ping(host: IpAddr, timeout: Duration) -> io::Result<Duration> {
             let mut buf = [0u8; 1500];
             let Some(n) = recv_timeout(&sock, &mut buf, left)? else { break };
             // Raw IPv4 sockets deliver the IP header too; IPv6 ones do not.
-            let icmp = if domain == libc::AF_INET { &buf[((buf[0] & 0x0f) as usize * 4).min(n)..n] } else { &buf[..n] };
+            let icmp = if domain == libc::AF_INET {
+                &buf[((buf[0] & 0x0f) as usize * 4).min(n)..n]
+            } else {
+                &buf[..n]
+            };
             if icmp.len() >= 8 && icmp[0] == echo_reply && icmp[4..6] == ident.to_be_bytes() {
                 return Ok(started.elapsed());
             }
@@ -76,7 +81,8 @@ pub fn ping(host: IpAddr, timeout: Duration) -> io::Result<Duration> {
 }
 
 fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
+    let mut sum: u32 =
+        data.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
     while sum >> 16 != 0 {
         sum = (sum & 0xffff) + (sum >> 16);
     }

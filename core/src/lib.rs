@@ -25,8 +25,8 @@ pub mod order;
 pub mod plan;
 pub mod registry;
 pub mod show;
-pub mod store;
 pub mod source;
+pub mod store;
 pub mod validate;
 pub mod xml;
 

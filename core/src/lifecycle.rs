@@ -35,8 +35,12 @@ pub fn stop_set(config: &Config, name: &str) -> Result<Config, NotDefined> {
 
 /// What `apply --all` applies: every `onboot` definition and what it needs.
 pub fn boot_set(config: &Config) -> Config {
-    let roots: Vec<&str> =
-        config.interfaces.iter().filter(|i| i.start_mode == StartMode::Onboot).map(|i| i.name.as_str()).collect();
+    let roots: Vec<&str> = config
+        .interfaces
+        .iter()
+        .filter(|i| i.start_mode == StartMode::Onboot)
+        .map(|i| i.name.as_str())
+        .collect();
     let wanted = closure(config, roots, true).expect("roots come from the config");
     select(config, &wanted, None)
 }

@@ -37,7 +37,13 @@ impl Lock {
         let path = run_dir.join("lock");
         let err = |source| LockError::Io { path: path.display().to_string(), source };
         std::fs::create_dir_all(run_dir).map_err(err)?;
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(err)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
         let started = Instant::now();
         loop {
             // SAFETY: flock on a file descriptor we own; no memory is involved.

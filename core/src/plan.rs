@@ -86,12 +86,10 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
 pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
     let mut snapshot = Snapshot::default();
     for name in plugins {
-        let r = registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
+        let r =
+            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
         let scope = plugin_scope(config, registry, name);
-        let items = r
-            .plugin
-            .read(Some(&scope))
-            .map_err(|error| PlanError { plugin: name.clone(), error })?;
+        let items = r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
         snapshot.items.insert(name.clone(), items);
     }
     Ok(snapshot)
@@ -110,7 +108,8 @@ pub fn plan_changes(
     let empty = Vec::new();
     let mut steps = Vec::new();
     for name in plugins {
-        let r = registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
+        let r =
+            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
         let scope = plugin_scope(config, registry, name);
         let want = desired.get(name).unwrap_or(&empty);
         let have = live.items.get(name).unwrap_or(&empty);
@@ -155,7 +154,12 @@ pub fn levels(config: &Config) -> HashMap<String, usize> {
     level
 }
 
-fn level_of(name: &str, needs: &HashMap<&str, Vec<&str>>, memo: &mut HashMap<String, usize>, depth: usize) -> usize {
+fn level_of(
+    name: &str,
+    needs: &HashMap<&str, Vec<&str>>,
+    memo: &mut HashMap<String, usize>,
+    depth: usize,
+) -> usize {
     if let Some(&l) = memo.get(name) {
         return l;
     }

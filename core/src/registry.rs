@@ -42,7 +42,14 @@ pub struct Registered {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {
     #[error("{origin}: plugin '{plugin}' claims {what} '{name}', already claimed by plugin '{other}' ({other_origin})")]
-    Conflict { origin: String, plugin: String, what: &'static str, name: String, other: String, other_origin: String },
+    Conflict {
+        origin: String,
+        plugin: String,
+        what: &'static str,
+        name: String,
+        other: String,
+        other_origin: String,
+    },
     #[error("{origin}: a plugin named '{plugin}' is already loaded from {other_origin}")]
     DuplicateName { origin: String, plugin: String, other_origin: String },
 }
@@ -61,7 +68,11 @@ impl Registry {
     }
 
     /// Add a plugin; refuse one whose name, kinds or elements another plugin already claims.
-    pub fn register(&mut self, plugin: Arc<dyn Plugin>, origin: impl Into<String>) -> Result<(), RegistryError> {
+    pub fn register(
+        &mut self,
+        plugin: Arc<dyn Plugin>,
+        origin: impl Into<String>,
+    ) -> Result<(), RegistryError> {
         let origin = origin.into();
         let info = plugin.info();
         if let Some(other) = self.plugins.iter().find(|r| r.info.name == info.name) {

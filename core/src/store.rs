@@ -156,7 +156,8 @@ mod tests {
         store.define(&interface(r#"<bridge name="br0" stp="off"/>"#)).unwrap();
         store.define(&interface(r#"<interface device="eth0" mtu="9000"/>"#)).unwrap();
         store.define(&interface(r#"<bridge name="br0" stp="on"/>"#)).unwrap();
-        let names: Vec<_> = store.files().unwrap().iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        let names: Vec<_> =
+            store.files().unwrap().iter().map(|p| p.file_name().unwrap().to_owned()).collect();
         assert_eq!(names, ["br0.xml", "eth0.xml"]);
         assert!(store.read("br0").unwrap().contains(r#"stp="on""#));
         let loaded = store.load().unwrap();
