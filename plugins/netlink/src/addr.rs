@@ -61,6 +61,7 @@ pub struct AddrMessage {
     ifa_flags: u32,
     scope: u8,
     lifetimes: Option<(u32, u32)>,
+    proto: Option<u8>,
     verb: &'static str,
 }
 
@@ -85,6 +86,7 @@ impl AddrMessage {
             ifa_flags: 0,
             scope: RT_SCOPE_UNIVERSE,
             lifetimes: None,
+            proto: None,
             verb,
         }
     }
@@ -139,6 +141,14 @@ impl AddrMessage {
         self
     }
 
+    /// Who added the address (`IFA_PROTO`, Linux 5.18+), e.g.
+    /// [`IFA_PROTO_NETPLUG`](crate::consts::IFA_PROTO_NETPLUG); older kernels ignore it. A
+    /// replace updates the mark of an existing address.
+    pub fn proto(mut self, proto: u8) -> Self {
+        self.proto = Some(proto);
+        self
+    }
+
     /// The conventional broadcast of an IPv4 network: all host bits set (none for /31, /32).
     pub fn v4_broadcast(address: Ipv4Addr, prefix_len: u8) -> Option<Ipv4Addr> {
         if prefix_len >= 31 {
@@ -176,6 +186,9 @@ impl AddrMessage {
             ci[4..8].copy_from_slice(&valid.to_ne_bytes());
             b.put(IFA_CACHEINFO, &ci);
         }
+        if let Some(proto) = self.proto {
+            b.put_u8(IFA_PROTO, proto);
+        }
         let op = format!("{} address {}/{}", self.verb, self.address, self.prefix_len);
         Request::new(self.msg_type, self.flags, b.into_bytes(), op)
     }
@@ -199,6 +212,10 @@ pub struct Address {
     /// Seconds; [`INFINITY_LIFE_TIME`] for permanent addresses.
     pub valid_lifetime: Option<u32>,
     pub preferred_lifetime: Option<u32>,
+    /// `IFA_PROTO`: who added the address (`IFAPROT_KERNEL_LL` for the kernel's link-local
+    /// address, [`IFA_PROTO_NETPLUG`](crate::consts::IFA_PROTO_NETPLUG) for netplug's);
+    /// `None` when the kernel predates it or the address carries none (added by hand).
+    pub proto: Option<u8>,
 }
 
 impl Address {
@@ -210,6 +227,13 @@ impl Address {
     /// Still running duplicate address detection (`IFA_F_TENTATIVE`).
     pub fn is_tentative(&self) -> bool {
         self.flags & linux_raw_sys::netlink::IFA_F_TENTATIVE != 0
+    }
+
+    /// An IPv4 address that is not the first of its subnet on its interface
+    /// (`IFA_F_SECONDARY`): deleting that first one deletes it too, unless the
+    /// `promote_secondaries` sysctl is set.
+    pub fn is_secondary(&self) -> bool {
+        self.flags & linux_raw_sys::netlink::IFA_F_SECONDARY != 0
     }
 
     /// Parses an `RTM_NEWADDR` message.
@@ -235,6 +259,7 @@ impl Address {
             label: None,
             valid_lifetime: None,
             preferred_lifetime: None,
+            proto: None,
         };
         for attr in msg.attrs(IFADDRMSG_LEN) {
             match attr.kind() {
@@ -248,6 +273,7 @@ impl Address {
                 }
                 IFA_LABEL => a.label = attr.str().map(str::to_string),
                 IFA_FLAGS => a.flags = attr.u32().unwrap_or(a.flags),
+                IFA_PROTO => a.proto = attr.u8(),
                 IFA_CACHEINFO => {
                     let ci = attr.payload();
                     if ci.len() >= 8 {
@@ -292,6 +318,22 @@ mod tests {
         ]
         .concat();
         assert_eq!(req.payload(), &expected[..]);
+    }
+
+    #[test]
+    fn add_v6_with_owner_and_flags_bytes() {
+        let nodad = linux_raw_sys::netlink::IFA_F_NODAD;
+        let req = AddrMessage::replace(2, "2001:db8::1".parse().unwrap(), 64).flags(nodad).proto(176).build();
+        assert_eq!(req.flags(), NlmF::CREATE | NlmF::REPLACE);
+        let p = req.payload();
+        assert_eq!(&p[..4], &[libc::AF_INET6 as u8, 64, nodad as u8, 0]);
+        #[rustfmt::skip]
+        let tail: Vec<u8> = [
+            &[8, 0, 8, 0][..], &nodad.to_ne_bytes(),  // IFA_FLAGS
+            &[5, 0, 11, 0, 176, 0, 0, 0],             // IFA_PROTO, padded
+        ]
+        .concat();
+        assert_eq!(&p[p.len() - tail.len()..], &tail[..]);
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct RouteMessage {
     kind: Option<RouteType>,
     scope: Option<u8>,
     prefsrc: Option<IpAddr>,
+    rtm_flags: u32,
+    rtax: Vec<(u16, u32)>,
     verb: &'static str,
 }
 
@@ -124,6 +126,8 @@ impl RouteMessage {
             kind: None,
             scope: None,
             prefsrc: None,
+            rtm_flags: 0,
+            rtax: Vec::new(),
             verb,
         }
     }
@@ -137,6 +141,13 @@ impl RouteMessage {
     /// Adds the route or replaces the one with the same key.
     pub fn replace(dst: IpAddr, dst_len: u8) -> Self {
         RouteMessage::new(RTM_NEWROUTE, NlmF::CREATE | NlmF::REPLACE, dst, dst_len, "replace")
+    }
+
+    /// Adds the route even if others with the same key exist (`NLM_F_CREATE` alone, iproute2's
+    /// `ip route prepend`): IPv4 puts it before them, IPv6 makes it a multipath sibling of
+    /// routes via a gateway with the same metric.
+    pub fn create(dst: IpAddr, dst_len: u8) -> Self {
+        RouteMessage::new(RTM_NEWROUTE, NlmF::CREATE, dst, dst_len, "add")
     }
 
     /// Deletes the route; set gateway, oif, metric etc. to pick one of several.
@@ -189,6 +200,19 @@ impl RouteMessage {
         self
     }
 
+    /// Use the gateway even though no subnet of the output interface contains it
+    /// (`RTNH_F_ONLINK` in `rtm_flags`; needs [`RouteMessage::oif`]).
+    pub fn onlink(mut self) -> Self {
+        self.rtm_flags |= RTNH_F_ONLINK;
+        self
+    }
+
+    /// A route metric (`RTAX_*` inside `RTA_METRICS`), e.g. `RTAX_MTU`.
+    pub fn rtax(mut self, kind: u16, value: u32) -> Self {
+        self.rtax.push((kind, value));
+        self
+    }
+
     pub fn build(self) -> Request {
         let delete = self.msg_type == RTM_DELROUTE;
         let kind = self.kind.unwrap_or(if delete { RouteType::Other(0) } else { RouteType::Unicast });
@@ -207,6 +231,7 @@ impl RouteMessage {
         h[5] = protocol;
         h[6] = scope;
         h[7] = kind.into();
+        h[8..12].copy_from_slice(&self.rtm_flags.to_ne_bytes());
         let mut b = AttrBuilder::with_header(&h);
         if self.dst_len > 0 {
             b.put_ip(RTA_DST, self.dst);
@@ -223,6 +248,13 @@ impl RouteMessage {
         }
         if let Some(src) = self.prefsrc {
             b.put_ip(RTA_PREFSRC, src);
+        }
+        if !self.rtax.is_empty() {
+            b.nested(RTA_METRICS, |m| {
+                for &(kind, value) in &self.rtax {
+                    m.put_u32(kind, value);
+                }
+            });
         }
         let mut op = format!("{} route {}/{}", self.verb, self.dst, self.dst_len);
         if let Some(gw) = self.gateway {
@@ -242,6 +274,8 @@ pub struct NextHop {
     pub gateway: Option<IpAddr>,
     /// `rtnh_hops + 1`, as `ip route` shows it.
     pub weight: u16,
+    /// `rtnh_flags`: `RTNH_F_ONLINK`, and state bits such as `RTNH_F_LINKDOWN`.
+    pub flags: u32,
 }
 
 /// A route as the kernel reports it.
@@ -263,6 +297,8 @@ pub struct Route {
     pub priority: Option<u32>,
     pub prefsrc: Option<IpAddr>,
     pub multipath: Vec<NextHop>,
+    /// `RTA_METRICS`: the route's `RTAX_*` values that are set.
+    pub rtax: Vec<(u16, u32)>,
 }
 
 impl Route {
@@ -291,6 +327,7 @@ impl Route {
             priority: None,
             prefsrc: None,
             multipath: Vec::new(),
+            rtax: Vec::new(),
         };
         for a in msg.attrs(RTMSG_LEN) {
             match a.kind() {
@@ -301,10 +338,50 @@ impl Route {
                 RTA_PRIORITY => r.priority = a.u32(),
                 RTA_PREFSRC => r.prefsrc = a.ip(),
                 RTA_MULTIPATH => r.multipath = parse_multipath(a.payload()),
+                RTA_METRICS => r.rtax = a.nested().filter_map(|m| Some((m.kind(), m.u32()?))).collect(),
                 _ => {}
             }
         }
         Some(r)
+    }
+}
+
+impl Route {
+    /// The value of route metric `kind` (`RTAX_*`), if set.
+    pub fn rtax(&self, kind: u16) -> Option<u32> {
+        self.rtax.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v)
+    }
+
+    /// Each next hop of the route: the one its header and attributes describe, or every
+    /// member of `RTA_MULTIPATH` (IPv6 reports siblings with the same metric that way; they
+    /// are separate routes to the kernel, deleted one by one by gateway and device).
+    pub fn hops(&self) -> Vec<NextHop> {
+        if self.multipath.is_empty() {
+            return vec![NextHop {
+                oif: self.oif.unwrap_or(0),
+                gateway: self.gateway,
+                weight: 1,
+                flags: self.flags,
+            }];
+        }
+        self.multipath.clone()
+    }
+}
+
+/// What a filtered route dump asks for; `None` matches anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RouteFilter {
+    pub table: Option<u32>,
+    /// `rtm_protocol`, e.g. [`RTPROT_NETPLUG`].
+    pub protocol: Option<u8>,
+    pub kind: Option<RouteType>,
+}
+
+impl RouteFilter {
+    fn matches(&self, r: &Route) -> bool {
+        self.table.is_none_or(|t| r.table == t)
+            && self.protocol.is_none_or(|p| r.protocol == p)
+            && self.kind.is_none_or(|k| r.kind == k)
     }
 }
 
@@ -318,7 +395,7 @@ fn parse_multipath(mut buf: &[u8]) -> Vec<NextHop> {
         }
         let oif = u32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
         let gateway = Attrs::new(&buf[RTNH_LEN..len]).get(RTA_GATEWAY).and_then(|a| a.ip());
-        hops.push(NextHop { oif, gateway, weight: buf[3] as u16 + 1 });
+        hops.push(NextHop { oif, gateway, weight: buf[3] as u16 + 1, flags: u32::from(buf[2]) });
         buf = buf.get(crate::attr::align(len)..).unwrap_or(&[]);
     }
     hops
@@ -343,6 +420,43 @@ impl Socket {
             Ok(Route::parse(msg)
                 .filter(|r| r.flags & RTM_F_CLONED == 0 && table.is_none_or(|t| r.table == t)))
         })
+    }
+}
+
+impl Socket {
+    /// The routes of `family` that match `filter`, from one `RTM_GETROUTE` dump that the
+    /// kernel filters itself: with strict checking (`NETLINK_GET_STRICT_CHK`, Linux 4.20+,
+    /// which [`Socket::route`] turns on) it sends only the routes of that table, protocol and
+    /// type, so reading netplug's dozen routes beside a full BGP table costs the kernel one
+    /// walk and this process a dozen messages. Older kernels send everything and the filter is
+    /// applied here. Cached clones are left out.
+    ///
+    /// An IPv4 table that does not exist yet yields no routes (the kernel refuses the dump
+    /// with `ENOENT`).
+    pub fn dump_routes_filtered(
+        &mut self,
+        family: Family,
+        filter: &RouteFilter,
+    ) -> Result<Vec<Route>, Error> {
+        let mut h = [0u8; RTMSG_LEN];
+        h[0] = family.af();
+        h[5] = filter.protocol.unwrap_or(0);
+        h[7] = filter.kind.map_or(0, u8::from);
+        if let Some(t) = filter.table {
+            h[4] = if t < 256 { t as u8 } else { RT_TABLE_UNSPEC as u8 };
+        }
+        let mut b = AttrBuilder::with_header(&h);
+        if let Some(t) = filter.table {
+            b.put_u32(RTA_TABLE, t);
+        }
+        let req = Request::new(RTM_GETROUTE, NlmF::empty(), b.into_bytes(), "dump routes");
+        let result = self.dump(req, |msg| {
+            Ok(Route::parse(msg).filter(|r| r.flags & RTM_F_CLONED == 0 && filter.matches(r)))
+        });
+        match result {
+            Err(e) if filter.table.is_some() && e.errno == Some(libc::ENOENT) => Ok(Vec::new()),
+            other => other,
+        }
     }
 }
 
@@ -373,6 +487,83 @@ mod tests {
         let req = RouteMessage::delete("10.0.0.0".parse().unwrap(), 8).table(1000).build();
         let p = req.payload();
         assert_eq!((p[4], p[5], p[6], p[7]), (0, 0, RT_SCOPE_NOWHERE, 0));
+    }
+
+    #[test]
+    fn unreachable_route_with_a_metric_attribute() {
+        let req = RouteMessage::add("10.3.0.0".parse().unwrap(), 16)
+            .kind(RouteType::Unreachable)
+            .metric(0)
+            .rtax(RTAX_INITRWND, 0xdead_beef)
+            .build();
+        #[rustfmt::skip]
+        let expected: Vec<u8> = [
+            &[libc::AF_INET as u8, 16, 0, 0][..],           // rtmsg: family, dst_len, src_len, tos
+            &[254, RTPROT_NETPLUG, RT_SCOPE_UNIVERSE, 7],   //   main, protocol, scope, RTN_UNREACHABLE
+            &0u32.to_ne_bytes(),                            //   rtm_flags
+            &[8, 0, 1, 0], &[10, 3, 0, 0],                  // RTA_DST
+            &[8, 0, 15, 0], &254u32.to_ne_bytes(),          // RTA_TABLE
+            &[8, 0, 6, 0], &0u32.to_ne_bytes(),             // RTA_PRIORITY
+            &[12, 0, 8, 0x80],                              // RTA_METRICS | NLA_F_NESTED
+            &[8, 0, 14, 0], &0xdead_beefu32.to_ne_bytes(),  //   RTAX_INITRWND
+        ]
+        .concat();
+        assert_eq!(req.payload(), &expected[..]);
+    }
+
+    #[test]
+    fn onlink_and_create_without_excl() {
+        let req = RouteMessage::create("10.8.0.0".parse().unwrap(), 16)
+            .gateway("192.0.2.1".parse().unwrap())
+            .oif(3)
+            .onlink()
+            .build();
+        assert_eq!(req.flags(), NlmF::CREATE);
+        assert_eq!(req.payload()[6], RT_SCOPE_UNIVERSE, "a gateway route is universe-scoped");
+        assert_eq!(u32::from_ne_bytes(req.payload()[8..12].try_into().unwrap()), RTNH_F_ONLINK);
+    }
+
+    #[test]
+    fn multipath_hops_keep_their_flags() {
+        #[rustfmt::skip]
+        let buf: Vec<u8> = [
+            &16u16.to_ne_bytes()[..], &[RTNH_F_ONLINK as u8, 0], &7u32.to_ne_bytes(), // rtnexthop
+            &[8, 0, 5, 0], &[192, 0, 2, 1],                                            // RTA_GATEWAY
+            &8u16.to_ne_bytes()[..], &[0, 1], &9u32.to_ne_bytes(),                     // no gateway, hops 1
+        ]
+        .concat();
+        let hops = parse_multipath(&buf);
+        assert_eq!(hops.len(), 2);
+        assert_eq!(
+            (hops[0].oif, hops[0].flags, hops[0].gateway),
+            (7, RTNH_F_ONLINK, Some("192.0.2.1".parse().unwrap()))
+        );
+        assert_eq!((hops[1].oif, hops[1].weight, hops[1].gateway), (9, 2, None));
+    }
+
+    #[test]
+    fn filter_matches_what_the_kernel_would_send() {
+        let f = RouteFilter { protocol: Some(RTPROT_NETPLUG), table: Some(100), kind: None };
+        let mut r = Route {
+            family: Family::V4,
+            dst: None,
+            dst_len: 0,
+            table: 100,
+            protocol: RTPROT_NETPLUG,
+            scope: 0,
+            kind: RouteType::Unicast,
+            flags: 0,
+            gateway: None,
+            oif: Some(2),
+            priority: None,
+            prefsrc: None,
+            multipath: Vec::new(),
+            rtax: Vec::new(),
+        };
+        assert!(f.matches(&r));
+        assert_eq!(r.hops()[0].oif, 2);
+        r.protocol = RTPROT_BOOT;
+        assert!(!f.matches(&r));
     }
 
     #[test]
