@@ -6,21 +6,42 @@
 //!   <static ipaddr="192.168.0.5/24"/>
 //!   <route gateway="192.168.0.1"/>
 //!   <route destination="10.0.0.0/8" gateway="192.168.0.2" metric="100"/>
-//!   <route destination="172.16.0.0/12"/>
-//!   <route destination="2001:DB8::/32" type="unreachable"/>
+//!   <route destination="172.16.0.0/12" type="unicast"/>
+//!   <route destination="2001:DB8::/32"/>
+//!   <route destination="198.51.100.0/24" type="blackhole" table="100"/>
 //! </interface>
 //! ```
 //!
-//! [`RoutesPlugin`] implements the SDK's [`Plugin`] trait; the vocabulary, its defaults and its
-//! rules are declared in [`config`]. Validation reports every gateway as a next hop, so core can
-//! check that some subnet of the interface (static or learned by DHCP) reaches it.
+//! The third route is on the link (no gateway, asked for with `type="unicast"`); the fourth,
+//! without a gateway or a type, is unreachable, as the netcf proposal defined it.
 //!
-//! Reading, planning and applying (netlink) are not implemented yet; those trait methods keep
-//! the SDK's defaults.
+//! [`RoutesPlugin`] implements the SDK's [`Plugin`] trait:
+//!
+//! * [`config`] declares the vocabulary, its defaults and its rules; validation reports every
+//!   gateway as a next hop, so core can check that some subnet of the interface (static or
+//!   learned by DHCP) reaches it.
+//! * [`read`](mod@read) reports netplug's routes — those of protocol 176 (`RTPROT_NETPLUG`), in
+//!   every table — from one route dump the kernel filters itself, each as a `<route>` of the
+//!   interface it belongs to, in the shape [`spec`] gives every route.
+//! * [`plan`](mod@plan) adds, changes in place and removes routes, comparing destination,
+//!   table and metric (the kernel's key, the family's default metric filled in) and then
+//!   gateway, type and onlink; it never touches a route of another protocol.
+//! * [`apply`](mod@apply) sends one request per change in bursts, adding exclusively, and
+//!   stops at the first failure with the kernel's extended-ack text.
+//!
+//! One design decision: a route that refuses traffic (unreachable, blackhole, prohibit) has
+//! no device in the kernel, yet it is declared inside an interface and removed with it, also
+//! by a run that covers only some interfaces (`netplug stop eth0`). So the owner is written
+//! into the route (a hash of the interface's name in the `RTAX_INITRWND` metric, which such a
+//! route never uses) rather than guessed from whichever documents one run holds.
 
+pub mod apply;
 pub mod config;
+pub mod plan;
+pub mod read;
+pub mod spec;
 
-use netplug_plugin_sdk::{Item, Phase, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 
 /// The routes plugin.
 pub struct RoutesPlugin;
@@ -39,6 +60,18 @@ impl Plugin for RoutesPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope)
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 

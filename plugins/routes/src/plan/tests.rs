@@ -1,0 +1,109 @@
+//! The plan diff, from items alone.
+
+use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase};
+
+use super::plan;
+use crate::apply::RouteOp;
+
+fn item(iface: &str, attrs: &[(&str, &str)]) -> Item {
+    let element = attrs.iter().fold(Element::new("route"), |el, (k, v)| el.with_attr(*k, *v));
+    let envelope = Envelope { name: iface.into(), kind: "ethernet".into(), ..Default::default() };
+    Item { interface: iface.into(), kind: "ethernet".into(), envelope: Some(envelope), element }
+}
+
+fn scope(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// `PHASE interface: description`.
+fn show(changes: &[Change]) -> Vec<String> {
+    changes.iter().map(|c| format!("{:?} {}: {}", c.phase, c.interface, c.description)).collect()
+}
+
+#[test]
+fn missing_routes_are_added_and_matching_ones_left_alone() {
+    let want = [
+        item("eth0", &[("gateway", "10.0.0.254")]),
+        item("eth0", &[("destination", "10.9.0.0/16")]),
+        item("eth0", &[("destination", "2001:db8::/32"), ("gateway", "2001:db8:1::1"), ("metric", "1024")]),
+    ];
+    let live = [item("eth0", &[("destination", "2001:db8::/32"), ("gateway", "2001:db8:1::1")])];
+    let changes = plan(&want, &live, &scope(&["eth0"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        ["Route eth0: add route 0.0.0.0/0 via 10.0.0.254", "Route eth0: add unreachable route 10.9.0.0/16"]
+    );
+    assert!(plan(&want, &want, &scope(&["eth0"])).unwrap().is_empty(), "a plan against itself is empty");
+}
+
+#[test]
+fn metric_and_table_are_the_key_the_rest_changes_in_place() {
+    let live = [
+        item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")]),
+        item("eth0", &[("destination", "10.2.0.0/16"), ("gateway", "10.0.0.1"), ("table", "100")]),
+        item("eth0", &[("destination", "10.3.0.0/16")]),
+    ];
+    let want = [
+        item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.2"), ("onlink", "yes")]),
+        item("eth0", &[("destination", "10.2.0.0/16"), ("gateway", "10.0.0.1"), ("table", "101")]),
+        item("eth0", &[("destination", "10.3.0.0/16"), ("type", "blackhole")]),
+    ];
+    let changes = plan(&want, &live, &scope(&["eth0"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "RemoveRoute eth0: remove route 10.2.0.0/16 via 10.0.0.1 table 100",
+            "Route eth0: change route 10.1.0.0/16: via 10.0.0.2 (was via 10.0.0.1), onlink yes (was no)",
+            "Route eth0: add route 10.2.0.0/16 via 10.0.0.1 table 101",
+            "Route eth0: change route 10.3.0.0/16: type blackhole (was unreachable)",
+        ]
+    );
+    let op: RouteOp = serde_json::from_str(&changes[1].payload).unwrap();
+    assert!(matches!(op, RouteOp::Replace { ref name, .. } if name == "eth0"));
+}
+
+#[test]
+fn routes_no_longer_declared_are_removed_only_in_scope() {
+    let live = [
+        item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")]),
+        item("eth1", &[("destination", "10.2.0.0/16"), ("type", "prohibit")]),
+    ];
+    let changes = plan(&[], &live, &scope(&["eth0"])).unwrap();
+    assert_eq!(show(&changes), ["RemoveRoute eth0: remove route 10.1.0.0/16 via 10.0.0.1"]);
+    let changes = plan(&[], &live, &scope(&["eth0", "eth1"])).unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(show(&changes[1..]), ["RemoveRoute eth1: remove prohibit route 10.2.0.0/16"]);
+}
+
+#[test]
+fn an_absent_interface_loses_its_routes() {
+    let mut gone = item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")]);
+    gone.envelope.as_mut().unwrap().state = LinkState::Absent;
+    let live = [item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
+    let changes = plan(&[gone.clone()], &live, &scope(&["eth0"])).unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].phase, Phase::RemoveRoute);
+    assert!(plan(&[gone], &[], &scope(&["eth0"])).unwrap().is_empty(), "nothing there, nothing to do");
+}
+
+#[test]
+fn a_route_moving_between_interfaces_is_removed_then_added() {
+    let live = [item("eth0", &[("destination", "10.1.0.0/16"), ("type", "unreachable")])];
+    let want = [item("eth1", &[("destination", "10.1.0.0/16")])];
+    let changes = plan(&want, &live, &scope(&["eth0", "eth1"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "RemoveRoute eth0: remove unreachable route 10.1.0.0/16",
+            "Route eth1: add unreachable route 10.1.0.0/16",
+        ]
+    );
+}
+
+#[test]
+fn a_broken_item_is_an_error_naming_the_interface() {
+    let want = [item("eth0", &[("destination", "10.1.0.0/99")])];
+    let err = plan(&want, &[], &scope(&["eth0"])).unwrap_err();
+    assert_eq!(err.interface.as_deref(), Some("eth0"));
+    assert!(err.message.contains("invalid destination"), "{err}");
+}

@@ -1,0 +1,139 @@
+//! Reading: netplug's routes (protocol [`RTPROT_NETPLUG`]) from one kernel-filtered dump, as
+//! `<route>` items of the interface that declared them.
+//!
+//! A route through an interface belongs to its output device. A refusing route (unreachable,
+//! blackhole, prohibit) has none — IPv4 refuses a device on it and IPv6 files it under `lo` —
+//! so [`apply`](crate::apply) records its owner in the route itself: [`owner_tag`] of the
+//! interface's name in the `RTAX_INITRWND` metric, a TCP setting a route that carries no
+//! traffic never uses. A name survives the interface being deleted and created again, where an
+//! index would not. Refusing routes without a tag, or whose tag names no interface asked about,
+//! are left out (and so never removed).
+//!
+//! Routes of other protocols are not read, even for `show`: telling them apart needs the whole
+//! table, which on a router is a full BGP feed.
+
+use std::collections::HashMap;
+
+use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_NETPLUG};
+use netplug_plugin_sdk::netlink::route::RouteFilter;
+use netplug_plugin_sdk::netlink::{Family, Link, Route, Socket};
+use netplug_plugin_sdk::{Envelope, Item, PluginError};
+
+use crate::config::RouteType;
+use crate::spec::RouteSpec;
+
+/// The `RTAX_INITRWND` value naming the interface that declared a refusing route: FNV-1a of the
+/// name, never 0 (a metric of 0 is "unset" and not reported). Two names of one host sharing a
+/// tag is a one-in-four-billion chance per pair; the first name asked about would get both.
+pub fn owner_tag(interface: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in interface.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h.max(1)
+}
+
+/// Live `<route>` items for `names` (all interfaces for `None`): one link dump and one route
+/// dump of both families, which the kernel filters by protocol.
+pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let table = LinkTable::dump(&mut sock)?;
+    let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
+    let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
+    Ok(items(&table, &routes, names))
+}
+
+/// Kernel routes → items, in dump order.
+pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> Vec<Item> {
+    // The names a refusing route's tag may stand for: those asked about (which may not exist
+    // yet, or any more), else every link.
+    let candidates: Vec<&str> = match names {
+        Some(n) => n.iter().map(String::as_str).collect(),
+        None => table.links().iter().map(|l| l.name.as_str()).collect(),
+    };
+    let mut owners: HashMap<u32, &str> = HashMap::new();
+    for name in candidates.iter().rev() {
+        owners.insert(owner_tag(name), name);
+    }
+    let wanted = |name: &str| names.is_none_or(|n| n.iter().any(|x| x == name));
+    let mut out = Vec::new();
+    for r in routes.iter().filter(|r| r.protocol == RTPROT_NETPLUG) {
+        let Some(spec) = spec_of(r) else { continue };
+        let owner = if spec.refuses() {
+            r.rtax(RTAX_INITRWND).and_then(|t| owners.get(&t).copied())
+        } else {
+            hop_oif(r).and_then(|i| table.name_of(i)).filter(|n| wanted(n))
+        };
+        let Some(owner) = owner else { continue };
+        out.push(Item {
+            interface: owner.to_string(),
+            kind: table.by_name(owner).map_or("ethernet", kind_of).to_string(),
+            envelope: table.by_name(owner).map(|l| envelope(table, l)),
+            element: spec.to_element(),
+        });
+    }
+    out
+}
+
+/// The interface kind an item of `link` carries, as core names kinds: a NIC or veth is ethernet.
+fn kind_of(link: &Link) -> &str {
+    match link.kind.as_deref() {
+        None | Some("veth") => "ethernet",
+        Some(k) => k,
+    }
+}
+
+fn envelope(table: &LinkTable, link: &Link) -> Envelope {
+    table.envelope(link, kind_of(link))
+}
+
+/// The output device of a route's first hop. netplug adds routes exclusively, so a multipath
+/// route of protocol 176 is one of netplug's with foreign routes added as siblings later; only
+/// its first hop (the route the dump's protocol belongs to) is netplug's.
+fn hop_oif(r: &Route) -> Option<u32> {
+    r.hops().first().map(|h| h.oif).filter(|&i| i != 0)
+}
+
+/// A kernel route in the vocabulary; `None` for what `<route>` cannot say (a local or
+/// broadcast route someone added with netplug's protocol).
+fn spec_of(r: &Route) -> Option<RouteSpec> {
+    let kind = RouteType::from(u8::from(r.kind));
+    if matches!(kind, RouteType::Other(_)) {
+        return None;
+    }
+    let hop = r.hops().into_iter().next()?;
+    let destination = r.dst.unwrap_or(match r.family {
+        Family::V6 => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
+    });
+    let mut spec = RouteSpec {
+        destination,
+        prefix_len: r.dst_len,
+        gateway: hop.gateway,
+        kind: kind.value(),
+        metric: r.priority.unwrap_or(0),
+        table: r.table,
+        onlink: hop.flags & RTNH_F_ONLINK != 0,
+    };
+    if spec.refuses() {
+        // IPv6 keeps no gateway on a refusing route anyway; never report one.
+        spec.gateway = None;
+        spec.onlink = false;
+    }
+    Some(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_stable_and_never_zero() {
+        assert_eq!(owner_tag(""), 0x811c_9dc5);
+        assert_eq!(owner_tag("eth0"), owner_tag("eth0"));
+        assert_ne!(owner_tag("eth0"), owner_tag("eth1"));
+        assert_ne!(owner_tag("br0"), 0);
+    }
+}
