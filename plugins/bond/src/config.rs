@@ -209,6 +209,17 @@ const IGNORED_OUTSIDE: &[(&str, &[BondMode])] = &[
 /// accepted without comment.
 const PRIMARY_MODES: &[BondMode] = &[ActiveBackup, BalanceTlb, BalanceAlb];
 
+/// Whether the kernel refuses `option` in `mode` (its `unsuppmodes` mask; EACCES, "option not
+/// supported in mode"). Read-back leaves such options out, so a snapshot never asks for them.
+pub fn refused_in(option: &str, mode: BondMode) -> bool {
+    REFUSED_OUTSIDE.iter().any(|(opt, modes)| *opt == option && !modes.contains(&mode))
+}
+
+/// Whether `mode` has a primary slave.
+pub fn uses_primary(mode: BondMode) -> bool {
+    PRIMARY_MODES.contains(&mode)
+}
+
 fn mode_list(modes: &[BondMode]) -> String {
     modes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }

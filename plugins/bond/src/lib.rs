@@ -16,13 +16,21 @@
 //! apply would fail; one it accepts and ignores (`xmit_hash_policy` in active-backup) is a
 //! warning, because the apply would succeed and do nothing.
 //!
-//! Reading, planning and applying (netlink) are not implemented yet; those trait methods keep
-//! the SDK's defaults.
+//! The kernel side follows the data: [`read`] turns the kernel's bonds into `<bond>` items
+//! (every option the bond's mode takes, slaves with their primary, from one link dump),
+//! [`plan`] compares them with the document and sequences what the kernel accepts only in some
+//! states — a mode change sets the bond down, releases its slaves, changes the mode and enslaves
+//! them again — and [`apply`] sends the changes in bursts. [`options`] is the one table of
+//! attributes, `IFLA_BOND_*` numbers, wire widths and state requirements the three share.
 
+pub mod apply;
 pub mod config;
+pub mod options;
+pub mod plan;
+pub mod read;
 pub mod values;
 
-use netplug_plugin_sdk::{Item, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The bond plugin.
 pub struct BondPlugin;
@@ -41,6 +49,18 @@ impl Plugin for BondPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope)
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 

@@ -27,7 +27,8 @@ fn requests(op: &BridgeOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyE
                 create = create.info_data(options::info_data(options).map_err(|m| fail(batch, name, m))?);
             }
             if let Some(mac) = mac {
-                let bytes = parse_mac(mac).ok_or_else(|| fail(batch, name, format!("bad MAC address {mac}")))?;
+                let bytes =
+                    parse_mac(mac).ok_or_else(|| fail(batch, name, format!("bad MAC address {mac}")))?;
                 create = create.address(&bytes);
             }
             let mut out = vec![create.build()];
@@ -42,7 +43,10 @@ fn requests(op: &BridgeOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyE
         BridgeOp::SetOptions { name, options } => {
             let data = options::change_data(options).map_err(|m| fail(batch, name, m))?;
             let index = batch.index_of(name)?;
-            Ok(data.into_iter().map(|d| LinkMessage::change(index).kind("bridge").info_data(d).build()).collect())
+            Ok(data
+                .into_iter()
+                .map(|d| LinkMessage::change(index).kind("bridge").info_data(d).build())
+                .collect())
         }
     }
 }

@@ -101,8 +101,11 @@ fn create(d: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let mut what: Vec<String> = options.iter().map(|(n, v)| format!("{n} {v}")).collect();
     what.extend(env.mtu.map(|m| format!("mtu {m}")));
     what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
-    let description =
-        if what.is_empty() { "create bridge".to_string() } else { format!("create bridge ({})", what.join(", ")) };
+    let description = if what.is_empty() {
+        "create bridge".to_string()
+    } else {
+        format!("create bridge ({})", what.join(", "))
+    };
     let op = BridgeOp::Create { name: name.to_string(), options, mtu: env.mtu, mac: env.mac.clone() };
     out.push(op.change(name, Phase::Create, description));
     out.extend(envelope_changes(&env, None));
@@ -141,7 +144,11 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
         out.push(enslave(name, port));
     }
     for port in members(&l.element).filter(|p| !wanted.contains(p) && !claimed.contains(p)) {
-        out.push(LinkOp::Release { name: port.to_string() }.change(name, Phase::Release, format!("release {port}")));
+        out.push(LinkOp::Release { name: port.to_string() }.change(
+            name,
+            Phase::Release,
+            format!("release {port}"),
+        ));
     }
     Ok(())
 }

@@ -118,7 +118,8 @@ fn changed_options_are_set_in_place() {
         let scope = names(&["br0"]);
         converge(&[bridge("br0", &[("stp", "off"), ("hellotime", "2"), ("priority", "32768")], &[])], &scope);
         let index = read(&scope)[0].envelope.as_ref().unwrap().ifindex;
-        let want = bridge("br0", &[("stp", "on"), ("hellotime", "3"), ("priority", "100"), ("ageing", "0")], &[]);
+        let want =
+            bridge("br0", &[("stp", "on"), ("hellotime", "3"), ("priority", "100"), ("ageing", "0")], &[]);
         let changes = converge(std::slice::from_ref(&want), &scope);
         assert_eq!(
             changes.iter().map(|c| c.description.as_str()).collect::<Vec<_>>(),
@@ -209,7 +210,8 @@ fn a_snapshot_plans_back_exactly() {
 
         // Change everything a run could: options, ports, MTU, MAC, state, a bridge added and
         // one removed.
-        let mut changed = bridge("br0", &[("stp", "off"), ("forwarddelay", "0"), ("priority", "1")], &["v1", "v2"]);
+        let mut changed =
+            bridge("br0", &[("stp", "off"), ("forwarddelay", "0"), ("priority", "1")], &["v1", "v2"]);
         let env = changed.envelope.as_mut().unwrap();
         env.mtu = Some(9000);
         env.mac = Some("02:00:00:00:00:09".into());

@@ -52,7 +52,9 @@ fn a_new_bridge_is_one_create_then_up_then_its_ports() {
 #[test]
 fn a_matching_bridge_plans_nothing() {
     let live = bridge("br0", &[("stp", "off"), ("hellotime", "2"), ("priority", "32768")], &["eth0"]);
-    assert!(plan(std::slice::from_ref(&live), std::slice::from_ref(&live), &scope(&["br0"])).unwrap().is_empty());
+    assert!(plan(std::slice::from_ref(&live), std::slice::from_ref(&live), &scope(&["br0"]))
+        .unwrap()
+        .is_empty());
     // Other spellings of the same values, and attributes left out, change nothing either.
     let want = bridge("br0", &[("stp", "no"), ("hellotime", "2.00")], &["eth0"]);
     assert!(plan(&[want], &[live], &scope(&["br0"])).unwrap().is_empty());
@@ -66,7 +68,10 @@ fn only_differing_options_are_set() {
     assert_eq!(lines(&changes), ["Configure br0: set hellotime 2 (was 1)"]);
     assert_eq!(
         op(&changes[0]),
-        KindOp::Kind(BridgeOp::SetOptions { name: "br0".into(), options: vec![("hellotime".into(), "2".into())] })
+        KindOp::Kind(BridgeOp::SetOptions {
+            name: "br0".into(),
+            options: vec![("hellotime".into(), "2".into())]
+        })
     );
 }
 
@@ -93,7 +98,11 @@ fn bridges_without_a_desired_item_or_absent_are_deleted() {
     let mut gone = bridge("br1", &[], &[]);
     gone.envelope.as_mut().unwrap().state = LinkState::Absent;
     let changes = plan(&[gone], &live, &scope(&["br0", "br1"])).unwrap();
-    assert_eq!(lines(&changes), ["Delete br0: delete bridge", "Delete br1: delete bridge"], "br2 is out of scope");
+    assert_eq!(
+        lines(&changes),
+        ["Delete br0: delete bridge", "Delete br1: delete bridge"],
+        "br2 is out of scope"
+    );
 }
 
 #[test]
