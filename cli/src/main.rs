@@ -95,6 +95,12 @@ pub enum Command {
     Start(cmd::lifecycle::Args),
     /// Take defined interfaces and their ports down (virtual links are deleted).
     Stop(cmd::lifecycle::Args),
+    /// Edit a stored definition in $VISUAL/$EDITOR; it is validated before it is saved.
+    Edit(cmd::edit::Args),
+    /// Print the interfaces with this MAC address (live first, then definitions).
+    Name(cmd::lookup::NameArgs),
+    /// Print an interface's MAC address.
+    Mac(cmd::lookup::MacArgs),
     /// Open a transaction: later changes can be undone with `rollback` until `commit`.
     Begin,
     /// Close the open transaction, keeping its changes.

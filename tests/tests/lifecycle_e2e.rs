@@ -193,3 +193,40 @@ fn concurrent_applies_never_interleave() {
     ns.netplug(&["confirm"]);
     let _ = holder.wait();
 }
+
+#[test]
+fn name_mac_and_edit() {
+    use std::os::unix::fs::PermissionsExt;
+    let ns = Netns::new("lookup");
+    let doc = document(
+        ns.dir.path(),
+        "br.xml",
+        r#"<bridge name="brm" stp="off"><hwaddr>02:00:00:00:0a:01</hwaddr></bridge>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    // Defined but not started: found among the definitions.
+    assert_eq!(ns.netplug(&["name", "02:00:00:00:0A:01"]).ok().trim(), "brm");
+    ns.netplug(&["start", "brm"]).ok();
+    assert_eq!(ns.netplug(&["mac", "brm"]).ok().trim(), "02:00:00:00:0a:01");
+    assert_eq!(ns.netplug(&["name", "02:00:00:00:0a:01"]).ok().trim(), "brm");
+    assert_eq!(ns.netplug(&["name", "02:00:00:00:0a:99"]).code(), 2);
+
+    // An "editor" that changes stp, then one that breaks the document: the second is refused
+    // with its position and the definition keeps the first edit.
+    let editor = |name: &str, script: &str| {
+        let path = ns.dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let good = editor("good", r#"sed -i 's/stp="off"/stp="on"/' "$1""#);
+    let run = ns.command().env("VISUAL", &good).args(["edit", "brm"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(ns.netplug(&["dumpxml", "--inactive", "brm"]).ok().contains(r#"stp="on""#));
+    let bad = editor("bad", r#"sed -i 's/stp="on"/stpp="on"/' "$1""#);
+    let run = ns.command().env("VISUAL", &bad).args(["edit", "brm"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains(":1:") && err.contains("stpp"), "{err}");
+    assert!(ns.netplug(&["dumpxml", "--inactive", "brm"]).ok().contains(r#"stp="on""#));
+}

@@ -7,9 +7,11 @@ pub mod confirm;
 pub mod convert;
 pub mod define;
 pub mod dumpxml;
+pub mod edit;
 mod engine;
 pub mod lifecycle;
 pub mod list;
+pub mod lookup;
 pub mod order;
 pub mod plugins;
 pub mod show;
@@ -46,6 +48,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Dumpxml(a) => dumpxml::run(cli, a),
         Command::Start(a) => lifecycle::start(cli, a),
         Command::Stop(a) => lifecycle::stop(cli, a),
+        Command::Edit(a) => edit::run(cli, a),
+        Command::Name(a) => lookup::name(cli, a),
+        Command::Mac(a) => lookup::mac(cli, a),
         Command::Begin => txn::begin(cli),
         Command::Commit => txn::commit(cli),
         Command::Rollback => txn::rollback(cli),

@@ -1,0 +1,70 @@
+//! `netplug name MAC` and `netplug mac NAME` (`virsh iface-name` / `iface-mac`, netcf's
+//! `ncf_lookup_by_mac_string` and `ncf_if_mac_string`): live state first, then definitions.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use netplug_core::show;
+use netplug_core::store::Store;
+
+use crate::Cli;
+
+#[derive(clap::Args, Debug)]
+pub struct NameArgs {
+    #[arg(value_name = "MAC")]
+    pub mac: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MacArgs {
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// Every interface with this MAC: a bond and its slaves, or a bridge and its first port, can
+/// share one, so all are printed, live ones first.
+pub fn name(cli: &Cli, args: &NameArgs) -> Result<ExitCode> {
+    let want = args.mac.trim().to_ascii_lowercase();
+    let (registry, _) = super::plugins(cli);
+    let mut names: Vec<String> = Vec::new();
+    for i in show::live_config(&registry, None)?.interfaces {
+        if i.mac.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(want.as_str()) {
+            names.push(i.name);
+        }
+    }
+    let loaded = Store::new(&cli.config_dir).load()?;
+    for i in loaded.config.interfaces {
+        if i.mac.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(want.as_str())
+            && !names.contains(&i.name)
+        {
+            names.push(i.name);
+        }
+    }
+    if names.is_empty() {
+        bail!("no interface has MAC address {}", args.mac);
+    }
+    for n in names {
+        println!("{n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn mac(cli: &Cli, args: &MacArgs) -> Result<ExitCode> {
+    let (registry, _) = super::plugins(cli);
+    let live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
+    let mac = match live.get(&args.name) {
+        Some(i) => i.mac.clone(),
+        None => {
+            let loaded = Store::new(&cli.config_dir).load()?;
+            match loaded.config.get(&args.name) {
+                Some(i) => i.mac.clone(),
+                None => bail!("{}: no such interface in the kernel or among the definitions", args.name),
+            }
+        }
+    };
+    match mac {
+        Some(m) => println!("{m}"),
+        None => bail!("{}: has no MAC address (not in the kernel, none defined)", args.name),
+    }
+    Ok(ExitCode::SUCCESS)
+}
