@@ -7,6 +7,7 @@ mod bench;
 mod dist;
 mod test;
 mod util;
+mod vm;
 
 use anyhow::{bail, Result};
 
@@ -23,7 +24,9 @@ chores:
         DIR/bin/netplug, DIR/lib/netplug/plugins/*.so
   dist [--plugins a,b,..] [--out DIR]
         build a release tarball holding exactly the chosen plugins (default: all)
-  test  build everything, then run every test tier (unit, end-to-end in network namespaces)
+  test [--no-vm]
+        build everything, then run every test tier (unit, end-to-end in network namespaces,
+        then vm-test; --no-vm leaves the last out)
 ";
 
 fn main() -> Result<()> {
@@ -35,10 +38,11 @@ fn main() -> Result<()> {
         "install" => dist::install(&rest),
         "dist" => dist::dist(&rest),
         "test" => test::all(&rest),
+        "vm-test" => vm::run(&rest),
         "" | "help" | "-h" | "--help" => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", vm::USAGE);
             Ok(())
         }
-        other => bail!("unknown chore `{other}`\n\n{USAGE}"),
+        other => bail!("unknown chore `{other}`\n\n{USAGE}{}", vm::USAGE),
     }
 }

@@ -1,15 +1,22 @@
 //! `test`: every test tier, in the order a failure is cheapest to find.
 //!
 //! The end-to-end tests run the real `netplug` binary, which finds its plugins next to itself
-//! in a development build, so everything is built first.
+//! in a development build, so everything is built first. The vm tier comes last: it boots a
+//! guest kernel for what this machine's kernel cannot do (bonding, VLANs).
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
-use crate::util::{cargo, run};
+use crate::util::{cargo, flag, run};
 
-pub fn all(_args: &[String]) -> Result<()> {
+pub fn all(args: &[String]) -> Result<()> {
+    if let Some(other) = args.iter().find(|a| *a != "--no-vm") {
+        bail!("test: unknown option `{other}`");
+    }
     // Plugins are cdylibs nobody links against: build them explicitly so the binary finds them.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    if !flag(args, "--no-vm") {
+        crate::vm::run(&["--keep-going".to_string()])?;
+    }
     Ok(())
 }
