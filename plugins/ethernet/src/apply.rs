@@ -9,6 +9,8 @@ use netplug_plugin_sdk::netlink::{
 use netplug_plugin_sdk::{ApplyError, Change, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
+use crate::renames;
+
 /// What only this plugin does, as carried in a [`Change`]'s payload. `name` is the device the
 /// operation acts on, as it is named when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +128,8 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                 batch.begin(i, &name);
                 let index = batch.index_of(&name)?;
                 batch.push(LinkMessage::change(index).rename(&to).build());
+                // A device renamed back is no longer one to restore.
+                renames::forget(&name);
             }
             Payload::Eth(op) => {
                 batch.flush()?;

@@ -17,15 +17,16 @@
 //! ethernet interface is named by `device` and otherwise described by the envelope (MTU, MAC,
 //! state) and its features, so the plugin's kind check is that nothing else is left.
 //!
-//! * [`read`](mod@read) reports devices as `<interface>` items (envelope only) and, for devices
-//!   asked for by name, their `<ethtool>`: every feature the driver lets change, link settings,
-//!   ring sizes and channel counts, in the vocabulary [`config`] validates, so a snapshot read
-//!   before an apply can be planned back to.
+//! * [`read`](mod@read) reports devices as `<interface>` items (envelope only) and their
+//!   `<ethtool>`: every feature the driver lets change, link settings, ring sizes and channel
+//!   counts, in the vocabulary [`config`] validates, so a snapshot read before an apply can be
+//!   planned back to. One link dump and four ethtool dumps, however many devices.
 //! * [`plan`](mod@plan) changes the envelope with the SDK's `envelope_changes` and `<ethtool>`
 //!   settings that differ. The kind cannot create devices: a device missing by name is looked
 //!   up by MAC (as netcf does) and renamed, and `state="absent"` sets a device down, never
 //!   deletes it. What the driver cannot do (a fixed feature, a ring beyond its maximum) is a
-//!   plan error, before anything is changed.
+//!   plan error, before anything is changed. A renamed device is not in the snapshot core
+//!   rolls back to, so [`renames`] remembers it and a rollback renames it back.
 //! * [`apply`](mod@apply) batches link changes and sends ethtool changes over generic netlink,
 //!   stopping at the first failure with the kernel's extended-ack text.
 //!
@@ -39,6 +40,7 @@ pub mod config;
 pub mod ethtool;
 pub mod plan;
 pub mod read;
+pub mod renames;
 
 use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 

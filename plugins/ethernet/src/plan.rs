@@ -9,12 +9,13 @@
 use std::collections::{HashMap, HashSet};
 
 use netplug_plugin_sdk::link::{envelope_changes, plugin_error, LinkOp, LinkTable};
-use netplug_plugin_sdk::netlink::{self, Ethtool, Socket};
+use netplug_plugin_sdk::netlink::{Ethtool, Socket};
 use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
 
-use crate::apply::EthOp;
 use crate::ethtool::DeviceState;
+use crate::renames;
 
+mod rename;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -143,8 +144,20 @@ fn plan_device<'a>(
             // In scope with nothing desired: deconfigure. Only ethernet devices, though: a
             // bridge named in the documents is in this plugin's scope too (for <ethtool>).
             Some(h) if want.is_none() && want_ethtool.is_none() && is_ethernet(h) => {
-                if live_up(h) {
+                // A device this process renamed (a rollback to before the rename): back.
+                let restored = match (renames::recall(name), h.envelope.as_ref()) {
+                    (Some(before), Some(live)) => rename::restore(name, Some(live), before, kernel, out)?,
+                    _ => false,
+                };
+                if !restored && live_up(h) {
                     set_down(out);
+                }
+                Device::Skip
+            }
+            // A rollback that stopped before a rename: the device is still under its old name.
+            None if want.is_none() && want_ethtool.is_none() => {
+                if let Some(before) = renames::recall(name) {
+                    rename::restore(name, None, before, kernel, out)?;
                 }
                 Device::Skip
             }
@@ -172,59 +185,5 @@ fn plan_device<'a>(
         // Configured when it appears, not an error while it is away.
         return Ok(Device::Skip);
     }
-    let old = find_by_mac(&ctx, &envelope, kernel)?;
-    ctx.claimed.insert(old.name.clone());
-    let mac = envelope.mac.as_deref().unwrap_or_default();
-    let mut before = old.clone();
-    if old.state == LinkState::Up {
-        out.push(LinkOp::Down { name: old.name.clone() }.change(
-            name,
-            Phase::Down,
-            format!("set {} down to rename it", old.name),
-        ));
-        before.state = LinkState::Down;
-    }
-    out.push(EthOp::Rename { name: old.name.clone(), to: name.to_string() }.change(
-        name,
-        Phase::Configure,
-        format!("rename {} to {name} (found by MAC {mac})", old.name),
-    ));
-    before.name = name.to_string();
-    out.extend(envelope_changes(&envelope, Some(&before)));
-    Ok(Device::Renamed(old.name))
-}
-
-/// The envelope of the one link the desired MAC identifies (netcf's `ncf_lookup_by_mac_string`).
-fn find_by_mac(
-    ctx: &Context<'_>,
-    envelope: &Envelope,
-    kernel: &mut dyn Kernel,
-) -> Result<Envelope, PluginError> {
-    let name = ctx.name;
-    let fail = |msg: String| PluginError::new(msg).on_interface(name);
-    let Some(mac) = envelope.mac.as_deref() else {
-        return Err(fail(format!("no device {name}, and no MAC address (<hwaddr>) to find it by")));
-    };
-    let bytes = netlink::parse_mac(mac).ok_or_else(|| fail(format!("bad MAC address {mac}")))?;
-    let table = kernel.links()?;
-    let found: Vec<_> =
-        table.links_with_mac(&bytes).into_iter().filter(|l| !ctx.claimed.contains(&l.name)).collect();
-    match found.as_slice() {
-        [] => Err(fail(format!("no device {name} and no device with MAC {mac}"))),
-        [link] => {
-            // Renaming a device the documents configure under its own name would undo that.
-            let configured = ctx.desired.iter().any(|i| i.interface == link.name && !is_ethtool(i));
-            if configured {
-                return Err(fail(format!(
-                    "no device {name}; the device with MAC {mac} is {}, which is configured under that name",
-                    link.name
-                )));
-            }
-            Ok(table.envelope(link, ETHERNET))
-        }
-        many => {
-            let names: Vec<&str> = many.iter().map(|l| l.name.as_str()).collect();
-            Err(fail(format!("no device {name}, and MAC {mac} is on several devices: {}", names.join(", "))))
-        }
-    }
+    rename::rename_found(ctx, &envelope, kernel, out)
 }

@@ -180,6 +180,7 @@ fn a_missing_device_is_found_by_mac_and_renamed() {
             link(3, "eth3", None, [2, 0, 0, 0, 0, 9], Some(mac), true),
             link(4, "eth4", None, mac, None, false),
         ]),
+        devices: [("eth3".to_string(), veth_state())].into(),
         ..Fake::default()
     };
     let mut want = up("lan0");
@@ -203,6 +204,7 @@ fn a_missing_device_is_found_by_mac_and_renamed() {
     // The permanent address wins over eth4's current one; with it gone, eth4 is found.
     let mut k2 = Fake {
         table: LinkTable::from_links(vec![link(4, "eth4", None, mac, None, false)]),
+        devices: [("eth4".to_string(), veth_state())].into(),
         ..Fake::default()
     };
     let changes = run(&desired, &[], &["lan0"], &mut k2).unwrap();
@@ -397,4 +399,44 @@ fn changes_carry_their_phase() {
         run(&desired, &live, &["eth0"], &mut k).unwrap()
     };
     assert!(changes.iter().all(|c| c.phase == Phase::Configure));
+}
+
+#[test]
+fn a_device_renamed_in_this_process_is_renamed_back_when_no_longer_wanted() {
+    // What the rename of eth7 to lan7 remembered (names unique to this test: the memory is
+    // per network namespace, and unit tests share one).
+    let before = crate::renames::Before {
+        envelope: envelope("eth7", "ethernet", LinkState::Up, Some("52:54:00:00:00:07"), Some(1500)),
+        ethtool: veth_state().settings().to_element(),
+    };
+    crate::renames::remember("lan7", before);
+    let mut now = veth_state();
+    now.features[0].active = true; // rx-gro turned on after the rename
+    let live_env = envelope("lan7", "ethernet", LinkState::Up, Some("52:54:00:00:00:07"), Some(9000));
+    let live = [kind_item(live_env.clone()), live_ethtool(&live_env, &now)];
+    let mut k = Fake { devices: [("lan7".to_string(), now)].into(), ..Fake::default() };
+    // The rollback's desired state is a snapshot from before lan7 existed: nothing.
+    let changes = run(&[], &live, &["lan7"], &mut k).unwrap();
+    assert_eq!(
+        described(&changes),
+        [
+            "Down lan7: set down to rename it back to eth7",
+            "Configure lan7: rename back to eth7 (renamed by MAC in this run)",
+            "Configure lan7: set mtu 1500 (was 9000)",
+            "Up lan7: set up",
+            "Configure lan7: set feature rx-gro off (was on)",
+        ]
+    );
+    assert!(changes[3].payload.contains(r#""name":"eth7""#), "set up acts on eth7: {}", changes[3].payload);
+    // Once the old name is taken again, the device is only deconfigured.
+    let mut k = Fake {
+        table: LinkTable::from_links(vec![Link { index: 9, name: "eth7".into(), ..Link::default() }]),
+        ..Fake::default()
+    };
+    assert_eq!(
+        described(&run(&[], &live, &["lan7"], &mut k).unwrap()),
+        ["Down lan7: set down (deconfigure)"]
+    );
+    crate::renames::forget("lan7");
+    assert_eq!(crate::renames::recall("lan7"), None);
 }
