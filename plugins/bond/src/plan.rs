@@ -256,6 +256,9 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
     }
     let empty_first = needs.no_slaves && !have.slaves.is_empty();
     if empty_first {
+        // Releasing the last slave gives the bond a random address, and the first slave
+        // enslaved then lends it its own (bond_enslave): a desired address is set again.
+        live_env.mac = None;
         for s in &have.slaves {
             let op = BondOp::RemoveSlave { name: s.to_string() };
             out.push(op.change(name, Phase::Release, format!("release {s} to change {why}")));

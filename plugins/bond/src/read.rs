@@ -56,10 +56,11 @@ fn item(table: &LinkTable, link: &Link) -> Item {
         }
         element.children.push(slave);
     }
-    Item {
-        interface: link.name.clone(),
-        kind: "bond".into(),
-        envelope: Some(table.envelope(link, "bond")),
-        element,
+    let mut envelope = table.envelope(link, "bond");
+    // With fail_over_mac="active" the bond always wears its active slave's address
+    // (bond_do_fail_over_mac): it is not the bond's to keep, so it is not reported.
+    if element.value("fail_over_mac") == Some("active") {
+        envelope.mac = None;
     }
+    Item { interface: link.name.clone(), kind: "bond".into(), envelope: Some(envelope), element }
 }
