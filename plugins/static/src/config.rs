@@ -70,7 +70,15 @@ pub fn validate(items: &[Item]) -> Validation {
     for item in items {
         let name = item.interface.as_str();
         let el = &item.element;
-        v.diagnostics.extend(schema::check_specs(el, ATTRIBUTES, &[], name));
+        v.diagnostics.extend(schema::check_specs(el, ATTRIBUTES, &[], name).into_iter().map(|d| {
+            // `netplug show` marks addresses netplug did not add; a document pasted from it
+            // should say why the mark is refused rather than only that it is unknown.
+            if d.attribute.as_deref() == Some(crate::read::FOREIGN) {
+                d.with_help("`netplug show` marks addresses netplug did not add with foreign=; remove it to have netplug manage the address")
+            } else {
+                d
+            }
+        }));
         v.diagnostics.extend(schema::check_children_hinting(el, &[], &[], name));
         let found = addresses(el, name, &mut v.diagnostics);
         let state = per.entry(name).or_default();
@@ -97,10 +105,11 @@ pub fn validate(items: &[Item]) -> Validation {
         }
         addrs.push(found);
     }
+    let mut first_gateways: FirstGateways = Default::default();
     for (item, found) in items.iter().zip(&addrs) {
         let name = item.interface.as_str();
         let state = per.get_mut(name).expect("every interface was seen above");
-        check_gateway(&item.element, found, name, state, &mut v);
+        check_gateway(&item.element, found, name, state, &mut first_gateways, &mut v);
     }
     v
 }
@@ -213,7 +222,17 @@ fn check_host_address(a: &Addr, name: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_gateway(el: &Element, found: &[Addr], name: &str, state: &mut PerInterface, v: &mut Validation) {
+/// The first gateway of each family (`[IPv4, IPv6]`) in any interface, and where.
+type FirstGateways = [Option<(String, Span)>; 2];
+
+fn check_gateway(
+    el: &Element,
+    found: &[Addr],
+    name: &str,
+    state: &mut PerInterface,
+    first: &mut FirstGateways,
+    v: &mut Validation,
+) {
     let Some(g) = GATEWAY.attr(el) else { return };
     let out = &mut v.diagnostics;
     let gw = match ip::parse_addr(&g.value) {
@@ -258,6 +277,21 @@ fn check_gateway(el: &Element, found: &[Addr], name: &str, state: &mut PerInterf
         return;
     }
     state.gateways[slot] = Some(g.value_span);
+    // netplug adds the gateway's default route exclusively, with the kernel's default metric,
+    // so a second interface's would fail with EEXIST mid-apply.
+    if let Some((other, at)) = &first[slot] {
+        out.push(
+            Diagnostic::error(
+                g.value_span,
+                format!("{other} already has the {} gateway (at {}:{})", ip::family(&gw), at.line, at.col),
+            )
+            .on_interface(name)
+            .on_attribute("gateway")
+            .with_help("the kernel keeps one default route per metric; write this one as <route gateway=.. metric=..>"),
+        );
+        return;
+    }
+    first[slot] = Some((name.to_string(), g.value_span));
     // An IPv6 link-local next hop is on the link by definition, whatever the subnets.
     let link_local = matches!(gw, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
     if link_local {

@@ -1,5 +1,6 @@
 //! This crate provides netplug's static addressing plugin: the `<static>` element, which may
-//! appear any number of times in any interface, one address family or both per element.
+//! appear any number of times in any interface, one address family or both per element, and
+//! optionally the interface's default gateway.
 //!
 //! ```xml
 //! <interface device="eth1">
@@ -8,17 +9,33 @@
 //! </interface>
 //! ```
 //!
-//! [`StaticPlugin`] implements the SDK's [`Plugin`] trait; the vocabulary, its defaults and its
-//! rules are declared in [`config`]. Besides diagnostics, validation reports each address's
-//! subnet and each gateway as a next hop, so core can check gateways against every subnet of
-//! the configuration, including those other plugins (DHCP) contribute.
+//! [`StaticPlugin`] implements the SDK's [`Plugin`] trait:
 //!
-//! Reading, planning and applying (netlink) are not implemented yet; those trait methods keep
-//! the SDK's defaults.
+//! * [`config`] declares the vocabulary, its defaults and its rules. Besides diagnostics,
+//!   validation reports each address's subnet and each gateway as a next hop, so core can
+//!   check gateways against every subnet of the configuration, including those other plugins
+//!   (DHCP) contribute.
+//! * [`read`](mod@read) reports every address of the interfaces asked about (one `<static>`
+//!   each; those netplug did not add marked `foreign=`) and netplug's gateway routes, from one
+//!   address dump and one route dump the kernel filters down to netplug's gateways.
+//! * [`plan`](mod@plan) adds and removes netplug's addresses (`IFA_PROTO` 176) and gateway
+//!   default routes (routing protocol 177), adopting a hand-added address a document declares,
+//!   adding before removing so routes through the interface survive.
+//! * [`apply`](mod@apply) sends the requests in bursts and stops at the first failure with the
+//!   kernel's extended-ack text.
+//!
+//! One design decision: ownership lives in the kernel, not in a state file. Addresses carry
+//! `IFA_PROTO` 176 (Linux 5.18+) and gateway routes protocol 177 — not the routes plugin's
+//! 176, so neither plugin ever removes the other's routes — and read tells netplug's objects
+//! from everyone else's by that mark alone, so any run, from any document, removes exactly
+//! what netplug added and nothing an administrator or a DHCP client did.
 
+pub mod apply;
 pub mod config;
+pub mod plan;
+pub mod read;
 
-use netplug_plugin_sdk::{Item, Phase, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 
 /// The static addressing plugin.
 pub struct StaticPlugin;
@@ -37,6 +54,18 @@ impl Plugin for StaticPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope)
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 

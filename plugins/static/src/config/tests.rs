@@ -262,6 +262,24 @@ fn one_gateway_per_family_and_interface() {
 }
 
 #[test]
+fn one_gateway_per_family_across_interfaces() {
+    let xml = r#"<interfaces>
+<interface device="eth0"><static ipaddr="10.0.0.5/24" gateway="10.0.0.1"/></interface>
+<interface device="eth1"><static ipaddr="10.1.0.5/24" gateway="10.1.0.1" ip6addr="2001:db8::5"/></interface>
+<interface device="eth2"><static ip6addr="2001:db8:1::5" gateway="2001:db8:1::1"/></interface>
+</interfaces>"#;
+    assert_eq!(diags(xml), ["3:64 error gateway: eth0 already has the IPv4 gateway (at 2:64)"]);
+    assert!(help(xml, 0).contains("<route gateway=.. metric=..>"), "{}", help(xml, 0));
+}
+
+#[test]
+fn the_foreign_mark_of_show_is_refused_with_a_reason() {
+    let xml = one(r#"ipaddr="10.0.0.5/24" foreign="manual""#);
+    assert_eq!(diags(&xml), ["2:32 error foreign: unknown attribute `foreign` on <static>"]);
+    assert!(help(&xml, 0).contains("netplug did not add"), "{}", help(&xml, 0));
+}
+
+#[test]
 fn static_has_no_children() {
     let xml = "<interface device=\"eth0\">\n  <static ipaddr=\"10.0.0.5/24\"><route/></static>\n</interface>";
     assert_eq!(diags(xml), ["2:32 error route: unknown element <route> in <static>"]);

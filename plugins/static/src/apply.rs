@@ -1,0 +1,181 @@
+//! Applying: each [`StaticOp`] becomes one or two rtnetlink requests, all sent in bursts
+//! through the SDK's batch, stopping at the first failure with the kernel's explanation.
+
+use std::net::IpAddr;
+
+use netplug_plugin_sdk::link::{plugin_error, Batch};
+use netplug_plugin_sdk::netlink::consts::RTPROT_NETPLUG_GATEWAY;
+use netplug_plugin_sdk::netlink::{AddrMessage, LinkMessage, Request, RouteMessage, Socket};
+use netplug_plugin_sdk::{ApplyError, Change, PluginError};
+use serde::{Deserialize, Serialize};
+
+/// `IFLA_AF_SPEC`, `IFLA_INET_CONF` (linux/if_link.h) and `IPV4_DEVCONF_PROMOTE_SECONDARIES`
+/// (linux/ip.h, not in linux-raw-sys): an interface's IPv4 settings over rtnetlink.
+const IFLA_AF_SPEC: u16 = 26;
+const IFLA_INET_CONF: u16 = 1;
+const IPV4_DEVCONF_PROMOTE_SECONDARIES: u16 = 20;
+/// `AF_INET`, the family nest inside `IFLA_AF_SPEC`.
+const AF_INET: u16 = 2;
+
+/// One operation, as carried in a [`Change`]'s payload; `name` is the interface.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum StaticOp {
+    /// Add an address marked with `proto` (netplug's, or its former owner's when restoring).
+    AddAddress {
+        name: String,
+        address: IpAddr,
+        prefix_len: u8,
+        #[serde(default)]
+        proto: Option<u8>,
+    },
+    /// Re-mark an address in place (`NLM_F_REPLACE`): adopt it, or hand it back (`None`).
+    MarkAddress {
+        name: String,
+        address: IpAddr,
+        prefix_len: u8,
+        #[serde(default)]
+        proto: Option<u8>,
+    },
+    /// Remove an address; `promote` first turns on `promote_secondaries` so the other
+    /// addresses of its subnet stay.
+    RemoveAddress {
+        name: String,
+        address: IpAddr,
+        prefix_len: u8,
+        #[serde(default)]
+        promote: bool,
+    },
+    AddGateway {
+        name: String,
+        gateway: IpAddr,
+    },
+    RemoveGateway {
+        name: String,
+        gateway: IpAddr,
+    },
+}
+
+impl StaticOp {
+    pub fn name(&self) -> &str {
+        match self {
+            StaticOp::AddAddress { name, .. }
+            | StaticOp::MarkAddress { name, .. }
+            | StaticOp::RemoveAddress { name, .. }
+            | StaticOp::AddGateway { name, .. }
+            | StaticOp::RemoveGateway { name, .. } => name,
+        }
+    }
+
+    /// The requests, resolving the interface through `batch`.
+    pub fn requests(&self, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {
+        let index = batch.index_of(self.name())?;
+        Ok(match *self {
+            StaticOp::AddAddress { address, prefix_len, proto, .. } => {
+                vec![with_proto(
+                    broadcast(AddrMessage::add(index, address, prefix_len), address, prefix_len),
+                    proto,
+                )]
+            }
+            StaticOp::MarkAddress { address, prefix_len, proto, .. } => {
+                vec![with_proto(
+                    broadcast(AddrMessage::replace(index, address, prefix_len), address, prefix_len),
+                    proto,
+                )]
+            }
+            StaticOp::RemoveAddress { address, prefix_len, promote, .. } => {
+                let mut out = Vec::with_capacity(2);
+                if promote {
+                    out.push(promote_secondaries(index));
+                }
+                out.push(AddrMessage::delete(index, address, prefix_len).build());
+                out
+            }
+            StaticOp::AddGateway { gateway, .. } => vec![gateway_route(RouteMessage::add, gateway, index)],
+            StaticOp::RemoveGateway { gateway, .. } => {
+                vec![gateway_route(RouteMessage::delete, gateway, index)]
+            }
+        })
+    }
+}
+
+/// As `ip addr add … brd +`: the kernel computes no IPv4 broadcast address itself.
+fn broadcast(msg: AddrMessage, address: IpAddr, prefix_len: u8) -> AddrMessage {
+    match address {
+        IpAddr::V4(a) => match AddrMessage::v4_broadcast(a, prefix_len) {
+            Some(b) => msg.broadcast(b),
+            None => msg,
+        },
+        IpAddr::V6(_) => msg,
+    }
+}
+
+fn with_proto(msg: AddrMessage, proto: Option<u8>) -> Request {
+    match proto {
+        Some(p) => msg.proto(p).build(),
+        None => msg.build(),
+    }
+}
+
+/// The default route through `gateway` out of interface `index`, of protocol 177.
+fn gateway_route(new: fn(IpAddr, u8) -> RouteMessage, gateway: IpAddr, index: u32) -> Request {
+    let any = match gateway {
+        IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    };
+    new(any, 0).gateway(gateway).oif(index).protocol(RTPROT_NETPLUG_GATEWAY).build()
+}
+
+/// `promote_secondaries = 1` on one interface (`IFLA_AF_SPEC` → `AF_INET` → `IFLA_INET_CONF`).
+fn promote_secondaries(index: u32) -> Request {
+    LinkMessage::change(index)
+        .attr(|b| {
+            b.nested(IFLA_AF_SPEC, |b| {
+                b.nested(AF_INET, |b| {
+                    b.nested(IFLA_INET_CONF, |b| {
+                        b.put_u32(IPV4_DEVCONF_PROMOTE_SECONDARIES, 1);
+                    });
+                });
+            });
+        })
+        .build()
+}
+
+/// Apply changes in order, in bursts.
+pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
+    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut ops = Vec::with_capacity(changes.len());
+    let result = (|| {
+        let mut batch = Batch::new(&mut sock);
+        for (i, c) in changes.iter().enumerate() {
+            batch.begin(i, &c.interface);
+            let op: StaticOp = serde_json::from_str(&c.payload).map_err(|e| {
+                batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
+            })?;
+            for req in op.requests(&mut batch)? {
+                batch.push(req);
+            }
+            ops.push(op);
+        }
+        batch.flush()
+    })();
+    result.map_err(|mut e| {
+        if let Some(StaticOp::AddGateway { gateway, .. }) = ops.get(e.index) {
+            explain_gateway(*gateway, &mut e.error);
+        }
+        e
+    })
+}
+
+/// The kernel says only "File exists" when a default route with the same metric is there.
+fn explain_gateway(gateway: IpAddr, error: &mut PluginError) {
+    let exists = error.errno.map(std::io::Error::from_raw_os_error).map(|e| e.kind())
+        == Some(std::io::ErrorKind::AlreadyExists);
+    if exists && error.ext_ack.is_none() {
+        let family = if gateway.is_ipv4() { "IPv4" } else { "IPv6" };
+        error.ext_ack = Some(format!(
+            "another {family} default route with the default metric exists; netplug neither replaces nor joins \
+             a route it did not add: remove that one, or declare this gateway as a <route> with another metric"
+        ));
+    }
+}

@@ -1,0 +1,236 @@
+//! Planning: per interface in scope, the addresses and gateway routes to add and remove, from
+//! the desired and live items alone (no kernel request).
+//!
+//! Decisions:
+//!
+//! * **Only netplug's addresses are removed.** An address of another origin stays whatever
+//!   the documents say (it is reported with `foreign=`).
+//! * **A hand-added address that a document declares is adopted**: re-marked as netplug's
+//!   (`NLM_F_REPLACE` with `IFA_PROTO` 176, in place, no traffic lost), so that removing it
+//!   from the document later removes it from the interface, as with any declared address.
+//!   Only permanent addresses without a protocol are adopted; a DHCP lease or a kernel address
+//!   belongs to whoever made it. Planning back to a snapshot hands an adopted address back
+//!   (clears the mark) and re-creates a hand-added one that went missing.
+//! * **Make before break.** While an interface keeps addresses, new ones are added before old
+//!   ones are removed, both in the `Address` phase. IPv4 drops every route through an interface
+//!   whose last address goes, so removing first would take the gateway and every `<route>`
+//!   through it along. Only when the interface loses all its addresses (or is going away) do
+//!   removals run early, in `RemoveAddress`.
+//! * **Secondaries survive.** Deleting the first IPv4 address of a subnet deletes the others of
+//!   that subnet too, unless the interface's `promote_secondaries` is on. When others of the
+//!   subnet are to stay, the removal first turns that setting on (as systemd does for every
+//!   interface), so the kernel promotes the next address instead.
+//! * IPv6 addresses are added with duplicate address detection, as the kernel does by
+//!   default; a tentative address counts as present, so verification passes at once.
+//! * The gateway is a default route of protocol 177 through the interface; another gateway
+//!   replaces it by removal (`RemoveRoute`) and addition (`Route`), never by `NLM_F_REPLACE`,
+//!   which could replace a default route of another origin with the same metric.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use netplug_plugin_sdk::ip::{self, Prefix};
+use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase, PluginError};
+
+use crate::apply::StaticOp;
+use crate::config::DEFAULT_IPV6_LEN;
+use crate::read::{Origin, FOREIGN};
+
+/// What one `<static>` item says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub addresses: Vec<Prefix>,
+    pub gateway: Option<IpAddr>,
+    pub origin: Option<Origin>,
+}
+
+/// Read a `<static>` element. Validation has run on documents, so an error here means an item
+/// that never went through it (a snapshot edited by hand).
+pub fn parse(el: &Element) -> Result<Parsed, String> {
+    let mut out = Parsed { origin: Some(Origin::from_marker(el.value(FOREIGN))), ..Parsed::default() };
+    for attr in ["ipaddr", "ip6addr"] {
+        let Some(text) = el.value(attr) else { continue };
+        let (addr, len) = ip::parse_cidr(text).map_err(|why| format!("invalid {attr} `{text}`: {why}"))?;
+        let len = match (len, addr, el.value("netmask")) {
+            (Some(l), _, _) => l,
+            (None, IpAddr::V4(_), Some(m)) => {
+                ip::netmask_to_len(m).map_err(|why| format!("invalid netmask: {why}"))?
+            }
+            (None, IpAddr::V4(_), None) => return Err(format!("{attr} `{text}` has no prefix length")),
+            (None, IpAddr::V6(_), _) => DEFAULT_IPV6_LEN,
+        };
+        out.addresses.push(Prefix { addr, len });
+    }
+    if let Some(g) = el.value("gateway") {
+        out.gateway = Some(ip::parse_addr(g).map_err(|why| format!("invalid gateway `{g}`: {why}"))?);
+    }
+    Ok(out)
+}
+
+/// One side of an interface: its addresses with their origin, in item order, and its gateways
+/// per family (`[IPv4, IPv6]`).
+#[derive(Clone, Debug, Default)]
+struct Side {
+    addresses: Vec<(Prefix, Origin)>,
+    gateways: [Vec<IpAddr>; 2],
+}
+
+fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, PluginError> {
+    let mut s = Side::default();
+    for item in items {
+        let p = parse(&item.element)
+            .map_err(|why| PluginError::new(format!("<static>: {why}")).on_interface(name))?;
+        let origin = p.origin.unwrap_or(Origin::Netplug);
+        for a in p.addresses {
+            if !s.addresses.iter().any(|(b, _)| *b == a) {
+                s.addresses.push((a, origin));
+            }
+        }
+        if let Some(g) = p.gateway {
+            let list = &mut s.gateways[usize::from(g.is_ipv6())];
+            if !list.contains(&g) {
+                list.push(g);
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// The changes that turn `live` into `desired` for the interfaces in `scope`.
+pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for name in scope {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        let want = side(desired.iter().filter(|i| &i.interface == name && !removed(i)), name)?;
+        let have = side(live.iter().filter(|i| &i.interface == name), name)?;
+        plan_interface(name, &want, &have, &mut out);
+    }
+    out.sort_by_key(|c| c.phase);
+    Ok(out)
+}
+
+/// The interface is to go: what netplug put on it goes first.
+fn removed(item: &Item) -> bool {
+    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
+}
+
+fn plan_interface(name: &str, want: &Side, have: &Side, out: &mut Vec<Change>) {
+    let origin_in = |side: &Side, p: &Prefix| side.addresses.iter().find(|(a, _)| a == p).map(|(_, o)| *o);
+    let wanted: Vec<Prefix> =
+        want.addresses.iter().filter(|(_, o)| *o == Origin::Netplug).map(|(p, _)| *p).collect();
+    let op = |op: StaticOp, phase: Phase, what: String| op.change(name, phase, what);
+
+    // Gateways: removals early, additions once addresses are there.
+    for (family, (want_gw, have_gw)) in ["IPv4", "IPv6"].iter().zip(want.gateways.iter().zip(&have.gateways))
+    {
+        let keep = want_gw.first();
+        for g in have_gw.iter().filter(|g| Some(*g) != keep) {
+            let remove = StaticOp::RemoveGateway { name: name.into(), gateway: *g };
+            out.push(op(remove, Phase::RemoveRoute, format!("remove {family} gateway {g}")));
+        }
+        if let Some(g) = keep.filter(|g| !have_gw.contains(g)) {
+            let add = StaticOp::AddGateway { name: name.into(), gateway: *g };
+            out.push(op(add, Phase::Route, format!("add {family} gateway {g}")));
+        }
+    }
+
+    // Addresses to add, adopt, hand back or restore.
+    let mut adds: Vec<Prefix> = Vec::new();
+    for p in &wanted {
+        match origin_in(have, p) {
+            None => {
+                adds.push(*p);
+                let add = StaticOp::AddAddress {
+                    name: name.into(),
+                    address: p.addr,
+                    prefix_len: p.len,
+                    proto: Origin::Netplug.proto(),
+                };
+                out.push(op(add, Phase::Address, format!("add address {p}")));
+            }
+            Some(Origin::Manual) => {
+                let mark = StaticOp::MarkAddress {
+                    name: name.into(),
+                    address: p.addr,
+                    prefix_len: p.len,
+                    proto: Origin::Netplug.proto(),
+                };
+                out.push(op(mark, Phase::Address, format!("adopt address {p} (added outside netplug)")));
+            }
+            Some(_) => {}
+        }
+    }
+    for (p, origin) in want.addresses.iter().filter(|(_, o)| *o == Origin::Manual) {
+        match origin_in(have, p) {
+            Some(Origin::Netplug) => {
+                let mark = StaticOp::MarkAddress {
+                    name: name.into(),
+                    address: p.addr,
+                    prefix_len: p.len,
+                    proto: origin.proto(),
+                };
+                out.push(op(mark, Phase::Address, format!("hand back address {p} (added outside netplug)")));
+            }
+            None => {
+                adds.push(*p);
+                let add = StaticOp::AddAddress {
+                    name: name.into(),
+                    address: p.addr,
+                    prefix_len: p.len,
+                    proto: origin.proto(),
+                };
+                out.push(op(add, Phase::Address, format!("restore address {p} (added outside netplug)")));
+            }
+            Some(_) => {}
+        }
+    }
+
+    // Removals: netplug's addresses no document (or snapshot) has, the later first so that
+    // secondaries go before their primary.
+    let keep_any = !want.addresses.is_empty();
+    let gone: Vec<Prefix> = have
+        .addresses
+        .iter()
+        .filter(|(p, o)| *o == Origin::Netplug && origin_in(want, p).is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    for (i, (p, _)) in have.addresses.iter().enumerate().rev() {
+        if !gone.contains(p) {
+            continue;
+        }
+        // An IPv6 address is one per interface whatever its length: make room for the new one.
+        let collides = adds.iter().any(|a| a.addr == p.addr && a.len != p.len);
+        let early = !keep_any || (collides && !p.is_ipv4());
+        let same_subnet = |q: &Prefix| q.is_ipv4() && q.len == p.len && q.network() == p.network();
+        let primary = p.is_ipv4() && !have.addresses[..i].iter().any(|(q, _)| same_subnet(q));
+        let stays_after = |q: &Prefix| !gone.contains(q) && same_subnet(q);
+        let survivors = have.addresses[i + 1..].iter().any(|(q, _)| stays_after(q))
+            || (!early && adds.iter().any(same_subnet));
+        let remove = StaticOp::RemoveAddress {
+            name: name.into(),
+            address: p.addr,
+            prefix_len: p.len,
+            promote: primary && survivors,
+        };
+        let phase = if early { Phase::RemoveAddress } else { Phase::Address };
+        out.push(op(remove, phase, format!("remove address {p}")));
+    }
+}
+
+impl StaticOp {
+    /// Package as a [`Change`] for `interface` in `phase`.
+    pub fn change(self, interface: &str, phase: Phase, description: String) -> Change {
+        Change {
+            interface: interface.to_string(),
+            phase,
+            description,
+            payload: serde_json::to_string(&self).expect("static ops serialise"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
