@@ -105,7 +105,7 @@ fn start(paths: &Paths, interface: &str, kind: &str, element: &Element) -> Resul
             record.lease = Some(Lease::V4(lease));
         }
         Family::V6 => {
-            let writes = settings.autoconf.map(|a| host::autoconf_writes(a, current)).unwrap_or_default();
+            let writes = host::autoconf_writes(settings.autoconf == Some(true), current);
             let sysctls: Vec<Sysctl> = writes
                 .into_iter()
                 .map(|(name, set)| Sysctl {

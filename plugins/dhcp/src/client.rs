@@ -143,8 +143,9 @@ pub fn release_v4(link: &Link, lease: &LeaseV4) -> Result<(), String> {
     })
 }
 
-/// DUID-LL (RFC 8415 11.4): type 3, hardware type 1 (Ethernet), the MAC. Derived from the link
-/// alone, so a restart (or the daemon) identifies itself the same way without stored state.
+/// DUID-LL (RFC 8415 11.4): type 3, hardware type 1 (Ethernet), the MAC, as mozim's
+/// `set_duid_by_iface_mac` sends it. Derived from the link alone, so a restart (or the daemon)
+/// identifies itself the same way without stored state; recorded for `netplug status`.
 pub fn duid_ll(mac: &[u8; 6]) -> Vec<u8> {
     let mut d = vec![0, 3, 0, 1];
     d.extend_from_slice(mac);
@@ -158,7 +159,9 @@ pub fn acquire_v6(link: &Link, link_local: Ipv6Addr, timeout: Duration) -> Resul
     config
         .set_iface_index(link.index)
         .set_link_local_ip(link_local)
-        .set_duid(DhcpV6Duid::Raw(duid.clone()))
+        // Typed, not `Raw`: mozim checks the reply's client id against this with `==` on the
+        // parsed form, and a DUID-LL parses as `LinkLayerAddress`.
+        .set_duid_by_iface_mac(&link.mac)
         .set_timeout_sec(whole_seconds(timeout));
     let lease = run(timeout + Duration::from_secs(2), || no_lease("DHCPv6", timeout), async {
         let mut client = DhcpV6Client::init(config, None).await.map_err(|e| explain("DHCPv6", timeout, e))?;
@@ -172,8 +175,15 @@ pub fn acquire_v6(link: &Link, link_local: Ipv6Addr, timeout: Duration) -> Resul
     if lease.address.is_unspecified() {
         return Err("the DHCPv6 server gave no address (IA_NA)".into());
     }
-    let server_duid =
+    // mozim hands the whole option back, code and length first (despite its docs).
+    let server_id =
         lease.get_option_raw(OPTION_SERVERID).and_then(|v| v.into_iter().next()).unwrap_or_default();
+    let server_duid = match server_id.get(..2) {
+        Some(code) if code == OPTION_SERVERID.to_be_bytes() => {
+            server_id.get(4..).unwrap_or_default().to_vec()
+        }
+        _ => server_id,
+    };
     Ok(LeaseV6 {
         address: lease.address,
         iaid: lease.iaid,
@@ -190,13 +200,9 @@ pub fn acquire_v6(link: &Link, link_local: Ipv6Addr, timeout: Duration) -> Resul
 
 /// Give an IA_NA lease back (RFC 8415 18.2.7), from `link_local`.
 pub fn release_v6(link: &Link, link_local: Ipv6Addr, lease: &LeaseV6) -> Result<(), String> {
-    let client_duid = unhex(&lease.client_duid).ok_or("bad client DUID in the lease record")?;
     let server_duid = unhex(&lease.server_duid).ok_or("bad server DUID in the lease record")?;
     let mut config = DhcpV6Config::new(&link.name, DhcpV6Mode::NonTemporaryAddresses);
-    config
-        .set_iface_index(link.index)
-        .set_link_local_ip(link_local)
-        .set_duid(DhcpV6Duid::Raw(client_duid.clone()));
+    config.set_iface_index(link.index).set_link_local_ip(link_local).set_duid_by_iface_mac(&link.mac);
     let mut l = DhcpV6Lease::default();
     l.address = lease.address;
     l.iaid = lease.iaid;
@@ -205,7 +211,6 @@ pub fn release_v6(link: &Link, link_local: Ipv6Addr, lease: &LeaseV6) -> Result<
     l.t2_sec = lease.t2;
     l.preferred_time_sec = lease.preferred;
     l.valid_time_sec = lease.valid;
-    l.cli_duid = DhcpV6Duid::Raw(client_duid);
     l.srv_duid = DhcpV6Duid::Raw(server_duid);
     run(RELEASE_TIMEOUT, || "the release could not be sent in time".into(), async {
         let mut client = DhcpV6Client::init(config, None).await.map_err(|e| e.msg().to_string())?;

@@ -204,8 +204,9 @@ pub struct Settings {
     pub setnisdomain: bool,
     /// Seconds to wait for a lease.
     pub timeout: u32,
-    /// `<dhcp6 autoconf=>`: `Some(true)` turns SLAAC on, `Some(false)` off, `None` (not
-    /// written) leaves the kernel's setting alone. Always `None` for `<dhcp>`.
+    /// `<dhcp6 autoconf=>`: `Some(true)` turns SLAAC on, `Some(false)` (also when not written:
+    /// the default is `no`, as netcf's initscripts wrote `IPV6_AUTOCONF=no`) turns it off.
+    /// Always `None` for `<dhcp>`.
     pub autoconf: Option<bool>,
     /// Run the DHCP client (`<dhcp6 dhcp=>`; always true for `<dhcp>`).
     pub client: bool,
@@ -229,7 +230,7 @@ impl Settings {
             nis: v4 && flag(&NIS),
             setnisdomain: v4 && flag(&NIS) && flag(&SETNISDOMAIN),
             timeout: TIMEOUT.get_u32(el).unwrap_or(DEFAULT_TIMEOUT_SECS),
-            autoconf: if v4 { None } else { AUTOCONF.get_bool(el) },
+            autoconf: if v4 { None } else { Some(flag(&AUTOCONF)) },
             client: v4 || flag(&DHCP6_CLIENT),
         })
     }

@@ -101,11 +101,17 @@ pub fn refresh(paths: &Paths, records: &[Record]) -> Result<(), String> {
     ];
     for (path, text, variable, what) in files {
         let text = match text {
-            Some(t) => t,
-            None if path.exists() => format!("{MARKER}: no DHCP lease gives {what} now.\n"),
+            Some(t) => {
+                check_ours(path, variable)?;
+                t
+            }
+            // Emptied only if it is ours: a foreign file at the path is not our business
+            // when no lease asks for it.
+            None if path.exists() && check_ours(path, variable).is_ok() => {
+                format!("{MARKER}: no DHCP lease gives {what} now.\n")
+            }
             None => continue,
         };
-        check_ours(path, variable)?;
         if fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
             state::write_atomic(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
         }
@@ -163,6 +169,7 @@ mod tests {
         let err = refresh(&paths, &records).unwrap_err();
         assert!(err.contains("was not written by netplug"), "{err}");
         assert!(err.contains("NETPLUG_RESOLV_CONF"), "{err}");
+        refresh(&paths, &[]).expect("a foreign file nothing asks for is left alone, not an error");
         assert_eq!(std::fs::read_to_string(&paths.resolv_conf).unwrap(), "nameserver 198.51.100.1\n");
     }
 

@@ -75,7 +75,7 @@ pub fn write_sysctl(interface: &str, name: &str, value: &str) -> io::Result<()> 
 /// (`accept_ra` 1, or 2 when the interface forwards, since the kernel ignores RAs on a
 /// forwarding interface at 1), addresses made from their prefixes (`autoconf` 1), and an
 /// interface identifier to make them with (`addr_gen_mode` none, 1, has none: use EUI-64).
-/// `autoconf="no"` only stops address configuration; RAs still give routes.
+/// `autoconf="no"` (the default) only stops address configuration; RAs still give routes.
 pub fn autoconf_writes(
     autoconf: bool,
     current: impl Fn(&str) -> Option<String>,

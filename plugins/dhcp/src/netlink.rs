@@ -91,8 +91,7 @@ fn marked(req: Request) -> Request {
 /// Add the leased address with its lifetimes (seconds; `u32::MAX` is forever), so the kernel
 /// itself drops it if nobody renews the lease.
 pub fn add_address(index: u32, ip: IpAddr, prefix_len: u8, valid: u32, preferred: u32) -> Request {
-    let mut msg = AddrMessage::add(index, ip, prefix_len)
-        .lifetimes(valid, preferred.min(valid));
+    let mut msg = AddrMessage::add(index, ip, prefix_len).lifetimes(valid, preferred.min(valid));
     if let IpAddr::V4(v4) = ip {
         if let Some(brd) = AddrMessage::v4_broadcast(v4, prefix_len) {
             msg = msg.broadcast(brd);

@@ -52,8 +52,8 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
                 .filter(|i| &i.interface == iface && family_of(i) == Some(family))
                 .find(|i| i.envelope.as_ref().is_none_or(|e| e.state != LinkState::Absent))
                 .and_then(|i| Settings::of(&i.element).map(|s| (i, s)))
-                // `<dhcp6 autoconf` unwritten and `dhcp="no"`: nothing to run (validate warns).
-                .filter(|(_, s)| s.client || s.autoconf.is_some());
+                // `<dhcp6 autoconf="no" dhcp="no">` runs nothing (validate warns).
+                .filter(|(_, s)| s.client || s.autoconf == Some(true));
             let have = live
                 .iter()
                 .find(|i| &i.interface == iface && family_of(i) == Some(family))
@@ -90,6 +90,14 @@ fn undo_text(family: Family) -> &'static str {
 /// `start DHCPv4 client (no default route, host name web1, timeout 30 s)`.
 fn start_text(s: &Settings) -> String {
     let mut notes = Vec::new();
+    match s.autoconf {
+        Some(true) if !s.client => {
+            return "turn on SLAAC (accept router advertisements, autoconf)".to_string()
+        }
+        Some(true) => notes.push("SLAAC on".to_string()),
+        Some(false) => notes.push("SLAAC off".to_string()),
+        None => {}
+    }
     if let Some(h) = &s.hostname {
         notes.push(format!("host name {h}"));
     }
@@ -104,14 +112,7 @@ fn start_text(s: &Settings) -> String {
         notes.push("name servers".to_string());
     }
     notes.push(format!("timeout {} s", s.timeout));
-    let client = format!("start {} client ({})", s.family.label(), notes.join(", "));
-    match (s.autoconf, s.client) {
-        (Some(true), true) => format!("turn on SLAAC and {client}"),
-        (Some(false), true) => format!("turn off SLAAC and {client}"),
-        (Some(true), false) => "turn on SLAAC (accept router advertisements, autoconf)".to_string(),
-        (Some(false), false) => "turn off SLAAC address configuration".to_string(),
-        (None, _) => client,
-    }
+    format!("start {} client ({})", s.family.label(), notes.join(", "))
 }
 
 #[cfg(test)]
@@ -188,10 +189,10 @@ mod tests {
     #[test]
     fn dhcp6_wording_and_the_empty_dhcp6() {
         let cases = [
-            (Element::new("dhcp6"), "start DHCPv6 client (timeout 30 s)"),
+            (Element::new("dhcp6"), "start DHCPv6 client (SLAAC off, timeout 30 s)"),
             (
                 Element::new("dhcp6").with_attr("autoconf", "yes"),
-                "turn on SLAAC and start DHCPv6 client (timeout 30 s)",
+                "start DHCPv6 client (SLAAC on, timeout 30 s)",
             ),
             (
                 Element::new("dhcp6").with_attr("autoconf", "yes").with_attr("dhcp", "no"),
