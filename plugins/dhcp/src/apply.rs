@@ -288,8 +288,8 @@ fn stop(paths: &Paths, interface: &str, family: Family) -> Result<(), PluginErro
 }
 
 /// Undo what `record` configured (what is still there of it) and forget the record; with
-/// `release`, first give the lease back to the server if the address is still ours to send
-/// from. Carries on past failures and reports the first.
+/// `release`, first give the lease back to the server. Carries on past failures and reports
+/// the first.
 fn undo(paths: &Paths, sock: &mut Socket, record: &Record, release: bool) -> Result<(), PluginError> {
     let iface = record.interface.as_str();
     let mut first: Option<PluginError> = None;
@@ -307,7 +307,9 @@ fn undo(paths: &Paths, sock: &mut Socket, record: &Record, release: bool) -> Res
             addrs.iter().find(|a| a.index == link.index && a.ip == ip && a.prefix_len == len && a.is_ours())
         };
         let address = record.applied.address.and_then(|(ip, len)| ours(ip, len).map(|_| (ip, len)));
-        if release && address.is_some() {
+        // Also when the address never made it (a failure half-way): the server should not
+        // keep it reserved. mozim sends from the address if it can, else from a packet socket.
+        if release && record.lease.is_some() {
             if let Err(m) = give_back(record, link.index, &addrs) {
                 tracing::warn!(interface = iface, "{} release not sent: {m}", record.family.label());
             }

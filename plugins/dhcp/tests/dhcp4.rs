@@ -154,6 +154,38 @@ fn setdefaultroute_no_installs_only_the_other_routes_and_removal_keeps_foreign_o
     });
 }
 
+#[test]
+fn a_kernel_refusal_half_way_is_undone_releases_the_lease_and_keeps_the_foreign_address() {
+    let mut lab = Lab::new();
+    lab.start_dnsmasq(&format!("{SERVER}dhcp-host={CLIENT_MAC},192.0.2.55\n"));
+    let plugin = lab.plugin();
+    let paths = lab.paths();
+    lab.in_client(false, move || {
+        // The address the server will lease is already there, put by someone else.
+        let mut sock = netplug_plugin_sdk::netlink::Socket::route().unwrap();
+        let index = sock.link_by_name(CLIENT_IF).unwrap().unwrap().index;
+        let addr = netplug_plugin_sdk::netlink::AddrMessage::add(index, "192.0.2.55".parse().unwrap(), 24);
+        sock.request(addr.build()).unwrap();
+        let want = [item(Element::new("dhcp").with_attr("peerdns", "yes"))];
+        let e = plugin.apply(&plugin.plan(&want, &[], &scope()).unwrap()).unwrap_err();
+        assert_eq!(e.error.interface.as_deref(), Some(CLIENT_IF));
+        assert_eq!(e.error.errno, Some(libc::EEXIST), "{e}");
+        // The kernel's own words (its extended ack) come along.
+        assert_eq!(e.error.ext_ack.as_deref(), Some("ipv4: Address already assigned"));
+        assert_eq!(
+            e.error.to_string(),
+            "dcl0: add address 192.0.2.55/24: File exists (ipv4: Address already assigned)"
+        );
+        let addrs: Vec<_> = client_addrs(Family::V4).iter().map(|a| (a.ip.to_string(), a.proto)).collect();
+        assert_eq!(addrs, [("192.0.2.55".to_string(), 0)], "the foreign address stays, unmarked");
+        assert!(client_routes(Family::V4).iter().all(|r| r.protocol != RTPROT_DHCP));
+        assert!(state::list(&paths).unwrap().is_empty());
+        assert!(!read_file(&paths.resolv_conf).contains("nameserver"));
+    });
+    let released = wait_for(Duration::from_secs(3), || !lab.server_leases().contains("192.0.2.55"));
+    assert!(released, "dnsmasq still holds the lease:\n{}", lab.dnsmasq_log());
+}
+
 /// Addresses and routes as (what, proto) text, leaving out flags that change by themselves
 /// (duplicate address detection finishing).
 fn kernel_state() -> Vec<String> {
