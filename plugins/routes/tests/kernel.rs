@@ -313,6 +313,34 @@ fn refusing_routes_belong_to_the_interface_that_declared_them() {
 }
 
 #[test]
+fn a_full_table_of_other_routes_is_neither_read_nor_touched() {
+    in_new_netns(|| {
+        let mut s = Socket::route().unwrap();
+        nics(&mut s);
+        let eth0 = s.link_by_name("eth0").unwrap().unwrap().index;
+        // A routing daemon's table beside netplug's few routes, on the same interface.
+        let bgp = (0..10_000u32)
+            .map(|i| {
+                let dst = IpAddr::V4(std::net::Ipv4Addr::from(0x6400_0000 + (i << 8)));
+                RouteMessage::add(dst, 24).gateway(ip("10.0.0.9")).oif(eth0).protocol(186).build()
+            })
+            .collect();
+        s.batch(bgp).unwrap();
+        let want = routes(
+            "eth0",
+            &[r#"destination="10.60.0.0/16" gateway="10.0.0.254""#, r#"destination="10.61.0.0/16""#],
+        );
+        converge(&want, &["eth0"]);
+        assert_eq!(RoutesPlugin.read(Some(&scope(&["eth0"]))).unwrap().len(), 2);
+        assert!(replan(&want, &["eth0"]).is_empty());
+        converge(&[], &["eth0"]);
+        let left = kernel_routes(&mut s);
+        assert_eq!(left.iter().filter(|r| r.protocol == 186).count(), 10_000);
+        assert!(!left.iter().any(|r| r.protocol == RTPROT_NETPLUG));
+    });
+}
+
+#[test]
 fn reading_element_shapes_validate_cleanly() {
     // What read reports must be a document the plugin accepts (show → edit → apply).
     let items = routes("eth0", EVERY_TYPE);
