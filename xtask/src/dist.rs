@@ -41,7 +41,8 @@ fn build(plugins: &[String], release: bool) -> Result<PathBuf> {
         cmd.arg("--release");
     }
     run(&mut cmd)?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
     Ok(target.join(if release { "release" } else { "debug" }))
 }
 
@@ -93,7 +94,9 @@ pub fn install(args: &[String]) -> Result<()> {
 
 pub fn dist(args: &[String]) -> Result<()> {
     let plugins = chosen_plugins(args)?;
-    let out = PathBuf::from(option(args, "--out").unwrap_or_else(|| root().join("target/dist").display().to_string()));
+    let out = PathBuf::from(
+        option(args, "--out").unwrap_or_else(|| root().join("target/dist").display().to_string()),
+    );
     let artifacts = build(&plugins, true)?;
     let version = env!("CARGO_PKG_VERSION");
     let name = format!("netplug-{version}-{}", std::env::consts::ARCH);
@@ -111,7 +114,20 @@ pub fn dist(args: &[String]) -> Result<()> {
         }
     }
     let tarball = out.join(format!("{name}.tar.gz"));
-    run(Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(&out).arg(&name))?;
-    eprintln!("wrote {} (install tree {}) with plugins: {}", tarball.display(), tree.display(), plugins.join(", "));
+    // Entries owned by root whoever builds: root's tar keeps owners on extraction, and netplug
+    // refuses a plugin file owned by anyone but root (or the user running it).
+    let mut tar = Command::new("tar");
+    tar.args(["--owner=0", "--group=0", "--numeric-owner", "-czf"])
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&out)
+        .arg(&name);
+    run(&mut tar)?;
+    eprintln!(
+        "wrote {} (install tree {}) with plugins: {}",
+        tarball.display(),
+        tree.display(),
+        plugins.join(", ")
+    );
     Ok(())
 }
