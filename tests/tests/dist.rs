@@ -1,0 +1,107 @@
+//! `cargo xtask dist --plugins ...` as a distribution would run it: the tarball holds the
+//! binary and exactly the chosen plugins, with the modes and ownership netplug's loader wants,
+//! and the unpacked `bin/netplug` finds exactly those plugins through the installed path.
+//!
+//! Slow: one release build of netplug and four plugins. It runs with every `cargo test`; skip it
+//! with `cargo test -- --skip slow_`.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const CHOSEN: [&str; 4] = ["ethernet", "bridge", "static", "routes"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// Run a fixture program (cargo, tar), panicking with its stderr when it fails.
+fn run(cmd: &mut Command) -> String {
+    let output = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(output.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    run(Command::new(cargo)
+        .current_dir(workspace())
+        .args(["xtask", "dist", "--plugins"])
+        .arg(CHOSEN.join(","))
+        .arg("--out")
+        .arg(out.path()));
+
+    let name = format!("netplug-{}-{}", env!("CARGO_PKG_VERSION"), std::env::consts::ARCH);
+    let tarball = out.path().join(format!("{name}.tar.gz"));
+    assert!(tarball.is_file(), "no {}", tarball.display());
+
+    // What the tarball holds: `tar -tv` lines end with the path; owner/group come third.
+    let listing = run(Command::new("tar").args(["--numeric-owner", "-tvzf"]).arg(&tarball));
+    let mut plugins = Vec::new();
+    let mut binary = false;
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (mode, owner, path) = (fields[0], fields[1], *fields.last().unwrap());
+        assert_eq!(
+            owner, "0/0",
+            "owned by root whoever built it, so root's netplug accepts the plugins: {line}"
+        );
+        let rel = path.strip_prefix(&format!("{name}/")).unwrap_or_else(|| panic!("outside {name}/: {line}"));
+        if rel == "bin/netplug" {
+            assert_eq!(mode, "-rwxr-xr-x", "{line}");
+            binary = true;
+        } else if let Some(file) = rel.strip_prefix("lib/netplug/plugins/").filter(|f| !f.is_empty()) {
+            assert_eq!(mode, "-rw-r--r--", "plugins are not writable by group or others: {line}");
+            plugins.push(file.to_string());
+        } else {
+            let allowed = rel.is_empty() || mode.starts_with('d') || rel.starts_with("share/doc/netplug/");
+            assert!(allowed, "unexpected entry {line}");
+        }
+    }
+    assert!(binary, "no bin/netplug in\n{listing}");
+    plugins.sort();
+    let mut expected: Vec<String> = CHOSEN.iter().map(|p| format!("libnetplug_plugin_{p}.so")).collect();
+    expected.sort();
+    assert_eq!(plugins, expected);
+    assert!(listing.contains(&format!("{name}/share/doc/netplug/packaging.md")));
+
+    // Unpacked anywhere, the binary finds exactly those plugins in ../lib/netplug/plugins.
+    let unpacked = tempfile::tempdir().expect("temp dir");
+    run(Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(unpacked.path()));
+    let root = unpacked.path().join(&name);
+    let mode = std::fs::metadata(root.join("lib/netplug/plugins")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o022, 0, "the plugin directory is not writable by group or others");
+    let json = run(Command::new(root.join("bin/netplug"))
+        .args(["--json", "plugins"])
+        .env_remove("NETPLUG_PLUGIN_PATH"));
+    let reports: Vec<Value> = serde_json::from_str(&json).expect("plugins --json");
+    let mut found: Vec<(&str, &str, &str)> = reports
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["status"].as_str().unwrap(), r["source"].as_str().unwrap()))
+        .collect();
+    found.sort();
+    let mut want: Vec<(&str, &str, &str)> = CHOSEN.iter().map(|p| (*p, "loaded", "installed")).collect();
+    want.sort();
+    assert_eq!(found, want, "{json}");
+
+    // A document needing a plugin the tarball lacks is refused, naming the plugin to install.
+    let doc = unpacked.path().join("bond.xml");
+    std::fs::write(&doc, "<interfaces>\n  <bond name=\"bond0\"/>\n</interfaces>\n").unwrap();
+    let output = Command::new(root.join("bin/netplug"))
+        .arg("validate")
+        .arg(&doc)
+        .env_remove("NETPLUG_PLUGIN_PATH")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let expected = format!(
+        "{}:2:3: error: bond0: no plugin handles interface kind 'bond' (install the netplug 'bond' plugin)",
+        doc.display()
+    );
+    assert!(stderr.lines().any(|l| l == expected), "{stderr}");
+}
