@@ -85,37 +85,41 @@ fn netplug_binary() -> &'static Path {
     })
 }
 
-/// A place with the unmodified binary in `bin/` and the veth plugin, mode 0644, in `plugins/`.
+/// A place with the veth plugin, mode 0644, in `plugins/`, and the unmodified binary to run.
 struct Setup {
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// Holds `bin/netplug` for [`Setup::alone`]; next to the target directory, so the binary
+    /// can be hard-linked rather than copied.
+    _bin_dir: Option<tempfile::TempDir>,
 }
 
 impl Setup {
     /// `bin/netplug` is a link to (or copy of) the built binary in a directory with no plugins
     /// beside it, so it finds only what `--plugin-dir` names.
     fn alone() -> Setup {
-        let dir = tempfile::tempdir_in(target_dir()).expect("temp dir");
-        std::fs::create_dir(dir.path().join("bin")).unwrap();
-        let bin = dir.path().join("bin/netplug");
+        let bin_dir = tempfile::tempdir_in(target_dir()).expect("temp dir");
+        std::fs::create_dir(bin_dir.path().join("bin")).unwrap();
+        let bin = bin_dir.path().join("bin/netplug");
         if std::fs::hard_link(netplug_binary(), &bin).is_err() {
             std::fs::copy(netplug_binary(), &bin).expect("copy netplug");
         }
-        Setup::with_binary(dir, bin)
+        Setup::with_binary(bin, Some(bin_dir))
     }
 
     /// The binary where cargo built it, next to the workspace's own plugins.
     fn beside_workspace_plugins() -> Setup {
-        Setup::with_binary(tempfile::tempdir().expect("temp dir"), netplug_binary().to_path_buf())
+        Setup::with_binary(netplug_binary().to_path_buf(), None)
     }
 
-    fn with_binary(dir: tempfile::TempDir, bin: PathBuf) -> Setup {
+    fn with_binary(bin: PathBuf, bin_dir: Option<tempfile::TempDir>) -> Setup {
+        let dir = tempfile::tempdir().expect("temp dir");
         let plugins = dir.path().join("plugins");
         std::fs::create_dir(&plugins).unwrap();
         let so = plugins.join("libnetplug_plugin_veth.so");
         std::fs::copy(veth_plugin(), &so).expect("copy the plugin");
         std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o644)).unwrap();
-        Setup { dir, bin }
+        Setup { dir, bin, _bin_dir: bin_dir }
     }
 
     fn plugin_dir(&self) -> PathBuf {
