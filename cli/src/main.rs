@@ -101,6 +101,10 @@ pub enum Command {
     Name(cmd::lookup::NameArgs),
     /// Print an interface's MAC address.
     Mac(cmd::lookup::MacArgs),
+    /// Put a new bridge over an interface and move its IP configuration onto the bridge.
+    Bridge(cmd::rebridge::BridgeArgs),
+    /// Remove a bridge and move its IP configuration back to its one port.
+    Unbridge(cmd::rebridge::UnbridgeArgs),
     /// Open a transaction: later changes can be undone with `rollback` until `commit`.
     Begin,
     /// Close the open transaction, keeping its changes.

@@ -23,6 +23,7 @@ pub mod model;
 pub mod netns;
 pub mod order;
 pub mod plan;
+pub mod rebridge;
 pub mod registry;
 pub mod show;
 pub mod source;

@@ -10,8 +10,15 @@ use netplug_tests::{document, Netns};
 fn nics(ns: &Netns) {
     ns.ip(&["link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"]);
     ns.ip(&["link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"]);
-    ns.ip(&["link", "set", "eth0p", "up"]);
-    ns.ip(&["link", "set", "eth1p", "up"]);
+    // The far ends are the "switch": up, and without IPv6, which the kernel would set up on
+    // them (link-local address, multicast route) the first time netplug brings a NIC up and
+    // keep after a rollback takes it down again — state of a foreign link, not netplug's.
+    for peer in ["eth0p", "eth1p"] {
+        let knob = format!("echo 1 > /proc/sys/net/ipv6/conf/{peer}/disable_ipv6");
+        let ok = Command::new("ip").args(["netns", "exec", &ns.name, "sh", "-c", &knob]).status().unwrap();
+        assert!(ok.success());
+        ns.ip(&["link", "set", peer, "up"]);
+    }
 }
 
 /// Ethernet with MTU, addresses of both families, a gateway and routes of several types, and
@@ -153,17 +160,23 @@ fn kernel_error_names_interface_and_rolls_back() {
     let doc = document(
         dir.path(),
         "bad.xml",
+        // Validation only warns about a gateway outside every subnet (it may be reachable
+        // through a route netplug does not manage); the kernel refuses it.
         r#"<interfaces>
-  <interface device="eth1"><static ipaddr="10.9.0.1/24"/></interface>
-  <interface device="eth0" mtu="60"/>
+  <interface device="eth1" mtu="1400"><static ipaddr="10.9.0.1/24"/></interface>
+  <interface device="eth0">
+    <static ipaddr="10.8.0.1/24"/>
+    <route destination="198.51.100.0/24" gateway="203.0.113.1"/>
+  </interface>
 </interfaces>"#,
     );
     let before = ns.state();
     let run = ns.netplug(&["apply", doc.to_str().unwrap()]);
-    assert_eq!(run.code(), 1);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
     let err = run.stderr();
-    assert!(err.contains("eth0") && err.contains("mtu less than device minimum"), "{err}");
-    assert_eq!(before, ns.state());
+    assert!(err.contains("eth0") && err.contains("Nexthop has invalid gateway"), "{err}");
+    assert!(err.contains("as it was before"), "{err}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "after a kernel error");
 }
 
 /// netplug speaks netlink itself: no `ip`, `ethtool` or any other program runs.

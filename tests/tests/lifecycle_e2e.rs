@@ -230,3 +230,43 @@ fn name_mac_and_edit() {
     assert!(err.contains(":1:") && err.contains("stpp"), "{err}");
     assert!(ns.netplug(&["dumpxml", "--inactive", "brm"]).ok().contains(r#"stp="on""#));
 }
+
+#[test]
+fn bridge_and_unbridge_move_ip_configuration() {
+    let ns = Netns::new("rebridge");
+    for (nic, peer) in [("eth0", "eth0p"), ("eth1", "eth1p")] {
+        ns.ip(&["link", "add", nic, "type", "veth", "peer", "name", peer]);
+        ns.ip(&["link", "set", peer, "up"]);
+    }
+    let doc = document(
+        ns.dir.path(),
+        "eth0.xml",
+        r#"<interface device="eth0">
+  <static ipaddr="192.0.2.5/24"/>
+  <route destination="198.51.100.0/24" gateway="192.0.2.1"/>
+</interface>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    ns.netplug(&["start", "eth0"]).ok();
+
+    ns.netplug(&["bridge", "eth0", "br0"]).ok();
+    assert!(ns.ip(&["addr", "show", "dev", "br0"]).contains("192.0.2.5/24"));
+    assert!(!ns.ip(&["addr", "show", "dev", "eth0"]).contains("192.0.2.5/24"));
+    assert!(ns.ip(&["route", "show", "198.51.100.0/24"]).contains("dev br0"));
+    assert!(ns.ip(&["link", "show", "eth0"]).contains("master br0"));
+    assert!(ns.ip(&["-d", "link", "show", "br0"]).contains("stp_state 1"));
+    assert!(ns.netplug(&["dumpxml", "--inactive", "br0"]).ok().contains("192.0.2.5/24"));
+
+    ns.netplug(&["unbridge", "br0"]).ok();
+    assert!(ns.ip(&["addr", "show", "dev", "eth0"]).contains("192.0.2.5/24"));
+    assert!(ns.ip(&["route", "show", "198.51.100.0/24"]).contains("dev eth0"));
+    assert!(!ns.ip(&["link", "show"]).contains("br0"));
+    assert_eq!(ns.netplug(&["dumpxml", "--inactive", "br0"]).code(), 2, "br0 is undefined");
+
+    // Not defined, configured by hand: the address is adopted and moved all the same.
+    ns.ip(&["addr", "add", "203.0.113.7/24", "dev", "eth1"]);
+    ns.ip(&["link", "set", "eth1", "up"]);
+    ns.netplug(&["bridge", "--no-stp", "eth1", "br1"]).ok();
+    assert!(ns.ip(&["addr", "show", "dev", "br1"]).contains("203.0.113.7/24"));
+    assert!(!ns.ip(&["addr", "show", "dev", "eth1"]).contains("203.0.113.7/24"));
+}

@@ -14,6 +14,7 @@ pub mod list;
 pub mod lookup;
 pub mod order;
 pub mod plugins;
+pub mod rebridge;
 pub mod show;
 pub mod txn;
 pub mod validate;
@@ -51,6 +52,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Edit(a) => edit::run(cli, a),
         Command::Name(a) => lookup::name(cli, a),
         Command::Mac(a) => lookup::mac(cli, a),
+        Command::Bridge(a) => rebridge::bridge(cli, a),
+        Command::Unbridge(a) => rebridge::unbridge(cli, a),
         Command::Begin => txn::begin(cli),
         Command::Commit => txn::commit(cli),
         Command::Rollback => txn::rollback(cli),
