@@ -12,12 +12,19 @@
 //! `name`, as on every kind but `<interface>`); the plugin reports it as a `Parent`
 //! dependency, so core creates the parent first and knows removing it takes the VLAN along.
 //!
-//! Reading, planning and applying (netlink) are not implemented yet; those trait methods keep
-//! the SDK's defaults.
+//! The kernel side follows the data: [`read`] turns the kernel's VLANs into `<vlan>` items
+//! (parent, tag, protocol and every flag, from one link dump), [`plan`] compares them with the
+//! document — flags change in place, a new tag, protocol or parent means deleting the VLAN and
+//! creating it again, since the kernel cannot change those — and [`apply`] sends the changes in
+//! bursts. [`options`] holds the messages and their parsing.
 
+pub mod apply;
 pub mod config;
+pub mod options;
+pub mod plan;
+pub mod read;
 
-use netplug_plugin_sdk::{Item, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The VLAN plugin.
 pub struct VlanPlugin;
@@ -36,6 +43,18 @@ impl Plugin for VlanPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
+    }
+
+    fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        read::read(names)
+    }
+
+    fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        plan::plan(desired, live, scope)
+    }
+
+    fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
+        apply::apply(changes)
     }
 }
 
