@@ -19,7 +19,10 @@
 //! * **Secondaries survive.** Deleting the first IPv4 address of a subnet deletes the others of
 //!   that subnet too, unless the interface's `promote_secondaries` is on. When others of the
 //!   subnet are to stay, the removal first turns that setting on (as systemd does for every
-//!   interface), so the kernel promotes the next address instead.
+//!   interface), so the kernel promotes the next address instead. Which address is a subnet's
+//!   primary is not in the vocabulary: planning back to a snapshot re-creates a removed primary
+//!   as a secondary of the promoted one (same addresses, another source address for the
+//!   subnet), and leaves the setting on.
 //! * IPv6 addresses are added with duplicate address detection, as the kernel does by
 //!   default; a tentative address counts as present, so verification passes at once.
 //! * The gateway is a default route of protocol 177 through the interface; another gateway

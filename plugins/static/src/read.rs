@@ -16,7 +16,8 @@
 //! Left out: link-local IPv6 addresses (the kernel makes one per interface), loopback
 //! addresses and IPv6 privacy addresses, unless netplug added them. A tentative IPv6 address
 //! (still in duplicate address detection) is reported like any other: it is there, and will
-//! be usable in a second.
+//! be usable in a second. One whose detection failed is reported too (adding it again would
+//! fail the same way), with a warning in the log.
 
 use std::net::IpAddr;
 
@@ -25,7 +26,9 @@ use netplug_plugin_sdk::netlink::consts::{
     IFAPROT_KERNEL_LL, IFAPROT_KERNEL_LO, IFAPROT_KERNEL_RA, IFA_PROTO_NETPLUG, RTPROT_NETPLUG_GATEWAY,
     RT_TABLE_MAIN,
 };
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink::{IFA_F_PERMANENT, IFA_F_TEMPORARY};
+use netplug_plugin_sdk::netlink::linux_raw_sys::netlink::{
+    IFA_F_DADFAILED, IFA_F_PERMANENT, IFA_F_TEMPORARY,
+};
 use netplug_plugin_sdk::netlink::route::RouteFilter;
 use netplug_plugin_sdk::netlink::{Address, Family, Link, Route, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
@@ -114,6 +117,14 @@ pub fn items(table: &LinkTable, addrs: &[Address], routes: &[Route], names: Opti
             let origin = Origin::of(a);
             if origin != Origin::Netplug && is_noise(&ip, a.flags) {
                 continue;
+            }
+            if a.flags & IFA_F_DADFAILED != 0 {
+                // Still an address of the interface (so plan does not add it again), but unusable.
+                tracing::warn!(
+                    "{}: {ip}/{} failed duplicate address detection: another host on the link has it",
+                    link.name,
+                    a.prefix_len
+                );
             }
             let attr = if ip.is_ipv4() { "ipaddr" } else { "ip6addr" };
             let mut el = Element::new("static").with_attr(attr, format!("{ip}/{}", a.prefix_len));

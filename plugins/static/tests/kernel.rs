@@ -94,6 +94,8 @@ fn addresses_and_gateways_of_both_families() {
         let done = converge(&want, &["eth0", "eth1"]);
         assert_eq!(done.len(), 6, "{done:#?}");
         // Duplicate address detection is still running: tentative counts as there.
+        let tentative = addrs_of(&mut s, "eth0").iter().filter(|x| x.is_tentative()).count();
+        assert!(tentative >= 2, "IPv6 addresses go through duplicate address detection");
         assert!(replan(&want, &["eth0", "eth1"]).is_empty());
 
         let a = addrs_of(&mut s, "eth0");
