@@ -107,7 +107,7 @@ pub fn dist(args: &[String]) -> Result<()> {
     populate(&artifacts, &tree, &plugins)?;
     let doc = tree.join("share/doc/netplug");
     fs::create_dir_all(&doc)?;
-    for f in ["README.md", "docs/format.md", "docs/packaging.md", "docs/plugin-guide.md"] {
+    for f in ["README.md", "docs/format.md", "docs/packaging.md", "docs/plugin-guide.md", "docs/dhcp.md"] {
         let src = root().join(f);
         if src.exists() {
             fs::copy(&src, doc.join(Path::new(f).file_name().unwrap()))?;
