@@ -22,6 +22,23 @@
 //! states — a mode change sets the bond down, releases its slaves, changes the mode and enslaves
 //! them again — and [`apply`] sends the changes in bursts. [`options`] is the one table of
 //! attributes, `IFLA_BOND_*` numbers, wire widths and state requirements the three share.
+//!
+//! ```no_run
+//! use netplug_plugin_bond::BondPlugin;
+//! use netplug_plugin_sdk::{Element, Envelope, Item, Plugin};
+//!
+//! let want = Item {
+//!     interface: "bond0".into(),
+//!     kind: "bond".into(),
+//!     envelope: Some(Envelope { name: "bond0".into(), kind: "bond".into(), ..Default::default() }),
+//!     element: Element::new("bond").with_attr("mode", "active-backup").with_child(Element::new("slave").with_attr("device", "eth0")),
+//! };
+//! let scope = ["bond0".to_string()];
+//! let live = BondPlugin.read(Some(&scope))?;
+//! let changes = BondPlugin.plan(&[want], &live, &scope)?; // create, set up, enslave eth0
+//! BondPlugin.apply(&changes)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod apply;
 pub mod config;

@@ -17,6 +17,23 @@
 //! document — flags change in place, a new tag, protocol or parent means deleting the VLAN and
 //! creating it again, since the kernel cannot change those — and [`apply`] sends the changes in
 //! bursts. [`options`] holds the messages and their parsing.
+//!
+//! ```no_run
+//! use netplug_plugin_vlan::VlanPlugin;
+//! use netplug_plugin_sdk::{Element, Envelope, Item, Plugin};
+//!
+//! let want = Item {
+//!     interface: "eth0.42".into(),
+//!     kind: "vlan".into(),
+//!     envelope: Some(Envelope { name: "eth0.42".into(), kind: "vlan".into(), ..Default::default() }),
+//!     element: Element::new("vlan").with_attr("device", "eth0").with_attr("tag", "42"),
+//! };
+//! let scope = ["eth0.42".to_string()];
+//! let live = VlanPlugin.read(Some(&scope))?;
+//! let changes = VlanPlugin.plan(&[want], &live, &scope)?; // create on eth0, set up
+//! VlanPlugin.apply(&changes)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod apply;
 pub mod config;
