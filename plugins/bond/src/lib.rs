@@ -31,7 +31,9 @@
 //!     interface: "bond0".into(),
 //!     kind: "bond".into(),
 //!     envelope: Some(Envelope { name: "bond0".into(), kind: "bond".into(), ..Default::default() }),
-//!     element: Element::new("bond").with_attr("mode", "active-backup").with_child(Element::new("slave").with_attr("device", "eth0")),
+//!     element: Element::new("bond")
+//!         .with_attr("mode", "active-backup")
+//!         .with_child(Element::new("slave").with_attr("device", "eth0")),
 //! };
 //! let scope = ["bond0".to_string()];
 //! let live = BondPlugin.read(Some(&scope))?;

@@ -28,7 +28,9 @@
 //!     interface: "br0".into(),
 //!     kind: "bridge".into(),
 //!     envelope: Some(Envelope { name: "br0".into(), kind: "bridge".into(), ..Default::default() }),
-//!     element: Element::new("bridge").with_attr("stp", "on").with_child(Element::new("member").with_attr("device", "eth0")),
+//!     element: Element::new("bridge")
+//!         .with_attr("stp", "on")
+//!         .with_child(Element::new("member").with_attr("device", "eth0")),
 //! };
 //! let scope = ["br0".to_string()];
 //! let live = BridgePlugin.read(Some(&scope))?;
