@@ -191,6 +191,27 @@ fn options_of_every_mode_family_read_back_equal() {
 }
 
 #[test]
+fn arp_targets_are_replaced_and_cleared() {
+    in_new_netns(|| {
+        if !bonding() {
+            return;
+        }
+        let scope = names(&["bond0"]);
+        let attrs = |targets: &'static str| {
+            [("mode", "active-backup"), ("arp_interval", "100"), ("arp_ip_target", targets)]
+        };
+        converge(&[bond("bond0", &attrs("10.0.0.1 10.0.0.2"), &[])], &scope);
+        assert_eq!(read(&scope)[0].element.value("arp_ip_target"), Some("10.0.0.1,10.0.0.2"));
+        converge(&[bond("bond0", &attrs("10.0.0.3"), &[])], &scope);
+        assert_eq!(read(&scope)[0].element.value("arp_ip_target"), Some("10.0.0.3"));
+        let want = bond("bond0", &attrs(""), &[]);
+        converge(std::slice::from_ref(&want), &scope);
+        assert_eq!(read(&scope)[0].element.value("arp_ip_target"), Some(""));
+        assert!(replan(&[want], &scope).is_empty());
+    });
+}
+
+#[test]
 fn slaves_are_set_down_enslaved_and_the_primary_follows_the_document() {
     in_new_netns(|| {
         if !bonding() {
