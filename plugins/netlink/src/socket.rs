@@ -355,3 +355,49 @@ fn set_int_option(sock: &NlSocket, option: libc::c_int, value: libc::c_int) -> i
 pub fn create_flags() -> NlmF {
     NlmF::CREATE | NlmF::EXCL
 }
+
+/// Notifications: a socket that listens to rtnetlink multicast groups, as `ip monitor` does, so
+/// a long-running process (`netplug daemon`) learns of links appearing, going and losing carrier.
+impl Socket {
+    /// Opens an rtnetlink socket subscribed to `groups`, a bitmask of `RTMGRP_*` values
+    /// (`RTMGRP_LINK` for `RTM_NEWLINK`/`RTM_DELLINK`). Keep it for notifications only: replies
+    /// to requests sent on it would arrive mixed with them.
+    pub fn route_events(groups: u32) -> Result<Socket, Error> {
+        let sock = Socket::open(Protocol::Route)?;
+        sock.sock
+            .add_mcast_membership(Groups::new_bitmask(groups))
+            .map_err(|e| Error::io("join rtnetlink multicast groups", &e))?;
+        Ok(sock)
+    }
+
+    /// Hands every notification already queued to `on_event`, without waiting (wait with
+    /// poll(2) on [`AsRawFd::as_raw_fd`] first); returns how many there were. An error with
+    /// errno `ENOBUFS` means the kernel dropped notifications because the receive buffer was
+    /// full: the caller should re-read what it watches with a dump.
+    pub fn recv_events(&mut self, mut on_event: impl FnMut(&Message<'_>)) -> Result<usize, Error> {
+        let op = "receive rtnetlink notifications";
+        let mut count = 0;
+        loop {
+            let len = match self.sock.recv(&mut self.rx[..], Msg::DONTWAIT | Msg::TRUNC) {
+                Ok((len, _)) if len > self.rx.len() => {
+                    return Err(Error::other(op, format!("netlink datagram of {len} bytes truncated")))
+                }
+                Ok((len, _)) => len,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(count),
+                Err(e) => return Err(Error::io(op, &e)),
+            };
+            for msg in Messages::new(&self.rx[..len]) {
+                let msg = msg.map_err(|e| Error::other(op, e))?;
+                count += 1;
+                on_event(&msg);
+            }
+        }
+    }
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.sock.as_raw_fd()
+    }
+}
