@@ -62,9 +62,14 @@ impl Kernel for LiveKernel {
 /// kinds (a bridge asked about by name) under their kernel kind.
 pub const ETHERNET: &str = "ethernet";
 
-/// The kind item (`ethtool == false`) or the `<ethtool>` item of an interface.
-fn find<'a>(items: &'a [Item], name: &str, ethtool: bool) -> Option<&'a Item> {
-    items.iter().find(|i| i.interface == name && is_ethtool(i) == ethtool)
+/// Items by (interface, is `<ethtool>`), the first of each: one kind item and one `<ethtool>`
+/// per interface, found without a scan per interface (documents have thousands).
+fn index(items: &[Item]) -> HashMap<(&str, bool), &Item> {
+    let mut map = HashMap::with_capacity(items.len());
+    for item in items {
+        map.entry((item.interface.as_str(), is_ethtool(item))).or_insert(item);
+    }
+    map
 }
 
 fn is_ethtool(item: &Item) -> bool {
@@ -99,12 +104,14 @@ pub fn plan(
     let mut out = Vec::new();
     let mut claimed = HashSet::new();
     let mut done = HashSet::new();
+    let (wanted, had) = (index(desired), index(live));
     for name in scope {
         if !done.insert(name.as_str()) {
             continue;
         }
-        let (want, want_ethtool) = (find(desired, name, false), find(desired, name, true));
-        let (have, have_ethtool) = (find(live, name, false), find(live, name, true));
+        let key = |ethtool| (name.as_str(), ethtool);
+        let (want, want_ethtool) = (wanted.get(&key(false)).copied(), wanted.get(&key(true)).copied());
+        let (have, have_ethtool) = (had.get(&key(false)).copied(), had.get(&key(true)).copied());
         let ctx = Context { name, desired, claimed: &mut claimed };
         let device = plan_device(ctx, want, want_ethtool, have, have_ethtool, kernel, &mut out)?;
         if let Some(w) = want_ethtool {
