@@ -85,11 +85,32 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
 /// Read live state for `scope` from each plugin: one call (one dump) per plugin.
 pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
     let mut snapshot = Snapshot::default();
+    let kind_of: HashMap<&str, &str> = config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
+    let declared: std::collections::HashSet<(&str, &str)> = config
+        .interfaces
+        .iter()
+        .flat_map(|i| i.element.children.iter().map(move |c| (i.name.as_str(), c.name.as_str())))
+        .collect();
     for name in plugins {
         let r =
             registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
         let scope = plugin_scope(config, registry, name);
-        let items = r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
+        let mut items = r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
+        // A plugin with both a kind and elements (ethernet and <ethtool>) is asked about every
+        // interface for its elements. Its view of an interface of another kind as its own kind
+        // is not live state of anything this run manages (planning back to it would fight the
+        // interface's own kind plugin). And its elements are settings of a device, which a
+        // document that does not declare them leaves alone: a run never changes them there,
+        // so a rollback must not "restore" them either (a bond's offloads follow its slaves).
+        if !r.info.elements.is_empty() && !r.info.kinds.is_empty() {
+            items.retain(|item| match kind_of.get(item.interface.as_str()) {
+                None => true,
+                Some(_) if r.info.elements.contains(&item.element.name) => {
+                    declared.contains(&(item.interface.as_str(), item.element.name.as_str()))
+                }
+                Some(kind) => r.info.kinds.iter().any(|own| own == kind),
+            });
+        }
         snapshot.items.insert(name.clone(), items);
     }
     Ok(snapshot)
