@@ -175,18 +175,21 @@ impl Cpio {
     }
 }
 
+// The module loops call `insmod` by name: Debian's busybox ash then runs the applet in a
+// forked shell without exec'ing (FEATURE_SH_STANDALONE), cheaper under emulation. Applets
+// that would re-exec busybox through /proc/self/exe (mount, reboot, ...) are called by path.
 const STAGE1: &str = r#"#!/bin/busybox sh
-# Stage 1 (initramfs): load the virtio/9p/overlay modules, make the root an overlay of the
-# host's / (read-only over 9p) and a tmpfs, and switch to it.
+# Stage 1 (initramfs): load the modules, make the root an overlay of the host's / (read-only
+# over 9p) and a tmpfs, and switch to it.
 B=/bin/busybox
 fail() { echo "vm-test(guest): $*" > /dev/console; $B reboot -f; }
 $B mount -t proc proc /proc
 $B mount -t sysfs sysfs /sys
 $B mount -t devtmpfs devtmpfs /dev
-for m in $($B cat /vm/modules); do $B insmod /vm/$m || fail "insmod $m"; done
-for m in $($B cat /vm/test-modules); do
-    $B insmod /vm/$m 2>> /vm/notes || echo "insmod $m failed" >> /vm/notes
-done
+while read -r m; do insmod /vm/$m || fail "insmod $m"; done < /vm/modules
+while read -r m; do
+    insmod /vm/$m 2>> /vm/notes || echo "insmod $m failed" >> /vm/notes
+done < /vm/test-modules
 O=trans=virtio,version=9p2000.L,msize=512000
 $B mount -t 9p -o ro,$O,cache=loose hostroot /lower || fail "mounting the host's root over 9p"
 $B mount -t tmpfs -o mode=0755 tmpfs /upper
@@ -195,13 +198,13 @@ $B mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w overla
     || fail "overlay mount"
 $B mount -t tmpfs -o mode=0755 tmpfs /newroot/run
 # A kernel unpacked into the build tree: bind its modules where modprobe looks.
-M=$($B cat /vm/moddir)
+read -r M < /vm/moddir
 if [ "$M" != "/lib/modules/${M##*/}" ]; then
     $B mkdir -p "/newroot/lib/modules/${M##*/}"
     $B mount --bind "/newroot$M" "/newroot/lib/modules/${M##*/}" || fail "binding $M"
 fi
 $B mkdir -p /newroot/run/vm
-$B cp -a /vm/. /bin/busybox /newroot/run/vm/
+$B cp -a /vm/stage2 /vm/notes /bin/busybox /newroot/run/vm/
 $B mount --move /dev /newroot/dev
 $B umount /proc /sys
 exec $B switch_root /newroot /run/vm/busybox sh /run/vm/stage2
@@ -216,17 +219,17 @@ $B mount -t devpts devpts /dev/pts
 $B mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 $B mount -t tmpfs -o mode=1777 tmpfs /tmp
 $B ln -sfn /proc/self/fd /dev/fd
-$B hostname vm-test
 $B ip link set lo up
 PORT=
 for p in /sys/class/virtio-ports/*; do
-    [ "$($B cat "$p/name" 2>/dev/null)" = results ] && PORT=/dev/${p##*/}
+    read -r name < "$p/name" && [ "$name" = results ] && PORT=/dev/${p##*/}
 done
 [ -n "$PORT" ] || { echo "vm-test(guest): no results port" > /dev/console; $B reboot -f; }
 # A virtio port opens once at a time: keep it open on fd 3 for everything.
 exec 3> "$PORT"
 say() { echo "@@MARK@@ $*" >&3; }
-say ready $($B cut -d' ' -f1 /proc/uptime)
+read -r uptime _ < /proc/uptime
+say ready $uptime
 while read -r line; do say note "$line"; done < /run/vm/notes
 # Kinds the tests did not foresee still autoload, through modprobe.
 MODPROBE=/sbin/modprobe

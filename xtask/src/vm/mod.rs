@@ -121,10 +121,17 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         bail!("vm tier: the guest stopped before finishing: {why}; retry with --kernel-log");
     }
-    let failed: Vec<&str> =
-        report.binaries.iter().filter(|b| b.status != Some(0)).map(|b| b.label.as_str()).collect();
-    if !failed.is_empty() {
-        bail!("vm tier: {} test binaries failed or did not run: {}", failed.len(), failed.join(", "));
+    let labels = |pick: fn(&Binary) -> bool| -> Vec<&str> {
+        report.binaries.iter().filter(|b| pick(b)).map(|b| b.label.as_str()).collect()
+    };
+    let failed = labels(|b| b.status.is_some_and(|rc| rc != 0));
+    let not_run = labels(|b| b.status.is_none());
+    if !failed.is_empty() || !not_run.is_empty() {
+        let mut why = format!("vm tier: {} test binaries failed: {}", failed.len(), failed.join(", "));
+        if !not_run.is_empty() {
+            why += &format!("; not run after the first failure (see --keep-going): {}", not_run.join(", "));
+        }
+        bail!(why);
     }
     Ok(())
 }
@@ -315,8 +322,11 @@ impl Report {
                 if let Some(b) = i.and_then(|i| self.binaries.get_mut(i)) {
                     b.status = rc;
                     let secs = b.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
-                    let verdict =
-                        if rc == Some(0) { "ok".to_string() } else { format!("FAILED (exit {rc:?})") };
+                    let verdict = match rc {
+                        Some(0) => "ok".to_string(),
+                        Some(rc) => format!("FAILED (exit status {rc})"),
+                        None => "FAILED (no exit status)".to_string(),
+                    };
                     println!("vm: {} {verdict} in {secs:.1} s", b.label);
                 }
             }
