@@ -101,6 +101,15 @@ fn secs(s: Option<f64>) -> String {
     s.map_or_else(|| "—".into(), |v| format!("{v:.3}"))
 }
 
+/// CPU seconds come in 10 ms ticks: say so rather than print false digits.
+fn cpu(s: Option<f64>) -> String {
+    match s {
+        None => "—".into(),
+        Some(v) if v < 0.005 => "< 0.01".into(),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
 fn ms(s: Option<f64>) -> String {
     s.map_or_else(|| "—".into(), |v| format!("{:.1}", v * 1e3))
 }
@@ -126,7 +135,7 @@ fn item_label(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -161,6 +170,7 @@ impl Results<'_> {
         t.push('\n');
         self.main_table(&mut t);
         self.targets(&mut t);
+        self.cpu_table(&mut t);
         self.breakdown(&mut t);
         self.linearity(&mut t);
         self.core_table(&mut t);
@@ -231,6 +241,32 @@ impl Results<'_> {
             if reapply.is_empty() { "not measured".into() } else { reapply.join(", ") }
         );
         let _ = writeln!(t, "* linear growth: see the marginal costs below (linear when they stay within {LINEAR_SLACK}× of each other).\n");
+    }
+
+    /// CPU time is what the wall times would be on an idle machine, less waiting.
+    fn cpu_table(&self, t: &mut String) {
+        t.push_str(
+            "CPU time of the processes (user + system, best run, 10 ms resolution; kernel work done in the \
+                    caller's context counts, work the kernel defers to its own threads does not):\n\n",
+        );
+        t.push_str("| case | N | ip -batch CPU s | netplug apply CPU s | ratio | re-apply CPU ms |\n");
+        t.push_str("|---|--:|--:|--:|--:|--:|\n");
+        for r in &self.rows {
+            let ratio = match (r.apply_cpu.best(), r.ip_cpu.best()) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+                _ => "—".into(),
+            };
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {ratio} | {} |",
+                r.case.name(),
+                item_label(r.n),
+                cpu(r.ip_cpu.best()),
+                cpu(r.apply_cpu.best()),
+                ms(r.reapply_cpu.best())
+            );
+        }
+        t.push('\n');
     }
 
     /// The netplug verbs are cumulative, so differences between them split the cost.

@@ -31,6 +31,7 @@ pub struct Row {
     pub n: usize,
     pub ip: Samples,
     pub ip_error: Option<String>,
+    pub ip_cpu: Samples,
     /// `netplug plugins`: start-up and plugin loading.
     pub load: Samples,
     /// `netplug validate FILE`: + reading and validating the document.
@@ -39,6 +40,8 @@ pub struct Row {
     pub plan_fresh: Samples,
     pub apply: Samples,
     pub reapply: Samples,
+    pub apply_cpu: Samples,
+    pub reapply_cpu: Samples,
     /// `netplug plan FILE` once applied.
     pub plan_applied: Samples,
     pub netplug_error: Option<String>,
@@ -56,6 +59,8 @@ fn fresh_netns(ipv6: bool) -> Result<Netns> {
 /// What a timed process did.
 struct Timed {
     secs: f64,
+    /// User + system CPU time of the process (and its threads), 10 ms resolution.
+    cpu: f64,
     ok: bool,
     stdout: String,
     stderr: String,
@@ -63,22 +68,43 @@ struct Timed {
 
 fn time(cmd: &mut Command) -> Result<Timed> {
     cmd.stdin(Stdio::null());
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
     let secs = start.elapsed().as_secs_f64();
     Ok(Timed {
         secs,
+        cpu: children_cpu() - cpu_before,
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }
 
-/// The last few lines of a failed run's output: where the error is.
+/// CPU seconds of this process's reaped children (`cutime` + `cstime` of /proc/self/stat, in
+/// USER_HZ ticks, which is 100 on Linux): a measure the other work on a shared machine does not
+/// inflate the way it inflates wall time.
+fn children_cpu() -> f64 {
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; cutime and cstime are the 16th and 17th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(13) + tick(14)) / 100.0
+}
+
+/// The line of a failed run's output that says why: its first error line, else its last line.
 fn tail(t: &Timed) -> String {
     let text = if t.stderr.trim().is_empty() { &t.stdout } else { &t.stderr };
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(3)..].join(" | ")
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let line = lines.iter().find(|l| l.contains("error")).or(lines.last()).copied().unwrap_or("no output");
+    let mut line = line.to_string();
+    if line.len() > 240 {
+        let cut = (0..=240).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
 }
 
 fn work_dir() -> Result<PathBuf> {
@@ -100,11 +126,14 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
         n,
         ip: Samples::default(),
         ip_error: None,
+        ip_cpu: Samples::default(),
         load: Samples::default(),
         validate: Samples::default(),
         plan_fresh: Samples::default(),
         apply: Samples::default(),
         reapply: Samples::default(),
+        apply_cpu: Samples::default(),
+        reapply_cpu: Samples::default(),
         plan_applied: Samples::default(),
         netplug_error: None,
         notes: Vec::new(),
@@ -131,6 +160,7 @@ fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>>
         return Ok(None);
     }
     row.ip.0.push(t.secs);
+    row.ip_cpu.0.push(t.cpu);
     Ok(Some(ns.state()?))
 }
 
@@ -174,6 +204,9 @@ fn time_netplug(
             return Ok(None);
         }
         samples.0.push(t.secs);
+        if verb == "apply" {
+            row.apply_cpu.0.push(t.cpu);
+        }
     }
     let again = netplug("apply", true)?;
     if !again.ok {
@@ -181,6 +214,7 @@ fn time_netplug(
         return Ok(None);
     }
     row.reapply.0.push(again.secs);
+    row.reapply_cpu.0.push(again.cpu);
     if !again.stdout.contains("no changes") && !row.notes.iter().any(|n| n.starts_with("re-apply")) {
         let first =
             again.stdout.lines().find(|l| l.trim_start().starts_with("1.")).unwrap_or_default().trim();
