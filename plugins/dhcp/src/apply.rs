@@ -35,22 +35,23 @@ pub fn apply(paths: &Paths, changes: &[Change]) -> Result<(), ApplyError> {
         match op {
             Op::Start { kind, element } => start(paths, &c.interface, &kind, &element),
             Op::Stop { family } => stop(paths, &c.interface, family),
+            Op::Renew { family } => crate::renew::renew(paths, &c.interface, family),
         }
         .map_err(fail)?;
     }
     Ok(())
 }
 
-fn err(interface: &str, message: impl Into<String>) -> PluginError {
+pub(crate) fn err(interface: &str, message: impl Into<String>) -> PluginError {
     PluginError::new(message).on_interface(interface)
 }
 
-fn route_socket() -> Result<Socket, PluginError> {
+pub(crate) fn route_socket() -> Result<Socket, PluginError> {
     Socket::route().map_err(|e| plugin_error("", e))
 }
 
 /// The interface a client will run on, checked for what DHCP needs.
-fn client_link(table: &LinkTable, interface: &str, family: Family) -> Result<Link, PluginError> {
+pub(crate) fn client_link(table: &LinkTable, interface: &str, family: Family) -> Result<Link, PluginError> {
     let link = table.by_name(interface).ok_or_else(|| err(interface, "no such device"))?;
     if !link.is_up() {
         return Err(err(interface, format!("{} needs the link up; it is down", family.label())));
@@ -62,7 +63,12 @@ fn client_link(table: &LinkTable, interface: &str, family: Family) -> Result<Lin
 }
 
 /// Start the client `element` asks for on `interface`.
-fn start(paths: &Paths, interface: &str, kind: &str, element: &Element) -> Result<(), PluginError> {
+pub(crate) fn start(
+    paths: &Paths,
+    interface: &str,
+    kind: &str,
+    element: &Element,
+) -> Result<(), PluginError> {
     let settings =
         Settings::of(element).ok_or_else(|| err(interface, format!("<{}> is not DHCP", element.name)))?;
     let family = settings.family;
@@ -91,6 +97,7 @@ fn start(paths: &Paths, interface: &str, kind: &str, element: &Element) -> Resul
         bound_at: 0,
         lease: None,
         applied: Applied::default(),
+        retry_at: None,
     };
     let current = |name: &str| host::read_sysctl(interface, name).ok();
     match family {
@@ -151,7 +158,7 @@ fn start(paths: &Paths, interface: &str, kind: &str, element: &Element) -> Resul
     Ok(())
 }
 
-fn save(paths: &Paths, record: &Record) -> Result<(), PluginError> {
+pub(crate) fn save(paths: &Paths, record: &Record) -> Result<(), PluginError> {
     state::save(paths, record).map_err(|e| err(&record.interface, format!("saving the lease record: {e}")))
 }
 
@@ -245,7 +252,7 @@ pub fn intent_v6(lease: &LeaseV6, settings: &Settings) -> Applied {
 }
 
 /// Make the kernel and the files match `record.applied`.
-fn configure(paths: &Paths, sock: &mut Socket, record: &Record) -> Result<(), PluginError> {
+pub(crate) fn configure(paths: &Paths, sock: &mut Socket, record: &Record) -> Result<(), PluginError> {
     let iface = record.interface.as_str();
     let a = &record.applied;
     let kernel = |e| plugin_error(iface, e);
@@ -270,7 +277,7 @@ fn configure(paths: &Paths, sock: &mut Socket, record: &Record) -> Result<(), Pl
     Ok(())
 }
 
-fn refresh_files(paths: &Paths, iface: &str) -> Result<(), PluginError> {
+pub(crate) fn refresh_files(paths: &Paths, iface: &str) -> Result<(), PluginError> {
     let records = state::list(paths).map_err(|e| err(iface, format!("reading DHCP lease records: {e}")))?;
     files::refresh(paths, &records).map_err(|m| err(iface, m))
 }
@@ -290,7 +297,12 @@ fn stop(paths: &Paths, interface: &str, family: Family) -> Result<(), PluginErro
 /// Undo what `record` configured (what is still there of it) and forget the record; with
 /// `release`, first give the lease back to the server. Carries on past failures and reports
 /// the first.
-fn undo(paths: &Paths, sock: &mut Socket, record: &Record, release: bool) -> Result<(), PluginError> {
+pub(crate) fn undo(
+    paths: &Paths,
+    sock: &mut Socket,
+    record: &Record,
+    release: bool,
+) -> Result<(), PluginError> {
     let iface = record.interface.as_str();
     let mut first: Option<PluginError> = None;
     let mut note = |r: Result<(), PluginError>| {

@@ -17,6 +17,7 @@ use mozim::{
 
 use crate::config::Settings;
 use crate::host;
+use crate::lease::Times;
 use crate::state::{hex, unhex, LeaseV4, LeaseV6};
 
 /// DHCPv4 options 40 (NIS domain) and 41 (NIS servers), asked for when `nis="yes"`.
@@ -67,8 +68,9 @@ fn explain(family: &str, timeout: Duration, e: DhcpError) -> String {
     }
 }
 
-/// DISCOVER, OFFER, REQUEST, ACK: a DHCPv4 lease for `link`, or why there is none.
-pub fn acquire_v4(link: &Link, settings: &Settings, timeout: Duration) -> Result<LeaseV4, String> {
+/// The client's configuration: a renewal sends the same host name and asks for the same options
+/// as the DISCOVER did.
+fn config_v4(link: &Link, settings: &Settings, timeout: Duration) -> Result<DhcpV4Config, String> {
     let mut config = DhcpV4Config::new(&link.name);
     config.set_iface_index(link.index);
     config.set_iface_mac_raw(&link.mac).map_err(|e| e.msg().to_string())?;
@@ -79,6 +81,12 @@ pub fn acquire_v4(link: &Link, settings: &Settings, timeout: Duration) -> Result
     if settings.nis {
         config.request_extra_dhcp_opts(&NIS_OPTIONS);
     }
+    Ok(config)
+}
+
+/// DISCOVER, OFFER, REQUEST, ACK: a DHCPv4 lease for `link`, or why there is none.
+pub fn acquire_v4(link: &Link, settings: &Settings, timeout: Duration) -> Result<LeaseV4, String> {
+    let config = config_v4(link, settings, timeout)?;
     let lease = run(timeout + Duration::from_secs(2), || no_lease("DHCPv4", timeout), async {
         let mut client = DhcpV4Client::init(config, None).await.map_err(|e| explain("DHCPv4", timeout, e))?;
         loop {
@@ -172,6 +180,11 @@ pub fn acquire_v6(link: &Link, link_local: Ipv6Addr, timeout: Duration) -> Resul
             }
         }
     })?;
+    lease_v6(&lease, &duid)
+}
+
+/// Our record of mozim's DHCPv6 lease.
+fn lease_v6(lease: &DhcpV6Lease, duid: &[u8]) -> Result<LeaseV6, String> {
     if lease.address.is_unspecified() {
         return Err("the DHCPv6 server gave no address (IA_NA)".into());
     }
@@ -187,7 +200,7 @@ pub fn acquire_v6(link: &Link, link_local: Ipv6Addr, timeout: Duration) -> Resul
     Ok(LeaseV6 {
         address: lease.address,
         iaid: lease.iaid,
-        client_duid: hex(&duid),
+        client_duid: hex(duid),
         server_duid: hex(&server_duid),
         t1: lease.t1_sec,
         t2: lease.t2_sec,
@@ -216,4 +229,100 @@ pub fn release_v6(link: &Link, link_local: Ipv6Addr, lease: &LeaseV6) -> Result<
         let mut client = DhcpV6Client::init(config, None).await.map_err(|e| e.msg().to_string())?;
         client.release(&l).await.map_err(|e| e.msg().to_string())
     })
+}
+
+/// How long one renewal or rebinding attempt may take, including the second mozim first waits
+/// (it cannot be started in RENEWING: it is handed the lease with T1 one second away).
+pub const RENEW_ATTEMPT: Duration = Duration::from_secs(6);
+
+/// Whole seconds from `now` until `at`, as a lease time.
+fn left(at: u64, now: u64) -> u32 {
+    at.saturating_sub(now).min(u64::from(u32::MAX - 1)) as u32
+}
+
+fn unanswered(family: &str, e: DhcpError) -> String {
+    match e.kind() {
+        ErrorKind::Timeout => {
+            format!("{family} server did not answer within {} s", RENEW_ATTEMPT.as_secs())
+        }
+        _ => format!("{family} client: {}", e.msg()),
+    }
+}
+
+/// RENEWING (a REQUEST unicast to the server that gave the lease) or, past T2, REBINDING (one
+/// broadcast to any server): the lease extended, or why not. The exchange is mozim's RFC 2131
+/// state machine, started from the lease with its remaining T2 and lifetime; one attempt only,
+/// since the caller schedules the next (see [`crate::lease::Times::retry_after`]).
+pub fn renew_v4(
+    link: &Link,
+    settings: &Settings,
+    lease: &LeaseV4,
+    times: &Times,
+    now: u64,
+) -> Result<LeaseV4, String> {
+    let config = config_v4(link, settings, RENEW_ATTEMPT)?;
+    let mut l = DhcpV4Lease::default();
+    l.yiaddr = lease.address;
+    l.srv_id = lease.server_id;
+    l.siaddr = lease.server_id;
+    l.t1_sec = 1;
+    l.t2_sec = left(times.rebind, now).max(2);
+    l.lease_time_sec = left(times.expires, now).max(l.t2_sec + 1);
+    let got = run(RENEW_ATTEMPT + Duration::from_secs(2), || unanswered_late("DHCPv4"), async {
+        let mut client = DhcpV4Client::init(config, None).await.map_err(|e| unanswered("DHCPv4", e))?;
+        client.done(l).map_err(|e| unanswered("DHCPv4", e))?;
+        loop {
+            match client.run().await.map_err(|e| unanswered("DHCPv4", e))? {
+                DhcpV4State::Done(lease) => return Ok(*lease),
+                // mozim gave up on the lease and would DISCOVER: that is a new lease, not this.
+                DhcpV4State::InitReboot => return Err("the lease ran out before any server answered".into()),
+                state => tracing::debug!(interface = %link.name, "DHCPv4 {state}"),
+            }
+        }
+    })?;
+    Ok(lease_v4(&got))
+}
+
+fn unanswered_late(family: &str) -> String {
+    format!("{family} server did not answer within {} s", RENEW_ATTEMPT.as_secs())
+}
+
+/// RENEW, or past T2 REBIND, of an IA_NA lease, spoken from `link_local`; as [`renew_v4`].
+pub fn renew_v6(
+    link: &Link,
+    link_local: Ipv6Addr,
+    lease: &LeaseV6,
+    times: &Times,
+    now: u64,
+) -> Result<LeaseV6, String> {
+    let duid = duid_ll(&link.mac);
+    let server_duid = unhex(&lease.server_duid).ok_or("bad server DUID in the lease record")?;
+    let mut config = DhcpV6Config::new(&link.name, DhcpV6Mode::NonTemporaryAddresses);
+    config
+        .set_iface_index(link.index)
+        .set_link_local_ip(link_local)
+        .set_duid_by_iface_mac(&link.mac)
+        .set_timeout_sec(whole_seconds(RENEW_ATTEMPT));
+    let mut l = DhcpV6Lease::default();
+    l.address = lease.address;
+    l.iaid = lease.iaid;
+    l.ia_type = Some(DhcpV6IaType::NonTemporaryAddresses);
+    l.srv_duid = DhcpV6Duid::Raw(server_duid);
+    l.t1_sec = 1;
+    l.t2_sec = left(times.rebind, now).max(2);
+    l.valid_time_sec = left(times.expires, now).max(l.t2_sec + 1);
+    let preferred_end = times.obtained.saturating_add(u64::from(lease.preferred));
+    l.preferred_time_sec = left(preferred_end, now).min(l.valid_time_sec);
+    let got = run(RENEW_ATTEMPT + Duration::from_secs(2), || unanswered_late("DHCPv6"), async {
+        let mut client = DhcpV6Client::init(config, None).await.map_err(|e| unanswered("DHCPv6", e))?;
+        client.done(l).map_err(|e| unanswered("DHCPv6", e))?;
+        loop {
+            match client.run().await.map_err(|e| unanswered("DHCPv6", e))? {
+                DhcpV6State::Done(lease) => return Ok(*lease),
+                DhcpV6State::Solicit => return Err("the lease ran out before any server answered".into()),
+                state => tracing::debug!(interface = %link.name, "DHCPv6 {state}"),
+            }
+        }
+    })?;
+    lease_v6(&got, &duid)
 }

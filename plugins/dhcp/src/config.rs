@@ -90,7 +90,17 @@ pub fn validate(items: &[Item]) -> Validation {
         let el = &item.element;
         let specs = if el.name == "dhcp6" { DHCP6_ATTRIBUTES } else { DHCP_ATTRIBUTES };
         v.diagnostics.extend(schema::check_specs(el, specs, &[], name));
-        v.diagnostics.extend(schema::check_children_hinting(el, &[], &[], name));
+        v.diagnostics.extend(schema::check_children_hinting(el, &[crate::lease::LEASE], &[], name));
+        // `netplug show` reports the lease inside the element; a document pasted from it (or a
+        // definition `netplug bridge` built from live state) still means the same client.
+        for lease in el.children_named(crate::lease::LEASE) {
+            v.diagnostics.push(
+                Diagnostic::warning(lease.span, format!("<lease> in <{}> is ignored", el.name))
+                    .on_interface(name)
+                    .on_attribute(crate::lease::LEASE)
+                    .with_help("`netplug show` reports the current lease this way; delete it from documents"),
+            );
+        }
         if let Some(f) = first.get(&(name, el.name.as_str())) {
             v.diagnostics.push(
                 Diagnostic::error(el.span, format!("an interface has at most one <{}>", el.name))

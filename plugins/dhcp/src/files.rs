@@ -140,6 +140,7 @@ mod tests {
                 search: search.iter().map(|s| s.to_string()).collect(),
                 ..Default::default()
             },
+            retry_at: None,
         }
     }
 

@@ -21,8 +21,11 @@
 //! `/run/netplug/dhcp/`, `NETPLUG_RUN_DIR`), written before the first change it describes.
 //! `read` reports a client as running while its record's address is still on the link, so a
 //! re-apply of the same file is a no-op while the lease holds; removal and rollback undo from
-//! the record, so netplug never removes what it did not add; and `netplug daemon` renews from
-//! it. The reasons for mozim over a hand-written client are in `docs/dhcp.md`.
+//! the record, so netplug never removes what it did not add. `read` also puts a `<lease>` child
+//! with the lease's times in each item ([`lease`]); when its `next` time comes (T1, T2, a retry,
+//! the end) `plan` plans a renewal, which [`renew`] carries out, so `netplug daemon` keeps
+//! leases by re-applying definitions at those times. The reasons for mozim over a hand-written
+//! client are in `docs/dhcp.md`.
 //!
 //! ```no_run
 //! use netplug_plugin_dhcp::{state::Paths, DhcpPlugin};
@@ -47,9 +50,11 @@ pub mod client;
 pub mod config;
 pub mod files;
 pub mod host;
+pub mod lease;
 pub mod netlink;
 pub mod plan;
 pub mod query;
+pub mod renew;
 pub mod state;
 
 use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};

@@ -100,6 +100,18 @@ pub fn add_address(index: u32, ip: IpAddr, prefix_len: u8, valid: u32, preferred
     marked(msg.build())
 }
 
+/// The leased address again with a renewed lease's lifetimes: `NLM_F_REPLACE` updates them in
+/// place, so the address (and the routes through it) never goes away during a renewal.
+pub fn refresh_address(index: u32, ip: IpAddr, prefix_len: u8, valid: u32, preferred: u32) -> Request {
+    let mut msg = AddrMessage::replace(index, ip, prefix_len).lifetimes(valid, preferred.min(valid));
+    if let IpAddr::V4(v4) = ip {
+        if let Some(brd) = AddrMessage::v4_broadcast(v4, prefix_len) {
+            msg = msg.broadcast(brd);
+        }
+    }
+    marked(msg.build())
+}
+
 pub fn delete_address(index: u32, ip: IpAddr, prefix_len: u8) -> Request {
     AddrMessage::delete(index, ip, prefix_len).build()
 }
@@ -158,6 +170,14 @@ mod tests {
         ]
         .concat();
         assert_eq!(req.payload(), &expected[..]);
+    }
+
+    #[test]
+    fn a_refresh_replaces_in_place_with_the_mark() {
+        let add = add_address(3, "192.0.2.50".parse().unwrap(), 24, 120, 120);
+        let refresh = refresh_address(3, "192.0.2.50".parse().unwrap(), 24, 120, 120);
+        assert_eq!(refresh.flags(), NlmF::CREATE | NlmF::REPLACE);
+        assert_eq!(refresh.payload(), add.payload(), "the same address, lifetimes and mark");
     }
 
     #[test]

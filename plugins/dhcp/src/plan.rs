@@ -1,16 +1,19 @@
-//! Planning: which clients to start and which to stop, from the desired `<dhcp>`/`<dhcp6>` items
+//! Planning: which clients to start, stop and renew, from the desired `<dhcp>`/`<dhcp6>` items
 //! and the live ones `read` reported (an interface whose lease record's address is still on
-//! the link). Pure: no kernel, no files.
+//! the link). Pure: no kernel, no files; [`plan_at`] takes the clock as a parameter.
 //!
 //! A live client whose settings match the desired ones (all but `timeout`) is left alone, so an
 //! apply of the same file does not ask the server again while the lease holds. Different
 //! settings stop the client (phase StopDynamic, with the teardown) and start it again (phase
-//! Dynamic, after addresses and routes).
+//! Dynamic, after addresses and routes). A running client whose reported `<lease next>` time
+//! has come is renewed (phase Dynamic), which is how `netplug daemon` keeps leases: it
+//! re-applies the definition when that time comes.
 
 use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Family, Settings};
+use crate::lease::Reported;
 
 /// A change's payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +23,9 @@ pub enum Op {
     Start { kind: String, element: Element },
     /// Release the family's lease and undo what it configured.
     Stop { family: Family },
+    /// Renew or rebind the family's lease, or ask for a new one once it has run out: what a
+    /// client does when its `<lease next>` time comes (see [`crate::lease`]).
+    Renew { family: Family },
 }
 
 impl Op {
@@ -37,8 +43,14 @@ fn family_of(item: &Item) -> Option<Family> {
     Family::of_element(&item.element.name)
 }
 
-/// The changes that make the clients of the interfaces in `scope` match `desired`.
+/// The changes that make the clients of the interfaces in `scope` match `desired` now.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
+    plan_at(desired, live, scope, crate::state::now_unix())
+}
+
+/// [`plan`] at `now` (wall-clock seconds): a running client whose lease has something due
+/// (T1, T2, a retry, its end) is renewed, rebound or restarted.
+pub fn plan_at(desired: &[Item], live: &[Item], scope: &[String], now: u64) -> Vec<Change> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for iface in scope {
@@ -54,12 +66,17 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
                 .and_then(|i| Settings::of(&i.element).map(|s| (i, s)))
                 // `<dhcp6 autoconf="no" dhcp="no">` runs nothing (validate warns).
                 .filter(|(_, s)| s.client || s.autoconf == Some(true));
-            let have = live
-                .iter()
-                .find(|i| &i.interface == iface && family_of(i) == Some(family))
-                .and_then(|i| Settings::of(&i.element));
+            let live_item = live.iter().find(|i| &i.interface == iface && family_of(i) == Some(family));
+            let have = live_item.and_then(|i| Settings::of(&i.element));
             match (want, have) {
-                (Some((_, w)), Some(h)) if w.same_lease(&h) => {}
+                (Some((_, w)), Some(h)) if w.same_lease(&h) => {
+                    // The desired `<lease>` (a snapshot's) is history; only the live one counts.
+                    let lease = live_item.and_then(|i| Reported::of(&i.element));
+                    if let Some(r) = lease.filter(|r| r.due(now)) {
+                        let what = r.action(family.label(), now);
+                        out.push(Op::Renew { family }.change(iface, Phase::Dynamic, what));
+                    }
+                }
                 (Some((item, w)), have) => {
                     if have.is_some() {
                         let why =
@@ -206,6 +223,31 @@ mod tests {
         }
         let nothing = Element::new("dhcp6").with_attr("dhcp", "no");
         assert!(plan(&[item("eth0", nothing)], &[], &scope(&["eth0"])).is_empty());
+    }
+
+    #[test]
+    fn a_due_lease_is_renewed_and_a_snapshots_lease_is_ignored() {
+        let lease = |next: u64| {
+            Element::new("lease")
+                .with_attr("address", "192.0.2.50/24")
+                .with_attr("next", next)
+                .with_attr("rebind", 1105)
+                .with_attr("expires", 1120)
+        };
+        let want = [item("eth0", dhcp())];
+        let live = [item("eth0", dhcp().with_child(lease(1060)))];
+        assert!(plan_at(&want, &live, &scope(&["eth0"]), 1059).is_empty());
+        let changes = plan_at(&want, &live, &scope(&["eth0"]), 1060);
+        assert_eq!(texts(&changes), ["eth0 Dynamic renew DHCPv4 lease 192.0.2.50/24 (T1 passed)"]);
+        assert_eq!(
+            serde_json::from_str::<Op>(&changes[0].payload).unwrap(),
+            Op::Renew { family: Family::V4 }
+        );
+        // Rolling back to a snapshot taken before a renewal: its old <lease> is no reason to
+        // renew again.
+        let snapshot = [item("eth0", dhcp().with_child(lease(1000)))];
+        let renewed = [item("eth0", dhcp().with_child(lease(2000)))];
+        assert!(plan_at(&snapshot, &renewed, &scope(&["eth0"]), 1500).is_empty());
     }
 
     #[test]

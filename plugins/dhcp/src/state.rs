@@ -84,6 +84,10 @@ pub struct Record {
     pub lease: Option<Lease>,
     #[serde(default)]
     pub applied: Applied,
+    /// When to try again after a renewal, rebinding or new lease got no answer (wall-clock
+    /// seconds); `None` while the lease is fresh, so the next attempt is at T1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<u64>,
 }
 
 /// What the server gave.
@@ -354,6 +358,7 @@ mod tests {
                 ..Default::default()
             })),
             applied: Applied { address: Some(("192.0.2.50".parse().unwrap(), 24)), ..Default::default() },
+            retry_at: None,
         }
     }
 

@@ -7,7 +7,9 @@ mod lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::{client_addrs, client_routes, item, read_file, scope, wait_for, Lab, CLIENT_IF, CLIENT_MAC};
+use lab::{
+    client_addrs, client_routes, item, read_file, scope, wait_for, without_lease, Lab, CLIENT_IF, CLIENT_MAC,
+};
 use netplug_plugin_dhcp::{host, state};
 use netplug_plugin_sdk::netlink::consts::{RTPROT_DHCP, RTPROT_STATIC};
 use netplug_plugin_sdk::netlink::Family;
@@ -75,7 +77,8 @@ fn lease_with_router_dns_host_name_and_nis_then_release() {
         // Read back reports the element as configured, and the same file plans nothing.
         let live = plugin.read(Some(&scope())).unwrap();
         assert_eq!(live.len(), 1);
-        assert_eq!(live[0].element, want[0].element);
+        assert_eq!(without_lease(&live[0].element), want[0].element);
+        assert!(live[0].element.child("lease").and_then(|l| l.value("address")).is_some());
         assert_eq!(live[0].envelope.as_ref().unwrap().name, CLIENT_IF);
         assert!(plugin.plan(&want, &live, &scope()).unwrap().is_empty());
         let record =
@@ -113,7 +116,7 @@ fn setdefaultroute_no_installs_only_the_other_routes_and_removal_keeps_foreign_o
     ));
     let plugin = lab.plugin();
     let want = [item(Element::new("dhcp").with_attr("setdefaultroute", "no").with_attr("timeout", "20"))];
-    lab.in_client(false, move || {
+    lab.in_client(true, move || {
         let mut sock = netplug_plugin_sdk::netlink::Socket::route().unwrap();
         let index = sock.link_by_name(CLIENT_IF).unwrap().unwrap().index;
         // Someone else's address and route on the interface, which removal must leave alone.
@@ -160,7 +163,7 @@ fn a_kernel_refusal_half_way_is_undone_releases_the_lease_and_keeps_the_foreign_
     lab.start_dnsmasq(&format!("{SERVER}dhcp-host={CLIENT_MAC},192.0.2.55\n"));
     let plugin = lab.plugin();
     let paths = lab.paths();
-    lab.in_client(false, move || {
+    lab.in_client(true, move || {
         // The address the server will lease is already there, put by someone else.
         let mut sock = netplug_plugin_sdk::netlink::Socket::route().unwrap();
         let index = sock.link_by_name(CLIENT_IF).unwrap().unwrap().index;
@@ -204,7 +207,7 @@ fn a_server_that_never_answers_is_a_timeout_naming_the_interface_and_changes_not
     let lab = Lab::new(); // no dnsmasq
     let plugin = lab.plugin();
     let paths = lab.paths();
-    lab.in_client(false, move || {
+    lab.in_client(true, move || {
         let before = kernel_state();
         let want = [item(Element::new("dhcp").with_attr("timeout", "2").with_attr("peerdns", "yes"))];
         let changes = plugin.plan(&want, &[], &scope()).unwrap();
@@ -229,7 +232,7 @@ fn a_resolver_file_netplug_did_not_write_is_refused_before_asking_any_server() {
     let paths = lab.paths();
     std::fs::create_dir_all(&paths.run_dir).unwrap();
     std::fs::write(&paths.resolv_conf, "nameserver 198.51.100.1\n").unwrap();
-    lab.in_client(false, move || {
+    lab.in_client(true, move || {
         let want = [item(Element::new("dhcp").with_attr("peerdns", "yes"))];
         let e = plugin.apply(&plugin.plan(&want, &[], &scope()).unwrap()).unwrap_err();
         assert!(e.error.message.contains("was not written by netplug"), "{e}");
@@ -237,4 +240,139 @@ fn a_resolver_file_netplug_did_not_write_is_refused_before_asking_any_server() {
         assert!(client_addrs(Family::V4).iter().all(|a| !a.is_ours()));
     });
     assert!(!lab.dnsmasq_log().contains("DHCPDISCOVER"), "no server was asked");
+}
+
+/// The leased address's valid lifetime in seconds, as `ip` shows it.
+fn valid_lifetime(lab: &Lab, address: &str) -> u64 {
+    let out = std::process::Command::new("ip")
+        .args(["-n", &lab.client_ns, "-j", "-4", "addr", "show", "dev", CLIENT_IF])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let at = text.find(&format!("\"local\":\"{address}\"")).unwrap_or_else(|| panic!("{text}"));
+    let rest = &text[at..];
+    let v = rest.find("\"valid_life_time\":").expect("valid_life_time") + "\"valid_life_time\":".len();
+    rest[v..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn renewal_extends_the_lease_in_place_and_an_unanswered_one_is_tried_again_later() {
+    use netplug_plugin_dhcp::config::Family as DhcpFamily;
+    use netplug_plugin_dhcp::plan::plan_at;
+    let mut lab = Lab::new();
+    lab.start_dnsmasq(SERVER);
+    let plugin = lab.plugin();
+    let paths = lab.paths();
+    // No NIS (SERVER offers a domain): nothing here may touch the host's names.
+    let want = [item(Element::new("dhcp").with_attr("timeout", "20").with_attr("nis", "no"))];
+    let (p, w) = (plugin.clone(), want.clone());
+    let (address, t1) = lab.in_client(true, move || {
+        p.apply(&p.plan(&w, &[], &scope()).unwrap()).unwrap();
+        let live = p.read(Some(&scope())).unwrap();
+        let lease = live[0].element.child("lease").unwrap().clone();
+        assert_eq!(lease.value("state"), Some("bound"));
+        assert_eq!(lease.value("server"), Some("192.0.2.1"));
+        let next: u64 = lease.value("next").unwrap().parse().unwrap();
+        let address = lease.value("address").unwrap().trim_end_matches("/24").to_string();
+        (address, next)
+    });
+    let expiry = lab.server_expiry(&address).expect("dnsmasq holds the lease");
+    let record = state::load(&paths, CLIENT_IF, DhcpFamily::V4).unwrap().unwrap();
+    assert_eq!(t1, record.bound_at + 60, "T1 is half of the 2-minute lease");
+    std::thread::sleep(Duration::from_millis(2100)); // so lifetimes and expiry visibly move
+
+    // At T1 the plan renews; the server extends the lease and the address is refreshed in place.
+    let (p, w) = (plugin.clone(), want.clone());
+    lab.in_client(true, move || {
+        let live = p.read(Some(&scope())).unwrap();
+        assert!(plan_at(&w, &live, &scope(), t1 - 1).is_empty(), "nothing before T1");
+        let renew = plan_at(&w, &live, &scope(), t1);
+        assert_eq!(renew.len(), 1);
+        assert_eq!(renew[0].phase, Phase::Dynamic);
+        assert!(renew[0].description.starts_with("renew DHCPv4 lease 192.0.2.5"), "{}", renew[0].description);
+        p.apply(&renew).unwrap();
+    });
+    let renewed = state::load(&paths, CLIENT_IF, DhcpFamily::V4).unwrap().unwrap();
+    assert!(renewed.bound_at >= record.bound_at + 2, "{renewed:?}");
+    assert_eq!((renewed.applied.clone(), renewed.retry_at), (record.applied.clone(), None));
+    assert!(lab.server_expiry(&address).unwrap() >= expiry + 2, "dnsmasq extended the lease");
+    assert!(valid_lifetime(&lab, &address) >= 119, "the address's lifetime was refreshed");
+    assert_eq!(lab.dnsmasq_log().matches("DHCPDISCOVER").count(), 1, "a renewal, not a new lease");
+
+    // With the server gone the renewal goes unanswered: not an error (the lease holds), tried
+    // again half-way to T2 (at least a minute later), and nothing is removed.
+    lab.stop_dnsmasq();
+    let (p, w) = (plugin.clone(), want.clone());
+    let t1 = renewed.bound_at + 60;
+    lab.in_client(true, move || {
+        let live = p.read(Some(&scope())).unwrap();
+        let started = std::time::Instant::now();
+        p.apply(&plan_at(&w, &live, &scope(), t1)).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+        let live = p.read(Some(&scope())).unwrap();
+        assert_eq!(live.len(), 1, "the client still runs");
+        assert!(p.plan(&w, &live, &scope()).unwrap().is_empty(), "the retry is not due yet");
+        assert!(leased_v4(&client_addrs(Family::V4)).len() == 1);
+    });
+    let waiting = state::load(&paths, CLIENT_IF, DhcpFamily::V4).unwrap().unwrap();
+    assert_eq!(waiting.bound_at, renewed.bound_at);
+    let retry = waiting.retry_at.expect("a retry is scheduled");
+    assert!(retry >= state::now_unix() + 50 && retry <= renewed.bound_at + 105, "{retry}");
+}
+
+#[test]
+fn an_expired_lease_is_taken_anew_and_without_a_server_asked_again_later() {
+    use netplug_plugin_dhcp::config::Family as DhcpFamily;
+    let mut lab = Lab::new();
+    lab.start_dnsmasq(SERVER);
+    let plugin = lab.plugin();
+    let paths = lab.paths();
+    // No NIS (SERVER offers a domain): nothing here may touch the host's names.
+    let want = [item(Element::new("dhcp").with_attr("timeout", "20").with_attr("nis", "no"))];
+    let expire = |paths: &netplug_plugin_dhcp::state::Paths, timeout: &str| {
+        // As if two minutes had passed: the record's lease ended and the kernel dropped the
+        // address at the end of its lifetime. (The timeout is the one asking again waits.)
+        let mut r = state::load(paths, CLIENT_IF, DhcpFamily::V4).unwrap().unwrap();
+        r.bound_at -= 121;
+        r.element.set_attr("timeout", timeout);
+        state::save(paths, &r).unwrap();
+        let (ip, len) = r.applied.address.unwrap();
+        let mut sock = netplug_plugin_sdk::netlink::Socket::route().unwrap();
+        let index = sock.link_by_name(CLIENT_IF).unwrap().unwrap().index;
+        sock.request(netplug_plugin_sdk::netlink::AddrMessage::delete(index, ip, len).build()).unwrap();
+    };
+    let (p, w, ps) = (plugin.clone(), want.clone(), paths.clone());
+    lab.in_client(true, move || {
+        p.apply(&p.plan(&w, &[], &scope()).unwrap()).unwrap();
+        expire(&ps, "20");
+        let live = p.read(Some(&scope())).unwrap();
+        assert_eq!(live[0].element.child("lease").unwrap().value("state"), Some("expired"));
+        let changes = p.plan(&w, &live, &scope()).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert!(
+            changes[0].description.starts_with("ask for a new DHCPv4 lease"),
+            "{}",
+            changes[0].description
+        );
+        p.apply(&changes).unwrap();
+        assert_eq!(leased_v4(&client_addrs(Family::V4)).len(), 1, "a new lease");
+        assert!(p.plan(&w, &p.read(Some(&scope())).unwrap(), &scope()).unwrap().is_empty());
+    });
+    assert_eq!(lab.dnsmasq_log().matches("DHCPDISCOVER").count(), 2);
+
+    lab.stop_dnsmasq();
+    let (p, w, ps) = (plugin.clone(), want.clone(), paths.clone());
+    lab.in_client(true, move || {
+        expire(&ps, "2");
+        let live = p.read(Some(&scope())).unwrap();
+        p.apply(&p.plan(&w, &live, &scope()).unwrap()).expect("no answer is not a failed apply");
+        let live = p.read(Some(&scope())).unwrap();
+        let lease = live[0].element.child("lease").unwrap();
+        assert_eq!(lease.value("state"), Some("waiting"));
+        assert!(p.plan(&w, &live, &scope()).unwrap().is_empty(), "asked again in a minute, not now");
+        assert!(leased_v4(&client_addrs(Family::V4)).is_empty());
+        // Stopping a waiting client just forgets it.
+        p.apply(&p.plan(&[], &live, &scope()).unwrap()).unwrap();
+        assert!(p.read(None).unwrap().is_empty());
+    });
 }

@@ -7,7 +7,7 @@ mod lab;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lab::{client_addrs, item, read_file, scope, wait_for, Lab, CLIENT_IF};
+use lab::{client_addrs, item, read_file, scope, wait_for, without_lease, Lab, CLIENT_IF};
 use netplug_plugin_dhcp::host;
 use netplug_plugin_sdk::netlink::Family;
 use netplug_plugin_sdk::{Element, Phase, Plugin};
@@ -47,8 +47,28 @@ fn lease_with_name_servers_then_release() {
 
         let live = plugin.read(Some(&scope())).unwrap();
         assert_eq!(live.len(), 1);
-        assert_eq!(live[0].element, want[0].element);
+        assert_eq!(without_lease(&live[0].element), want[0].element);
+        assert!(live[0].element.child("lease").and_then(|l| l.value("address")).is_some());
         assert!(plugin.plan(&want, &live, &scope()).unwrap().is_empty(), "the same file plans nothing");
+
+        // At T1 the plan renews (RENEW to the server), and the record is bound again.
+        let family = netplug_plugin_dhcp::config::Family::V6;
+        let before = netplug_plugin_dhcp::state::load(&paths, CLIENT_IF, family).unwrap().unwrap();
+        let t1: u64 = live[0].element.child("lease").unwrap().value("next").unwrap().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(1100)); // so the new bound_at differs
+        let renew = netplug_plugin_dhcp::plan::plan_at(&want, &live, &scope(), t1);
+        assert_eq!(renew.len(), 1, "{renew:?}");
+        assert!(
+            renew[0].description.starts_with("renew DHCPv6 lease 2001:db8::"),
+            "{}",
+            renew[0].description
+        );
+        plugin.apply(&renew).unwrap_or_else(|e| panic!("{e}\n{}", read_file(&log)));
+        let after = netplug_plugin_dhcp::state::load(&paths, CLIENT_IF, family).unwrap().unwrap();
+        assert!(after.bound_at > before.bound_at && after.retry_at.is_none(), "{after:?}");
+        assert_eq!(after.applied, before.applied, "the same address and name servers");
+        assert!(read_file(&log).contains("DHCPRENEW(dsv0)"), "{}", read_file(&log));
+        let live = plugin.read(Some(&scope())).unwrap();
 
         let changes = plugin.plan(&[], &live, &scope()).unwrap();
         assert_eq!(changes[0].phase, Phase::StopDynamic);

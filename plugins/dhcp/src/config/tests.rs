@@ -161,3 +161,9 @@ fn dhcp_has_no_children() {
     let xml = "<interface device=\"eth0\">\n  <dhcp><route/></dhcp>\n</interface>";
     assert_eq!(diags(xml), ["2:9 error route: unknown element <route> in <dhcp>"]);
 }
+
+#[test]
+fn a_lease_pasted_from_show_is_ignored_with_a_warning() {
+    let xml = "<interface device=\"eth0\">\n  <dhcp><lease address=\"192.0.2.50/24\"/></dhcp>\n</interface>";
+    assert_eq!(diags(xml), ["2:9 warning lease: <lease> in <dhcp> is ignored"]);
+}

@@ -126,6 +126,21 @@ impl Lab {
         assert!(ready, "dnsmasq did not start: {}", self.dnsmasq_log());
     }
 
+    /// Stop the server (a client's next renewal goes unanswered).
+    pub fn stop_dnsmasq(&mut self) {
+        if let Some(mut child) = self.dnsmasq.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The expiry time dnsmasq recorded for `address` (first field of its lease file line).
+    pub fn server_expiry(&self, address: &str) -> Option<u64> {
+        let leases = self.server_leases();
+        let line = leases.lines().find(|l| l.split_whitespace().nth(2) == Some(address))?;
+        line.split_whitespace().next()?.parse().ok()
+    }
+
     pub fn dnsmasq_log(&self) -> String {
         let read = |n| std::fs::read_to_string(self.server_file(n)).unwrap_or_default();
         format!("{}{}", read("dnsmasq.stderr"), read("dnsmasq.log"))
@@ -186,6 +201,14 @@ pub fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A reported `<dhcp>`/`<dhcp6>` without the `<lease>` child `read` adds, which is what a
+/// desired item looks like.
+pub fn without_lease(element: &Element) -> Element {
+    let mut el = element.clone();
+    el.children.retain(|c| c.name != "lease");
+    el
 }
 
 /// The desired item for `element` on the client interface.
