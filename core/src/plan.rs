@@ -74,10 +74,20 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
     let Some(r) = registry.plugins().iter().find(|r| r.info.name == plugin) else {
         return Vec::new();
     };
+    // A plugin that owns a kind as well as elements (ethernet and <ethtool>) is asked only about
+    // its kind's interfaces and those declaring its elements: its elements are device settings
+    // that a document leaves alone where it does not declare them (see `read_live`), and asking
+    // about every interface would cost it a read of every device's settings.
+    let device_settings = !r.info.kinds.is_empty();
     config
         .interfaces
         .iter()
-        .filter(|i| !r.info.elements.is_empty() || r.info.kinds.contains(&i.kind))
+        .filter(|i| {
+            r.info.kinds.contains(&i.kind)
+                || (!r.info.elements.is_empty()
+                    && (!device_settings
+                        || i.element.children.iter().any(|c| r.info.elements.contains(&c.name))))
+        })
         .map(|i| i.name.clone())
         .collect()
 }
@@ -85,7 +95,8 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
 /// Read live state for `scope` from each plugin: one call (one dump) per plugin.
 pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
     let mut snapshot = Snapshot::default();
-    let kind_of: HashMap<&str, &str> = config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
+    let kind_of: HashMap<&str, &str> =
+        config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
     let declared: std::collections::HashSet<(&str, &str)> = config
         .interfaces
         .iter()
@@ -95,7 +106,8 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
         let r =
             registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
         let scope = plugin_scope(config, registry, name);
-        let mut items = r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
+        let mut items =
+            r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
         // A plugin with both a kind and elements (ethernet and <ethtool>) is asked about every
         // interface for its elements. Its view of an interface of another kind as its own kind
         // is not live state of anything this run manages (planning back to it would fight the

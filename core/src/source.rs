@@ -48,7 +48,7 @@ impl SourceMap {
     /// `FILE:LINE:COL: error: MESSAGE` (rustc/gcc short style), with the interface and a hint.
     pub fn render(&self, d: &Diagnostic) -> String {
         let mut s = format!("{}: {}: ", self.location(d.span), d.severity);
-        if let Some(i) = &d.interface {
+        if let Some(i) = d.interface.as_ref().filter(|i| !i.is_empty()) {
             if !d.message.starts_with(&format!("{i}: ")) && !d.message.starts_with(&format!("{i} ")) {
                 s.push_str(i);
                 s.push_str(": ");

@@ -1,0 +1,133 @@
+//! The stack people build — a bond of two NICs under a bridge, a VLAN on top with an address —
+//! applied, verified, re-applied with zero changes, torn down in reverse, and rolled back whole
+//! from a failure at every step in both directions. Bonding and 802.1Q are not in this
+//! machine's kernel, so this runs in the qemu guest of `cargo xtask vm-test` (dummy devices
+//! stand in for the NICs) and returns at once elsewhere.
+
+use netplug_tests::{assert_same_state, document, Netns};
+
+const STACK: &str = r#"<interfaces>
+  <interface device="nic0"/>
+  <interface device="nic1"/>
+  <bond name="bond0" mode="active-backup" miimon="100">
+    <slave device="nic0" primary="yes"/>
+    <slave device="nic1"/>
+  </bond>
+  <bridge name="br0" stp="off" forwarddelay="0">
+    <member device="bond0"/>
+  </bridge>
+  <vlan name="br0.42" device="br0" tag="42" mtu="1400">
+    <static ipaddr="192.0.2.10/24"/>
+    <route destination="198.51.100.0/24" gateway="192.0.2.1"/>
+  </vlan>
+</interfaces>
+"#;
+
+/// The same stack, changed where it is hardest: the bond's mode (the kernel wants it down and
+/// empty), the VLAN's tag (recreated) and the bridge's STP.
+const CHANGED: &str = r#"<interfaces>
+  <interface device="nic0"/>
+  <interface device="nic1"/>
+  <bond name="bond0" mode="balance-xor" miimon="100" xmit_hash_policy="layer3+4">
+    <slave device="nic0"/>
+    <slave device="nic1"/>
+  </bond>
+  <bridge name="br0" stp="on">
+    <member device="bond0"/>
+  </bridge>
+  <vlan name="br0.43" device="br0" tag="43">
+    <static ipaddr="192.0.2.10/24"/>
+  </vlan>
+</interfaces>
+"#;
+
+const TEARDOWN: &str = r#"<interfaces>
+  <vlan name="br0.42" device="br0" tag="42" state="absent"/>
+  <bridge name="br0" state="absent"/>
+  <bond name="bond0" state="absent"/>
+</interfaces>
+"#;
+
+fn in_vm() -> bool {
+    if std::env::var_os("NETPLUG_IN_VM").is_none() {
+        eprintln!("skipped: needs bonding and 8021q; run by `cargo xtask vm-test`");
+        return false;
+    }
+    true
+}
+
+fn nics(ns: &Netns) {
+    for nic in ["nic0", "nic1"] {
+        ns.ip(&["link", "add", nic, "type", "dummy"]);
+    }
+}
+
+fn steps(ns: &Netns, doc: &std::path::Path) -> usize {
+    let out = ns.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();
+    serde_json::from_str::<serde_json::Value>(&out).unwrap().as_array().unwrap().len()
+}
+
+#[test]
+fn stack_applies_verifies_reapplies_and_tears_down() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("stack");
+    nics(&ns);
+    let stack = document(ns.dir.path(), "stack.xml", STACK);
+    let out = ns.netplug(&["apply", stack.to_str().unwrap()]).ok();
+    assert!(out.contains("verified"), "{out}");
+    assert!(ns.ip(&["link", "show", "nic0"]).contains("master bond0"));
+    assert!(ns.ip(&["link", "show", "bond0"]).contains("master br0"));
+    assert!(ns.ip(&["-d", "link", "show", "br0.42"]).contains("id 42"));
+    assert!(ns.ip(&["addr", "show", "br0.42"]).contains("192.0.2.10/24"));
+    assert!(ns.netplug(&["apply", stack.to_str().unwrap()]).ok().contains("no changes"));
+
+    let changed = document(ns.dir.path(), "changed.xml", CHANGED);
+    ns.netplug(&["apply", changed.to_str().unwrap()]).ok();
+    assert!(ns.ip(&["-d", "link", "show", "bond0"]).contains("balance-xor"));
+    assert!(ns.ip(&["addr", "show", "br0.43"]).contains("192.0.2.10/24"));
+    assert!(ns.netplug(&["apply", changed.to_str().unwrap()]).ok().contains("no changes"));
+
+    ns.netplug(&["apply", stack.to_str().unwrap()]).ok();
+    let teardown = document(ns.dir.path(), "teardown.xml", TEARDOWN);
+    ns.netplug(&["apply", teardown.to_str().unwrap()]).ok();
+    let links = ns.ip(&["-br", "link", "show"]);
+    assert!(!links.contains("bond0") && !links.contains("br0"), "{links}");
+    assert!(
+        ns.ip(&["link", "show", "nic0"]).contains("nic0")
+            && !ns.ip(&["link", "show", "nic0"]).contains("master")
+    );
+}
+
+#[test]
+fn a_failure_at_every_step_leaves_the_stack_as_it_was() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("stackfail");
+    nics(&ns);
+    let stack = document(ns.dir.path(), "stack.xml", STACK);
+    let changed = document(ns.dir.path(), "changed.xml", CHANGED);
+    let teardown = document(ns.dir.path(), "teardown.xml", TEARDOWN);
+    // Build-up from bare NICs, the hard change, and teardown, each from the state before it.
+    for (doc, setup) in [(&stack, None), (&changed, Some(&stack)), (&teardown, Some(&stack))] {
+        if let Some(setup) = setup {
+            ns.netplug(&["apply", setup.to_str().unwrap()]).ok();
+        }
+        let before = ns.state();
+        let n = steps(&ns, doc);
+        assert!(n >= 3, "{}: expected a multi-step plan, got {n}", doc.display());
+        for k in 1..=n {
+            let run = ns.netplug(&["apply", "--inject-failure-at", &k.to_string(), doc.to_str().unwrap()]);
+            assert_eq!(run.code(), 1, "step {k}: {}", run.stderr());
+            assert!(
+                run.stderr().contains("as it was before"),
+                "step {k} of {}: {}",
+                doc.display(),
+                run.stderr()
+            );
+            assert_same_state(&before, &ns.state(), &format!("step {k} of {n} of {}", doc.display()));
+        }
+    }
+}
