@@ -118,6 +118,12 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like every Unix filter: `netplug show | head` ends quietly when head stops reading,
+    // instead of panicking on the broken pipe.
+    // SAFETY: restoring the default disposition of one signal before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     logging::init(cli.verbose, cli.quiet);
     match cmd::run(&cli) {
