@@ -72,7 +72,13 @@ pub fn run(args: &[String]) -> Result<()> {
     host::require(&[("qemu-system-x86_64", "qemu-system-x86"), ("busybox", "busybox-static")])?;
     let cache = target_dir().join("vm");
     fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
-    let kernel = kernel::prepare(&cache)?;
+    let kernel = {
+        // Another engineer's run may be fetching the same kernel into the same tree.
+        let lock = fs::File::create(cache.join("lock"))?;
+        lock.lock().context("locking the vm cache")?;
+        kernel::prepare(&cache)?
+    };
+    let work = run_dir(&cache)?;
     let plan = Plan {
         tests,
         args: test_args,
@@ -81,7 +87,7 @@ pub fn run(args: &[String]) -> Result<()> {
         keep_going,
     };
     let busybox = host::find_program("busybox").expect("required above");
-    let initrd = cache.join("initrd.cpio");
+    let initrd = work.join("initrd.cpio");
     fs::write(&initrd, initramfs::build(&kernel, &busybox, &plan)?)?;
     let accel = host::accelerator()?;
     let timeout = env_number("NETPLUG_VM_TIMEOUT", 1800)?;
@@ -100,7 +106,7 @@ pub fn run(args: &[String]) -> Result<()> {
             qemu: &qemu,
             image: &kernel.boot_image,
             initrd: &initrd,
-            work: &cache,
+            work: &work,
             accel,
             kernel_log,
             memory: std::env::var("NETPLUG_VM_MEM").unwrap_or_else(|_| "1G".into()),
@@ -121,6 +127,8 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         bail!("vm tier: the guest stopped before finishing: {why}; retry with --kernel-log");
     }
+    // Keep a dead guest's files for a post-mortem; a finished run's are of no more use.
+    fs::remove_dir_all(&work)?;
     let labels = |pick: fn(&Binary) -> bool| -> Vec<&str> {
         report.binaries.iter().filter(|b| pick(b)).map(|b| b.label.as_str()).collect()
     };
@@ -134,6 +142,22 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!(why);
     }
     Ok(())
+}
+
+/// `<cache>/run-<pid>`, this run's own files (initramfs, console and results logs), so that
+/// runs in the same tree do not overwrite each other's; directories of runs whose process is
+/// gone are removed.
+fn run_dir(cache: &Path) -> Result<PathBuf> {
+    for entry in fs::read_dir(cache)?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("run-")) else { continue };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = cache.join(format!("run-{}", std::process::id()));
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// A guest test file found on disk.
