@@ -2,6 +2,7 @@
 //! plugins; this crate parses arguments, sets up logging, and prints results.
 
 mod cmd;
+mod daemon;
 mod logging;
 mod report;
 
@@ -115,6 +116,11 @@ pub enum Command {
     Confirm,
     /// List the plugins found, what they handle, and whether they loaded.
     Plugins(cmd::plugins::Args),
+    /// Keep interfaces as defined: onboot at start, hotplug and ifplug as devices and carrier
+    /// come and go, DHCP leases renewed. Runs until SIGTERM; SIGHUP reloads the definitions.
+    Daemon(cmd::daemon::Args),
+    /// Each defined interface's kind, start mode, state and leases, and whether the daemon runs.
+    Status(cmd::status::Args),
 }
 
 fn main() -> ExitCode {

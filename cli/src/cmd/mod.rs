@@ -5,6 +5,7 @@ pub mod apply;
 pub mod check;
 pub mod confirm;
 pub mod convert;
+pub mod daemon;
 pub mod define;
 pub mod dumpxml;
 pub mod edit;
@@ -16,6 +17,7 @@ pub mod order;
 pub mod plugins;
 pub mod rebridge;
 pub mod show;
+pub mod status;
 pub mod txn;
 pub mod validate;
 
@@ -58,6 +60,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Commit => txn::commit(cli),
         Command::Rollback => txn::rollback(cli),
         Command::Confirm => txn::confirm(cli),
+        Command::Daemon(a) => daemon::run(cli, a),
+        Command::Status(a) => status::run(cli, a),
     }
 }
 
