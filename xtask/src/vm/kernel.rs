@@ -35,7 +35,11 @@ pub fn prepare(cache: &Path) -> Result<Kernel> {
         (PathBuf::from("/"), version)
     } else {
         let root = cache.join("kroot");
-        (root.clone(), fetch(&root)?)
+        let version = fetch(&root).context(
+            "no kernel with modules in /boot, and fetching Debian's failed \
+             (NETPLUG_VM_KROOT may name an unpacked linux-image package instead)",
+        )?;
+        (root, version)
     };
     let vmlinuz = root.join("boot").join(format!("vmlinuz-{version}"));
     let config = fs::read_to_string(root.join("boot").join(format!("config-{version}"))).unwrap_or_default();

@@ -42,7 +42,8 @@ pub const USAGE: &str = "\
         test binary (e.g. a test name filter). --keep-going runs every binary after a failure;
         --kernel-log (or NETPLUG_VM_KERNEL_LOG=1) shows the guest kernel's log.
         Environment: NETPLUG_VM_TIMEOUT (seconds, 1800), NETPLUG_VM_MEM (1G),
-        NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/)
+        NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/),
+        NETPLUG_VM_APPEND (extra kernel command line). See docs/testing.md.
 ";
 
 pub fn run(args: &[String]) -> Result<()> {
