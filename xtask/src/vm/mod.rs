@@ -216,6 +216,13 @@ fn package_name(dir: &Path) -> Result<String> {
 /// Builds the guest tests with the same features as `cargo test --workspace` (so after the
 /// host tiers nothing is rebuilt) and maps each file to its executable.
 fn build(found: &[Found]) -> Result<Vec<GuestTest>> {
+    // The end-to-end guest tests run the `netplug` binary with the plugins beside it; the
+    // guest's tree is read-only, so build them here.
+    eprintln!("$ cargo build");
+    let status = cargo().arg("build").status().context("running cargo build")?;
+    if !status.success() {
+        bail!("building netplug and its plugins failed: {status}");
+    }
     let mut cmd = cargo();
     cmd.args(["test", "--no-run", "--workspace", "--message-format=json-render-diagnostics"]);
     let mut targets: Vec<&str> = found.iter().map(|f| f.target.as_str()).collect();
