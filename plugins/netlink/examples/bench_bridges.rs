@@ -49,12 +49,15 @@ fn run(n: u32, combined: bool) -> Duration {
             .collect();
         let addrs = links
             .iter()
-            .map(|&(index, i)| AddrMessage::add(index, IpAddr::V4(Ipv4Addr::from(0x0a00_0001 + (i << 8))), 24).build())
+            .map(|&(index, i)| {
+                AddrMessage::add(index, IpAddr::V4(Ipv4Addr::from(0x0a00_0001 + (i << 8))), 24).build()
+            })
             .collect();
         s.batch(addrs).unwrap();
         let addressed = t.elapsed();
         if !combined {
-            s.batch(links.iter().map(|&(index, _)| LinkMessage::change(index).up().build()).collect()).unwrap();
+            s.batch(links.iter().map(|&(index, _)| LinkMessage::change(index).up().build()).collect())
+                .unwrap();
         }
         if std::env::var_os("BENCH_PHASES").is_some() {
             eprintln!("  created {created:?}, addressed {addressed:?}, up {:?}", t.elapsed());
@@ -70,6 +73,9 @@ fn main() {
     for _ in 0..3 {
         settle();
         let took = run(n, combined);
-        println!("{n} bridges + addresses + up ({}): {took:?}", if combined { "up on create" } else { "3 batches" });
+        println!(
+            "{n} bridges + addresses + up ({}): {took:?}",
+            if combined { "up on create" } else { "3 batches" }
+        );
     }
 }

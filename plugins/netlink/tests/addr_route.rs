@@ -82,7 +82,10 @@ fn routes_of_every_kind() {
         };
         let r = find(&main, "10.1.0.0");
         assert_eq!((r.gateway, r.priority, r.oif), (Some(ip("10.0.0.254")), Some(100), Some(idx)));
-        assert_eq!((r.protocol, r.scope, r.kind, r.table), (RTPROT_NETPLUG, RT_SCOPE_UNIVERSE, RouteType::Unicast, 254));
+        assert_eq!(
+            (r.protocol, r.scope, r.kind, r.table),
+            (RTPROT_NETPLUG, RT_SCOPE_UNIVERSE, RouteType::Unicast, 254)
+        );
         let r = find(&main, "10.2.0.0");
         assert_eq!((r.gateway, r.scope, r.oif), (None, RT_SCOPE_LINK, Some(idx)));
         assert_eq!(find(&main, "10.3.0.0").kind, RouteType::Unreachable);
@@ -98,7 +101,8 @@ fn routes_of_every_kind() {
         assert_eq!(find(&t1000, "10.6.0.0").table, 1000, "tables above 255 come from RTA_TABLE");
 
         // Replace changes the metric key-less attributes in place; delete finds it by key.
-        s.request(RouteMessage::replace(ip("10.2.0.0"), 16).oif(idx).prefsrc(ip("10.0.0.1")).build()).unwrap();
+        s.request(RouteMessage::replace(ip("10.2.0.0"), 16).oif(idx).prefsrc(ip("10.0.0.1")).build())
+            .unwrap();
         let r = find(&s.dump_routes(Family::V4, Some(254)).unwrap(), "10.2.0.0");
         assert_eq!(r.prefsrc, Some(ip("10.0.0.1")));
         s.request(RouteMessage::delete(ip("10.6.0.0"), 16).table(1000).build()).unwrap();
@@ -107,7 +111,8 @@ fn routes_of_every_kind() {
         assert!(err.is_not_found(), "{err}");
 
         // An unreachable gateway: the kernel explains.
-        let err = s.request(RouteMessage::add(ip("10.9.0.0"), 16).gateway(ip("172.16.0.1")).build()).unwrap_err();
+        let err =
+            s.request(RouteMessage::add(ip("10.9.0.0"), 16).gateway(ip("172.16.0.1")).build()).unwrap_err();
         assert_eq!(err.errno, Some(libc::ENETUNREACH));
         assert!(err.ext_ack.is_some(), "{err}");
 

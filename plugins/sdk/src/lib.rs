@@ -14,8 +14,8 @@ pub mod ffi;
 pub mod ip;
 #[cfg(feature = "netlink")]
 pub mod link;
-pub mod plugin;
 mod log;
+pub mod plugin;
 pub mod schema;
 
 /// Raw netlink (rtnetlink and ethtool genetlink), the one way plugins talk to the kernel.
@@ -25,6 +25,6 @@ pub use netplug_netlink as netlink;
 pub use diagnostic::{Diagnostic, Severity};
 pub use element::{Attribute, Element, Span};
 pub use plugin::{
-    ApplyError, Change, Dependency, Envelope, Item, LinkState, Nexthop, Phase, Plugin, PluginError, PluginInfo,
-    Relation, Subnet, Validation,
+    ApplyError, Change, Dependency, Envelope, Item, LinkState, Nexthop, Phase, Plugin, PluginError,
+    PluginInfo, Relation, Subnet, Validation,
 };

@@ -86,15 +86,32 @@ impl LinkTable {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum LinkOp {
-    SetMtu { name: String, mtu: u32 },
-    SetMac { name: String, mac: String },
-    Up { name: String },
-    Down { name: String },
+    SetMtu {
+        name: String,
+        mtu: u32,
+    },
+    SetMac {
+        name: String,
+        mac: String,
+    },
+    Up {
+        name: String,
+    },
+    Down {
+        name: String,
+    },
     /// Make `name` a port of `master`. Bonds want their slaves down first; the caller plans a
     /// `Down` before this when the master needs it.
-    Enslave { name: String, master: String },
-    Release { name: String },
-    Delete { name: String },
+    Enslave {
+        name: String,
+        master: String,
+    },
+    Release {
+        name: String,
+    },
+    Delete {
+        name: String,
+    },
 }
 
 impl LinkOp {
@@ -127,8 +144,9 @@ impl LinkOp {
         Ok(match self {
             LinkOp::SetMtu { mtu, .. } => LinkMessage::change(index).mtu(*mtu).build(),
             LinkOp::SetMac { mac, .. } => {
-                let bytes = netlink::parse_mac(mac)
-                    .ok_or_else(|| batch.fail(PluginError::new(format!("bad MAC address {mac}")).on_interface(self.name())))?;
+                let bytes = netlink::parse_mac(mac).ok_or_else(|| {
+                    batch.fail(PluginError::new(format!("bad MAC address {mac}")).on_interface(self.name()))
+                })?;
                 LinkMessage::change(index).address(&bytes).build()
             }
             LinkOp::Up { .. } => LinkMessage::change(index).up().build(),
@@ -152,19 +170,26 @@ pub fn envelope_changes(desired: &Envelope, live: Option<&Envelope>) -> Vec<Chan
     if let Some(live) = live {
         if let Some(mtu) = desired.mtu.filter(|m| live.mtu != Some(*m)) {
             let was = live.mtu.map(|m| format!(" (was {m})")).unwrap_or_default();
-            out.push(LinkOp::SetMtu { name: name.into(), mtu }.change(name, Phase::Configure, format!("set mtu {mtu}{was}")));
+            out.push(LinkOp::SetMtu { name: name.into(), mtu }.change(
+                name,
+                Phase::Configure,
+                format!("set mtu {mtu}{was}"),
+            ));
         }
         if let Some(mac) = desired.mac.as_ref().filter(|m| live.mac.as_deref() != Some(m.as_str())) {
             let was = live.mac.as_ref().map(|m| format!(" (was {m})")).unwrap_or_default();
-            out.push(
-                LinkOp::SetMac { name: name.into(), mac: mac.clone() }
-                    .change(name, Phase::Configure, format!("set mac {mac}{was}")),
-            );
+            out.push(LinkOp::SetMac { name: name.into(), mac: mac.clone() }.change(
+                name,
+                Phase::Configure,
+                format!("set mac {mac}{was}"),
+            ));
         }
     }
     let live_up = live.map(|l| l.state == LinkState::Up).unwrap_or(false);
     match desired.state {
-        LinkState::Up if !live_up => out.push(LinkOp::Up { name: name.into() }.change(name, Phase::Up, "set up")),
+        LinkState::Up if !live_up => {
+            out.push(LinkOp::Up { name: name.into() }.change(name, Phase::Up, "set up"))
+        }
         LinkState::Down if live_up => {
             out.push(LinkOp::Down { name: name.into() }.change(name, Phase::Down, "set down"))
         }

@@ -235,7 +235,9 @@ impl PluginError {
         s.push_str(&self.message);
         if let Some(e) = self.errno {
             s.push_str(": ");
-            s.push_str(&std::io::Error::from_raw_os_error(e).to_string().replace(&format!(" (os error {e})"), ""));
+            s.push_str(
+                &std::io::Error::from_raw_os_error(e).to_string().replace(&format!(" (os error {e})"), ""),
+            );
         }
         if let Some(a) = &self.ext_ack {
             s.push_str(" (");

@@ -49,9 +49,10 @@ pub fn check_attributes(element: &Element, allowed: &[&str], interface: &str) ->
         .iter()
         .filter(|a| !allowed.contains(&a.name.as_str()))
         .map(|a| {
-            let d = Diagnostic::error(a.span, format!("unknown attribute `{}` on <{}>", a.name, element.name))
-                .on_interface(interface)
-                .on_attribute(&a.name);
+            let d =
+                Diagnostic::error(a.span, format!("unknown attribute `{}` on <{}>", a.name, element.name))
+                    .on_interface(interface)
+                    .on_attribute(&a.name);
             match did_you_mean(&a.name, allowed.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d,
@@ -95,7 +96,13 @@ pub fn bad_value(attr: &Attribute, interface: &str, what: impl std::fmt::Display
 }
 
 /// Check an optional boolean attribute; returns its value (or `default`) and any diagnostic.
-pub fn bool_attr(element: &Element, name: &str, default: bool, interface: &str, out: &mut Vec<Diagnostic>) -> bool {
+pub fn bool_attr(
+    element: &Element,
+    name: &str,
+    default: bool,
+    interface: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
     match element.attr(name) {
         None => default,
         Some(a) => parse_bool(&a.value).unwrap_or_else(|| {
@@ -106,7 +113,14 @@ pub fn bool_attr(element: &Element, name: &str, default: bool, interface: &str, 
 }
 
 /// Check an optional unsigned integer attribute within `min..=max`.
-pub fn u32_attr(element: &Element, name: &str, min: u32, max: u32, interface: &str, out: &mut Vec<Diagnostic>) -> Option<u32> {
+pub fn u32_attr(
+    element: &Element,
+    name: &str,
+    min: u32,
+    max: u32,
+    interface: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<u32> {
     let a = element.attr(name)?;
     match a.value.trim().parse::<u64>() {
         Ok(v) if (min as u64..=max as u64).contains(&v) => Some(v as u32),
@@ -122,7 +136,13 @@ pub fn u32_attr(element: &Element, name: &str, min: u32, max: u32, interface: &s
 }
 
 /// Check an optional attribute against a fixed set of words.
-pub fn enum_attr<'a>(element: &'a Element, name: &str, allowed: &[&str], interface: &str, out: &mut Vec<Diagnostic>) -> Option<&'a str> {
+pub fn enum_attr<'a>(
+    element: &'a Element,
+    name: &str,
+    allowed: &[&str],
+    interface: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<&'a str> {
     let a = element.attr(name)?;
     if allowed.contains(&a.value.as_str()) {
         return Some(a.value.as_str());
