@@ -46,6 +46,25 @@ fn build(plugins: &[String], release: bool) -> Result<PathBuf> {
     Ok(target.join(if release { "release" } else { "debug" }))
 }
 
+/// Install the systemd units of `cli/systemd/` into `prefix/lib/systemd/system`, naming
+/// `bindir` as where `netplug` is. Installing does not enable them: that is the
+/// administrator's (or the package's) decision.
+fn install_units(prefix: &Path, bindir: &str) -> Result<()> {
+    let units = prefix.join("lib/systemd/system");
+    fs::create_dir_all(&units)?;
+    for entry in fs::read_dir(root().join("cli/systemd"))? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("service") {
+            continue;
+        }
+        let text = fs::read_to_string(&path)?.replace("@BINDIR@", bindir);
+        let to = units.join(path.file_name().expect("a unit file has a name"));
+        fs::write(&to, text).with_context(|| format!("writing {}", to.display()))?;
+        fs::set_permissions(&to, fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
+}
+
 /// Copy the binary and plugins from `artifacts` into the tree at `prefix`.
 fn populate(artifacts: &Path, prefix: &Path, plugins: &[String]) -> Result<()> {
     let bin = prefix.join("bin");
@@ -82,6 +101,8 @@ pub fn install(args: &[String]) -> Result<()> {
     let plugins = chosen_plugins(args)?;
     let artifacts = build(&plugins, !flag(args, "--debug"))?;
     populate(&artifacts, &prefix, &plugins)?;
+    let bindir = fs::canonicalize(prefix.join("bin"))?;
+    install_units(&prefix, &bindir.display().to_string())?;
     eprintln!(
         "installed {} and {} plugin(s) ({}) under {}",
         prefix.join("bin/netplug").display(),
@@ -105,6 +126,8 @@ pub fn dist(args: &[String]) -> Result<()> {
         fs::remove_dir_all(&tree)?;
     }
     populate(&artifacts, &tree, &plugins)?;
+    // A distribution tarball is unpacked under /usr (see docs/packaging.md).
+    install_units(&tree, "/usr/bin")?;
     let doc = tree.join("share/doc/netplug");
     fs::create_dir_all(&doc)?;
     for f in ["README.md", "docs/format.md", "docs/packaging.md", "docs/plugin-guide.md", "docs/dhcp.md"] {
