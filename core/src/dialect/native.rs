@@ -305,6 +305,11 @@ pub fn write_interface(interface: &Interface) -> Element {
             el.remove_attr("name");
         }
         el.set_attr(name_attr, &interface.name);
+        // The name leads, as people write it (a tree built from live state has none yet).
+        if let Some(at) = el.attributes.iter().position(|a| a.name == name_attr) {
+            let a = el.attributes.remove(at);
+            el.attributes.insert(0, a);
+        }
     }
 
     if read_start_mode(&el, "", scratch) != interface.start_mode || !scratch.is_empty() {
