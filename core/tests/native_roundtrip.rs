@@ -68,7 +68,7 @@ fn changed_fields_are_written_into_the_element() {
     let written = native::write(&Config { interfaces: vec![i.clone()] });
     assert_eq!(
         xml::write(&written),
-        "<interface speed=\"1000\" device=\"eth1\" state=\"down\">\n  <hwaddr>52:54:00:00:00:01</hwaddr>\n  \
+        "<interface device=\"eth1\" speed=\"1000\" state=\"down\">\n  <hwaddr>52:54:00:00:00:01</hwaddr>\n  \
          <dhcp/>\n</interface>\n"
     );
     let back = native::read(&written).0.remove(0);
