@@ -110,6 +110,14 @@ fn cpu(s: Option<f64>) -> String {
     }
 }
 
+fn cpu_ms(s: Option<f64>) -> String {
+    match s {
+        None => "—".into(),
+        Some(v) if v < 0.005 => "< 10".into(),
+        Some(v) => format!("{:.0}", v * 1e3),
+    }
+}
+
 fn ms(s: Option<f64>) -> String {
     s.map_or_else(|| "—".into(), |v| format!("{:.1}", v * 1e3))
 }
@@ -263,7 +271,7 @@ impl Results<'_> {
                 item_label(r.n),
                 cpu(r.ip_cpu.best()),
                 cpu(r.apply_cpu.best()),
-                ms(r.reapply_cpu.best())
+                cpu_ms(r.reapply_cpu.best())
             );
         }
         t.push('\n');
