@@ -120,6 +120,17 @@ impl ApplyError {
     }
 }
 
+/// Plans need no positions (validation, which reports them, is over), and every item crosses
+/// the plugin boundary as JSON several times a run: leave them out.
+fn without_spans(mut desired: HashMap<String, Vec<Item>>) -> HashMap<String, Vec<Item>> {
+    for items in desired.values_mut() {
+        for item in items {
+            item.element = item.element.without_spans();
+        }
+    }
+    desired
+}
+
 /// The engine's view of one run: the configuration, the plugins involved, the dependency
 /// levels and the desired items per plugin.
 pub struct Run<'a> {
@@ -138,7 +149,7 @@ impl<'a> Run<'a> {
             registry,
             plugins: plan::involved_plugins(config, registry),
             levels: plan::levels(config),
-            desired: crate::items::desired_by_plugin(config, registry),
+            desired: without_spans(crate::items::desired_by_plugin(config, registry)),
         }
     }
 
