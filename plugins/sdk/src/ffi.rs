@@ -8,10 +8,12 @@
 //! Two layers keep old and new builds talking:
 //!
 //! * The root module is an `abi_stable` *prefix type*. Its fields up to `remove` (marked
-//!   `last_prefix_field`) exist in every plugin; fields appended later read as `None` from
-//!   plugins built before they existed. `abi_stable` checks the layout when the file is loaded
-//!   and refuses a plugin whose root module has *fewer* fields than the host's, or whose
-//!   `netplug-plugin-sdk` is of another `0.minor` series (see `docs/plugin-guide.md`).
+//!   `last_prefix_field`) exist in every plugin. As measured (`tests/tests/plugins_abi.rs`):
+//!   a plugin with fields appended after the host was built loads, and the host never calls
+//!   them; a host with fields appended refuses plugins built before them ("too many
+//!   fields"), as it refuses a `netplug-plugin-sdk` of another `0.minor` series. Only the
+//!   `HostCallbacks` the host hands a plugin read as `None` where the host predates them. The
+//!   rules are in `docs/plugin-guide.md`, section 9.
 //! * Everything a method takes or returns is the SDK's serde types as JSON in an `RStr` /
 //!   `RString`. Adding a `#[serde(default)]` field to a wire type changes no layout, so old
 //!   and new plugins keep working; [`WIRE_ABI`] is bumped only when the JSON itself changes
