@@ -1,7 +1,9 @@
 //! `netplug daemon`: one long-running process that keeps interfaces as their definitions say
 //! while the world changes under them.
 //!
-//! * At start it applies every `onboot` definition, as `apply --all` does.
+//! * At start it applies every `onboot` definition, as `apply --all` does, and again every
+//!   30 s until that succeeds (a DHCP server may come up later). Unlike `apply --all` it does
+//!   not roll back an open transaction: a daemon restart is not a boot.
 //! * `hotplug` interfaces are brought up when their device appears; `ifplug` interfaces when
 //!   carrier comes, and taken back to the bare link (up, without addresses, DHCP or routes)
 //!   when it goes, as ifplugd did, so that carrier can be seen coming back.
@@ -75,6 +77,8 @@ struct Daemon<'a> {
     lease_retry: HashMap<String, Instant>,
     /// Leased interfaces that are not defined, warned about once.
     undefined: HashSet<String>,
+    /// When to try the `onboot` apply again, after it failed (a DHCP server not up yet).
+    boot_retry: Option<Instant>,
 }
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
@@ -96,12 +100,10 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
         retry: HashMap::new(),
         lease_retry: HashMap::new(),
         undefined: HashSet::new(),
+        boot_retry: None,
     };
     tracing::info!(definitions = d.definitions.interfaces.len(), "netplug daemon starting");
-    let boot = lifecycle::boot_set(&d.definitions);
-    if !boot.interfaces.is_empty() {
-        d.apply(&boot, "onboot");
-    }
+    d.boot();
     // What the boot apply did shows in the dump below; its notifications need no handling.
     watcher.drain().context("reading link notifications")?;
     d.rescan("present at start")?;
@@ -110,6 +112,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
     loop {
         let next_lease = d.keep_leases();
         let timeout = d.sleep_for(next_lease);
+        tracing::debug!(?next_lease, ?timeout, "waiting");
         let ready = signals::wait(&[signals.fd(), watcher.fd()], timeout.as_millis() as i32)
             .context("waiting for events")?;
         let got = signals.take();
@@ -126,6 +129,9 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
             d.links_changed()?;
         }
         d.retry_due();
+        if d.boot_retry.is_some_and(|at| at <= Instant::now()) {
+            d.boot();
+        }
     }
     notify::notify("STOPPING=1");
     tracing::info!("netplug daemon stopping; leases, addresses and routes stay for the next one");
@@ -168,6 +174,7 @@ impl Daemon<'_> {
     fn apply(&self, config: &Config, why: &str) -> Outcome {
         let names: Vec<&str> = config.interfaces.iter().map(|i| i.name.as_str()).collect();
         let names = names.join(", ");
+        tracing::debug!("{why}: taking the lock for {names}");
         let lock = match super::engine::lock(self.cli) {
             Ok(lock) => lock,
             Err(e) => {
@@ -191,6 +198,21 @@ impl Daemon<'_> {
                 Outcome::Failed
             }
         }
+    }
+
+    /// Apply every `onboot` definition and what it needs, as `apply --all` does; try again
+    /// later if that fails, as a DHCP client keeps asking.
+    fn boot(&mut self) {
+        let boot = lifecycle::boot_set(&self.definitions);
+        self.boot_retry = None;
+        if boot.interfaces.is_empty() {
+            return;
+        }
+        self.boot_retry = match self.apply(&boot, "onboot") {
+            Outcome::Applied => None,
+            Outcome::Failed => Some(Instant::now() + RETRY),
+            Outcome::Busy => Some(Instant::now() + TICK),
+        };
     }
 
     /// Make `name` what `goal` says; remember a failure to try again later.
@@ -333,7 +355,8 @@ impl Daemon<'_> {
             wait = wait.min(Duration::from_secs(t.saturating_sub(leases::now())));
         }
         let now = Instant::now();
-        for at in self.retry.values().map(|(_, at)| at).chain(self.lease_retry.values()) {
+        let retries = self.retry.values().map(|(_, at)| at).chain(self.lease_retry.values());
+        for at in retries.chain(self.boot_retry.as_ref()) {
             wait = wait.min(at.saturating_duration_since(now));
         }
         wait.max(Duration::from_millis(10))
