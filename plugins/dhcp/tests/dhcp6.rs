@@ -67,6 +67,15 @@ fn lease_with_name_servers_then_release() {
         let after = netplug_plugin_dhcp::state::load(&paths, CLIENT_IF, family).unwrap().unwrap();
         assert!(after.bound_at > before.bound_at && after.retry_at.is_none(), "{after:?}");
         assert_eq!(after.applied, before.applied, "the same address and name servers");
+        // The renewal asks with the time left and a one-second T1, which are only hints: the
+        // server's full lifetimes come back and T1 is its own, so leases do not shrink.
+        let times = |r: &netplug_plugin_dhcp::state::Record| match &r.lease {
+            Some(netplug_plugin_dhcp::state::Lease::V6(l)) => (l.t1, l.preferred, l.valid),
+            other => panic!("{other:?}"),
+        };
+        let ((t1, preferred, valid), (_, preferred0, valid0)) = (times(&after), times(&before));
+        assert_eq!((preferred, valid), (preferred0, valid0));
+        assert!(t1 >= 30, "T1 {t1}");
         assert!(read_file(&log).contains("DHCPRENEW(dsv0)"), "{}", read_file(&log));
         let live = plugin.read(Some(&scope())).unwrap();
 
