@@ -29,7 +29,8 @@
 //!   replaces it by removal (`RemoveRoute`) and addition (`Route`), never by `NLM_F_REPLACE`,
 //!   which could replace a default route of another origin with the same metric.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use netplug_plugin_sdk::ip::{self, Prefix};
@@ -75,7 +76,16 @@ pub fn parse(el: &Element) -> Result<Parsed, String> {
 #[derive(Clone, Debug, Default)]
 struct Side {
     addresses: Vec<(Prefix, Origin)>,
+    /// Where each address is in `addresses`, so lookups stay constant-time however many
+    /// addresses an interface has.
+    at: HashMap<Prefix, usize>,
     gateways: [Vec<IpAddr>; 2],
+}
+
+impl Side {
+    fn origin(&self, p: &Prefix) -> Option<Origin> {
+        self.at.get(p).map(|&i| self.addresses[i].1)
+    }
 }
 
 fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, PluginError> {
@@ -85,7 +95,8 @@ fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, P
             .map_err(|why| PluginError::new(format!("<static>: {why}")).on_interface(name))?;
         let origin = p.origin.unwrap_or(Origin::Netplug);
         for a in p.addresses {
-            if !s.addresses.iter().any(|(b, _)| *b == a) {
+            if let Entry::Vacant(slot) = s.at.entry(a) {
+                slot.insert(s.addresses.len());
                 s.addresses.push((a, origin));
             }
         }
@@ -99,16 +110,28 @@ fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, P
     Ok(s)
 }
 
+/// Items by interface, in item order: built once, so planning is linear in the number of
+/// interfaces and items rather than scanning every item for every interface.
+fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for item in items {
+        out.entry(item.interface.as_str()).or_default().push(item);
+    }
+    out
+}
+
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+    let desired = by_interface(desired.iter().filter(|i| !removed(i)));
+    let live = by_interface(live.iter());
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
         if !seen.insert(name.as_str()) {
             continue;
         }
-        let want = side(desired.iter().filter(|i| &i.interface == name && !removed(i)), name)?;
-        let have = side(live.iter().filter(|i| &i.interface == name), name)?;
+        let want = side(desired.get(name.as_str()).into_iter().flatten().copied(), name)?;
+        let have = side(live.get(name.as_str()).into_iter().flatten().copied(), name)?;
         plan_interface(name, &want, &have, &mut out);
     }
     out.sort_by_key(|c| c.phase);
@@ -121,7 +144,7 @@ fn removed(item: &Item) -> bool {
 }
 
 fn plan_interface(name: &str, want: &Side, have: &Side, out: &mut Vec<Change>) {
-    let origin_in = |side: &Side, p: &Prefix| side.addresses.iter().find(|(a, _)| a == p).map(|(_, o)| *o);
+    let origin_in = |side: &Side, p: &Prefix| side.origin(p);
     let wanted: Vec<Prefix> =
         want.addresses.iter().filter(|(_, o)| *o == Origin::Netplug).map(|(p, _)| *p).collect();
     let op = |op: StaticOp, phase: Phase, what: String| op.change(name, phase, what);
@@ -194,24 +217,41 @@ fn plan_interface(name: &str, want: &Side, have: &Side, out: &mut Vec<Change>) {
     // Removals: netplug's addresses no document (or snapshot) has, the later first so that
     // secondaries go before their primary.
     let keep_any = !want.addresses.is_empty();
-    let gone: Vec<Prefix> = have
+    let gone: HashSet<Prefix> = have
         .addresses
         .iter()
         .filter(|(p, o)| *o == Origin::Netplug && origin_in(want, p).is_none())
         .map(|(p, _)| *p)
         .collect();
+    if gone.is_empty() {
+        return;
+    }
+    // Per IPv4 subnet: where its first address (the primary) is, and its last one that stays.
+    let mut primary_at: HashMap<Prefix, usize> = HashMap::new();
+    let mut last_kept_at: HashMap<Prefix, usize> = HashMap::new();
+    for (i, (q, _)) in have.addresses.iter().enumerate().filter(|(_, (q, _))| q.is_ipv4()) {
+        primary_at.entry(q.subnet()).or_insert(i);
+        if !gone.contains(q) {
+            last_kept_at.insert(q.subnet(), i);
+        }
+    }
+    let added_subnets: HashSet<Prefix> = adds.iter().filter(|a| a.is_ipv4()).map(Prefix::subnet).collect();
+    let mut added_lens: HashMap<IpAddr, Vec<u8>> = HashMap::new();
+    for a in &adds {
+        added_lens.entry(a.addr).or_default().push(a.len);
+    }
     for (i, (p, _)) in have.addresses.iter().enumerate().rev() {
         if !gone.contains(p) {
             continue;
         }
         // An IPv6 address is one per interface whatever its length: make room for the new one.
-        let collides = adds.iter().any(|a| a.addr == p.addr && a.len != p.len);
+        let collides = added_lens.get(&p.addr).is_some_and(|lens| lens.iter().any(|&l| l != p.len));
         let early = !keep_any || (collides && !p.is_ipv4());
-        let same_subnet = |q: &Prefix| q.is_ipv4() && q.len == p.len && q.network() == p.network();
-        let primary = p.is_ipv4() && !have.addresses[..i].iter().any(|(q, _)| same_subnet(q));
-        let stays_after = |q: &Prefix| !gone.contains(q) && same_subnet(q);
-        let survivors = have.addresses[i + 1..].iter().any(|(q, _)| stays_after(q))
-            || (!early && adds.iter().any(same_subnet));
+        let subnet = p.subnet();
+        let primary = p.is_ipv4() && primary_at.get(&subnet) == Some(&i);
+        let survivors = p.is_ipv4()
+            && (last_kept_at.get(&subnet).is_some_and(|&j| j > i)
+                || (!early && added_subnets.contains(&subnet)));
         let remove = StaticOp::RemoveAddress {
             name: name.into(),
             address: p.addr,
