@@ -63,6 +63,12 @@ impl Lab {
             CLIENT_IF,
             "address",
             CLIENT_MAC,
+            // One queue each way: with two, this kernel (6.18) sometimes dropped every frame the
+            // DHCP client's packet socket sent, for the whole test (seen as TX drops).
+            "numtxqueues",
+            "1",
+            "numrxqueues",
+            "1",
             "type",
             "veth",
             "peer",
@@ -70,6 +76,10 @@ impl Lab {
             SERVER_IF,
             "netns",
             &lab.server_ns,
+            "numtxqueues",
+            "1",
+            "numrxqueues",
+            "1",
         ]);
         for (ns, dev) in [(&lab.client_ns, CLIENT_IF), (&lab.server_ns, SERVER_IF), (&lab.client_ns, "lo")] {
             ip(&["-n", ns, "link", "set", dev, "up"]);
