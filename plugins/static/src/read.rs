@@ -19,6 +19,7 @@
 //! be usable in a second. One whose detection failed is reported too (adding it again would
 //! fail the same way), with a warning in the log.
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use netplug_plugin_sdk::link::{plugin_error, LinkTable};
@@ -104,15 +105,27 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     Ok(items(&table, &addrs, &routes, names))
 }
 
-/// Kernel objects → items, interface by interface in ifindex order.
+/// Kernel objects → items, interface by interface in ifindex order. The addresses and routes
+/// are grouped by interface once (dump order kept), so this is linear in links and objects.
 pub fn items(table: &LinkTable, addrs: &[Address], routes: &[Route], names: Option<&[String]>) -> Vec<Item> {
+    let wanted: Option<HashSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
+    let mut addrs_of: HashMap<u32, Vec<&Address>> = HashMap::new();
+    for a in addrs {
+        addrs_of.entry(a.index).or_default().push(a);
+    }
+    let mut gateways_of: HashMap<u32, Vec<&Route>> = HashMap::new();
+    for r in routes.iter().filter(|r| is_gateway(r)) {
+        if let Some(hop) = r.hops().first() {
+            gateways_of.entry(hop.oif).or_default().push(r);
+        }
+    }
     let mut out = Vec::new();
     for link in table.links() {
-        if names.is_some_and(|n| !n.contains(&link.name)) {
+        if wanted.as_ref().is_some_and(|n| !n.contains(link.name.as_str())) {
             continue;
         }
         let mut elements: Vec<(Option<Family>, Element)> = Vec::new();
-        for a in addrs.iter().filter(|a| a.index == link.index) {
+        for a in addrs_of.get(&link.index).into_iter().flatten() {
             let Some(ip) = a.ip() else { continue };
             let origin = Origin::of(a);
             if origin != Origin::Netplug && is_noise(&ip, a.flags) {
@@ -135,7 +148,7 @@ pub fn items(table: &LinkTable, addrs: &[Address], routes: &[Route], names: Opti
             let family = (origin == Origin::Netplug).then_some(a.family);
             elements.push((family, el));
         }
-        for r in routes.iter().filter(|r| is_gateway_of(r, link)) {
+        for r in gateways_of.get(&link.index).into_iter().flatten() {
             let Some(gw) = r.gateway else { continue };
             let slot =
                 elements.iter_mut().find(|(f, el)| *f == Some(r.family) && el.attr("gateway").is_none());
@@ -143,6 +156,9 @@ pub fn items(table: &LinkTable, addrs: &[Address], routes: &[Route], names: Opti
                 Some((_, el)) => el.set_attr("gateway", gw),
                 None => elements.push((None, Element::new("static").with_attr("gateway", gw))),
             }
+        }
+        if elements.is_empty() {
+            continue;
         }
         let kind = kind_of(link);
         let envelope = table.envelope(link, kind);
@@ -164,12 +180,10 @@ fn is_noise(ip: &IpAddr, flags: u32) -> bool {
     link_local || ip.is_loopback() || privacy
 }
 
-/// A default route of protocol [`RTPROT_NETPLUG_GATEWAY`] out of `link` in the main table.
-fn is_gateway_of(r: &Route, link: &Link) -> bool {
-    r.protocol == RTPROT_NETPLUG_GATEWAY
-        && r.table == RT_TABLE_MAIN
-        && r.dst_len == 0
-        && r.hops().first().is_some_and(|h| h.oif == link.index)
+/// A default route of protocol [`RTPROT_NETPLUG_GATEWAY`] in the main table (its interface is
+/// its first hop's output device).
+fn is_gateway(r: &Route) -> bool {
+    r.protocol == RTPROT_NETPLUG_GATEWAY && r.table == RT_TABLE_MAIN && r.dst_len == 0
 }
 
 /// The interface kind an item of `link` carries, as core names kinds: a NIC or veth is ethernet.
@@ -179,3 +193,6 @@ fn kind_of(link: &Link) -> &str {
         Some(k) => k,
     }
 }
+
+#[cfg(test)]
+mod tests;
