@@ -131,6 +131,9 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Plugins keep their state (DHCP leases) under the run directory and read it from the
+    // environment: make `--run-dir` theirs too. Set before any thread exists.
+    std::env::set_var("NETPLUG_RUN_DIR", &cli.run_dir);
     logging::init(cli.verbose, cli.quiet);
     match cmd::run(&cli) {
         Ok(code) => code,

@@ -142,6 +142,10 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
     };
     // What `show` marks as not netplug's: addresses added by hand are adopted by declaring them;
     // those the kernel or a DHCP client added are not configuration and are left out.
+    // A live <dhcp> carries its current <lease>: state, not configuration.
+    for c in &mut i.element.children {
+        c.children.retain(|l| l.name != "lease");
+    }
     i.element.children.retain_mut(|c| match c.value("foreign") {
         None => true,
         Some("manual") => {
