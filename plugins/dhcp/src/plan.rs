@@ -9,6 +9,8 @@
 //! has come is renewed (phase Dynamic), which is how `netplug daemon` keeps leases: it
 //! re-applies the definition when that time comes.
 
+use std::collections::{HashMap, HashSet};
+
 use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase};
 use serde::{Deserialize, Serialize};
 
@@ -51,22 +53,26 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
 /// [`plan`] at `now` (wall-clock seconds): a running client whose lease has something due
 /// (T1, T2, a retry, its end) is renewed, rebound or restarted.
 pub fn plan_at(desired: &[Item], live: &[Item], scope: &[String], now: u64) -> Vec<Change> {
+    let desired = by_interface(desired);
+    let live = by_interface(live);
     let mut out = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for iface in scope {
-        if seen.contains(&iface.as_str()) {
+        if !seen.insert(iface) {
             continue;
         }
-        seen.push(iface);
+        let desired_here = desired.get(iface.as_str()).map_or(&[][..], Vec::as_slice);
+        let live_here = live.get(iface.as_str()).map_or(&[][..], Vec::as_slice);
         for family in Family::ALL {
-            let want = desired
+            let want = desired_here
                 .iter()
-                .filter(|i| &i.interface == iface && family_of(i) == Some(family))
+                .copied()
+                .filter(|i| family_of(i) == Some(family))
                 .find(|i| i.envelope.as_ref().is_none_or(|e| e.state != LinkState::Absent))
                 .and_then(|i| Settings::of(&i.element).map(|s| (i, s)))
                 // `<dhcp6 autoconf="no" dhcp="no">` runs nothing (validate warns).
                 .filter(|(_, s)| s.client || s.autoconf == Some(true));
-            let live_item = live.iter().find(|i| &i.interface == iface && family_of(i) == Some(family));
+            let live_item = live_here.iter().copied().find(|i| family_of(i) == Some(family));
             let have = live_item.and_then(|i| Settings::of(&i.element));
             match (want, have) {
                 (Some((_, w)), Some(h)) if w.same_lease(&h) => {
@@ -93,6 +99,16 @@ pub fn plan_at(desired: &[Item], live: &[Item], scope: &[String], now: u64) -> V
                 (None, None) => {}
             }
         }
+    }
+    out
+}
+
+/// Items by interface, in item order: built once, so planning is linear in the number of
+/// interfaces and items rather than scanning every item for every interface.
+fn by_interface(items: &[Item]) -> HashMap<&str, Vec<&Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for item in items {
+        out.entry(item.interface.as_str()).or_default().push(item);
     }
     out
 }
@@ -257,6 +273,26 @@ mod tests {
         assert_eq!(
             texts(&plan(&want, &live, &scope(&["eth0", "eth0"]))),
             ["eth0 Dynamic start DHCPv4 client (timeout 30 s)"]
+        );
+    }
+
+    #[test]
+    fn interfaces_come_in_scope_order_whatever_the_item_order() {
+        let want = [
+            item("eth0", dhcp()),
+            item("eth1", Element::new("dhcp6")),
+            item("eth0", Element::new("dhcp6")),
+            item("eth1", dhcp()),
+        ];
+        let live = [item("eth2", dhcp()), item("eth0", dhcp())];
+        assert_eq!(
+            texts(&plan(&want, &live, &scope(&["eth2", "eth1", "eth0", "eth1"]))),
+            [
+                "eth2 StopDynamic stop DHCPv4: release the lease, remove its address, routes and name servers",
+                "eth1 Dynamic start DHCPv4 client (timeout 30 s)",
+                "eth1 Dynamic start DHCPv6 client (SLAAC off, timeout 30 s)",
+                "eth0 Dynamic start DHCPv6 client (SLAAC off, timeout 30 s)",
+            ]
         );
     }
 }
