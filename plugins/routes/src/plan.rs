@@ -15,20 +15,32 @@ use crate::spec::{RouteKey, RouteSpec};
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+    let desired = by_interface(desired.iter().filter(|i| !removed(i)));
+    let live = by_interface(live.iter());
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
         if !seen.insert(name.as_str()) {
             continue;
         }
-        let want = specs(desired.iter().filter(|i| &i.interface == name && !removed(i)), name)?;
-        let have = specs(live.iter().filter(|i| &i.interface == name), name)?;
+        let want = specs(desired.get(name.as_str()).into_iter().flatten().copied(), name)?;
+        let have = specs(live.get(name.as_str()).into_iter().flatten().copied(), name)?;
         plan_interface(name, &want, &have, &mut out);
     }
     // Core orders all plugins' changes by phase anyway; doing it here too lets a route move
     // between interfaces (removed from one, added to the other) in a plain apply of this plan.
     out.sort_by_key(|c| c.phase);
     Ok(out)
+}
+
+/// Items by interface, in item order: built once, so planning is linear in the number of
+/// interfaces and items rather than scanning every item for every interface.
+fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for item in items {
+        out.entry(item.interface.as_str()).or_default().push(item);
+    }
+    out
 }
 
 /// The interface is to go: its routes go with it.

@@ -107,3 +107,23 @@ fn a_broken_item_is_an_error_naming_the_interface() {
     assert_eq!(err.interface.as_deref(), Some("eth0"));
     assert!(err.message.contains("invalid destination"), "{err}");
 }
+
+#[test]
+fn interfaces_come_in_scope_order_and_routes_in_item_order() {
+    let want = [
+        item("eth0", &[("destination", "10.1.0.0/16")]),
+        item("eth1", &[("destination", "10.2.0.0/16")]),
+        item("eth0", &[("destination", "10.3.0.0/16")]),
+        item("eth1", &[("destination", "10.4.0.0/16")]),
+    ];
+    let changes = plan(&want, &[], &scope(&["eth1", "eth0", "eth1"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "Route eth1: add unreachable route 10.2.0.0/16",
+            "Route eth1: add unreachable route 10.4.0.0/16",
+            "Route eth0: add unreachable route 10.1.0.0/16",
+            "Route eth0: add unreachable route 10.3.0.0/16",
+        ]
+    );
+}
