@@ -12,7 +12,7 @@
 //! Routes of other protocols are not read, even for `show`: telling them apart needs the whole
 //! table, which on a router is a full BGP feed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use netplug_plugin_sdk::link::{plugin_error, LinkTable};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_NETPLUG};
@@ -57,7 +57,8 @@ pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> V
     for name in candidates.iter().rev() {
         owners.insert(owner_tag(name), name);
     }
-    let wanted = |name: &str| names.is_none_or(|n| n.iter().any(|x| x == name));
+    let asked: Option<HashSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
+    let wanted = |name: &str| asked.as_ref().is_none_or(|n| n.contains(name));
     let mut out = Vec::new();
     for r in routes.iter().filter(|r| r.protocol == RTPROT_NETPLUG) {
         let Some(spec) = spec_of(r) else { continue };
