@@ -58,7 +58,9 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
             assert_eq!(mode, "-rw-r--r--", "plugins are not writable by group or others: {line}");
             plugins.push(file.to_string());
         } else {
-            let allowed = rel.is_empty() || mode.starts_with('d') || rel.starts_with("share/doc/netplug/");
+            let unit = rel.starts_with("lib/systemd/system/netplug-") && rel.ends_with(".service");
+            let allowed =
+                rel.is_empty() || mode.starts_with('d') || rel.starts_with("share/doc/netplug/") || unit;
             assert!(allowed, "unexpected entry {line}");
         }
     }
@@ -68,6 +70,7 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     expected.sort();
     assert_eq!(plugins, expected);
     assert!(listing.contains(&format!("{name}/share/doc/netplug/packaging.md")));
+    assert!(listing.contains(&format!("{name}/lib/systemd/system/netplug-apply.service")));
 
     // Unpacked anywhere, the binary finds exactly those plugins in ../lib/netplug/plugins.
     let unpacked = tempfile::tempdir().expect("temp dir");
