@@ -11,10 +11,14 @@
 //! Both namespaces get the same IPv6 setting and both runs wait for earlier namespaces'
 //! teardown first; the states the two tools leave are compared. Targets are reported, never
 //! asserted. See docs/performance.md.
+//!
+//! The `vlans` case needs 802.1Q, which this machine's kernel lacks: it runs in the `vm-test`
+//! guest (`vlans.rs`), and `--no-vm` leaves it out of a full run.
 
 mod netns;
 mod report;
 mod run;
+mod vlans;
 mod workload;
 
 use std::path::PathBuf;
@@ -36,12 +40,23 @@ pub struct Options {
     pub build: bool,
     /// Also time the raw-netlink floor for bridges (`bench_bridges`), for sizes up to 1,000.
     pub floor: bool,
+    /// Run the `vlans` case in the vm-test guest.
+    pub vlans: bool,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options> {
-        let known =
-            ["--sizes", "--quick", "--only", "--runs", "--ipv6", "--write", "--no-build", "--no-floor"];
+        let known = [
+            "--sizes",
+            "--quick",
+            "--only",
+            "--runs",
+            "--ipv6",
+            "--write",
+            "--no-build",
+            "--no-floor",
+            "--no-vm",
+        ];
         for a in args {
             let name = a.split('=').next().unwrap_or(a);
             if a.starts_with("--") && !known.contains(&name) {
@@ -58,13 +73,19 @@ impl Options {
             None if flag(args, "--quick") => vec![100, 1_000],
             None => vec![100, 1_000, 10_000],
         };
-        let cases = match option(args, "--only") {
+        let only = option(args, "--only");
+        let vlans = match &only {
+            Some(list) => list.split(',').any(|s| s.trim() == "vlans"),
+            None => !flag(args, "--no-vm"),
+        };
+        let cases = match only {
             Some(list) => list
                 .split(',')
+                .filter(|s| s.trim() != "vlans")
                 .map(|s| {
                     Case::parse(s.trim()).with_context(|| {
                         let names: Vec<_> = workload::ALL.iter().map(|c| c.name()).collect();
-                        format!("unknown case `{s}` (known: {})", names.join(", "))
+                        format!("unknown case `{s}` (known: {}, vlans)", names.join(", "))
                     })
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -92,6 +113,7 @@ impl Options {
             write: flag(args, "--write"),
             build: !flag(args, "--no-build"),
             floor: !flag(args, "--no-floor"),
+            vlans,
         })
     }
 
@@ -133,7 +155,9 @@ fn build(opts: &Options) -> Result<Binaries> {
         cmd.args(["--package", &format!("netplug-plugin-{p}")]);
     }
     run_cmd(&mut cmd)?;
-    run_cmd(cargo().args(["build", "--release", "-p", "netplug-core", "--example", "validate_order"]))?;
+    if !opts.cases.is_empty() {
+        run_cmd(cargo().args(["build", "--release", "-p", "netplug-core", "--example", "validate_order"]))?;
+    }
     if opts.floor && opts.cases.contains(&Case::Bridges) {
         run_cmd(cargo().args(["build", "--release", "-p", "netplug-netlink", "--example", "bench_bridges"]))?;
     }
@@ -156,6 +180,10 @@ fn build(opts: &Options) -> Result<Binaries> {
 }
 
 pub fn main(args: &[String]) -> Result<()> {
+    // The vlans case's timer, as the vm-test guest runs it.
+    if args.first().is_some_and(|a| a == vlans::GUEST_MODE) {
+        return vlans::guest(&args[1..]);
+    }
     let opts = Options::parse(args)?;
     if !std::path::Path::new("/run").exists() || std::process::Command::new("ip").arg("-V").output().is_err()
     {
@@ -163,23 +191,40 @@ pub fn main(args: &[String]) -> Result<()> {
     }
     netns::remove_stale()?;
     let bins = build(&opts)?;
+    if !opts.cases.is_empty() {
+        host_cases(&bins, &opts)?;
+    }
+    if opts.vlans {
+        let results = vlans::run(&bins, &opts)?;
+        print!("{}", results.text());
+        if opts.write {
+            let path = root().join("docs/performance.md");
+            results.write_doc(&path)?;
+            eprintln!("bench: wrote the vlans section of {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The cases this machine's kernel can run.
+fn host_cases(bins: &Binaries, opts: &Options) -> Result<()> {
     let machine = report::Machine::probe();
     eprintln!("bench: {machine}");
-    let core = run::core_bench(&bins, &opts.sizes)?;
+    let core = run::core_bench(bins, &opts.sizes)?;
     let floor = if opts.floor && opts.cases.contains(&Case::Bridges) {
-        run::floor(&bins, &opts.sizes)?
+        run::floor(bins, &opts.sizes)?
     } else {
         Vec::new()
     };
     let mut rows = Vec::new();
     for &case in &opts.cases {
         for &n in &opts.sizes {
-            let row = run::measure(case, n, &bins, &opts)?;
+            let row = run::measure(case, n, bins, opts)?;
             eprintln!("{}", report::row_line(&row));
             rows.push(row);
         }
     }
-    let results = report::Results { machine, opts: &opts, rows, core, floor };
+    let results = report::Results { machine, opts, rows, core, floor };
     print!("{}", results.text());
     if opts.write {
         let path = root().join("docs/performance.md");

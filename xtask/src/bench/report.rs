@@ -139,7 +139,7 @@ pub fn row_line(row: &Row) -> String {
     format!("bench: {} n={}: {ip}; {np}", row.case.name(), row.n)
 }
 
-fn item_label(n: usize) -> String {
+pub fn item_label(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -397,10 +397,15 @@ impl Results<'_> {
 
 /// Put the section between this IPv6 setting's markers, or append it with markers.
 pub fn write_doc(path: &Path, results: &Results) -> Result<()> {
-    let begin =
-        format!("<!-- bench:ipv6-{}:begin (written by `cargo xtask bench --write`) -->", results.ipv6());
-    let end = format!("<!-- bench:ipv6-{}:end -->", results.ipv6());
-    let section = format!("{begin}\n{}{end}", results.text());
+    write_section(path, &format!("ipv6-{}", results.ipv6()), &results.text())
+}
+
+/// Put `text` between the markers `<!-- bench:<key>:begin ... -->` and `<!-- bench:<key>:end -->`
+/// of the page at `path`, or append it with them; the rest of the page stays as it is.
+pub fn write_section(path: &Path, key: &str, text: &str) -> Result<()> {
+    let begin = format!("<!-- bench:{key}:begin (written by `cargo xtask bench --write`) -->");
+    let end = format!("<!-- bench:{key}:end -->");
+    let section = format!("{begin}\n{text}{end}");
     let old = fs::read_to_string(path).unwrap_or_else(|_| "# Performance\n".into());
     let marker_start = begin.split(" (").next().unwrap_or(&begin);
     let new = match (old.find(marker_start), old.find(&end)) {
@@ -419,5 +424,20 @@ mod tests {
         assert!(d.len() == 20 && d.ends_with(" UTC") && d.starts_with("20"), "{d}");
         assert_eq!(super::item_label(10_000), "10,000");
         assert_eq!(super::item_label(100), "100");
+    }
+
+    #[test]
+    fn sections_are_replaced_between_their_markers_or_appended() {
+        let path = std::env::temp_dir().join(format!("xtask-report-{}.md", std::process::id()));
+        std::fs::write(&path, "# P\n\nintro\n").unwrap();
+        super::write_section(&path, "a", "one\n").unwrap();
+        super::write_section(&path, "b", "two\n").unwrap();
+        super::write_section(&path, "a", "three\n").unwrap();
+        let page = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(page.starts_with("# P\n\nintro\n<!-- bench:a:begin"), "{page}");
+        assert!(page.contains("-->\nthree\n<!-- bench:a:end -->"), "{page}");
+        assert!(!page.contains("one"), "{page}");
+        assert!(page.trim_end().ends_with("two\n<!-- bench:b:end -->"), "{page}");
     }
 }

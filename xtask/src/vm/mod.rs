@@ -70,16 +70,6 @@ pub fn run(args: &[String]) -> Result<()> {
     let tests = build(&found)?;
     let built = started.elapsed();
 
-    host::require(&[("qemu-system-x86_64", "qemu-system-x86"), ("busybox", "busybox-static")])?;
-    let cache = target_dir().join("vm");
-    fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
-    let kernel = {
-        // Another engineer's run may be fetching the same kernel into the same tree.
-        let lock = fs::File::create(cache.join("lock"))?;
-        lock.lock().context("locking the vm cache")?;
-        kernel::prepare(&cache)?
-    };
-    let work = run_dir(&cache)?;
     let plan = Plan {
         tests,
         args: test_args,
@@ -87,49 +77,25 @@ pub fn run(args: &[String]) -> Result<()> {
         modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
         keep_going,
     };
-    let busybox = host::find_program("busybox").expect("required above");
-    let initrd = work.join("initrd.cpio");
-    fs::write(&initrd, initramfs::build(&kernel, &busybox, &plan)?)?;
-    let accel = host::accelerator()?;
-    let timeout = env_number("NETPLUG_VM_TIMEOUT", 1800)?;
+    let guest = Guest::prepare(&plan, kernel_log)?;
     println!(
-        "vm: booting Linux {} ({accel}) for {} test binaries; build took {:.1} s",
-        kernel.version,
+        "vm: booting Linux {} ({}) for {} test binaries; build took {:.1} s",
+        guest.kernel.version,
+        guest.accel,
         plan.tests.len(),
         built.as_secs_f64()
     );
 
     let mut report = Report::new(&plan);
     let boot_started = Instant::now();
-    let qemu = host::find_program("qemu-system-x86_64").expect("required above");
-    let exit = qemu::run(
-        &qemu::Vm {
-            qemu: &qemu,
-            image: &kernel.boot_image,
-            initrd: &initrd,
-            work: &work,
-            accel,
-            kernel_log,
-            memory: std::env::var("NETPLUG_VM_MEM").unwrap_or_else(|_| "1G".into()),
-            timeout: Duration::from_secs(timeout),
-        },
-        &mut |line| report.line(line, boot_started),
-    )?;
+    let exit = guest.boot(&mut |line| report.line(line, boot_started))?;
     report.summary(boot_started.elapsed(), started.elapsed());
 
     if !report.done {
-        let why = match exit.status {
-            None => format!("timed out after {timeout} s (NETPLUG_VM_TIMEOUT)"),
-            Some(s) => format!("qemu exited ({s})"),
-        };
-        if !kernel_log {
-            eprintln!("vm: last lines of the guest console ({}):", exit.console.display());
-            eprintln!("{}", qemu::tail_lines(&exit.console, 30));
-        }
-        bail!("vm tier: the guest stopped before finishing: {why}; retry with --kernel-log");
+        return Err(guest.died(&exit));
     }
     // Keep a dead guest's files for a post-mortem; a finished run's are of no more use.
-    fs::remove_dir_all(&work)?;
+    fs::remove_dir_all(&guest.work)?;
     let labels = |pick: fn(&Binary) -> bool| -> Vec<&str> {
         report.binaries.iter().filter(|b| pick(b)).map(|b| b.label.as_str()).collect()
     };
@@ -143,6 +109,133 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!(why);
     }
     Ok(())
+}
+
+/// A guest ready to boot: the kernel, and this run's directory holding the initramfs of a plan.
+struct Guest {
+    kernel: kernel::Kernel,
+    work: PathBuf,
+    initrd: PathBuf,
+    accel: &'static str,
+    /// Seconds the whole boot may take (`NETPLUG_VM_TIMEOUT`).
+    timeout: u64,
+    kernel_log: bool,
+}
+
+impl Guest {
+    /// The host programs, the kernel (fetched once, under a lock: engineers share one tree),
+    /// this run's directory and the initramfs that carries out `plan`.
+    fn prepare(plan: &Plan, kernel_log: bool) -> Result<Guest> {
+        host::require(&[("qemu-system-x86_64", "qemu-system-x86"), ("busybox", "busybox-static")])?;
+        let cache = target_dir().join("vm");
+        fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
+        let kernel = {
+            // Another engineer's run may be fetching the same kernel into the same tree.
+            let lock = fs::File::create(cache.join("lock"))?;
+            lock.lock().context("locking the vm cache")?;
+            kernel::prepare(&cache)?
+        };
+        let work = run_dir(&cache)?;
+        let busybox = host::find_program("busybox").expect("required above");
+        let initrd = work.join("initrd.cpio");
+        fs::write(&initrd, initramfs::build(&kernel, &busybox, plan)?)?;
+        Ok(Guest {
+            kernel,
+            work,
+            initrd,
+            accel: host::accelerator()?,
+            timeout: env_number("NETPLUG_VM_TIMEOUT", 1800)?,
+            kernel_log,
+        })
+    }
+
+    /// Boots, handing each line the guest writes to its `results` port to `on_line`.
+    fn boot(&self, on_line: &mut dyn FnMut(&str)) -> Result<qemu::Exit> {
+        let qemu = host::find_program("qemu-system-x86_64").expect("required by prepare");
+        qemu::run(
+            &qemu::Vm {
+                qemu: &qemu,
+                image: &self.kernel.boot_image,
+                initrd: &self.initrd,
+                work: &self.work,
+                accel: self.accel,
+                kernel_log: self.kernel_log,
+                memory: std::env::var("NETPLUG_VM_MEM").unwrap_or_else(|_| "1G".into()),
+                timeout: Duration::from_secs(self.timeout),
+            },
+            on_line,
+        )
+    }
+
+    /// The error for a guest that stopped before saying `done`, after showing the tail of its
+    /// console (unless the whole console was shown already).
+    fn died(&self, exit: &qemu::Exit) -> anyhow::Error {
+        let why = match exit.status {
+            None => format!("timed out after {} s (NETPLUG_VM_TIMEOUT)", self.timeout),
+            Some(s) => format!("qemu exited ({s})"),
+        };
+        if !self.kernel_log {
+            eprintln!("vm: last lines of the guest console ({}):", exit.console.display());
+            eprintln!("{}", qemu::tail_lines(&exit.console, 30));
+        }
+        anyhow::anyhow!(
+            "vm: the guest stopped before finishing: {why}; retry with --kernel-log \
+             (vm-test) or NETPLUG_VM_KERNEL_LOG=1"
+        )
+    }
+}
+
+/// One command line for [`run_command`]: a program on the host's filesystem, which the guest
+/// runs from the same path.
+pub struct GuestCommand {
+    /// How messages name it.
+    pub label: String,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// The working directory, also given as `CARGO_MANIFEST_DIR`.
+    pub dir: PathBuf,
+}
+
+/// Boots the tier's guest (its modules loaded, the host's root read-only under a throw-away
+/// tmpfs) and runs one command in it with the tier's environment (`NETPLUG_IN_VM=1`, `PATH`,
+/// ...). Each line the command writes, stdout and stderr together, goes to `on_line` as it
+/// comes: that output is all that comes back, the guest writes nothing on the host. Returns the
+/// command's exit status; fails when the guest dies or `NETPLUG_VM_TIMEOUT` passes first.
+pub fn run_command(cmd: &GuestCommand, on_line: &mut dyn FnMut(&str)) -> Result<i32> {
+    let plan = Plan {
+        tests: vec![GuestTest {
+            label: cmd.label.clone(),
+            program: cmd.program.clone(),
+            package_dir: cmd.dir.clone(),
+            package: cmd.label.clone(),
+        }],
+        args: cmd.args.clone(),
+        env: guest_env(),
+        modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
+        keep_going: false,
+    };
+    let kernel_log = std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
+    let guest = Guest::prepare(&plan, kernel_log)?;
+    eprintln!("vm: booting Linux {} ({}) for {}", guest.kernel.version, guest.accel, cmd.label);
+    let mut status = None;
+    let mut done = false;
+    let exit = guest.boot(&mut |line| match line.strip_prefix(MARK).map(str::trim) {
+        None => on_line(line),
+        Some(event) => {
+            let words: Vec<&str> = event.split_whitespace().collect();
+            match words.as_slice() {
+                ["end", _, rc] => status = rc.parse().ok(),
+                ["done"] => done = true,
+                ["note", ..] => eprintln!("vm: note: {}", words[1..].join(" ")),
+                _ => {}
+            }
+        }
+    })?;
+    if !done {
+        return Err(guest.died(&exit));
+    }
+    fs::remove_dir_all(&guest.work)?;
+    status.with_context(|| format!("the guest reported no exit status for {}", cmd.label))
 }
 
 /// `<cache>/run-<pid>`, this run's own files (initramfs, console and results logs), so that
