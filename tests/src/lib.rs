@@ -122,6 +122,9 @@ impl Netns {
             let ifname = a.get("ifname").map(|v| v.to_string()).unwrap_or_default();
             for i in a.get("addr_info").and_then(|v| v.as_array()).into_iter().flatten() {
                 let get = |k: &str| i.get(k).map(|v| v.to_string()).unwrap_or_default();
+                if kernel_link_local(&get("local")) {
+                    continue;
+                }
                 lines.push(format!(
                     "addr {ifname} {}/{} proto={} scope={}",
                     get("local"),
@@ -142,6 +145,12 @@ impl Netns {
                     if let Some(f) = o.get_mut("flags").and_then(|f| f.as_array_mut()) {
                         f.retain(|x| x != "linkdown");
                     }
+                }
+                let dst = r.get("dst").and_then(|d| d.as_str()).unwrap_or_default();
+                if family == "-6"
+                    && (kernel_link_local(&format!("\"{dst}\"")) || dst == "fe80::/64" || dst == "ff00::/8")
+                {
+                    continue;
                 }
                 lines.push(format!("route {family} {r}"));
             }
@@ -197,6 +206,14 @@ fn json(text: &str) -> Vec<serde_json::Value> {
         Ok(serde_json::Value::Array(v)) => v,
         _ => Vec::new(),
     }
+}
+
+/// An IPv6 link-local address (or its local route): the kernel derives it, with the fe80::/64
+/// and ff00::/8 routes, from a link being up and its MAC, both compared already. When it
+/// appears depends on carrier and timing (a recreated bond gets it once a slave's carrier is
+/// seen), so a snapshot taken a moment earlier or later must not count it.
+fn kernel_link_local(quoted: &str) -> bool {
+    quoted.trim_matches('"').starts_with("fe80:")
 }
 
 /// Bridge and bond info data carry timers that tick; keep only the settings.
