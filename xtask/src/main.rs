@@ -15,10 +15,11 @@ const USAGE: &str = "\
 usage: cargo xtask <chore> [options]
 
 chores:
-  bench [--sizes 100,1000,10000 | --quick] [--only veth,routes,bridges] [--runs R] [--ipv6 on|off]
-        [--write] [--no-build] [--no-floor]
+  bench [--sizes 100,1000,10000 | --quick] [--only veth,routes,bridges,vlans] [--runs R]
+        [--ipv6 on|off] [--write] [--no-build] [--no-floor] [--no-vm]
         time netplug against one `ip -batch` doing the same work in fresh namespaces, as ratios;
-        --write puts the results into docs/performance.md
+        vlans runs in the qemu guest (--no-vm leaves it out); --write puts the results into
+        docs/performance.md
   install [--prefix DIR] [--plugins a,b,..] [--debug]
         build netplug and its plugins and install them under DIR (default /usr/local):
         DIR/bin/netplug, DIR/lib/netplug/plugins/*.so
