@@ -35,13 +35,17 @@ pub fn owner_tag(interface: &str) -> u32 {
     h.max(1)
 }
 
-/// Live `<route>` items for `names` (all interfaces for `None`): one link dump and one route
-/// dump of both families, which the kernel filters by protocol.
+/// Live `<route>` items for `names` (all interfaces for `None`): one route dump of both
+/// families, which the kernel filters by protocol, and a link dump only when there is a route
+/// to name (most runs of a host without `<route>`s then cost one small request).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
-    let table = LinkTable::dump(&mut sock)?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
     let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
+    if routes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, &routes, names))
 }
 
