@@ -330,3 +330,19 @@ fn ifplug_interfaces_follow_carrier() {
     assert!(daemon.stop().success());
     assert!(has_address());
 }
+
+#[test]
+fn the_daemon_rolls_back_an_apply_whose_confirmer_died() {
+    let ns = Netns::new("dconf");
+    let _daemon = Daemon::start(&ns, "confirm");
+    let doc = document(ns.dir.path(), "br.xml", r#"<bridge name="brx" stp="off"/>"#);
+    let mut waiting = ns.command().args(["apply", "--confirm", "1", doc.to_str().unwrap()]).spawn().unwrap();
+    assert!(wait_for(Duration::from_secs(20), || ns.ip(&["-br", "link", "show"]).contains("brx")));
+    let _ = waiting.kill();
+    let _ = waiting.wait();
+    // Nobody runs netplug now: the daemon notices the deadline pass and rolls back.
+    assert!(
+        wait_for(Duration::from_secs(15), || !ns.ip(&["-br", "link", "show"]).contains("brx")),
+        "the daemon did not roll the unconfirmed bridge back"
+    );
+}

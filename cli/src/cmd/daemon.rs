@@ -129,6 +129,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
             d.links_changed()?;
         }
         d.retry_due();
+        d.unconfirmed();
         if d.boot_retry.is_some_and(|at| at <= Instant::now()) {
             d.boot();
         }
@@ -167,6 +168,22 @@ impl Daemon<'_> {
             StartMode::Ifplug if carrier => Some(Goal::Up),
             StartMode::Ifplug => Some(Goal::LinkOnly),
             _ => None,
+        }
+    }
+
+    /// An `apply --confirm` whose netplug died before its deadline is rolled back here once the
+    /// deadline passes, rather than whenever a netplug next runs: taking the lock does it (see
+    /// `engine::lock`). A waiting netplug holds the lock, so this never races it.
+    fn unconfirmed(&self) {
+        let path = netplug_core::journal::confirm_path(&self.cli.state_dir);
+        match netplug_core::journal::Journal::load(&path) {
+            Ok(Some(j)) if j.expired() => {
+                if let Err(e) = super::engine::lock(self.cli) {
+                    tracing::warn!("an unconfirmed apply is due for rollback: {e:#}; trying again shortly");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("reading the confirmation journal: {e:#}"),
         }
     }
 
