@@ -145,6 +145,10 @@ impl Setup {
             .current_dir(self.dir.path())
             .env_remove("NETPLUG_PLUGIN_PATH")
             .env_remove("NETPLUG_LOG")
+            // This test's own lock, journals and definitions, never the machine's /run or /etc.
+            .env("NETPLUG_RUN_DIR", self.dir.path().join("run"))
+            .env("NETPLUG_STATE_DIR", self.dir.path().join("state"))
+            .env("NETPLUG_CONFIG_DIR", self.dir.path().join("config"))
             .output()
             .expect("run netplug");
         Run::from(output)

@@ -178,6 +178,9 @@ fn time_netplug(
     let netplug = |verb: &str, file: bool| {
         let mut cmd = Command::new(&bins.netplug);
         cmd.args(["--netns", &ns.name]);
+        // The bench's own lock and journals: it never writes the machine's /run or /var/lib.
+        let state = std::env::temp_dir().join(format!("netplug-bench-{}", std::process::id()));
+        cmd.env("NETPLUG_RUN_DIR", state.join("run")).env("NETPLUG_STATE_DIR", state.join("state"));
         if case.needs_veth_plugin() {
             if let Some(dir) = &bins.veth_dir {
                 cmd.arg("--plugin-dir").arg(dir);
