@@ -57,16 +57,17 @@ fn fresh_netns(ipv6: bool) -> Result<Netns> {
 }
 
 /// What a timed process did.
-struct Timed {
-    secs: f64,
+pub(super) struct Timed {
+    pub(super) secs: f64,
     /// User + system CPU time of the process (and its threads), 10 ms resolution.
-    cpu: f64,
-    ok: bool,
-    stdout: String,
-    stderr: String,
+    pub(super) cpu: f64,
+    pub(super) ok: bool,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
 }
 
-fn time(cmd: &mut Command) -> Result<Timed> {
+/// Run `cmd` to its end, timing the whole process (wall and CPU).
+pub(super) fn time(cmd: &mut Command) -> Result<Timed> {
     cmd.stdin(Stdio::null());
     let cpu_before = children_cpu();
     let start = Instant::now();
@@ -94,10 +95,15 @@ fn children_cpu() -> f64 {
 }
 
 /// The line of a failed run's output that says why: its first error line, else its last line.
-fn tail(t: &Timed) -> String {
+pub(super) fn tail(t: &Timed) -> String {
     let text = if t.stderr.trim().is_empty() { &t.stdout } else { &t.stderr };
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let line = lines.iter().find(|l| l.contains("error")).or(lines.last()).copied().unwrap_or("no output");
+    let line = lines
+        .iter()
+        .find(|l| l.to_ascii_lowercase().contains("error"))
+        .or(lines.last())
+        .copied()
+        .unwrap_or("no output");
     let mut line = line.to_string();
     if line.len() > 240 {
         let cut = (0..=240).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);

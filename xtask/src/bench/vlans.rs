@@ -10,15 +10,14 @@
 use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
 use super::netns::{self, Netns};
 use super::report::{self, item_label, Machine};
-use super::run::Samples;
+use super::run::{tail, time, Samples};
 use super::{Binaries, Options};
 use crate::util::{option, root};
 use crate::vm;
@@ -285,7 +284,7 @@ pub fn guest(args: &[String]) -> Result<()> {
                     let _ = write!(sample, " ip={:.6} ip_cpu={:.2}", t.secs, t.cpu);
                     states.0 = Some(ns.state()?);
                 } else {
-                    println!("{DATA} error n={n} ip {}", t.why());
+                    println!("{DATA} error n={n} ip {}", tail(&t));
                     ip_failed = true;
                 }
             }
@@ -299,13 +298,13 @@ pub fn guest(args: &[String]) -> Result<()> {
                 };
                 let first = apply()?;
                 if !first.ok {
-                    println!("{DATA} error n={n} netplug apply: {}", first.why());
+                    println!("{DATA} error n={n} netplug apply: {}", tail(&first));
                     netplug_failed = true;
                 } else {
                     let _ = write!(sample, " apply={:.6} apply_cpu={:.2}", first.secs, first.cpu);
                     let again = apply()?;
                     if !again.ok {
-                        println!("{DATA} error n={n} netplug re-apply: {}", again.why());
+                        println!("{DATA} error n={n} netplug re-apply: {}", tail(&again));
                         netplug_failed = true;
                     } else {
                         let _ = write!(sample, " reapply={:.6} reapply_cpu={:.2}", again.secs, again.cpu);
@@ -340,55 +339,10 @@ fn with_parent(ipv6: bool) -> Result<Netns> {
     for step in [&["link", "add", PARENT, "type", "dummy"][..], &["link", "set", PARENT, "up"]] {
         let t = time(Command::new("ip").args(["-n", &ns.name]).args(step))?;
         if !t.ok {
-            bail!("ip {}: {}", step.join(" "), t.why());
+            bail!("ip {}: {}", step.join(" "), tail(&t));
         }
     }
     Ok(ns)
-}
-
-/// A whole process, timed. (The host cases' `run::time` measures the same way.)
-struct Timed {
-    secs: f64,
-    /// User + system CPU seconds of the process and its threads, 10 ms resolution.
-    cpu: f64,
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Timed {
-    /// The line that says why it failed: the first naming an error, else the last.
-    fn why(&self) -> String {
-        let text = if self.stderr.trim().is_empty() { &self.stdout } else { &self.stderr };
-        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let line = lines.iter().find(|l| l.contains("rror")).or(lines.last()).copied().unwrap_or("no output");
-        line.chars().take(240).collect()
-    }
-}
-
-fn time(cmd: &mut Command) -> Result<Timed> {
-    cmd.stdin(Stdio::null());
-    let cpu_before = children_cpu();
-    let start = Instant::now();
-    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
-    let secs = start.elapsed().as_secs_f64();
-    Ok(Timed {
-        secs,
-        cpu: children_cpu() - cpu_before,
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
-}
-
-/// CPU seconds of this process's reaped children: `cutime` + `cstime` of /proc/self/stat, in
-/// USER_HZ (100) ticks.
-fn children_cpu() -> f64 {
-    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(13) + tick(14)) / 100.0
 }
 
 impl Results {
