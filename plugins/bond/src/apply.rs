@@ -1,7 +1,7 @@
 //! Changes → netlink: every change of one call goes out in bursts through the SDK's batch.
 
-use netplug_plugin_sdk::link::{apply_kind_ops, plugin_error, Batch};
-use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request, Socket};
+use netplug_plugin_sdk::link::{apply_kind_changes, Batch};
+use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::options::info_data;
@@ -9,11 +9,7 @@ use crate::plan::BondOp;
 
 /// Apply changes from [`crate::plan::plan`] in order; stop at the first failure.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
-    apply_kind_ops(&mut sock, changes, requests)
+    apply_kind_changes(changes, requests)
 }
 
 fn requests(op: &BondOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {

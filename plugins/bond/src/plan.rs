@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
 use netplug_plugin_sdk::schema::parse_bool;
-use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Item, LinkState, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::options::{self, effective_miimon, BondOption, Needs, Text, Value, OPTIONS};
@@ -124,7 +124,7 @@ impl<'a> Bond<'a> {
 /// The changes that turn `live` into `desired` for the bonds in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
     let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !is_absent(i)).map(|i| (i.interface.as_str(), i)).collect();
+        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
     let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
     let mut claimed = HashSet::new();
     for item in scope.iter().filter_map(|n| want.get(n.as_str())) {
@@ -144,18 +144,6 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     Ok(out)
 }
 
-fn is_absent(item: &Item) -> bool {
-    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
-}
-
-fn envelope_of(item: &Item) -> Envelope {
-    item.envelope.clone().unwrap_or_else(|| Envelope {
-        name: item.interface.clone(),
-        kind: "bond".into(),
-        ..Envelope::default()
-    })
-}
-
 /// `(name, text)` pairs for a payload, leaving out delays the kernel would refuse: it takes
 /// none, not even 0, while MII monitoring is off (EPERM, `bond_option_updelay_set`).
 fn payload(options: &[(&'static BondOption, Value)], miimon: u32) -> Vec<(String, String)> {
@@ -168,7 +156,7 @@ fn payload(options: &[(&'static BondOption, Value)], miimon: u32) -> Vec<(String
 
 fn create(d: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
-    let env = envelope_of(d);
+    let env = d.envelope_or_default();
     let bond = Bond::parse(d)?;
     let miimon = effective_miimon(bond.num("miimon"), None, Some(bond.mode().unwrap_or(BondMode::BalanceRr)));
     let options = payload(&bond.options, miimon);
@@ -245,7 +233,7 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
     });
     let why = send.iter().filter(|(o, _)| o.needs != Needs::default()).map(|(o, _)| o.name);
     let why = why.collect::<Vec<_>>().join(", ");
-    let mut live_env = l.envelope.clone().unwrap_or_else(|| envelope_of(l));
+    let mut live_env = l.envelope_or_default();
     if needs.down && live_env.state == LinkState::Up {
         out.push(LinkOp::Down { name: name.to_string() }.change(
             name,
@@ -268,7 +256,7 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
         let op = BondOp::SetOptions { name: name.to_string(), options: payload(&send, miimon), primary };
         out.push(op.change(name, Phase::Configure, format!("set {}", what.join(", "))));
     }
-    out.extend(envelope_changes(&envelope_of(d), Some(&live_env)));
+    out.extend(envelope_changes(&d.envelope_or_default(), Some(&live_env)));
     if empty_first {
         out.extend(want.slaves.iter().map(|s| add_slave(name, s, " again")));
     } else {

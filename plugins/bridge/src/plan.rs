@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
-use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Element, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::options;
@@ -47,7 +47,7 @@ impl BridgeOp {
 /// The changes that turn `live` into `desired` for the bridges in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
     let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !is_absent(i)).map(|i| (i.interface.as_str(), i)).collect();
+        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
     let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
     let claimed: HashSet<&str> =
         scope.iter().filter_map(|n| want.get(n.as_str())).flat_map(|i| members(&i.element)).collect();
@@ -65,21 +65,9 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     Ok(out)
 }
 
-fn is_absent(item: &Item) -> bool {
-    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
-}
-
 /// The ports an element lists.
 pub fn members(el: &Element) -> impl Iterator<Item = &str> {
     el.children_named("member").filter_map(|m| m.value("device")).map(str::trim)
-}
-
-fn envelope_of(item: &Item) -> Envelope {
-    item.envelope.clone().unwrap_or_else(|| Envelope {
-        name: item.interface.clone(),
-        kind: "bridge".into(),
-        ..Envelope::default()
-    })
 }
 
 fn bad_value(name: &str, message: String) -> PluginError {
@@ -88,7 +76,7 @@ fn bad_value(name: &str, message: String) -> PluginError {
 
 fn create(d: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
-    let env = envelope_of(d);
+    let env = d.envelope_or_default();
     // Options at their default are left out of the create: a new bridge has them anyway, the
     // message stays small, and a kernel without an option (vlan_filtering needs
     // CONFIG_BRIDGE_VLAN_FILTERING) still takes a snapshot that reports it at its default.
@@ -133,7 +121,7 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
         out.push(op.change(name, Phase::Configure, format!("set {}", what.join(", "))));
     }
     if let Some(live_env) = &l.envelope {
-        out.extend(envelope_changes(&envelope_of(d), Some(live_env)));
+        out.extend(envelope_changes(&d.envelope_or_default(), Some(live_env)));
     }
     let wanted: HashSet<&str> = members(&d.element).collect();
     let present: HashSet<&str> = members(&l.element).collect();

@@ -9,9 +9,9 @@
 //! has come is renewed (phase Dynamic), which is how `netplug daemon` keeps leases: it
 //! re-applies the definition when that time comes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase};
+use netplug_plugin_sdk::{items_by_interface, Change, Element, Item, LinkState, Phase};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Family, Settings};
@@ -53,8 +53,8 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Vec<Change> {
 /// [`plan`] at `now` (wall-clock seconds): a running client whose lease has something due
 /// (T1, T2, a retry, its end) is renewed, rebound or restarted.
 pub fn plan_at(desired: &[Item], live: &[Item], scope: &[String], now: u64) -> Vec<Change> {
-    let desired = by_interface(desired);
-    let live = by_interface(live);
+    let desired = items_by_interface(desired);
+    let live = items_by_interface(live);
     let mut out = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
     for iface in scope {
@@ -99,16 +99,6 @@ pub fn plan_at(desired: &[Item], live: &[Item], scope: &[String], now: u64) -> V
                 (None, None) => {}
             }
         }
-    }
-    out
-}
-
-/// Items by interface, in item order: built once, so planning is linear in the number of
-/// interfaces and items rather than scanning every item for every interface.
-fn by_interface(items: &[Item]) -> HashMap<&str, Vec<&Item>> {
-    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
-    for item in items {
-        out.entry(item.interface.as_str()).or_default().push(item);
     }
     out
 }

@@ -115,8 +115,7 @@ pub fn plan(
         let ctx = Context { name, desired, claimed: &mut claimed };
         let device = plan_device(ctx, want, want_ethtool, have, have_ethtool, kernel, &mut out)?;
         if let Some(w) = want_ethtool {
-            let absent = w.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent);
-            if !absent {
+            if !w.is_absent() {
                 out.extend(settings::plan_ethtool(name, &w.element, device, kernel)?);
             }
         }

@@ -8,15 +8,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::{Change, Item, LinkState, Phase, PluginError};
+use netplug_plugin_sdk::{items_by_interface, Change, Item, Phase, PluginError};
 
 use crate::apply::RouteOp;
 use crate::spec::{RouteKey, RouteSpec};
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let desired = by_interface(desired.iter().filter(|i| !removed(i)));
-    let live = by_interface(live.iter());
+    let desired = items_by_interface(desired.iter().filter(|i| !i.is_absent()));
+    let live = items_by_interface(live.iter());
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
@@ -31,21 +31,6 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     // between interfaces (removed from one, added to the other) in a plain apply of this plan.
     out.sort_by_key(|c| c.phase);
     Ok(out)
-}
-
-/// Items by interface, in item order: built once, so planning is linear in the number of
-/// interfaces and items rather than scanning every item for every interface.
-fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
-    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
-    for item in items {
-        out.entry(item.interface.as_str()).or_default().push(item);
-    }
-    out
-}
-
-/// The interface is to go: its routes go with it.
-fn removed(item: &Item) -> bool {
-    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
 }
 
 /// Routes by key, in item order; a later item with the same key replaces an earlier one (only

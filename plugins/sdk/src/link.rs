@@ -328,6 +328,20 @@ pub enum KindOp<T> {
     Kind(T),
 }
 
+/// [`apply_kind_ops`] on a routing socket of its own, opened only when there is something to
+/// apply: what a kind plugin's `apply` is.
+pub fn apply_kind_changes<T, F>(changes: &[Change], build: F) -> Result<(), ApplyError>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnMut(&T, &mut Batch<'_>) -> Result<Vec<Request>, ApplyError>,
+{
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    apply_kind_ops(&mut sock, changes, build)
+}
+
 /// Apply changes whose payloads are [`KindOp`]s, in order and in bursts: link ops as
 /// [`apply_link_ops`] does, the plugin's own through `build`, which returns the requests of one
 /// operation (resolving names through the batch). Errors name the interface acted on (the port,

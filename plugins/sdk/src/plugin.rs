@@ -10,6 +10,8 @@
 //! plugins in dependency order, inject failures at any step, and roll back by planning from the
 //! snapshot it read before the first change.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
@@ -96,6 +98,32 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub envelope: Option<Envelope>,
     pub element: Element,
+}
+
+impl Item {
+    /// Whether the document marks this interface `state="absent"`: it is to be removed.
+    pub fn is_absent(&self) -> bool {
+        self.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
+    }
+
+    /// The envelope, or for an item that carries none, one that only names the interface.
+    pub fn envelope_or_default(&self) -> Envelope {
+        self.envelope.clone().unwrap_or_else(|| Envelope {
+            name: self.interface.clone(),
+            kind: self.kind.clone(),
+            ..Envelope::default()
+        })
+    }
+}
+
+/// Items grouped by interface, each group in item order: built once, so a plan is linear in
+/// the number of interfaces and items rather than scanning every item for every interface.
+pub fn items_by_interface<'a>(items: impl IntoIterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    for item in items {
+        out.entry(item.interface.as_str()).or_default().push(item);
+    }
+    out
 }
 
 /// How one interface depends on another, as a plugin's vocabulary says.

@@ -34,7 +34,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use netplug_plugin_sdk::ip::{self, Prefix};
-use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase, PluginError};
+use netplug_plugin_sdk::{items_by_interface, Change, Element, Item, Phase, PluginError};
 
 use crate::apply::StaticOp;
 use crate::config::DEFAULT_IPV6_LEN;
@@ -110,20 +110,10 @@ fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, P
     Ok(s)
 }
 
-/// Items by interface, in item order: built once, so planning is linear in the number of
-/// interfaces and items rather than scanning every item for every interface.
-fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
-    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
-    for item in items {
-        out.entry(item.interface.as_str()).or_default().push(item);
-    }
-    out
-}
-
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let desired = by_interface(desired.iter().filter(|i| !removed(i)));
-    let live = by_interface(live.iter());
+    let desired = items_by_interface(desired.iter().filter(|i| !i.is_absent()));
+    let live = items_by_interface(live.iter());
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
@@ -136,11 +126,6 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     }
     out.sort_by_key(|c| c.phase);
     Ok(out)
-}
-
-/// The interface is to go: what netplug put on it goes first.
-fn removed(item: &Item) -> bool {
-    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
 }
 
 fn plan_interface(name: &str, want: &Side, have: &Side, out: &mut Vec<Change>) {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
 use netplug_plugin_sdk::schema::parse_bool;
-use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::options::{flags_of, Identity};
@@ -51,7 +51,7 @@ impl VlanOp {
 /// The changes that turn `live` into `desired` for the VLANs in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
     let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !is_absent(i)).map(|i| (i.interface.as_str(), i)).collect();
+        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
     let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
     let mut out = Vec::new();
     for name in scope {
@@ -67,25 +67,13 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     Ok(out)
 }
 
-fn is_absent(item: &Item) -> bool {
-    item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent)
-}
-
-fn envelope_of(item: &Item) -> Envelope {
-    item.envelope.clone().unwrap_or_else(|| Envelope {
-        name: item.interface.clone(),
-        kind: "vlan".into(),
-        ..Envelope::default()
-    })
-}
-
 fn error(item: &Item, message: String) -> PluginError {
     PluginError::new(message).on_interface(&item.interface)
 }
 
 fn create(d: &Item, again: bool, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
-    let env = envelope_of(d);
+    let env = d.envelope_or_default();
     let id = Identity::of(&d.element).map_err(|m| error(d, m))?;
     let (Some(parent), Some(tag)) = (id.parent.clone(), id.tag) else {
         return Err(error(d, "a VLAN needs a device and a tag to be created".into()));
@@ -147,7 +135,7 @@ fn update(d: &Item, l: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> 
         out.push(op.change(name, Phase::Configure, format!("set {}", what.join(", "))));
     }
     if let Some(live_env) = &l.envelope {
-        out.extend(envelope_changes(&envelope_of(d), Some(live_env)));
+        out.extend(envelope_changes(&d.envelope_or_default(), Some(live_env)));
     }
     Ok(())
 }

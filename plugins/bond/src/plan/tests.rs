@@ -2,7 +2,7 @@
 //! kernel takes only with the bond down or without slaves.
 
 use netplug_plugin_sdk::link::KindOp;
-use netplug_plugin_sdk::Element;
+use netplug_plugin_sdk::{Element, Envelope};
 
 use super::*;
 

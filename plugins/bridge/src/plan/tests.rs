@@ -1,6 +1,7 @@
 //! Plan logic without a kernel: what each difference between document and kernel turns into.
 
 use netplug_plugin_sdk::link::{KindOp, LinkOp};
+use netplug_plugin_sdk::{Envelope, LinkState};
 
 use super::*;
 

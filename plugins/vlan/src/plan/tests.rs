@@ -1,7 +1,7 @@
 //! Plan logic without a kernel: creation, flags in place, recreation for a new identity.
 
 use netplug_plugin_sdk::link::KindOp;
-use netplug_plugin_sdk::Element;
+use netplug_plugin_sdk::{Element, Envelope};
 
 use super::*;
 
