@@ -92,6 +92,35 @@ impl Netns {
         cmd
     }
 
+    /// How many steps `netplug plan --json DOC` lists.
+    pub fn plan_len(&self, doc: &Path) -> usize {
+        let out = self.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();
+        let v: serde_json::Value = serde_json::from_str(&out).expect("plan --json prints JSON");
+        v.as_array().expect("an array of steps").len()
+    }
+
+    /// For every step k of `doc`'s plan (at least `min_steps` of them), apply with a failure
+    /// forced at k and check that netplug says it rolled back and that the namespace is exactly
+    /// as before.
+    #[track_caller]
+    pub fn fail_at_every_step(&self, doc: &Path, min_steps: usize) {
+        let before = self.state();
+        let n = self.plan_len(doc);
+        assert!(n >= min_steps, "{}: expected a plan of {min_steps}+ steps, got {n}", doc.display());
+        for k in 1..=n {
+            let run = self.netplug(&["apply", "--inject-failure-at", &k.to_string(), doc.to_str().unwrap()]);
+            assert_eq!(run.code(), 1, "step {k}: {}", run.stderr());
+            assert!(run.stderr().contains("injected failure"), "step {k}: {}", run.stderr());
+            assert!(
+                run.stderr().contains("as it was before"),
+                "step {k} of {}: {}",
+                doc.display(),
+                run.stderr()
+            );
+            assert_same_state(&before, &self.state(), &format!("step {k} of {n} of {}", doc.display()));
+        }
+    }
+
     /// The namespace's links, addresses and routes (all tables, both families), normalised:
     /// everything that says what the kernel does, nothing that merely counts (statistics,
     /// ifindexes, lifetimes). Two equal snapshots mean the namespace is in the same state.

@@ -47,12 +47,6 @@ const TEARDOWN: &str = r#"<interfaces>
 </interfaces>
 "#;
 
-fn steps(ns: &Netns, doc: &std::path::Path) -> usize {
-    let out = ns.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();
-    let v: serde_json::Value = serde_json::from_str(&out).expect("plan --json prints JSON");
-    v.as_array().expect("an array of steps").len()
-}
-
 #[test]
 fn apply_is_idempotent_and_check_sees_drift() {
     let ns = Netns::new("apply");
@@ -133,21 +127,7 @@ fn failure_at_every_step_rolls_back_completely() {
         if let Some(setup) = setup {
             ns.netplug(&["apply", setup.to_str().unwrap()]).ok();
         }
-        let before = ns.state();
-        let n = steps(&ns, doc);
-        assert!(n >= 8, "expected a multi-step plan, got {n} steps");
-        for k in 1..=n {
-            let run = ns.netplug(&["apply", "--inject-failure-at", &k.to_string(), doc.to_str().unwrap()]);
-            assert_eq!(run.code(), 1, "step {k}: {}", run.stderr());
-            assert!(run.stderr().contains("injected failure"), "step {k}: {}", run.stderr());
-            assert!(run.stderr().contains("as it was before"), "step {k}: {}", run.stderr());
-            let after = ns.state();
-            netplug_tests::assert_same_state(
-                &before,
-                &after,
-                &format!("step {k} of {n} of {}", doc.display()),
-            );
-        }
+        ns.fail_at_every_step(doc, 8);
     }
 }
 

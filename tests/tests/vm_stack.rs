@@ -4,7 +4,7 @@
 //! machine's kernel, so this runs in the qemu guest of `cargo xtask vm-test` (dummy devices
 //! stand in for the NICs) and returns at once elsewhere.
 
-use netplug_tests::{assert_same_state, document, Netns};
+use netplug_tests::{document, Netns};
 
 const STACK: &str = r#"<interfaces>
   <interface device="nic0"/>
@@ -62,11 +62,6 @@ fn nics(ns: &Netns) {
     }
 }
 
-fn steps(ns: &Netns, doc: &std::path::Path) -> usize {
-    let out = ns.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();
-    serde_json::from_str::<serde_json::Value>(&out).unwrap().as_array().unwrap().len()
-}
-
 #[test]
 fn stack_applies_verifies_reapplies_and_tears_down() {
     if !in_vm() {
@@ -115,19 +110,6 @@ fn a_failure_at_every_step_leaves_the_stack_as_it_was() {
         if let Some(setup) = setup {
             ns.netplug(&["apply", setup.to_str().unwrap()]).ok();
         }
-        let before = ns.state();
-        let n = steps(&ns, doc);
-        assert!(n >= 3, "{}: expected a multi-step plan, got {n}", doc.display());
-        for k in 1..=n {
-            let run = ns.netplug(&["apply", "--inject-failure-at", &k.to_string(), doc.to_str().unwrap()]);
-            assert_eq!(run.code(), 1, "step {k}: {}", run.stderr());
-            assert!(
-                run.stderr().contains("as it was before"),
-                "step {k} of {}: {}",
-                doc.display(),
-                run.stderr()
-            );
-            assert_same_state(&before, &ns.state(), &format!("step {k} of {n} of {}", doc.display()));
-        }
+        ns.fail_at_every_step(doc, 3);
     }
 }
