@@ -8,6 +8,7 @@ use netplug_plugin_bond::values::BondMode;
 use netplug_plugin_bond::BondPlugin;
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{delete_link, LinkMessage, Socket};
+use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
 
 /// Whether this kernel creates bonds; says why not when it does not.
@@ -69,14 +70,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 
 /// Plan against the kernel and apply in phase order, as core does; returns the changes.
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    let mut changes = BondPlugin.plan(desired, &read(scope), scope).unwrap();
-    changes.sort_by_key(|c| c.phase);
-    BondPlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
-    changes
+    testing::converge(&BondPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    BondPlugin.plan(desired, &read(scope), scope).unwrap().iter().map(|c| c.description.clone()).collect()
+    testing::replan(&BondPlugin, desired, scope)
 }
 
 fn slaves(item: &Item) -> Vec<String> {

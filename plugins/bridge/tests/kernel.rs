@@ -4,6 +4,7 @@
 use netplug_plugin_bridge::BridgePlugin;
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
+use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
 
 /// A desired `<bridge>` item with these attributes and members, state up.
@@ -38,14 +39,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 /// Plan against the kernel and apply; returns the changes applied. Changes go in phase order,
 /// as core sorts them (all creates, then all enslaves, then all ups …).
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    let mut changes = BridgePlugin.plan(desired, &read(scope), scope).unwrap();
-    changes.sort_by_key(|c| c.phase);
-    BridgePlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
-    changes
+    testing::converge(&BridgePlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    BridgePlugin.plan(desired, &read(scope), scope).unwrap().iter().map(|c| c.description.clone()).collect()
+    testing::replan(&BridgePlugin, desired, scope)
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> &'a str {

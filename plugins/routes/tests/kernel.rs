@@ -9,6 +9,7 @@ use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_B
 use netplug_plugin_sdk::netlink::route::RouteFilter;
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{AddrMessage, Family, LinkMessage, Route, RouteMessage, RouteType, Socket};
+use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, Plugin};
 
 fn ip(s: &str) -> IpAddr {
@@ -47,15 +48,11 @@ fn scope(names: &[&str]) -> Vec<String> {
 
 /// Read, plan and apply; the changes made.
 fn converge(desired: &[Item], names: &[&str]) -> Vec<Change> {
-    let live = RoutesPlugin.read(Some(&scope(names))).unwrap();
-    let changes = RoutesPlugin.plan(desired, &live, &scope(names)).unwrap();
-    RoutesPlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
-    changes
+    testing::converge(&RoutesPlugin, desired, &scope(names))
 }
 
 fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
-    let live = RoutesPlugin.read(Some(&scope(names))).unwrap();
-    RoutesPlugin.plan(desired, &live, &scope(names)).unwrap().into_iter().map(|c| c.description).collect()
+    testing::replan(&RoutesPlugin, desired, &scope(names))
 }
 
 fn kernel_routes(s: &mut Socket) -> Vec<Route> {

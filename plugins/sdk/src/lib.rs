@@ -17,6 +17,7 @@ pub mod link;
 mod log;
 pub mod plugin;
 pub mod schema;
+pub mod testing;
 
 /// Raw netlink (rtnetlink and ethtool genetlink), the one way plugins talk to the kernel.
 #[cfg(feature = "netlink")]

@@ -8,6 +8,7 @@ use netplug_plugin_sdk::netlink::consts::{
 };
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{AddrMessage, Address, Family, LinkMessage, Route, RouteMessage, Socket};
+use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Envelope, Item, Plugin};
 use netplug_plugin_static::StaticPlugin;
 
@@ -51,13 +52,11 @@ fn plan_for(desired: &[Item], names: &[&str]) -> Vec<Change> {
 
 /// Read, plan and apply; the changes' descriptions.
 fn converge(desired: &[Item], names: &[&str]) -> Vec<String> {
-    let changes = plan_for(desired, names);
-    StaticPlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
-    changes.into_iter().map(|c| c.description).collect()
+    testing::converge(&StaticPlugin, desired, &scope(names)).into_iter().map(|c| c.description).collect()
 }
 
 fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
-    plan_for(desired, names).into_iter().map(|c| c.description).collect()
+    testing::replan(&StaticPlugin, desired, &scope(names))
 }
 
 fn addrs_of(s: &mut Socket, name: &str) -> Vec<Address> {

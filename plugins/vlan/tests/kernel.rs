@@ -6,6 +6,7 @@
 
 use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{delete_link, AttrBuilder, LinkMessage, Socket};
+use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
 use netplug_plugin_vlan::options::IFLA_VLAN_ID;
 use netplug_plugin_vlan::VlanPlugin;
@@ -62,14 +63,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 
 /// Plan against the kernel and apply in phase order, as core does; returns the changes.
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    let mut changes = VlanPlugin.plan(desired, &read(scope), scope).unwrap();
-    changes.sort_by_key(|c| c.phase);
-    VlanPlugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{changes:#?}"));
-    changes
+    testing::converge(&VlanPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    VlanPlugin.plan(desired, &read(scope), scope).unwrap().iter().map(|c| c.description.clone()).collect()
+    testing::replan(&VlanPlugin, desired, scope)
 }
 
 fn index(item: &Item) -> Option<u32> {
