@@ -95,6 +95,8 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
 /// Read live state for `scope` from each plugin: one call (one dump) per plugin.
 pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
     let mut snapshot = Snapshot::default();
+    // The plugins parse one link dump between them (the first to need it takes it).
+    let _pass = crate::host::ReadPass::begin();
     let kind_of: HashMap<&str, &str> =
         config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
     let declared: std::collections::HashSet<(&str, &str)> = config

@@ -15,6 +15,7 @@ use crate::registry::Registry;
 pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Config, PlanError> {
     let mut kind_items: Vec<Item> = Vec::new();
     let mut features: HashMap<String, Vec<Element>> = HashMap::new();
+    let _pass = crate::host::ReadPass::begin();
     for r in registry.plugins() {
         let items = r.plugin.read(names).map_err(|error| PlanError { plugin: r.info.name.clone(), error })?;
         for item in items {

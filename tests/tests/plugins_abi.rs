@@ -7,8 +7,8 @@
 //!
 //! | fixture | SDK   | root module                      | result                          |
 //! |---------|-------|----------------------------------|---------------------------------|
-//! | `old`   | 0.0.9 | one function fewer (no `remove`) | refused: needs >= 0.1.0         |
-//! | `new`   | 0.1.1 | one function appended            | loads; the extra one is unused  |
+//! | `old`   | 0.0.9 | one function fewer (no `remove`) | refused: needs >= 0.1.1         |
+//! | `new`   | 0.1.2 | one function appended            | loads; the extra one is unused  |
 //! | `next`  | 0.2.0 | one function appended            | refused: newer than 0.1.x       |
 //!
 //! And the other way round, a host one patch release ahead (`host-new`, on `sdk-new`) refuses
@@ -66,7 +66,7 @@ fn a_plugin_built_against_a_newer_patch_release_loads() {
     let (registry, reports) = load(&[dir.path()]);
     let r = report(&reports, "libnetplug_plugin_new.so");
     assert_eq!(r.status, LoadStatus::Loaded, "{r:#?}");
-    assert_eq!(r.sdk_version.as_deref(), Some("0.1.1"));
+    assert_eq!(r.sdk_version.as_deref(), Some("0.1.2"));
 
     // It answers through the functions the host knows; its info carries a member this host's
     // PluginInfo lacks, which is ignored.

@@ -118,11 +118,11 @@ impl LoadedPlugin {
         timings.init = start.elapsed();
 
         let start = Instant::now();
-        let info = LoadedPlugin::read_info(module).map_err(|e| error(LoadErrorKind::Info(e)))?;
+        let (info, wire) = LoadedPlugin::read_info(module).map_err(|e| error(LoadErrorKind::Info(e)))?;
         timings.info = start.elapsed();
         sink.set_name(&info.name);
 
-        Ok(LoadedPlugin::new(module, info, path.to_path_buf(), found.to_string(), timings))
+        Ok(LoadedPlugin::new(module, info, path.to_path_buf(), found.to_string(), timings, wire))
     }
 }
 

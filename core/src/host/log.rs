@@ -42,6 +42,8 @@ impl Sink {
             log: forward,
             // The host's subscriber must be in place before plugins are loaded.
             max_level: level::from_filter(LevelFilter::current()),
+            shared_get: super::share::shared_get,
+            shared_put: super::share::shared_put,
         };
         (sink, callbacks.leak())
     }

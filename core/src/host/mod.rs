@@ -24,8 +24,10 @@
 
 mod load;
 mod log;
+mod memo;
 mod plugin;
 mod search;
+mod share;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,6 +40,7 @@ use crate::registry::{Registry, RegistryError};
 pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings};
 pub use plugin::LoadedPlugin;
 pub use search::{discover, Candidate, SearchDir, SearchPath, Source, ENV_PATH, FILE_PREFIX, INSTALLED_DIR};
+pub use share::ReadPass;
 
 /// What happened to one plugin file, for `netplug plugins` (and its `--json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

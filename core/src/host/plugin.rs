@@ -7,10 +7,12 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use abi_stable::std_types::{RResult, RStr, RString};
 use netplug_plugin_sdk::ffi::{
-    ApplyRequest, PlanRequest, PluginModuleRef, ReadRequest, RemoveRequest, ValidateRequest,
+    ApplyRequest, InfoAnswer, PlanRequest, PluginModuleRef, ReadRequest, RemoveRequest, ValidateRequest,
+    WireFeatures, MEMO_MISS,
 };
 use netplug_plugin_sdk::{
     ApplyError, Change, Diagnostic, Item, Plugin, PluginError, PluginInfo, Span, Validation,
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::load::LoadTimings;
+use super::memo::Memo;
 
 /// A plugin loaded from a shared object. Cheap to keep around: the plugin builds its own
 /// state on the first call that needs it.
@@ -28,6 +31,8 @@ pub struct LoadedPlugin {
     path: PathBuf,
     sdk_version: String,
     timings: LoadTimings,
+    /// What the plugin holds of what it was sent, when it keeps anything (see `memo`).
+    memo: Option<Mutex<Memo>>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -47,22 +52,81 @@ impl LoadedPlugin {
         path: PathBuf,
         sdk_version: String,
         timings: LoadTimings,
+        wire: WireFeatures,
     ) -> Self {
-        LoadedPlugin { module, info, path, sdk_version, timings }
+        let memo = Memo::for_features(wire).map(Mutex::new);
+        LoadedPlugin { module, info, path, sdk_version, timings, memo }
     }
 
-    /// Ask a freshly loaded module who it is.
-    pub(super) fn read_info(module: PluginModuleRef) -> Result<PluginInfo, String> {
+    /// Ask a freshly loaded module who it is, and what its side of the wire can do.
+    pub(super) fn read_info(module: PluginModuleRef) -> Result<(PluginInfo, WireFeatures), String> {
         let answer = (module.info())();
-        decode_result::<PluginInfo>(answer, "info").map_err(|e| format!("its info() failed: {e}")).and_then(
-            |info| {
-                if info.name.is_empty() {
+        decode_result::<InfoAnswer>(answer, "info").map_err(|e| format!("its info() failed: {e}")).and_then(
+            |answer| {
+                if answer.info.name.is_empty() {
                     Err("its info() gives no name".to_string())
                 } else {
-                    Ok(info)
+                    Ok((answer.info, answer.wire))
                 }
             },
         )
+    }
+
+    fn memo(&self) -> Option<MutexGuard<'_, Memo>> {
+        self.memo.as_ref().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Whether an error is the plugin saying it no longer holds a list the request named;
+    /// the host then forgets what it thought the plugin held.
+    fn missed(&self, e: &PluginError) -> bool {
+        let missed = e.message.starts_with(MEMO_MISS);
+        if missed {
+            if let Some(mut memo) = self.memo() {
+                memo.clear();
+            }
+        }
+        missed
+    }
+
+    fn plan_once(
+        &self,
+        desired: &[Item],
+        live: &[Item],
+        scope: &[String],
+        by_reference: bool,
+    ) -> Result<Vec<Change>, PluginError> {
+        let (desired_ref, live_ref, keep_as) = match (by_reference, self.memo()) {
+            (true, Some(memo)) => (memo.find_items(desired), memo.find_items(live), Some(memo.reserve())),
+            (false, Some(memo)) => (None, None, Some(memo.reserve())),
+            (_, None) => (None, None, None),
+        };
+        let request = self.request(&PlanRequest {
+            desired: Cow::Borrowed(if desired_ref.is_some() { &[] } else { desired }),
+            live: Cow::Borrowed(if live_ref.is_some() { &[] } else { live }),
+            scope: Cow::Borrowed(scope),
+            desired_ref,
+            live_ref,
+            keep_as,
+        });
+        let answer = (self.module.plan())(RStr::from_str(&request));
+        let changes: Vec<Change> = decode_result(answer, "plan")?;
+        if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
+            memo.kept_plan(id, &changes);
+        }
+        Ok(changes)
+    }
+
+    fn apply_once(&self, changes: &[Change], by_reference: bool) -> Result<(), ApplyError> {
+        let from_plan = if by_reference { self.memo().and_then(|m| m.find_picks(changes)) } else { None };
+        let request = self.request(&ApplyRequest {
+            changes: Cow::Borrowed(if from_plan.is_some() { &[] } else { changes }),
+            from_plan,
+        });
+        match (self.module.apply())(RStr::from_str(&request)) {
+            RResult::ROk(_) => Ok(()),
+            RResult::RErr(json) => Err(serde_json::from_str::<ApplyError>(json.as_str())
+                .unwrap_or_else(|_| ApplyError { index: 0, error: decode_error(json.as_str()) })),
+        }
     }
 
     /// The file it was loaded from.
@@ -129,8 +193,12 @@ impl Plugin for LoadedPlugin {
     }
 
     fn validate(&self, items: &[Item]) -> Validation {
-        let request = self.request(&ValidateRequest { items: Cow::Borrowed(items) });
+        let keep_as = self.memo().map(|m| m.reserve());
+        let request = self.request(&ValidateRequest { items: Cow::Borrowed(items), keep_as });
         let answer = (self.module.validate())(RStr::from_str(&request));
+        if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
+            memo.kept_items(id, items);
+        }
         serde_json::from_str(answer.as_str()).unwrap_or_else(|e| Validation {
             diagnostics: vec![Diagnostic::error(
                 Span::default(),
@@ -141,29 +209,30 @@ impl Plugin for LoadedPlugin {
     }
 
     fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-        let request = self.request(&ReadRequest { names: names.map(Cow::Borrowed) });
-        self.answer((self.module.read())(RStr::from_str(&request)), "read")
+        let keep_as = self.memo().map(|m| m.reserve());
+        let request = self.request(&ReadRequest { names: names.map(Cow::Borrowed), keep_as });
+        let items: Vec<Item> = self.answer((self.module.read())(RStr::from_str(&request)), "read")?;
+        if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
+            memo.kept_items(id, &items);
+        }
+        Ok(items)
     }
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-        let request = self.request(&PlanRequest {
-            desired: Cow::Borrowed(desired),
-            live: Cow::Borrowed(live),
-            scope: Cow::Borrowed(scope),
-        });
-        self.answer((self.module.plan())(RStr::from_str(&request)), "plan")
+        match self.plan_once(desired, live, scope, true) {
+            Err(e) if self.missed(&e) => self.plan_once(desired, live, scope, false),
+            other => other,
+        }
+        .map_err(|e| self.named(e))
     }
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
-        let request = self.request(&ApplyRequest { changes: Cow::Borrowed(changes) });
-        match (self.module.apply())(RStr::from_str(&request)) {
-            RResult::ROk(_) => Ok(()),
-            RResult::RErr(json) => {
-                let e = serde_json::from_str::<ApplyError>(json.as_str())
-                    .unwrap_or_else(|_| ApplyError { index: 0, error: decode_error(json.as_str()) });
-                Err(ApplyError { index: e.index, error: self.named(e.error) })
-            }
+        match self.apply_once(changes, true) {
+            // Nothing ran: the plugin resolves the picks before applying any of them.
+            Err(e) if self.missed(&e.error) => self.apply_once(changes, false),
+            other => other,
         }
+        .map_err(|e| ApplyError { index: e.index, error: self.named(e.error) })
     }
 
     fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {

@@ -45,7 +45,7 @@ pub use addr::{AddrMessage, Address, Family};
 pub use attr::{Attr, AttrBuilder, Attrs};
 pub use error::{BatchError, Error};
 pub use ethtool::{Channels, Duplex, Ethtool, Feature, Features, LinkModes, LinkModesChange, Rings};
-pub use link::{delete_link, format_mac, parse_mac, Link, LinkMessage, OperState};
+pub use link::{delete_link, format_mac, parse_links, parse_mac, Link, LinkMessage, OperState};
 pub use message::{Message, Request};
 pub use route::{NextHop, Route, RouteMessage, RouteType};
 pub use socket::{Protocol, Socket};

@@ -7,7 +7,7 @@ use neli::consts::nl::NlmF;
 use crate::attr::{AttrBuilder, Attrs};
 use crate::consts::*;
 use crate::error::Error;
-use crate::message::{Message, Request};
+use crate::message::{Message, Messages, Request};
 use crate::socket::Socket;
 
 /// Size of `struct ifinfomsg`.
@@ -385,6 +385,15 @@ impl Socket {
         self.dump(req, |msg| Ok(Link::parse(msg)))
     }
 
+    /// The messages of one `dump_links`, unparsed: each `nlmsghdr` and payload as the kernel
+    /// sent it, back to back, for [`parse_links`] here or in another plugin (a read pass
+    /// shares one dump among plugins; see the SDK's `share` module).
+    pub fn dump_links_raw(&mut self) -> Result<Vec<u8>, Error> {
+        let req = Request::new(RTM_GETLINK, NlmF::empty(), getlink(0).into_bytes(), "dump links");
+        let chunks = self.dump(req, |msg| Ok((msg.msg_type == RTM_NEWLINK).then(|| msg.to_bytes())))?;
+        Ok(chunks.concat())
+    }
+
     /// The link with this index, or `None` if there is none.
     pub fn link_by_index(&mut self, index: u32) -> Result<Option<Link>, Error> {
         self.get_link(getlink(index), "get link")
@@ -409,6 +418,11 @@ impl Socket {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The links in the bytes of a [`Socket::dump_links_raw`]; a malformed tail is ignored.
+pub fn parse_links(raw: &[u8]) -> Vec<Link> {
+    Messages::new(raw).map_while(Result::ok).filter_map(|m| Link::parse(&m)).collect()
 }
 
 /// `aa:bb:cc:dd:ee:ff`, lower case, as iproute2 prints it.

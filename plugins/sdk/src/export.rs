@@ -11,6 +11,7 @@
 //! cheap too; sockets and the like are opened on first use.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Once, OnceLock};
@@ -23,9 +24,10 @@ use serde::Serialize;
 use crate::diagnostic::Diagnostic;
 use crate::element::Span;
 use crate::ffi::{
-    level, ApplyRequest, HostCallbacksRef, PlanRequest, PluginModule, ReadRequest, RemoveRequest,
-    ValidateRequest, WIRE_ABI,
+    level, ApplyRequest, HostCallbacksRef, InfoAnswer, PlanRequest, PluginModule, ReadRequest, RemoveRequest,
+    ValidateRequest, WireFeatures, WIRE_ABI,
 };
+use crate::memo;
 use crate::plugin::{ApplyError, Plugin, PluginError, Validation};
 
 /// Export a [`Plugin`] from a `cdylib` so `netplug` can load it.
@@ -202,6 +204,14 @@ fn answer<T: Serialize>(result: Result<T, PluginError>) -> RResult<RString, RStr
     }
 }
 
+/// Like [`answer`], for an answer already encoded (one the plugin also keeps).
+fn answer_encoded(result: Result<RString, PluginError>) -> RResult<RString, RString> {
+    match result {
+        Ok(json) => ROk(json),
+        Err(e) => RErr(encode(&e)),
+    }
+}
+
 extern "C" fn init(host: HostCallbacksRef) {
     // Nothing here may unwind into the host; there is nothing useful to report either.
     let _ = panic::catch_unwind(|| {
@@ -214,14 +224,17 @@ extern "C" fn info() -> RResult<RString, RString> {
     answer(guard("info", || {
         let info = plugin()?.info();
         let _ = NAME.set(info.name.clone());
-        Ok(info)
+        Ok(InfoAnswer { info, wire: WireFeatures { memo: true } })
     }))
 }
 
 extern "C" fn validate(request: RStr<'_>) -> RString {
     let result = guard("validate", || {
         let request: ValidateRequest = decode("validate", request)?;
-        Ok(plugin()?.validate(&request.items))
+        let items = std::sync::Arc::new(request.items.into_owned());
+        let validation = plugin()?.validate(&items);
+        memo::keep_items(request.keep_as, items);
+        Ok(validation)
     });
     encode(&result.unwrap_or_else(|e| Validation {
         diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
@@ -230,16 +243,24 @@ extern "C" fn validate(request: RStr<'_>) -> RString {
 }
 
 extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
-    answer(guard("read", || {
+    answer_encoded(guard("read", || {
         let request: ReadRequest = decode("read", request)?;
-        plugin()?.read(request.names.as_deref())
+        let items = plugin()?.read(request.names.as_deref())?;
+        let json = encode(&items);
+        memo::keep_items(request.keep_as, std::sync::Arc::new(items));
+        Ok(json)
     }))
 }
 
 extern "C" fn plan(request: RStr<'_>) -> RResult<RString, RString> {
-    answer(guard("plan", || {
+    answer_encoded(guard("plan", || {
         let request: PlanRequest = decode("plan", request)?;
-        plugin()?.plan(&request.desired, &request.live, &request.scope)
+        let desired = memo::items(request.desired_ref, request.desired.into_owned())?;
+        let live = memo::items(request.live_ref, request.live.into_owned())?;
+        let changes = plugin()?.plan(&desired, &live, &request.scope)?;
+        let json = encode(&changes);
+        memo::keep_changes(request.keep_as, std::sync::Arc::new(changes));
+        Ok(json)
     }))
 }
 
@@ -248,7 +269,11 @@ extern "C" fn apply(request: RStr<'_>) -> RResult<RString, RString> {
     // panic is unknown, and core rolls back to its snapshot whatever the index says.
     let result = guard("apply", || {
         let request: ApplyRequest = decode("apply", request)?;
-        Ok(plugin()?.apply(&request.changes))
+        let changes = match &request.from_plan {
+            Some(picks) => Cow::Owned(memo::picks(picks.plan, &picks.indices)?),
+            None => request.changes,
+        };
+        Ok(plugin()?.apply(&changes))
     });
     match result {
         Ok(Ok(())) => ROk(encode(&())),

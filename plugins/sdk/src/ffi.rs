@@ -21,11 +21,12 @@
 //!   milliseconds of the netlink round trips the same call makes.
 
 use std::borrow::Cow;
+use std::ffi::c_void;
 
 use abi_stable::library::RootModule;
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_types::VersionStrings;
-use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::std_types::{RResult, RSlice, RStr, RString, RVec};
 use abi_stable::{declare_root_module_statics, package_version_strings, StableAbi};
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +101,23 @@ pub struct HostCallbacks {
     /// rest before formatting them.
     #[sabi(last_prefix_field)]
     pub max_level: u8,
+    /// If another plugin shared something under `key` during the current read pass (see
+    /// [`crate::share`]), call `visit(cookie, bytes)` with it, on this thread, before
+    /// returning `true`; the bytes are valid only during that call. Absent in hosts before
+    /// SDK 0.1.1.
+    pub shared_get:
+        extern "C" fn(context: usize, key: RStr<'_>, visit: SharedVisitor, cookie: *mut c_void) -> bool,
+    /// Hand `value` to the host under `key` for the plugins read after this one in the current
+    /// read pass; dropped outside a pass. Absent in hosts before SDK 0.1.1.
+    pub shared_put: extern "C" fn(context: usize, key: RStr<'_>, value: RVec<u8>),
+}
+
+/// What [`HostCallbacks::shared_get`] calls with the bytes it finds: `func(cookie, bytes)`.
+/// (`abi_stable` takes a function pointer inside another's parameters only wrapped.)
+#[repr(transparent)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct SharedVisitor {
+    pub func: extern "C" fn(cookie: *mut c_void, bytes: RSlice<'_, u8>),
 }
 
 impl HostCallbacks {
@@ -157,6 +175,9 @@ pub mod level {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ValidateRequest<'a> {
     pub items: Cow<'a, [Item]>,
+    /// Keep the items under this id for later requests to name (see [`WireFeatures::memo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_as: Option<u64>,
 }
 
 /// What `read` gets: `None` means every interface the plugin knows about.
@@ -164,20 +185,40 @@ pub struct ValidateRequest<'a> {
 pub struct ReadRequest<'a> {
     #[serde(default)]
     pub names: Option<Cow<'a, [String]>>,
+    /// Keep the answer under this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_as: Option<u64>,
 }
 
-/// What `plan` gets.
+/// What `plan` gets. `desired_ref` / `live_ref`, when set, name item lists the plugin kept
+/// (and `desired` / `live` are then empty).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PlanRequest<'a> {
     pub desired: Cow<'a, [Item]>,
     pub live: Cow<'a, [Item]>,
     pub scope: Cow<'a, [String]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_ref: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_ref: Option<u64>,
+    /// Keep the planned changes under this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_as: Option<u64>,
 }
 
-/// What `apply` gets.
+/// What `apply` gets: `changes`, or, when `from_plan` is set, those picks of a kept plan.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ApplyRequest<'a> {
     pub changes: Cow<'a, [Change]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_plan: Option<PlanPicks>,
+}
+
+/// Changes of a kept plan, by position, in the order to apply them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPicks {
+    pub plan: u64,
+    pub indices: Vec<u32>,
 }
 
 /// What `remove` gets.
@@ -185,6 +226,36 @@ pub struct ApplyRequest<'a> {
 pub struct RemoveRequest<'a> {
     pub interface: Cow<'a, str>,
     pub live: Cow<'a, [Item]>,
+}
+
+/// What the SDK's side of the wire can do beyond the basic requests, sent beside the
+/// plugin's info. A host uses a feature only with plugins that announce it, so plugins built
+/// before it keep working.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireFeatures {
+    /// The plugin keeps the item lists and plans it was sent or answered under the ids the
+    /// host gives (`keep_as`), the last [`MEMO_SLOTS`] of them, so later requests can name
+    /// them instead of sending them again: large configurations cross the boundary once per
+    /// run instead of four or five times. A name it no longer holds is answered with an
+    /// error starting [`MEMO_MISS`], and the host sends the full request instead.
+    #[serde(default)]
+    pub memo: bool,
+}
+
+/// How many kept lists a plugin holds (the oldest goes first).
+pub const MEMO_SLOTS: usize = 8;
+
+/// The start of the error a plugin answers when a request names something it does not hold.
+pub const MEMO_MISS: &str = "netplug wire: no kept list";
+
+/// The `info` answer: the plugin's [`PluginInfo`](crate::PluginInfo) with the SDK's
+/// [`WireFeatures`] beside it (a host that predates `wire` ignores it).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct InfoAnswer {
+    #[serde(flatten)]
+    pub info: crate::plugin::PluginInfo,
+    #[serde(default)]
+    pub wire: WireFeatures,
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ pub mod ip;
 #[cfg(feature = "netlink")]
 pub mod link;
 mod log;
+mod memo;
 pub mod plugin;
 pub mod schema;
+pub mod share;
 pub mod testing;
 
 /// Raw netlink (rtnetlink and ethtool genetlink), the one way plugins talk to the kernel.

@@ -29,17 +29,31 @@ pub struct LinkTable {
     links: Vec<Link>,
     by_name: HashMap<String, usize>,
     by_index: HashMap<u32, usize>,
+    /// Positions of each master's ports, in table order: a master's ports are looked up once
+    /// per master, and scanning every link each time made reading N bridges O(N²).
+    ports: HashMap<u32, Vec<usize>>,
 }
 
 impl LinkTable {
+    /// Every link, from one `RTM_GETLINK` dump, or from the dump another plugin took earlier
+    /// in the same read pass (see [`crate::share`]).
     pub fn dump(sock: &mut Socket) -> Result<LinkTable, PluginError> {
-        Ok(LinkTable::from_links(sock.dump_links().map_err(|e| plugin_error("", e))?))
+        let links =
+            crate::share::parse_or_make(crate::share::LINKS, netlink::parse_links, || sock.dump_links_raw())
+                .map_err(|e| plugin_error("", e))?;
+        Ok(LinkTable::from_links(links))
     }
 
     pub fn from_links(links: Vec<Link>) -> LinkTable {
         let by_name = links.iter().enumerate().map(|(i, l)| (l.name.clone(), i)).collect();
         let by_index = links.iter().enumerate().map(|(i, l)| (l.index, i)).collect();
-        LinkTable { links, by_name, by_index }
+        let mut ports: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, l) in links.iter().enumerate() {
+            if let Some(master) = l.master {
+                ports.entry(master).or_default().push(i);
+            }
+        }
+        LinkTable { links, by_name, by_index, ports }
     }
 
     pub fn links(&self) -> &[Link] {
@@ -60,7 +74,7 @@ impl LinkTable {
 
     /// The ports of a master (bridge or bond), in ifindex order.
     pub fn ports_of(&self, master: u32) -> impl Iterator<Item = &Link> {
-        self.links.iter().filter(move |l| l.master == Some(master))
+        self.ports.get(&master).into_iter().flatten().map(|&i| &self.links[i])
     }
 
     /// The envelope of a live link, as `kind`.

@@ -45,6 +45,11 @@ pub(crate) fn has_host() -> bool {
     HOST.get().is_some()
 }
 
+/// The host's callbacks, once `init` has run.
+pub(crate) fn host() -> Option<&'static HostCallbacksRef> {
+    HOST.get()
+}
+
 /// Send one formatted event to the host, if it gave a callback.
 pub(crate) fn emit(level: u8, target: &str, message: &str) {
     if let Some(host) = HOST.get() {

@@ -42,7 +42,7 @@ pub struct PluginInfo {
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
 /// create the link (name, MTU, MAC) and to set its admin state and master.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Envelope {
     pub name: String,
     pub kind: String,
@@ -218,7 +218,7 @@ impl Phase {
 
 /// One change a plugin plans and later applies. `payload` is the plugin's own data (often
 /// JSON); core never looks inside it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Change {
     pub interface: String,
     pub phase: Phase,

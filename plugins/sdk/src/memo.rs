@@ -1,0 +1,103 @@
+//! The plugin's side of [`WireFeatures::memo`](crate::ffi::WireFeatures::memo): the item
+//! lists and plans it was sent or answered, kept under the host's ids so a later request can
+//! name them instead of carrying them again.
+//!
+//! A plugin holds the last [`MEMO_SLOTS`] of them. Nothing depends on a list still being
+//! here: a request naming one that is gone gets an error starting with [`MEMO_MISS`] and the
+//! host sends the full request instead.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use crate::ffi::{MEMO_MISS, MEMO_SLOTS};
+use crate::plugin::{Change, Item, PluginError};
+
+#[derive(Clone)]
+enum Kept {
+    Items(Arc<Vec<Item>>),
+    Changes(Arc<Vec<Change>>),
+}
+
+static KEPT: Mutex<VecDeque<(u64, Kept)>> = Mutex::new(VecDeque::new());
+
+fn keep(id: u64, value: Kept) {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    kept.retain(|(k, _)| *k != id);
+    if kept.len() == MEMO_SLOTS {
+        kept.pop_front();
+    }
+    kept.push_back((id, value));
+}
+
+fn find(id: u64) -> Option<Kept> {
+    let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    kept.iter().find(|(k, _)| *k == id).map(|(_, v)| v.clone())
+}
+
+fn miss(id: u64) -> PluginError {
+    PluginError::new(format!("{MEMO_MISS} {id}"))
+}
+
+/// Keep `items` under `id`, when the host asked for it.
+pub(crate) fn keep_items(id: Option<u64>, items: Arc<Vec<Item>>) {
+    if let Some(id) = id {
+        keep(id, Kept::Items(items));
+    }
+}
+
+/// Keep `changes` under `id`, when the host asked for it.
+pub(crate) fn keep_changes(id: Option<u64>, changes: Arc<Vec<Change>>) {
+    if let Some(id) = id {
+        keep(id, Kept::Changes(changes));
+    }
+}
+
+/// The list a request names by `reference`, or the one it carries.
+pub(crate) fn items(reference: Option<u64>, carried: Vec<Item>) -> Result<Arc<Vec<Item>>, PluginError> {
+    match reference {
+        None => Ok(Arc::new(carried)),
+        Some(id) => match find(id) {
+            Some(Kept::Items(items)) => Ok(items),
+            _ => Err(miss(id)),
+        },
+    }
+}
+
+/// The changes of kept plan `plan` at `indices`, in that order.
+pub(crate) fn picks(plan: u64, indices: &[u32]) -> Result<Vec<Change>, PluginError> {
+    let Some(Kept::Changes(changes)) = find(plan) else { return Err(miss(plan)) };
+    indices.iter().map(|&i| changes.get(i as usize).cloned().ok_or_else(|| miss(plan))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str) -> Item {
+        Item { interface: name.into(), ..Item::default() }
+    }
+
+    #[test]
+    fn kept_lists_and_plans_are_named_until_pushed_out() {
+        keep_items(Some(1_000_001), Arc::new(vec![item("a")]));
+        assert_eq!(items(Some(1_000_001), vec![]).unwrap()[0].interface, "a");
+        assert_eq!(items(None, vec![item("b")]).unwrap()[0].interface, "b");
+        for id in 0..MEMO_SLOTS as u64 {
+            keep_items(Some(2_000_000 + id), Arc::new(vec![]));
+        }
+        let err = items(Some(1_000_001), vec![]).unwrap_err();
+        assert!(err.message.starts_with(MEMO_MISS), "{err:?}");
+
+        // (One test: the kept lists are the process's, and tests run in parallel.)
+        let change = |d: &str| Change {
+            interface: "x".into(),
+            phase: crate::Phase::Up,
+            description: d.into(),
+            payload: String::new(),
+        };
+        keep_changes(Some(3_000_001), Arc::new(vec![change("a"), change("b")]));
+        let got = picks(3_000_001, &[1, 0]).unwrap();
+        assert_eq!(got.iter().map(|c| c.description.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert!(picks(3_000_001, &[2]).unwrap_err().message.starts_with(MEMO_MISS));
+    }
+}
