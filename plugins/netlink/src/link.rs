@@ -390,8 +390,7 @@ impl Socket {
     /// shares one dump among plugins; see the SDK's `share` module).
     pub fn dump_links_raw(&mut self) -> Result<Vec<u8>, Error> {
         let req = Request::new(RTM_GETLINK, NlmF::empty(), getlink(0).into_bytes(), "dump links");
-        let chunks = self.dump(req, |msg| Ok((msg.msg_type == RTM_NEWLINK).then(|| msg.to_bytes())))?;
-        Ok(chunks.concat())
+        self.dump_raw(req, |msg| msg.msg_type == RTM_NEWLINK)
     }
 
     /// The link with this index, or `None` if there is none.

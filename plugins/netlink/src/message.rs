@@ -103,19 +103,18 @@ pub struct Message<'a> {
 }
 
 impl Message<'_> {
-    /// The message framed again (`nlmsghdr`, payload, padding), so [`Messages`] reads it back
-    /// from a buffer of such messages.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Appends the message framed again (`nlmsghdr`, payload, padding) to `out`, so
+    /// [`Messages`] reads it back from a buffer of such messages.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
         let len = NLMSG_HDRLEN + self.payload.len();
-        let mut out = Vec::with_capacity(align(len));
+        out.reserve(align(len));
         out.extend_from_slice(&(len as u32).to_ne_bytes());
         out.extend_from_slice(&self.msg_type.to_ne_bytes());
         out.extend_from_slice(&self.flags.to_ne_bytes());
         out.extend_from_slice(&self.seq.to_ne_bytes());
         out.extend_from_slice(&0u32.to_ne_bytes());
         out.extend_from_slice(self.payload);
-        out.resize(align(len), 0);
-        out
+        out.resize(out.len() + align(len) - len, 0);
     }
 }
 
@@ -232,7 +231,8 @@ mod tests {
     fn a_message_framed_again_reads_back_the_same() {
         let wire = Request::new(16, NlmF::empty(), vec![1, 2, 3, 4, 5], "x").to_wire(9);
         let msg = Messages::new(&wire).next().unwrap().unwrap();
-        let again = msg.to_bytes();
+        let mut again = Vec::new();
+        msg.write_to(&mut again);
         assert_eq!(Messages::new(&again).next().unwrap().unwrap(), msg);
     }
 

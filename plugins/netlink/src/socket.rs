@@ -260,6 +260,28 @@ impl Socket {
         }
     }
 
+    /// Runs a dump request and returns the messages `keep` accepts, framed back to back as
+    /// the kernel sent them (see `Message::write_to`), retrying an interrupted dump like
+    /// [`Socket::dump`].
+    pub fn dump_raw(&mut self, req: Request, keep: impl Fn(&Message<'_>) -> bool) -> Result<Vec<u8>, Error> {
+        let mut attempt = 0;
+        loop {
+            let mut out = Vec::new();
+            let mut interrupted = false;
+            self.dump_once(req.clone(), |msg| {
+                interrupted |= msg.is_dump_interrupted();
+                if keep(msg) {
+                    msg.write_to(&mut out);
+                }
+                Ok(())
+            })?;
+            attempt += 1;
+            if !interrupted || attempt > DUMP_RETRIES {
+                return Ok(out);
+            }
+        }
+    }
+
     fn dump_once(
         &mut self,
         req: Request,

@@ -30,9 +30,9 @@ impl Span {
 pub struct Attribute {
     pub name: String,
     pub value: String,
-    #[serde(default, skip_serializing_if = "is_unknown")]
+    #[serde(default, skip_serializing_if = "is_unknown", with = "compact_span")]
     pub span: Span,
-    #[serde(default, skip_serializing_if = "is_unknown")]
+    #[serde(default, skip_serializing_if = "is_unknown", with = "compact_span")]
     pub value_span: Span,
 }
 
@@ -46,12 +46,52 @@ pub struct Element {
     pub children: Vec<Element>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "is_unknown")]
+    #[serde(default, skip_serializing_if = "is_unknown", with = "compact_span")]
     pub span: Span,
 }
 
 fn is_unknown(span: &Span) -> bool {
     !span.is_known()
+}
+
+/// Element and attribute spans cross the plugin boundary as `[file, start, end, line, col]`:
+/// a document's items carry three per attribute, and as objects they were most of the bytes
+/// every validation encoded and decoded. Reading accepts the object form too.
+mod compact_span {
+    use std::fmt;
+
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Span;
+
+    pub fn serialize<S: Serializer>(span: &Span, s: S) -> Result<S::Ok, S::Error> {
+        [span.file, span.start, span.end, span.line, span.col].serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        d.deserialize_any(SpanVisitor)
+    }
+
+    struct SpanVisitor;
+
+    impl<'de> Visitor<'de> for SpanVisitor {
+        type Value = Span;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a span: [file, start, end, line, col] or an object")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Span, A::Error> {
+            let mut next = |i| seq.next_element::<u32>()?.ok_or_else(|| de::Error::invalid_length(i, &self));
+            let span = Span { file: next(0)?, start: next(1)?, end: next(2)?, line: next(3)?, col: next(4)? };
+            Ok(span)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Span, A::Error> {
+            Span::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
 }
 
 impl Element {
@@ -142,5 +182,23 @@ impl Element {
             text: self.text.clone(),
             span: Span::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_cross_as_arrays_and_read_back_from_either_form() {
+        let span = Span { file: 1, start: 2, end: 3, line: 4, col: 5 };
+        let mut e = Element::new("static").with_attr("ipaddr", "10.0.0.1/24");
+        e.span = span;
+        e.attributes[0].value_span = span;
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(json.contains(r#""span":[1,2,3,4,5]"#), "{json}");
+        assert_eq!(serde_json::from_str::<Element>(&json).unwrap(), e);
+        let object = r#"{"name":"x","span":{"file":1,"start":2,"end":3,"line":4,"col":5}}"#;
+        assert_eq!(serde_json::from_str::<Element>(object).unwrap().span, span);
     }
 }
