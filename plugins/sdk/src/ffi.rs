@@ -17,8 +17,9 @@
 //! * Everything a method takes or returns is the SDK's serde types as JSON in an `RStr` /
 //!   `RString`. Adding a `#[serde(default)]` field to a wire type changes no layout, so old
 //!   and new plugins keep working; [`WIRE_ABI`] is bumped only when the JSON itself changes
-//!   incompatibly. Encoding a few kilobytes of JSON costs microseconds, next to the
-//!   milliseconds of the netlink round trips the same call makes.
+//!   incompatibly. With thousands of items JSON is not free, so plugins that announce
+//!   [`WireFeatures::memo`] keep what they were sent and answered, and the host names it by
+//!   id instead of sending it again (the SDK's `memo` module and core's `host::memo`).
 
 use std::borrow::Cow;
 use std::ffi::c_void;
