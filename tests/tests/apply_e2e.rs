@@ -187,3 +187,41 @@ fn apply_executes_no_program() {
     let execs: Vec<_> = text.lines().filter(|l| l.contains("execve(")).collect();
     assert_eq!(execs.len(), 1, "only netplug itself may be executed:\n{}", execs.join("\n"));
 }
+
+/// The plugins of one run share one link dump: a no-change re-apply of a document that four
+/// plugins read (ethernet, bridge, static, routes) asks the kernel for the link table once.
+#[test]
+fn a_no_change_run_dumps_the_links_once() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("strace is not installed; skipping (.ci/run installs it)");
+        return;
+    }
+    let ns = Netns::new("onedump");
+    nics(&ns);
+    let dir = tempfile::tempdir().unwrap();
+    let doc = document(dir.path(), "stack.xml", STACK);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+
+    let trace = dir.path().join("trace");
+    let netplug = ns.command();
+    let status = Command::new("strace")
+        .args(["-f", "-e", "trace=sendto,sendmsg", "-o"])
+        .arg(&trace)
+        .arg(netplug.get_program())
+        .args(netplug.get_args())
+        .envs(netplug.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .arg("apply")
+        .arg(&doc)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // strace names the message when it can tell the socket is rtnetlink, which it cannot for
+    // one opened in another namespace: RTM_GETLINK is 18 (0x12), NLM_F_DUMP is 0x300.
+    let dumps: Vec<_> = text
+        .lines()
+        .filter(|l| l.contains("nlmsg_type=RTM_GETLINK") || l.contains("nlmsg_type=0x12 "))
+        .filter(|l| l.contains("NLM_F_DUMP") || l.contains("|0x300"))
+        .collect();
+    assert_eq!(dumps.len(), 1, "one link dump per read pass:\n{text}");
+}
