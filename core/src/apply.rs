@@ -218,7 +218,13 @@ impl<'a> Run<'a> {
             if attempt > 0 {
                 std::thread::sleep(VERIFY_DELAY);
             }
-            left = match self.read().and_then(|live| self.plan_from(&live, desired)) {
+            left = match plan::replan_changes(
+                self.config,
+                self.registry,
+                &self.plugins,
+                desired,
+                &self.levels,
+            ) {
                 Ok(steps) if steps.is_empty() => return Ok(()),
                 Ok(steps) => steps,
                 Err(e) => vec![Step {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::{Change, Item, PluginError};
+use netplug_plugin_sdk::{Change, Item, PluginError, PluginInfo};
 use serde::Serialize;
 
 use crate::model::Config;
@@ -97,13 +97,7 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
     let mut snapshot = Snapshot::default();
     // The plugins parse one link dump between them (the first to need it takes it).
     let _pass = crate::host::ReadPass::begin();
-    let kind_of: HashMap<&str, &str> =
-        config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
-    let declared: std::collections::HashSet<(&str, &str)> = config
-        .interfaces
-        .iter()
-        .flat_map(|i| i.element.children.iter().map(move |c| (i.name.as_str(), c.name.as_str())))
-        .collect();
+    let devices = DeviceSettings::of(config);
     for name in plugins {
         let r =
             registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
@@ -115,24 +109,90 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
         }
         let mut items =
             r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
-        // A plugin with both a kind and elements (ethernet and <ethtool>) is asked about every
-        // interface for its elements. Its view of an interface of another kind as its own kind
-        // is not live state of anything this run manages (planning back to it would fight the
-        // interface's own kind plugin). And its elements are settings of a device, which a
-        // document that does not declare them leaves alone: a run never changes them there,
-        // so a rollback must not "restore" them either (a bond's offloads follow its slaves).
-        if !r.info.elements.is_empty() && !r.info.kinds.is_empty() {
-            items.retain(|item| match kind_of.get(item.interface.as_str()) {
-                None => true,
-                Some(_) if r.info.elements.contains(&item.element.name) => {
-                    declared.contains(&(item.interface.as_str(), item.element.name.as_str()))
-                }
-                Some(kind) => r.info.kinds.iter().any(|own| own == kind),
-            });
-        }
+        devices.keep_managed(&r.info, &mut items);
         snapshot.items.insert(name.clone(), items);
     }
     Ok(snapshot)
+}
+
+/// What a plugin with both a kind and elements (ethernet and `<ethtool>`) may report as live
+/// state of this run. It is asked about every interface for its elements; its view of an
+/// interface of another kind as its own kind is not live state of anything this run manages
+/// (planning back to it would fight the interface's own kind plugin). And its elements are
+/// settings of a device, which a document that does not declare them leaves alone: a run never
+/// changes them there, so a rollback must not "restore" them either (a bond's offloads follow
+/// its slaves).
+struct DeviceSettings<'a> {
+    kind_of: HashMap<&'a str, &'a str>,
+    declared: std::collections::HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> DeviceSettings<'a> {
+    fn of(config: &'a Config) -> Self {
+        let kind_of = config.interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
+        let declared = config
+            .interfaces
+            .iter()
+            .flat_map(|i| i.element.children.iter().map(move |c| (i.name.as_str(), c.name.as_str())))
+            .collect();
+        DeviceSettings { kind_of, declared }
+    }
+
+    /// Whether `plugin`'s live items need [`DeviceSettings::keep_managed`].
+    fn applies_to(plugin: &PluginInfo) -> bool {
+        !plugin.elements.is_empty() && !plugin.kinds.is_empty()
+    }
+
+    fn keep_managed(&self, plugin: &PluginInfo, items: &mut Vec<Item>) {
+        if !Self::applies_to(plugin) {
+            return;
+        }
+        items.retain(|item| match self.kind_of.get(item.interface.as_str()) {
+            None => true,
+            Some(_) if plugin.elements.contains(&item.element.name) => {
+                self.declared.contains(&(item.interface.as_str(), item.element.name.as_str()))
+            }
+            Some(kind) => plugin.kinds.iter().any(|own| own == kind),
+        });
+    }
+}
+
+/// Read the kernel again and plan `desired` against it, without keeping the live state: what
+/// verification needs. Equivalent to [`read_live`] then [`plan_changes`], but plugins that can
+/// (see `Plugin::replan`) plan against what they read without handing it to core.
+pub fn replan_changes(
+    config: &Config,
+    registry: &Registry,
+    plugins: &[String],
+    desired: &HashMap<String, Vec<Item>>,
+    rank: &HashMap<String, usize>,
+) -> Result<Vec<Step>, PlanError> {
+    let _pass = crate::host::ReadPass::begin();
+    let devices = DeviceSettings::of(config);
+    let empty = Vec::new();
+    let mut steps = Vec::new();
+    for name in plugins {
+        let r =
+            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
+        let scope = plugin_scope(config, registry, name);
+        let want = desired.get(name).unwrap_or(&empty);
+        let failed = |error| PlanError { plugin: name.clone(), error };
+        let changes = if scope.is_empty() {
+            if want.is_empty() {
+                continue;
+            }
+            r.plugin.plan(want, &[], &scope).map_err(failed)?
+        } else if DeviceSettings::applies_to(&r.info) {
+            let mut live = r.plugin.read(Some(&scope)).map_err(failed)?;
+            devices.keep_managed(&r.info, &mut live);
+            r.plugin.plan(want, &live, &scope).map_err(failed)?
+        } else {
+            r.plugin.replan(want, &scope).map_err(failed)?
+        };
+        steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));
+    }
+    sort_steps(&mut steps, rank, plugins);
+    Ok(steps)
 }
 
 /// Plan the changes that turn `live` into `desired` for every involved plugin, in global order.

@@ -31,6 +31,8 @@ enum Kept {
     Items(u64, usize),
     /// A plan's changes: fingerprint → first position.
     Plan(HashMap<u64, u32>),
+    /// A list the host never saw.
+    Unseen,
 }
 
 /// What one plugin holds, as far as the host knows (the same [`MEMO_SLOTS`], pushed out in
@@ -64,6 +66,12 @@ impl Memo {
         self.push(id, Kept::Items(fp, items.len()));
     }
 
+    /// The plugin kept a list under `id` that the host never saw (a quiet read): it takes a
+    /// slot all the same, and only `id` names it.
+    pub(crate) fn kept_unseen(&mut self, id: u64) {
+        self.push(id, Kept::Unseen);
+    }
+
     /// The plugin kept `changes` under `id`.
     pub(crate) fn kept_plan(&mut self, id: u64, changes: &[Change]) {
         let mut positions = HashMap::with_capacity(changes.len());
@@ -90,7 +98,7 @@ impl Memo {
                 let indices = fps.iter().map(|f| positions.get(f).copied()).collect::<Option<Vec<u32>>>()?;
                 Some(PlanPicks { plan: *id, indices })
             }
-            Kept::Items(..) => None,
+            Kept::Items(..) | Kept::Unseen => None,
         })
     }
 

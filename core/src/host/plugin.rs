@@ -88,15 +88,19 @@ impl LoadedPlugin {
         missed
     }
 
+    /// One plan request; `kept_live` names a live list the plugin kept from a quiet read.
     fn plan_once(
         &self,
         desired: &[Item],
         live: &[Item],
         scope: &[String],
         by_reference: bool,
+        kept_live: Option<u64>,
     ) -> Result<Vec<Change>, PluginError> {
         let (desired_ref, live_ref, keep_as) = match (by_reference, self.memo()) {
-            (true, Some(memo)) => (memo.find_items(desired), memo.find_items(live), Some(memo.reserve())),
+            (true, Some(memo)) => {
+                (memo.find_items(desired), kept_live.or_else(|| memo.find_items(live)), Some(memo.reserve()))
+            }
             (false, Some(memo)) => (None, None, Some(memo.reserve())),
             (_, None) => (None, None, None),
         };
@@ -210,7 +214,7 @@ impl Plugin for LoadedPlugin {
 
     fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
         let keep_as = self.memo().map(|m| m.reserve());
-        let request = self.request(&ReadRequest { names: names.map(Cow::Borrowed), keep_as });
+        let request = self.request(&ReadRequest { names: names.map(Cow::Borrowed), keep_as, quiet: false });
         let items: Vec<Item> = self.answer((self.module.read())(RStr::from_str(&request)), "read")?;
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, &items);
@@ -219,8 +223,30 @@ impl Plugin for LoadedPlugin {
     }
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-        match self.plan_once(desired, live, scope, true) {
-            Err(e) if self.missed(&e) => self.plan_once(desired, live, scope, false),
+        match self.plan_once(desired, live, scope, true, None) {
+            Err(e) if self.missed(&e) => self.plan_once(desired, live, scope, false, None),
+            other => other,
+        }
+        .map_err(|e| self.named(e))
+    }
+
+    fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        let Some(id) = self.memo().map(|m| m.reserve()) else {
+            let live = self.read(Some(scope))?;
+            return self.plan(desired, &live, scope);
+        };
+        // The plugin reads and keeps its answer; the plan names it. Only the changes cross.
+        let names = Cow::Borrowed(scope);
+        let request = self.request(&ReadRequest { names: Some(names), keep_as: Some(id), quiet: true });
+        let answered: Vec<Item> = self.answer((self.module.read())(RStr::from_str(&request)), "read")?;
+        if let Some(mut memo) = self.memo() {
+            memo.kept_unseen(id);
+        }
+        match self.plan_once(desired, &answered, scope, true, Some(id)) {
+            Err(e) if self.missed(&e) => {
+                let live = self.read(Some(scope))?;
+                self.plan_once(desired, &live, scope, false, None)
+            }
             other => other,
         }
         .map_err(|e| self.named(e))

@@ -189,6 +189,10 @@ pub struct ReadRequest<'a> {
     /// Keep the answer under this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_as: Option<u64>,
+    /// With `keep_as`: answer an empty list; the host will name the kept one in a plan
+    /// (verification, which needs only the plan).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
 }
 
 /// What `plan` gets. `desired_ref` / `live_ref`, when set, name item lists the plugin kept

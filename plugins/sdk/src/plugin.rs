@@ -316,6 +316,14 @@ pub trait Plugin: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// Read the interfaces in `scope` again and plan `desired` against what is there: what
+    /// verification does after an apply. Plugins need not implement it; the host's side of a
+    /// loaded plugin does both inside the plugin, so the live list never crosses the boundary.
+    fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        let live = self.read(Some(scope))?;
+        self.plan(desired, &live, scope)
+    }
+
     /// Apply changes previously returned by `plan`, in order; stop at the first failure.
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
         let _ = changes;
