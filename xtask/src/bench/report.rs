@@ -168,7 +168,21 @@ impl Results<'_> {
             .opts
             .sizes
             .iter()
-            .map(|&n| format!("{} at {}", self.opts.runs_for(n), item_label(n)))
+            .flat_map(|&n| {
+                let mut per_case: Vec<(usize, Vec<&str>)> = Vec::new();
+                for case in self.cases() {
+                    let r = self.opts.runs_for(Some(case), n);
+                    match per_case.iter_mut().find(|(k, _)| *k == r) {
+                        Some((_, names)) => names.push(case.name()),
+                        None => per_case.push((r, vec![case.name()])),
+                    }
+                }
+                let all = per_case.len() == 1;
+                per_case.into_iter().map(move |(r, names)| {
+                    let which = if all { String::new() } else { format!(" for {}", names.join(", ")) };
+                    format!("{r} at {}{which}", item_label(n))
+                })
+            })
             .collect();
         let _ = writeln!(t, "Measured {}.", self.machine);
         let _ = writeln!(t, "Best of runs ({}); every run in a fresh namespace.\n", runs.join(", "));

@@ -126,7 +126,7 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
     let batch = dir.join(format!("{}-{n}.batch", case.name()));
     fs::write(&xml, workload::document(case, n))?;
     fs::write(&batch, workload::batch(case, n))?;
-    let runs = opts.runs_for(n);
+    let runs = opts.runs_for(Some(case), n);
     let mut row = Row {
         case,
         n,

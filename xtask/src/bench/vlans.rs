@@ -99,7 +99,7 @@ pub fn run(bins: &Binaries, opts: &Options) -> Result<Results> {
         eprintln!("bench: vlans: one parent holds at most {} VLANs", item_label(MAX_VLANS));
     }
     let list: Vec<String> = sizes.iter().map(usize::to_string).collect();
-    let runs = opts.runs_for(MAX_VLANS);
+    let runs = opts.runs_for(None, MAX_VLANS);
     let stage = Stage::new(bins)?;
     let cmd = vm::GuestCommand {
         label: "bench vlans".into(),
