@@ -12,7 +12,7 @@ use netplug_plugin_sdk::{Change, Item, PluginError, PluginInfo};
 use serde::Serialize;
 
 use crate::model::Config;
-use crate::registry::Registry;
+use crate::registry::{Registered, Registry};
 
 /// Live state read from the plugins, per plugin name. Kept from before the first change so a
 /// failed apply can plan its way back to it.
@@ -92,6 +92,12 @@ pub fn plugin_scope(config: &Config, registry: &Registry, plugin: &str) -> Vec<S
         .collect()
 }
 
+/// An involved plugin and the interfaces it is asked about.
+fn involved<'a>(config: &Config, registry: &'a Registry, name: &str) -> (&'a Registered, Vec<String>) {
+    let r = registry.plugins().iter().find(|r| r.info.name == name).expect("involved plugin is registered");
+    (r, plugin_scope(config, registry, name))
+}
+
 /// Read live state for `scope` from each plugin: one call (one dump) per plugin.
 pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Result<Snapshot, PlanError> {
     let mut snapshot = Snapshot::default();
@@ -99,9 +105,7 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
     let _pass = crate::host::ReadPass::begin();
     let devices = DeviceSettings::of(config);
     for name in plugins {
-        let r =
-            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
-        let scope = plugin_scope(config, registry, name);
+        let (r, scope) = involved(config, registry, name);
         if scope.is_empty() {
             // Nothing to ask about: spare the plugin its kernel dump.
             snapshot.items.insert(name.clone(), Vec::new());
@@ -172,9 +176,7 @@ pub fn replan_changes(
     let empty = Vec::new();
     let mut steps = Vec::new();
     for name in plugins {
-        let r =
-            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
-        let scope = plugin_scope(config, registry, name);
+        let (r, scope) = involved(config, registry, name);
         let want = desired.get(name).unwrap_or(&empty);
         let failed = |error| PlanError { plugin: name.clone(), error };
         let changes = if scope.is_empty() {
@@ -208,9 +210,7 @@ pub fn plan_changes(
     let empty = Vec::new();
     let mut steps = Vec::new();
     for name in plugins {
-        let r =
-            registry.plugins().iter().find(|r| &r.info.name == name).expect("involved plugin is registered");
-        let scope = plugin_scope(config, registry, name);
+        let (r, scope) = involved(config, registry, name);
         let want = desired.get(name).unwrap_or(&empty);
         let have = live.items.get(name).unwrap_or(&empty);
         if scope.is_empty() && want.is_empty() {

@@ -159,6 +159,25 @@ fn kernel_error_names_interface_and_rolls_back() {
     netplug_tests::assert_same_state(&before, &ns.state(), "after a kernel error");
 }
 
+/// `netplug apply DOC` in `ns` under `strace -f -e EXPR`: the trace.
+fn strace_apply(ns: &Netns, doc: &std::path::Path, expr: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let netplug = ns.command();
+    let status = Command::new("strace")
+        .args(["-f", "-e", expr, "-o"])
+        .arg(&trace)
+        .arg(netplug.get_program())
+        .args(netplug.get_args())
+        .envs(netplug.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .arg("apply")
+        .arg(doc)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read_to_string(&trace).unwrap()
+}
+
 /// netplug speaks netlink itself: no `ip`, `ethtool` or any other program runs.
 #[test]
 fn apply_executes_no_program() {
@@ -170,20 +189,7 @@ fn apply_executes_no_program() {
     nics(&ns);
     let dir = tempfile::tempdir().unwrap();
     let doc = document(dir.path(), "stack.xml", STACK);
-    let trace = dir.path().join("trace");
-    let netplug = ns.command();
-    let status = Command::new("strace")
-        .args(["-f", "-e", "trace=execve", "-o"])
-        .arg(&trace)
-        .arg(netplug.get_program())
-        .args(netplug.get_args())
-        .envs(netplug.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .arg("apply")
-        .arg(&doc)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let text = std::fs::read_to_string(&trace).unwrap();
+    let text = strace_apply(&ns, &doc, "trace=execve");
     let execs: Vec<_> = text.lines().filter(|l| l.contains("execve(")).collect();
     assert_eq!(execs.len(), 1, "only netplug itself may be executed:\n{}", execs.join("\n"));
 }
@@ -202,20 +208,7 @@ fn a_no_change_run_dumps_the_links_once() {
     let doc = document(dir.path(), "stack.xml", STACK);
     ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
 
-    let trace = dir.path().join("trace");
-    let netplug = ns.command();
-    let status = Command::new("strace")
-        .args(["-f", "-e", "trace=sendto,sendmsg", "-o"])
-        .arg(&trace)
-        .arg(netplug.get_program())
-        .args(netplug.get_args())
-        .envs(netplug.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .arg("apply")
-        .arg(&doc)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let text = std::fs::read_to_string(&trace).unwrap();
+    let text = strace_apply(&ns, &doc, "trace=sendto,sendmsg");
     // strace names the message when it can tell the socket is rtnetlink, which it cannot for
     // one opened in another namespace: RTM_GETLINK is 18 (0x12), NLM_F_DUMP is 0x300.
     let dumps: Vec<_> = text

@@ -242,38 +242,41 @@ impl Socket {
         req: Request,
         mut parse: impl FnMut(&Message<'_>) -> Result<Option<T>, Error>,
     ) -> Result<Vec<T>, Error> {
-        let mut attempt = 0;
-        loop {
-            let mut out = Vec::new();
-            let mut interrupted = false;
-            self.dump_once(req.clone(), |msg| {
-                interrupted |= msg.is_dump_interrupted();
-                if let Some(item) = parse(msg)? {
-                    out.push(item);
-                }
-                Ok(())
-            })?;
-            attempt += 1;
-            if !interrupted || attempt > DUMP_RETRIES {
-                return Ok(out);
+        self.dump_retrying(req, Vec::new, |out, msg| {
+            if let Some(item) = parse(msg)? {
+                out.push(item);
             }
-        }
+            Ok(())
+        })
     }
 
     /// Runs a dump request and returns the messages `keep` accepts, framed back to back as
     /// the kernel sent them (see `Message::write_to`), retrying an interrupted dump like
     /// [`Socket::dump`].
     pub fn dump_raw(&mut self, req: Request, keep: impl Fn(&Message<'_>) -> bool) -> Result<Vec<u8>, Error> {
+        self.dump_retrying(req, Vec::new, |out, msg| {
+            if keep(msg) {
+                msg.write_to(out);
+            }
+            Ok(())
+        })
+    }
+
+    /// One dump into a fresh `start()`, again from a fresh one while the kernel flags the dump
+    /// as interrupted by a concurrent change (`NLM_F_DUMP_INTR`), up to [`DUMP_RETRIES`] times.
+    fn dump_retrying<A>(
+        &mut self,
+        req: Request,
+        start: impl Fn() -> A,
+        mut on_msg: impl FnMut(&mut A, &Message<'_>) -> Result<(), Error>,
+    ) -> Result<A, Error> {
         let mut attempt = 0;
         loop {
-            let mut out = Vec::new();
+            let mut out = start();
             let mut interrupted = false;
             self.dump_once(req.clone(), |msg| {
                 interrupted |= msg.is_dump_interrupted();
-                if keep(msg) {
-                    msg.write_to(&mut out);
-                }
-                Ok(())
+                on_msg(&mut out, msg)
             })?;
             attempt += 1;
             if !interrupted || attempt > DUMP_RETRIES {
