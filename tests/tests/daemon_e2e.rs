@@ -9,21 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use netplug_plugin_sdk::testing::wait_for;
 use netplug_tests::{document, Netns};
-
-/// Poll `ok` every 50 ms until it holds or `limit` passes.
-fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    loop {
-        if ok() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// A running `netplug daemon`, killed if the test ends without stopping it.
 struct Daemon {

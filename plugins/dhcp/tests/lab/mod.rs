@@ -12,12 +12,13 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use netplug_plugin_dhcp::netlink::{dump_addrs, Addr};
 use netplug_plugin_dhcp::state::Paths;
 use netplug_plugin_dhcp::DhcpPlugin;
 use netplug_plugin_sdk::netlink::{Family, Route, Socket};
+pub use netplug_plugin_sdk::testing::wait_for;
 use netplug_plugin_sdk::{Element, Envelope, Item};
 
 /// The client's interface (in the client namespace) and its MAC.
@@ -197,20 +198,6 @@ pub fn in_netns<T: Send + 'static>(ns: &str, own_uts: bool, f: impl FnOnce() -> 
         f()
     });
     thread.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-}
-
-/// Poll `ok` every 50 ms until it holds or `limit` passes.
-pub fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    loop {
-        if ok() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A reported `<dhcp>`/`<dhcp6>` without the `<lease>` child `read` adds, which is what a
