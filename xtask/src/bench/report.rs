@@ -97,12 +97,12 @@ pub struct Results<'a> {
     pub floor: Vec<(usize, f64)>,
 }
 
-fn secs(s: Option<f64>) -> String {
+pub(super) fn secs(s: Option<f64>) -> String {
     s.map_or_else(|| "—".into(), |v| format!("{v:.3}"))
 }
 
 /// CPU seconds come in 10 ms ticks: say so rather than print false digits.
-fn cpu(s: Option<f64>) -> String {
+pub(super) fn cpu(s: Option<f64>) -> String {
     match s {
         None => "—".into(),
         Some(v) if v < 0.005 => "< 0.01".into(),
@@ -120,6 +120,30 @@ fn cpu_ms(s: Option<f64>) -> String {
 
 fn ms(s: Option<f64>) -> String {
     s.map_or_else(|| "—".into(), |v| format!("{:.1}", v * 1e3))
+}
+
+/// `a / b` as `1.23×`, or `—` when either is missing.
+pub(super) fn ratio_text(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "—".into(),
+    }
+}
+
+/// A row's notes with the tools' failures, as one table cell.
+pub(super) fn notes_cell(
+    notes: &[String],
+    ip_error: Option<&String>,
+    netplug_error: Option<&String>,
+) -> String {
+    let mut notes = notes.to_vec();
+    if let Some(e) = ip_error {
+        notes.push(format!("ip -batch failed: {e}"));
+    }
+    if let Some(e) = netplug_error {
+        notes.push(format!("netplug failed: {e}"));
+    }
+    notes.join("; ").replace('|', "\\|")
 }
 
 fn ratio(row: &Row) -> Option<f64> {
@@ -208,13 +232,6 @@ impl Results<'_> {
         t.push_str("| case | N | ip -batch s | netplug apply s | ratio | re-apply ms | plan ms | notes |\n");
         t.push_str("|---|--:|--:|--:|--:|--:|--:|---|\n");
         for r in &self.rows {
-            let mut notes = r.notes.clone();
-            if let Some(e) = &r.ip_error {
-                notes.push(format!("ip -batch failed: {e}"));
-            }
-            if let Some(e) = &r.netplug_error {
-                notes.push(format!("netplug failed: {e}"));
-            }
             let _ = writeln!(
                 t,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -225,7 +242,7 @@ impl Results<'_> {
                 ratio(r).map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
                 ms(r.reapply.best()),
                 ms(r.plan_applied.best()),
-                notes.join("; ").replace('|', "\\|")
+                notes_cell(&r.notes, r.ip_error.as_ref(), r.netplug_error.as_ref())
             );
         }
         t.push('\n');
@@ -274,10 +291,7 @@ impl Results<'_> {
         t.push_str("| case | N | ip -batch CPU s | netplug apply CPU s | ratio | re-apply CPU ms |\n");
         t.push_str("|---|--:|--:|--:|--:|--:|\n");
         for r in &self.rows {
-            let ratio = match (r.apply_cpu.best(), r.ip_cpu.best()) {
-                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-                _ => "—".into(),
-            };
+            let ratio = ratio_text(r.apply_cpu.best(), r.ip_cpu.best());
             let _ = writeln!(
                 t,
                 "| {} | {} | {} | {} | {ratio} | {} |",

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{bail, Context, Result};
 
 use super::netns::{self, Netns};
-use super::report::{self, item_label, Machine};
+use super::report::{self, cpu, item_label, notes_cell, ratio_text, secs, Machine};
 use super::run::{tail, time, Samples};
 use super::{Binaries, Options};
 use crate::util::{option, root};
@@ -181,13 +181,12 @@ fn take(data: &str, rows: &mut [VlanRow], guest: &mut String) -> Result<()> {
 }
 
 fn row_line(r: &VlanRow) -> String {
-    let s = |x: &Samples| x.best().map_or_else(|| "—".into(), |v| format!("{v:.3}"));
     let ip = r
         .ip_error
         .as_ref()
-        .map_or_else(|| format!("ip -batch {} s", s(&r.ip)), |e| format!("ip failed: {e}"));
+        .map_or_else(|| format!("ip -batch {} s", secs(r.ip.best())), |e| format!("ip failed: {e}"));
     let np = r.netplug_error.as_ref().map_or_else(
-        || format!("netplug {} s, re-apply {} s", s(&r.apply), s(&r.reapply)),
+        || format!("netplug {} s, re-apply {} s", secs(r.apply.best()), secs(r.reapply.best())),
         |e| format!("netplug failed: {e}"),
     );
     format!("bench: vlans n={}: {ip}; {np}", r.n)
@@ -378,33 +377,21 @@ impl Results {
              | re-apply ms | re-apply CPU ms | notes |\n",
         );
         t.push_str("|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
-        let secs = |s: &Samples| s.best().map_or_else(|| "—".into(), |v| format!("{v:.3}"));
-        let cpu = |s: &Samples| s.best().map_or_else(|| "—".into(), |v| format!("{v:.2}"));
-        let ratio = |a: &Samples, b: &Samples| match (a.best(), b.best()) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-            _ => "—".into(),
-        };
+        let whole_ms = |s: &Samples| s.best().map_or_else(|| "—".into(), |v| format!("{:.0}", v * 1e3));
         for r in &self.rows {
-            let mut notes = r.notes.clone();
-            if let Some(e) = &r.ip_error {
-                notes.push(format!("ip -batch failed: {e}"));
-            }
-            if let Some(e) = &r.netplug_error {
-                notes.push(format!("netplug failed: {e}"));
-            }
             let _ = writeln!(
                 t,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 item_label(r.n),
-                secs(&r.ip),
-                secs(&r.apply),
-                ratio(&r.apply, &r.ip),
-                cpu(&r.ip_cpu),
-                cpu(&r.apply_cpu),
-                ratio(&r.apply_cpu, &r.ip_cpu),
-                r.reapply.best().map_or_else(|| "—".into(), |v| format!("{:.0}", v * 1e3)),
-                r.reapply_cpu.best().map_or_else(|| "—".into(), |v| format!("{:.0}", v * 1e3)),
-                notes.join("; ").replace('|', "\\|")
+                secs(r.ip.best()),
+                secs(r.apply.best()),
+                ratio_text(r.apply.best(), r.ip.best()),
+                cpu(r.ip_cpu.best()),
+                cpu(r.apply_cpu.best()),
+                ratio_text(r.apply_cpu.best(), r.ip_cpu.best()),
+                whole_ms(&r.reapply),
+                whole_ms(&r.reapply_cpu),
+                notes_cell(&r.notes, r.ip_error.as_ref(), r.netplug_error.as_ref())
             );
         }
         t.push('\n');
