@@ -159,6 +159,15 @@ fn kernel_error_names_interface_and_rolls_back() {
     netplug_tests::assert_same_state(&before, &ns.state(), "after a kernel error");
 }
 
+/// Whether strace is there; says why a test is skipped when it is not.
+fn have_strace() -> bool {
+    let there = Command::new("strace").arg("-V").output().is_ok();
+    if !there {
+        eprintln!("strace is not installed; skipping (.ci/run installs it)");
+    }
+    there
+}
+
 /// `netplug apply DOC` in `ns` under `strace -f -e EXPR`: the trace.
 fn strace_apply(ns: &Netns, doc: &std::path::Path, expr: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -181,8 +190,7 @@ fn strace_apply(ns: &Netns, doc: &std::path::Path, expr: &str) -> String {
 /// netplug speaks netlink itself: no `ip`, `ethtool` or any other program runs.
 #[test]
 fn apply_executes_no_program() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("strace is not installed; skipping (.ci/run installs it)");
+    if !have_strace() {
         return;
     }
     let ns = Netns::new("strace");
@@ -198,8 +206,7 @@ fn apply_executes_no_program() {
 /// plugins read (ethernet, bridge, static, routes) asks the kernel for the link table once.
 #[test]
 fn a_no_change_run_dumps_the_links_once() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("strace is not installed; skipping (.ci/run installs it)");
+    if !have_strace() {
         return;
     }
     let ns = Netns::new("onedump");

@@ -246,7 +246,9 @@ extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
     answer_encoded(guard("read", || {
         let request: ReadRequest = decode("read", request)?;
         let items = plugin()?.read(request.names.as_deref())?;
-        let json = if request.quiet && request.keep_as.is_some() { encode(&[(); 0]) } else { encode(&items) };
+        // A quiet read answers an empty list: the host names the kept one in its plan.
+        let json =
+            if request.quiet && request.keep_as.is_some() { RString::from("[]") } else { encode(&items) };
         memo::keep_items(request.keep_as, std::sync::Arc::new(items));
         Ok(json)
     }))

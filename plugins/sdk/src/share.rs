@@ -50,8 +50,9 @@ extern "C" fn visit_trampoline<F: FnOnce(&[u8]) -> T, T>(cookie: *mut c_void, by
 
 /// Offer `bytes` under `key` to the plugins read after this one in the current pass.
 pub fn put(key: &str, bytes: Vec<u8>) {
-    if let Some(put) = crate::log::host().and_then(|h| h.shared_put().map(|p| (h.context(), p))) {
-        put.1(put.0, RStr::from_str(key), RVec::from(bytes));
+    let Some(host) = crate::log::host() else { return };
+    if let Some(put) = host.shared_put() {
+        put(host.context(), RStr::from_str(key), RVec::from(bytes));
     }
 }
 
