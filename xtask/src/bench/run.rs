@@ -171,7 +171,7 @@ fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>>
 }
 
 /// No-change re-applies timed after each apply.
-const REAPPLIES: usize = 3;
+pub(super) const REAPPLIES: usize = 3;
 
 fn time_netplug(
     case: Case,

@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 
 use super::netns::{self, Netns};
 use super::report::{self, cpu, item_label, notes_cell, ratio_text, secs, Machine};
-use super::run::{tail, time, Samples};
+use super::run::{tail, time, Samples, Timed, REAPPLIES};
 use super::{Binaries, Options};
 use crate::util::{option, root};
 use crate::vm;
@@ -301,12 +301,15 @@ pub fn guest(args: &[String]) -> Result<()> {
                     netplug_failed = true;
                 } else {
                     let _ = write!(sample, " apply={:.6} apply_cpu={:.2}", first.secs, first.cpu);
-                    let again = apply()?;
-                    if !again.ok {
-                        println!("{DATA} error n={n} netplug re-apply: {}", tail(&again));
-                        netplug_failed = true;
-                    } else {
-                        let _ = write!(sample, " reapply={:.6} reapply_cpu={:.2}", again.secs, again.cpu);
+                    // As on the host: the best of a few re-applies (see `run::REAPPLIES`).
+                    let mut best: Option<Timed> = None;
+                    for _ in 0..REAPPLIES {
+                        let again = apply()?;
+                        if !again.ok {
+                            println!("{DATA} error n={n} netplug re-apply: {}", tail(&again));
+                            netplug_failed = true;
+                            break;
+                        }
                         if !again.stdout.contains("no changes") {
                             let step = again.stdout.lines().find(|l| l.trim_start().starts_with("1."));
                             println!(
@@ -314,6 +317,12 @@ pub fn guest(args: &[String]) -> Result<()> {
                                 step.unwrap_or("").trim()
                             );
                         }
+                        if best.as_ref().is_none_or(|b| again.secs < b.secs) {
+                            best = Some(again);
+                        }
+                    }
+                    if let (false, Some(again)) = (netplug_failed, best) {
+                        let _ = write!(sample, " reapply={:.6} reapply_cpu={:.2}", again.secs, again.cpu);
                         states.1 = Some(ns.state()?);
                     }
                 }
