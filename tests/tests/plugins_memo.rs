@@ -1,6 +1,8 @@
 //! The wire memo between the host and a real plugin file (the `hello` fixture, built against
 //! the SDK in this repository): lists named by reference give the same answers as lists sent
 //! in full, and a plugin that no longer holds a list it is named is sent the list again.
+//! The fixture speaks the SDK's compact form, so this runs over it (the JSON path is the
+//! `new` fixture's, in `plugins_abi.rs`).
 //!
 //! Two registries loading the same file share one library, so one of them can push the
 //! other's kept lists out of the plugin without the other knowing, which is the case the

@@ -16,8 +16,9 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use netplug_plugin_sdk::compact;
 use netplug_plugin_sdk::ffi::{PlanPicks, WireFeatures, MEMO_SLOTS};
-use netplug_plugin_sdk::{Change, Element, Item};
+use netplug_plugin_sdk::{Change, Item};
 
 /// Ids are unique in the process: two hosts loading the same file share its kept lists.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -107,57 +108,17 @@ impl Memo {
         self.kept.clear();
     }
 
-    /// The items' content laid out in one buffer, then hashed once: feeding SipHash field by
-    /// field cost more than the JSON it saves on small items.
+    /// The items' content in the compact form without spans, hashed once: feeding SipHash
+    /// field by field cost more than the JSON it saves on small items.
     fn fingerprint(&self, items: &[Item]) -> u64 {
-        let mut buf = Vec::with_capacity(items.len() * 96);
-        for item in items {
-            put(&mut buf, &item.interface);
-            put(&mut buf, &item.kind);
-            match &item.envelope {
-                None => buf.push(0),
-                Some(e) => {
-                    buf.push(1);
-                    buf.extend_from_slice(&self.hasher.hash_one(e).to_le_bytes());
-                }
-            }
-            put_element(&mut buf, &item.element);
-        }
-        self.hasher.hash_one(&buf)
-    }
-}
-
-/// A length-prefixed string, so adjacent fields cannot run into each other.
-fn put(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
-
-/// An element's content without its spans.
-fn put_element(buf: &mut Vec<u8>, e: &Element) {
-    put(buf, &e.name);
-    buf.extend_from_slice(&(e.attributes.len() as u32).to_le_bytes());
-    for a in &e.attributes {
-        put(buf, &a.name);
-        put(buf, &a.value);
-    }
-    match &e.text {
-        None => buf.push(0),
-        Some(t) => {
-            buf.push(1);
-            put(buf, t);
-        }
-    }
-    buf.extend_from_slice(&(e.children.len() as u32).to_le_bytes());
-    for c in &e.children {
-        put_element(buf, c);
+        self.hasher.hash_one(compact::content_of(items))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netplug_plugin_sdk::{Phase, Span};
+    use netplug_plugin_sdk::{Element, Phase, Span};
 
     fn item(value: &str, span: Span) -> Item {
         let mut element = Element::new("route").with_attr("to", value);
@@ -167,7 +128,7 @@ mod tests {
 
     #[test]
     fn items_are_found_by_content_without_spans() {
-        let mut memo = Memo::for_features(WireFeatures { memo: true }).unwrap();
+        let mut memo = Memo::for_features(WireFeatures { memo: true, compact: 0 }).unwrap();
         let at = Span { file: 1, start: 5, end: 9, line: 2, col: 3 };
         memo.kept_items(7, &[item("10.0.0.0/8", at)]);
         assert_eq!(memo.find_items(&[item("10.0.0.0/8", Span::default())]), Some(7));
@@ -183,7 +144,7 @@ mod tests {
             description: d.into(),
             payload: d.into(),
         };
-        let mut memo = Memo::for_features(WireFeatures { memo: true }).unwrap();
+        let mut memo = Memo::for_features(WireFeatures { memo: true, compact: 0 }).unwrap();
         memo.kept_plan(3, &[change("a"), change("b"), change("c")]);
         assert_eq!(
             memo.find_picks(&[change("c"), change("a")]),
@@ -194,7 +155,7 @@ mod tests {
 
     #[test]
     fn the_oldest_is_pushed_out_first() {
-        let mut memo = Memo::for_features(WireFeatures { memo: true }).unwrap();
+        let mut memo = Memo::for_features(WireFeatures { memo: true, compact: 0 }).unwrap();
         for id in 0..=MEMO_SLOTS as u64 {
             memo.kept_items(id, &[item(&id.to_string(), Span::default())]);
         }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use abi_stable::std_types::{RResult, RStr, RString};
+use netplug_plugin_sdk::compact;
 use netplug_plugin_sdk::ffi::{
     ApplyRequest, InfoAnswer, PlanRequest, PluginModuleRef, ReadRequest, RemoveRequest, ValidateRequest,
     WireFeatures, MEMO_MISS,
@@ -33,6 +34,8 @@ pub struct LoadedPlugin {
     timings: LoadTimings,
     /// What the plugin holds of what it was sent, when it keeps anything (see `memo`).
     memo: Option<Mutex<Memo>>,
+    /// The compact form version both sides speak, or 0 for JSON only.
+    compact: u32,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -55,7 +58,8 @@ impl LoadedPlugin {
         wire: WireFeatures,
     ) -> Self {
         let memo = Memo::for_features(wire).map(Mutex::new);
-        LoadedPlugin { module, info, path, sdk_version, timings, memo }
+        let compact = if wire.compact == compact::VERSION { compact::VERSION } else { 0 };
+        LoadedPlugin { module, info, path, sdk_version, timings, memo, compact }
     }
 
     /// Ask a freshly loaded module who it is, and what its side of the wire can do.
@@ -111,9 +115,10 @@ impl LoadedPlugin {
             desired_ref,
             live_ref,
             keep_as,
+            compact: self.compact,
         });
         let answer = (self.module.plan())(RStr::from_str(&request));
-        let changes: Vec<Change> = decode_result(answer, "plan")?;
+        let changes = decode_with(answer, "plan", compact::read_changes)?;
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_plan(id, &changes);
         }
@@ -179,9 +184,20 @@ fn decode_result<T: DeserializeOwned>(
     answer: RResult<RString, RString>,
     method: &str,
 ) -> Result<T, PluginError> {
+    decode_with(answer, method, |_| Err(compact::Error::UNEXPECTED))
+}
+
+/// [`decode_result`] for an answer that may come in the compact form, read by `read_compact`.
+fn decode_with<T: DeserializeOwned>(
+    answer: RResult<RString, RString>,
+    method: &str,
+    read_compact: fn(&str) -> Result<T, compact::Error>,
+) -> Result<T, PluginError> {
+    let unreadable =
+        |e: &dyn std::fmt::Display| PluginError::new(format!("unreadable answer from {method}: {e}"));
     match answer {
-        RResult::ROk(json) => serde_json::from_str(json.as_str())
-            .map_err(|e| PluginError::new(format!("unreadable answer from {method}: {e}"))),
+        RResult::ROk(text) if compact::is_compact(&text) => read_compact(&text).map_err(|e| unreadable(&e)),
+        RResult::ROk(json) => serde_json::from_str(json.as_str()).map_err(|e| unreadable(&e)),
         RResult::RErr(json) => Err(decode_error(json.as_str())),
     }
 }
@@ -198,12 +214,21 @@ impl Plugin for LoadedPlugin {
 
     fn validate(&self, items: &[Item]) -> Validation {
         let keep_as = self.memo().map(|m| m.reserve());
-        let request = self.request(&ValidateRequest { items: Cow::Borrowed(items), keep_as });
+        let request = if self.compact != 0 {
+            compact::validate_request(items, keep_as)
+        } else {
+            self.request(&ValidateRequest { items: Cow::Borrowed(items), keep_as })
+        };
         let answer = (self.module.validate())(RStr::from_str(&request));
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, items);
         }
-        serde_json::from_str(answer.as_str()).unwrap_or_else(|e| Validation {
+        let validation = if compact::is_compact(&answer) {
+            compact::read_validation(&answer).map_err(|e| e.to_string())
+        } else {
+            serde_json::from_str(answer.as_str()).map_err(|e| e.to_string())
+        };
+        validation.unwrap_or_else(|e| Validation {
             diagnostics: vec![Diagnostic::error(
                 Span::default(),
                 format!("plugin '{}': unreadable answer from validate: {e}", self.name()),
@@ -214,8 +239,14 @@ impl Plugin for LoadedPlugin {
 
     fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
         let keep_as = self.memo().map(|m| m.reserve());
-        let request = self.request(&ReadRequest { names: names.map(Cow::Borrowed), keep_as, quiet: false });
-        let items: Vec<Item> = self.answer((self.module.read())(RStr::from_str(&request)), "read")?;
+        let request = self.request(&ReadRequest {
+            names: names.map(Cow::Borrowed),
+            keep_as,
+            quiet: false,
+            compact: self.compact,
+        });
+        let answer = (self.module.read())(RStr::from_str(&request));
+        let items = decode_with(answer, "read", compact::read_items).map_err(|e| self.named(e))?;
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, &items);
         }
@@ -237,8 +268,14 @@ impl Plugin for LoadedPlugin {
         };
         // The plugin reads and keeps its answer; the plan names it. Only the changes cross.
         let names = Cow::Borrowed(scope);
-        let request = self.request(&ReadRequest { names: Some(names), keep_as: Some(id), quiet: true });
-        let answered: Vec<Item> = self.answer((self.module.read())(RStr::from_str(&request)), "read")?;
+        let request = self.request(&ReadRequest {
+            names: Some(names),
+            keep_as: Some(id),
+            quiet: true,
+            compact: self.compact,
+        });
+        let answer = (self.module.read())(RStr::from_str(&request));
+        let answered = decode_with(answer, "read", compact::read_items).map_err(|e| self.named(e))?;
         if let Some(mut memo) = self.memo() {
             memo.kept_unseen(id);
         }

@@ -1,8 +1,8 @@
 //! The plugin side of the ABI: [`export_plugin!`](crate::export_plugin) and the `extern "C"`
 //! functions behind the root module it exports.
 //!
-//! Each function decodes its JSON request, calls the safe [`Plugin`] trait and encodes the
-//! answer, inside `catch_unwind`: a panic must never cross into the host (that would abort
+//! Each function decodes its request (JSON, or the [compact form](crate::compact) where the
+//! host chose it), calls the safe [`Plugin`] trait and encodes the answer, inside `catch_unwind`: a panic must never cross into the host (that would abort
 //! netplug half-way through an apply), so it becomes an error naming the plugin, the method,
 //! the panic message and where it happened.
 //!
@@ -21,6 +21,7 @@ use abi_stable::std_types::{RErr, ROk, RResult, RStr, RString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::compact;
 use crate::diagnostic::Diagnostic;
 use crate::element::Span;
 use crate::ffi::{
@@ -187,9 +188,11 @@ fn guard<T>(method: &str, f: impl FnOnce() -> Result<T, PluginError>) -> Result<
 }
 
 fn decode<T: DeserializeOwned>(method: &str, request: RStr<'_>) -> Result<T, PluginError> {
-    serde_json::from_str(request.as_str()).map_err(|e| {
-        PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
-    })
+    serde_json::from_str(request.as_str()).map_err(|e| unreadable(method, e))
+}
+
+fn unreadable(method: &str, e: impl std::fmt::Display) -> PluginError {
+    PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
 }
 
 fn encode<T: Serialize>(value: &T) -> RString {
@@ -224,22 +227,33 @@ extern "C" fn info() -> RResult<RString, RString> {
     answer(guard("info", || {
         let info = plugin()?.info();
         let _ = NAME.set(info.name.clone());
-        Ok(InfoAnswer { info, wire: WireFeatures { memo: true } })
+        Ok(InfoAnswer { info, wire: WireFeatures { memo: true, compact: compact::VERSION } })
     }))
 }
 
 extern "C" fn validate(request: RStr<'_>) -> RString {
+    let in_compact = compact::is_compact(request.as_str());
     let result = guard("validate", || {
-        let request: ValidateRequest = decode("validate", request)?;
-        let items = std::sync::Arc::new(request.items.into_owned());
+        let (items, keep_as) = if in_compact {
+            compact::read_validate_request(request.as_str()).map_err(|e| unreadable("validate", e))?
+        } else {
+            let request: ValidateRequest = decode("validate", request)?;
+            (request.items.into_owned(), request.keep_as)
+        };
+        let items = std::sync::Arc::new(items);
         let validation = plugin()?.validate(&items);
-        memo::keep_items(request.keep_as, items);
+        memo::keep_items(keep_as, items);
         Ok(validation)
     });
-    encode(&result.unwrap_or_else(|e| Validation {
+    let validation = result.unwrap_or_else(|e| Validation {
         diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
         ..Validation::default()
-    }))
+    });
+    if in_compact {
+        compact::validation(&validation).into()
+    } else {
+        encode(&validation)
+    }
 }
 
 extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
@@ -247,10 +261,15 @@ extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
         let request: ReadRequest = decode("read", request)?;
         let items = plugin()?.read(request.names.as_deref())?;
         // A quiet read answers an empty list: the host names the kept one in its plan.
-        let json =
-            if request.quiet && request.keep_as.is_some() { RString::from("[]") } else { encode(&items) };
+        let answer = if request.quiet && request.keep_as.is_some() {
+            RString::from("[]")
+        } else if request.compact == compact::VERSION {
+            compact::items(&items).into()
+        } else {
+            encode(&items)
+        };
         memo::keep_items(request.keep_as, std::sync::Arc::new(items));
-        Ok(json)
+        Ok(answer)
     }))
 }
 
@@ -260,9 +279,13 @@ extern "C" fn plan(request: RStr<'_>) -> RResult<RString, RString> {
         let desired = memo::items(request.desired_ref, request.desired.into_owned())?;
         let live = memo::items(request.live_ref, request.live.into_owned())?;
         let changes = plugin()?.plan(&desired, &live, &request.scope)?;
-        let json = encode(&changes);
+        let answer = if request.compact == compact::VERSION {
+            compact::changes(&changes).into()
+        } else {
+            encode(&changes)
+        };
         memo::keep_changes(request.keep_as, std::sync::Arc::new(changes));
-        Ok(json)
+        Ok(answer)
     }))
 }
 

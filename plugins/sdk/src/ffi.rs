@@ -19,7 +19,9 @@
 //!   and new plugins keep working; [`WIRE_ABI`] is bumped only when the JSON itself changes
 //!   incompatibly. With thousands of items JSON is not free, so plugins that announce
 //!   [`WireFeatures::memo`] keep what they were sent and answered, and the host names it by
-//!   id instead of sending it again (the SDK's `memo` module and core's `host::memo`).
+//!   id instead of sending it again (the SDK's `memo` module and core's `host::memo`), and
+//!   those that announce [`WireFeatures::compact`] exchange item lists, plans and validations
+//!   in the [compact form](crate::compact) rather than JSON.
 
 use std::borrow::Cow;
 use std::ffi::c_void;
@@ -172,7 +174,8 @@ pub mod level {
 // member without breaking plugins built before. `Cow` lets the host serialise borrowed slices
 // while the plugin deserialises owned ones.
 
-/// What `validate` gets.
+/// What `validate` gets, as JSON; or in the [compact form](crate::compact) when the plugin
+/// announced it, and then the answer is compact too.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ValidateRequest<'a> {
     pub items: Cow<'a, [Item]>,
@@ -193,6 +196,9 @@ pub struct ReadRequest<'a> {
     /// (verification, which needs only the plan).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub quiet: bool,
+    /// Answer in this version of the [compact form](crate::compact) (0: JSON).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub compact: u32,
 }
 
 /// What `plan` gets. `desired_ref` / `live_ref`, when set, name item lists the plugin kept
@@ -209,6 +215,13 @@ pub struct PlanRequest<'a> {
     /// Keep the planned changes under this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_as: Option<u64>,
+    /// Answer in this version of the [compact form](crate::compact) (0: JSON).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub compact: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// What `apply` gets: `changes`, or, when `from_plan` is set, those picks of a kept plan.
@@ -245,6 +258,11 @@ pub struct WireFeatures {
     /// error starting [`MEMO_MISS`], and the host sends the full request instead.
     #[serde(default)]
     pub memo: bool,
+    /// The version of the [compact form](crate::compact) the plugin reads and writes (0:
+    /// none). A host that speaks the same version sends validation requests in it and asks
+    /// for read and plan answers in it; any other host goes on with JSON.
+    #[serde(default)]
+    pub compact: u32,
 }
 
 /// How many kept lists a plugin holds (the oldest goes first).

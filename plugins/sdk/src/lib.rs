@@ -6,6 +6,7 @@
 //! A plugin author implements [`Plugin`] and calls one export macro; the SDK hides the FFI.
 //! See `docs/plugin-guide.md` for a walk-through and the ABI rules.
 
+pub mod compact;
 pub mod diagnostic;
 pub mod element;
 #[doc(hidden)]
