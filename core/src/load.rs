@@ -71,7 +71,7 @@ pub fn load_str(
     };
     let dialect = detect(&root);
     let (interfaces, diagnostics) = match dialect {
-        Dialect::Native => native::read(&root),
+        Dialect::Native => native::read(root),
         Dialect::Libvirt => libvirt::read(&root),
     };
     (interfaces, diagnostics, Some(dialect))

@@ -15,7 +15,7 @@ fn without_spans(i: &Interface) -> Interface {
 
 fn read_text(text: &str) -> Vec<Interface> {
     let root = xml::parse(text, 0).unwrap();
-    let (interfaces, diagnostics) = native::read(&root);
+    let (interfaces, diagnostics) = native::read(root.clone());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     interfaces
 }
@@ -46,7 +46,7 @@ fn a_document_read_and_written_back_is_unchanged() {
     let config = Config { interfaces };
     let written = native::write(&config);
     assert_eq!(written.without_spans(), xml::parse(text, 0).unwrap().without_spans());
-    let again: Vec<_> = native::read(&written).0.iter().map(without_spans).collect();
+    let again: Vec<_> = native::read(written.clone()).0.iter().map(without_spans).collect();
     assert_eq!(again, config.interfaces.iter().map(without_spans).collect::<Vec<_>>());
 }
 
@@ -59,7 +59,7 @@ fn changed_fields_are_written_into_the_element() {
         0,
     )
     .unwrap();
-    let mut i = native::read(&root).0.remove(0);
+    let mut i = native::read(root.clone()).0.remove(0);
     i.name = "eth1".into();
     i.start_mode = StartMode::Onboot;
     i.state = LinkState::Down;
@@ -71,7 +71,7 @@ fn changed_fields_are_written_into_the_element() {
         "<interface device=\"eth1\" speed=\"1000\" state=\"down\">\n  <hwaddr>52:54:00:00:00:01</hwaddr>\n  \
          <dhcp/>\n</interface>\n"
     );
-    let back = native::read(&written).0.remove(0);
+    let back = native::read(written.clone()).0.remove(0);
     assert_eq!(without_spans(&back), Interface { element: written.without_spans(), ..without_spans(&i) });
 }
 
@@ -189,7 +189,7 @@ proptest! {
         let config = Config { interfaces };
         let text = xml::write(&native::write(&config));
         let root = xml::parse(&text, 0).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
-        let (read, diagnostics) = native::read(&root);
+        let (read, diagnostics) = native::read(root.clone());
         prop_assert!(diagnostics.is_empty(), "{:?}\n{}", diagnostics, text);
         // What comes back is the config with its envelope written into each element.
         let expected: Vec<_> = config

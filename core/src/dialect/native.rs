@@ -26,7 +26,7 @@ const STATES: [&str; 3] = ["up", "down", "absent"];
 /// Read every interface of a native document: one interface element, or `<interfaces>`
 /// holding many. Interfaces without a name are left out (after reporting it); every other
 /// problem is reported and the interface kept, so plugins can still check the rest of it.
-pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
+pub fn read(root: Element) -> (Vec<Interface>, Vec<Diagnostic>) {
     let mut interfaces = Vec::new();
     let mut diagnostics = Vec::new();
     if root.name != WRAPPER {
@@ -45,7 +45,7 @@ pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
             format!("text is not allowed directly inside <{WRAPPER}>: `{}`", shorten(text)),
         ));
     }
-    for child in &root.children {
+    for child in root.children {
         if child.name == WRAPPER {
             diagnostics.push(Diagnostic::error(child.span, format!("<{WRAPPER}> cannot be nested")));
         } else {
@@ -57,23 +57,23 @@ pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
 
 /// Read one top-level element as an interface. `None` when it has no name to be known by.
 /// The libvirt dialect calls this on the native trees it builds, so the envelope has one reader.
-pub fn read_interface(element: &Element, out: &mut Vec<Diagnostic>) -> Option<Interface> {
+pub fn read_interface(element: Element, out: &mut Vec<Diagnostic>) -> Option<Interface> {
     let kind = Interface::kind_for_element(&element.name).to_string();
-    let name_attr = name_attribute(element, &kind, out)?;
-    let name = name_attr.value.clone();
+    let name_attr = name_attribute(&element, &kind, out)?;
+    let (name, name_span) = (name_attr.value.clone(), name_attr.value_span);
     if let Err(why) = check_ifname(&name) {
         out.push(bad_value(name_attr, &name, why));
     }
-    forbid_nested_wrapper(element, &name, out);
+    forbid_nested_wrapper(&element, &name, out);
     Some(Interface {
-        start_mode: read_start_mode(element, &name, out),
-        state: read_state(element, &name, out),
-        mtu: read_mtu(element, &name, out),
-        mac: read_mac(element, &name, out),
+        start_mode: read_start_mode(&element, &name, out),
+        state: read_state(&element, &name, out),
+        mtu: read_mtu(&element, &name, out),
+        mac: read_mac(&element, &name, out),
         master: None,
         parent: None,
-        element: element.clone(),
-        name_span: name_attr.value_span,
+        element,
+        name_span,
         kind,
         name,
     })

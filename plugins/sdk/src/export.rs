@@ -11,7 +11,6 @@
 //! cheap too; sockets and the like are opened on first use.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Once, OnceLock};
@@ -29,7 +28,7 @@ use crate::ffi::{
     ValidateRequest, WireFeatures, WIRE_ABI,
 };
 use crate::memo;
-use crate::plugin::{ApplyError, Plugin, PluginError, Validation};
+use crate::plugin::{ApplyError, Change, Plugin, PluginError, Validation};
 
 /// Export a [`Plugin`] from a `cdylib` so `netplug` can load it.
 ///
@@ -294,11 +293,15 @@ extern "C" fn apply(request: RStr<'_>) -> RResult<RString, RString> {
     // panic is unknown, and core rolls back to its snapshot whatever the index says.
     let result = guard("apply", || {
         let request: ApplyRequest = decode("apply", request)?;
-        let changes = match &request.from_plan {
-            Some(picks) => Cow::Owned(memo::picks(picks.plan, &picks.indices)?),
-            None => request.changes,
+        let picked;
+        let changes: &[Change] = match &request.from_plan {
+            Some(picks) => {
+                picked = memo::picks(picks.plan, &picks.indices)?;
+                &picked
+            }
+            None => &request.changes,
         };
-        Ok(plugin()?.apply(&changes))
+        Ok(plugin()?.apply(changes))
     });
     match result {
         Ok(Ok(())) => ROk(encode(&())),

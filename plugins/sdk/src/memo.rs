@@ -64,9 +64,34 @@ pub(crate) fn items(reference: Option<u64>, carried: Vec<Item>) -> Result<Arc<Ve
 }
 
 /// The changes of kept plan `plan` at `indices`, in that order.
-pub(crate) fn picks(plan: u64, indices: &[u32]) -> Result<Vec<Change>, PluginError> {
+pub(crate) fn picks(plan: u64, indices: &[u32]) -> Result<Picked, PluginError> {
     let Some(Kept::Changes(changes)) = find(plan) else { return Err(miss(plan)) };
-    indices.iter().map(|&i| changes.get(i as usize).cloned().ok_or_else(|| miss(plan))).collect()
+    // Core applies a plugin's plan phase by phase, so the picks are usually a run of
+    // consecutive positions: lend those instead of copying thousands of changes.
+    let first = indices.first().map_or(0, |&i| i as usize);
+    let consecutive = indices.iter().enumerate().all(|(k, &i)| i as usize == first + k);
+    if consecutive && first + indices.len() <= changes.len() {
+        return Ok(Picked::Run(changes, first..first + indices.len()));
+    }
+    let picked = indices.iter().map(|&i| changes.get(i as usize).cloned().ok_or_else(|| miss(plan)));
+    picked.collect::<Result<_, _>>().map(Picked::Copied)
+}
+
+/// Picked changes: a run of a kept plan, or copies.
+pub(crate) enum Picked {
+    Run(Arc<Vec<Change>>, std::ops::Range<usize>),
+    Copied(Vec<Change>),
+}
+
+impl std::ops::Deref for Picked {
+    type Target = [Change];
+
+    fn deref(&self) -> &[Change] {
+        match self {
+            Picked::Run(all, range) => &all[range.clone()],
+            Picked::Copied(v) => v,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,8 +121,14 @@ mod tests {
             payload: String::new(),
         };
         keep_changes(Some(3_000_001), Arc::new(vec![change("a"), change("b")]));
-        let got = picks(3_000_001, &[1, 0]).unwrap();
-        assert_eq!(got.iter().map(|c| c.description.as_str()).collect::<Vec<_>>(), ["b", "a"]);
-        assert!(picks(3_000_001, &[2]).unwrap_err().message.starts_with(MEMO_MISS));
+        let described = |p: Picked| p.iter().map(|c| c.description.clone()).collect::<Vec<_>>();
+        assert_eq!(described(picks(3_000_001, &[1, 0]).unwrap()), ["b", "a"]);
+        assert!(matches!(picks(3_000_001, &[0, 1]).unwrap(), Picked::Run(..)));
+        assert_eq!(described(picks(3_000_001, &[1]).unwrap()), ["b"]);
+        assert_eq!(described(picks(3_000_001, &[]).unwrap()), Vec::<String>::new());
+        let missed =
+            |r: Result<Picked, PluginError>| r.err().is_some_and(|e| e.message.starts_with(MEMO_MISS));
+        assert!(missed(picks(3_000_001, &[2])));
+        assert!(missed(picks(3_000_001, &[1, 2])));
     }
 }

@@ -32,7 +32,7 @@ pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
     let (elements, mut diagnostics) = to_native(root);
     let wrapper =
         Element { name: "interfaces".into(), children: elements, span: root.span, ..Default::default() };
-    let (interfaces, more) = native::read(&wrapper);
+    let (interfaces, more) = native::read(wrapper);
     diagnostics.extend(more);
     (interfaces, diagnostics)
 }
