@@ -5,7 +5,9 @@ mod plugins_support;
 
 use std::time::Duration;
 
-use netplug_core::host::{discover, LoadStatus, LoadedPlugin, SearchPath, Source};
+use netplug_core::host::{
+    discover, load_all_remembering, LayoutChecks, LoadStatus, LoadedPlugin, SearchPath, Source,
+};
 use netplug_plugin_sdk::{Change, Element, Item, Phase};
 use plugins_support::{fixture, install, load, plugin_dir, report};
 
@@ -138,6 +140,32 @@ fn reports_serialise_for_json_output() {
     let hello = json.as_array().unwrap().iter().find(|r| r["name"] == "hello").unwrap();
     assert_eq!(hello["status"], "loaded");
     assert_eq!(hello["kinds"], serde_json::json!(["hello"]));
+}
+
+/// A file that passed the layout check is loaded without it in the next run, and works; a
+/// file replaced since is checked again.
+#[test]
+fn a_passed_layout_check_is_remembered_per_file() {
+    let dir = plugin_dir(&["hello", "hello2"]);
+    let run = tempfile::tempdir().unwrap();
+    let search = SearchPath::only(vec![dir.path().into()]);
+    let remembered = |reports: &[netplug_core::host::LoadReport]| {
+        reports.iter().map(|r| (r.name.clone(), r.layout_remembered)).collect::<Vec<_>>()
+    };
+    let (_, first) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
+    assert_eq!(remembered(&first), [("hello".into(), false), ("hello2".into(), false)]);
+
+    let (registry, second) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
+    assert!(second.iter().all(|r| r.status == LoadStatus::Loaded), "{second:#?}");
+    assert_eq!(remembered(&second), [("hello".into(), true), ("hello2".into(), true)]);
+    let plugin = &registry.for_kind("hello").unwrap().plugin;
+    assert_eq!(plugin.validate(&[item("hello", "x0")]).diagnostics[0].message, "hello from hello");
+
+    // Replaced by another file under the same name: checked again.
+    std::fs::remove_file(dir.path().join("libnetplug_plugin_hello.so")).unwrap();
+    install(dir.path(), "hello", "libnetplug_plugin_hello.so");
+    let (_, third) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
+    assert_eq!(remembered(&third), [("hello".into(), false), ("hello2".into(), true)]);
 }
 
 #[test]

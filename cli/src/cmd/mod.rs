@@ -67,7 +67,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
 
 /// Load the plugins on the search path this invocation names.
 pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
-    host::load_all(&SearchPath::new(cli.plugin_dirs.clone()))
+    let mut checks = host::LayoutChecks::in_dir(&cli.run_dir);
+    host::load_all_remembering(&SearchPath::new(cli.plugin_dirs.clone()), &mut checks)
 }
 
 /// Read documents and validate them with the plugins: the first stage of every verb that

@@ -15,6 +15,7 @@ use abi_stable::library::{lib_header_from_path, LibraryError, RootModule};
 use abi_stable::sabi_types::{VersionNumber, VersionStrings};
 use netplug_plugin_sdk::ffi::{PluginModuleRef, BASE_NAME, WIRE_ABI};
 
+use super::checked::LayoutChecks;
 use super::log::Sink;
 use super::plugin::LoadedPlugin;
 
@@ -65,6 +66,8 @@ pub struct LoadTimings {
     pub open: Duration,
     /// `abi_stable`'s version and layout check, and getting the root module.
     pub check_layout: Duration,
+    /// The layout check was skipped: this file passed it before (see `host::checked`).
+    pub layout_remembered: bool,
     /// The plugin's `init` (installing its log forwarding).
     pub init: Duration,
     /// The plugin's `info`, which also builds the plugin value.
@@ -84,11 +87,21 @@ impl LoadedPlugin {
     /// The library is never unloaded, even on error: once `dlopen` has run its code, closing
     /// it again would leave dangling pointers in `abi_stable`'s and `tracing`'s registries.
     pub fn load(path: &Path, file_name: &str) -> Result<LoadedPlugin, LoadError> {
+        Self::load_remembering(path, file_name, &mut LayoutChecks::none())
+    }
+
+    /// [`LoadedPlugin::load`], skipping the layout check for a file `checks` says passed it
+    /// (unchanged since, against this same netplug) and recording one that passes now.
+    pub fn load_remembering(
+        path: &Path,
+        file_name: &str,
+        checks: &mut LayoutChecks,
+    ) -> Result<LoadedPlugin, LoadError> {
         let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
         let mut timings = LoadTimings::default();
 
         let start = Instant::now();
-        check_file(path).map_err(|e| error(LoadErrorKind::Unsafe(e)))?;
+        let meta = checked_metadata(path).map_err(|e| error(LoadErrorKind::Unsafe(e)))?;
         timings.check_file = start.elapsed();
 
         let start = Instant::now();
@@ -105,9 +118,20 @@ impl LoadedPlugin {
         check_sdk_version(found).map_err(|e| error(LoadErrorKind::Sdk(e)))?;
 
         let start = Instant::now();
-        let module =
-            header.init_root_module::<PluginModuleRef>().map_err(|e| error(layout_error(found, e)))?;
+        let remembered = checks.passed(&meta);
+        let module = if remembered {
+            // SAFETY: this very file (same device, inode, size and times) passed the layout
+            // check against this very netplug executable; the check would say the same again.
+            unsafe { header.init_root_module_with_unchecked_layout::<PluginModuleRef>() }
+        } else {
+            header.init_root_module::<PluginModuleRef>()
+        }
+        .map_err(|e| error(layout_error(found, e)))?;
+        if !remembered {
+            checks.record(&meta);
+        }
         timings.check_layout = start.elapsed();
+        timings.layout_remembered = remembered;
         if module.abi() != WIRE_ABI {
             return Err(error(LoadErrorKind::WireAbi { found: module.abi(), expected: WIRE_ABI }));
         }
@@ -131,6 +155,11 @@ impl LoadedPlugin {
 /// the file in it). A directory with the sticky bit (`/tmp`) is fine: others may add files
 /// there but not replace ours. Symlinks are followed; the target is what gets loaded.
 pub fn check_file(path: &Path) -> Result<(), String> {
+    checked_metadata(path).map(drop)
+}
+
+/// [`check_file`], answering the file's metadata.
+fn checked_metadata(path: &Path) -> Result<Metadata, String> {
     let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}"))?;
     let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", real.display()))?;
     if !meta.is_file() {
@@ -145,7 +174,7 @@ pub fn check_file(path: &Path) -> Result<(), String> {
         check_owner_and_mode(&meta, me, true)
             .map_err(|e| format!("its directory {} is {e}", dir.display()))?;
     }
-    Ok(())
+    Ok(meta)
 }
 
 fn check_owner_and_mode(meta: &Metadata, me: u32, is_dir: bool) -> Result<(), String> {

@@ -7,9 +7,10 @@
 //! by an earlier one. A refused plugin never stops netplug; it is logged as a warning and
 //! listed by `netplug plugins`.
 //!
-//! Loading is cheap by design — the permission checks, `dlopen`, `abi_stable`'s layout check,
-//! the plugin's `init` and `info` — and a plugin builds its own state on its first real call,
-//! so a command that touches only bridges never wakes the bond plugin.
+//! Loading is cheap by design — the permission checks, `dlopen`, `abi_stable`'s layout check
+//! (skipped for a file that passed it before, see [`LayoutChecks`]), the plugin's `init` and
+//! `info` — and a plugin builds its own state on its first real call, so a command that
+//! touches only bridges never wakes the bond plugin.
 //!
 //! ```no_run
 //! use netplug_core::host::{load_all, LoadStatus, SearchPath};
@@ -22,6 +23,7 @@
 //! # let _ = bond;
 //! ```
 
+mod checked;
 mod load;
 mod log;
 mod memo;
@@ -37,6 +39,7 @@ use serde::Serialize;
 
 use crate::registry::{Registry, RegistryError};
 
+pub use checked::LayoutChecks;
 pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings};
 pub use plugin::LoadedPlugin;
 pub use search::{discover, Candidate, SearchDir, SearchPath, Source, ENV_PATH, FILE_PREFIX, INSTALLED_DIR};
@@ -64,6 +67,9 @@ pub struct LoadReport {
     /// Time spent loading the file, in microseconds (loaded plugins only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_micros: Option<u64>,
+    /// The layout check was skipped: the file passed it in an earlier run ([`LayoutChecks`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub layout_remembered: bool,
 }
 
 /// Whether a plugin file is in use.
@@ -93,8 +99,15 @@ impl std::fmt::Display for LoadStatus {
 
 /// Load every plugin on the search path into a new registry.
 pub fn load_all(search: &SearchPath) -> (Registry, Vec<LoadReport>) {
+    load_all_remembering(search, &mut LayoutChecks::none())
+}
+
+/// [`load_all`], skipping the layout check of files `checks` says passed it, and saving the
+/// files that pass now (see [`LayoutChecks`]): what the CLI does, with its run directory.
+pub fn load_all_remembering(search: &SearchPath, checks: &mut LayoutChecks) -> (Registry, Vec<LoadReport>) {
     let mut registry = Registry::new();
-    let reports = load_candidates(&discover(search), &mut registry);
+    let reports = load_each(&discover(search), &mut registry, checks);
+    checks.save();
     (registry, reports)
 }
 
@@ -102,6 +115,14 @@ pub fn load_all(search: &SearchPath) -> (Registry, Vec<LoadReport>) {
 /// which then win over files of the same name, kind or element). The first file of each
 /// plugin name is loaded; later ones are reported as shadowed without being opened.
 pub fn load_candidates(candidates: &[Candidate], registry: &mut Registry) -> Vec<LoadReport> {
+    load_each(candidates, registry, &mut LayoutChecks::none())
+}
+
+fn load_each(
+    candidates: &[Candidate],
+    registry: &mut Registry,
+    checks: &mut LayoutChecks,
+) -> Vec<LoadReport> {
     let mut first_by_name: HashMap<&str, &PathBuf> = HashMap::new();
     let mut reports = Vec::with_capacity(candidates.len());
     for candidate in candidates {
@@ -116,21 +137,23 @@ pub fn load_candidates(candidates: &[Candidate], registry: &mut Registry) -> Vec
             sdk_version: None,
             status: LoadStatus::Loaded,
             load_micros: None,
+            layout_remembered: false,
         };
         if let Some(first) = first_by_name.get(candidate.name.as_str()) {
             report.status = LoadStatus::Shadowed { by: (*first).clone() };
         } else {
             first_by_name.insert(&candidate.name, &candidate.path);
-            load_one(candidate, registry, &mut report);
+            load_one(candidate, registry, checks, &mut report);
         }
         match &report.status {
             LoadStatus::Loaded => tracing::debug!(
                 target: "netplug::host",
-                "loaded plugin '{}' {} from {} in {} µs",
+                "loaded plugin '{}' {} from {} in {} µs{}",
                 report.name,
                 report.version.as_deref().unwrap_or(""),
                 report.path.display(),
-                report.load_micros.unwrap_or(0)
+                report.load_micros.unwrap_or(0),
+                if report.layout_remembered { " (layout check remembered)" } else { "" }
             ),
             LoadStatus::Refused { reason } => tracing::warn!(target: "netplug::host", "{reason}"),
             LoadStatus::Shadowed { by } => tracing::info!(
@@ -145,8 +168,13 @@ pub fn load_candidates(candidates: &[Candidate], registry: &mut Registry) -> Vec
     reports
 }
 
-fn load_one(candidate: &Candidate, registry: &mut Registry, report: &mut LoadReport) {
-    let plugin = match LoadedPlugin::load(&candidate.path, &candidate.name) {
+fn load_one(
+    candidate: &Candidate,
+    registry: &mut Registry,
+    checks: &mut LayoutChecks,
+    report: &mut LoadReport,
+) {
+    let plugin = match LoadedPlugin::load_remembering(&candidate.path, &candidate.name, checks) {
         Ok(plugin) => plugin,
         Err(e) => {
             report.sdk_version = e.sdk_version.clone();
@@ -162,6 +190,7 @@ fn load_one(candidate: &Candidate, registry: &mut Registry, report: &mut LoadRep
     report.elements = info.elements;
     report.sdk_version = Some(plugin.sdk_version().to_string());
     report.load_micros = Some(u64::try_from(plugin.timings().total().as_micros()).unwrap_or(u64::MAX));
+    report.layout_remembered = plugin.timings().layout_remembered;
     let origin = candidate.path.display().to_string();
     report.status = match registry.register(Arc::new(plugin), origin) {
         Ok(()) => LoadStatus::Loaded,
