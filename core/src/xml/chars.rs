@@ -33,6 +33,15 @@ pub fn is_name_char(c: char) -> bool {
 /// Check an element or attribute name; on failure, the byte index of the offending character
 /// (0 for an empty name).
 pub fn check_name(name: &str) -> Result<(), usize> {
+    // The common case, an ASCII name, without decoding characters.
+    let ascii_name_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.');
+    if let Some((&first, rest)) = name.as_bytes().split_first() {
+        if (first.is_ascii_alphabetic() || first == b'_' || first == b':')
+            && rest.iter().all(|&b| ascii_name_char(b))
+        {
+            return Ok(());
+        }
+    }
     let mut chars = name.char_indices();
     match chars.next() {
         Some((_, c)) if is_name_start(c) => {}
@@ -91,6 +100,15 @@ mod tests {
         assert_eq!(check_name("1a"), Err(0));
         assert_eq!(check_name("a b"), Err(1));
         assert_eq!(check_name("éa\"b"), Err(3));
+        // The ASCII shortcut agrees with the character classes on every one- and two-byte name.
+        for a in 0u8..0x80 {
+            for b in 0u8..0x80 {
+                let name = String::from_utf8(vec![a, b]).unwrap();
+                let slow = is_name_start(a as char) && is_name_char(b as char);
+                assert_eq!(is_name(&name), slow, "{name:?}");
+            }
+            assert_eq!(is_name(&(a as char).to_string()), is_name_start(a as char));
+        }
     }
 
     #[test]

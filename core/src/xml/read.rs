@@ -238,6 +238,10 @@ impl<'a> Parser<'a> {
     /// Unescape an attribute value and normalise its whitespace as XML requires: each literal
     /// tab, line feed or line end becomes one space; character references are kept as written.
     fn attribute_value(&mut self, raw: &str, at: usize) -> Result<String, Diagnostic> {
+        // Nearly every value is plain printable ASCII, which is kept as it is.
+        if raw.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'&' && b != b'<') {
+            return Ok(raw.to_string());
+        }
         let mut out = String::with_capacity(raw.len());
         let mut chars = raw.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
