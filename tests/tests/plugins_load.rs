@@ -6,7 +6,8 @@ mod plugins_support;
 use std::time::Duration;
 
 use netplug_core::host::{
-    discover, load_all_remembering, LayoutChecks, LoadStatus, LoadedPlugin, SearchPath, Source,
+    discover, load_all_indexed, LoadReport, LoadStatus, LoadedPlugin, Opening, PluginIndex, SearchPath,
+    Source,
 };
 use netplug_plugin_sdk::{Change, Element, Item, Phase};
 use plugins_support::{fixture, install, load, plugin_dir, report};
@@ -142,30 +143,50 @@ fn reports_serialise_for_json_output() {
     assert_eq!(hello["kinds"], serde_json::json!(["hello"]));
 }
 
-/// A file that passed the layout check is loaded without it in the next run, and works; a
-/// file replaced since is checked again.
+/// What a run learns goes to the plugin index: the next run registers those files from it and
+/// opens one only when it is called (and without the layout check); `Opening::Now` opens all,
+/// still without the check. A file replaced since it was listed is loaded afresh, and one
+/// replaced between registration and its first call is refused at that call.
 #[test]
-fn a_passed_layout_check_is_remembered_per_file() {
+fn the_plugin_index_defers_opening_until_a_plugin_is_called() {
     let dir = plugin_dir(&["hello", "hello2"]);
     let run = tempfile::tempdir().unwrap();
     let search = SearchPath::only(vec![dir.path().into()]);
-    let remembered = |reports: &[netplug_core::host::LoadReport]| {
-        reports.iter().map(|r| (r.name.clone(), r.layout_remembered)).collect::<Vec<_>>()
+    let load = |opening| load_all_indexed(&search, &mut PluginIndex::in_dir(run.path()), opening);
+    let how = |reports: &[LoadReport]| {
+        reports.iter().map(|r| (r.name.clone(), r.deferred, r.layout_remembered)).collect::<Vec<_>>()
     };
-    let (_, first) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
-    assert_eq!(remembered(&first), [("hello".into(), false), ("hello2".into(), false)]);
+    let h = |a: &str, deferred, remembered| (a.to_string(), deferred, remembered);
+    let (_, first) = load(Opening::OnFirstUse);
+    assert_eq!(how(&first), [h("hello", false, false), h("hello2", false, false)]);
 
-    let (registry, second) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
+    let (registry, second) = load(Opening::OnFirstUse);
     assert!(second.iter().all(|r| r.status == LoadStatus::Loaded), "{second:#?}");
-    assert_eq!(remembered(&second), [("hello".into(), true), ("hello2".into(), true)]);
+    assert_eq!(how(&second), [h("hello", true, true), h("hello2", true, true)]);
+    assert_eq!(registry.for_kind("hello2").unwrap().info.kinds, ["hello2"], "routed from the index");
     let plugin = &registry.for_kind("hello").unwrap().plugin;
     assert_eq!(plugin.validate(&[item("hello", "x0")]).diagnostics[0].message, "hello from hello");
 
-    // Replaced by another file under the same name: checked again.
-    std::fs::remove_file(dir.path().join("libnetplug_plugin_hello.so")).unwrap();
-    install(dir.path(), "hello", "libnetplug_plugin_hello.so");
-    let (_, third) = load_all_remembering(&search, &mut LayoutChecks::in_dir(run.path()));
-    assert_eq!(remembered(&third), [("hello".into(), false), ("hello2".into(), true)]);
+    let (_, now) = load(Opening::Now);
+    assert_eq!(how(&now), [h("hello", false, true), h("hello2", false, true)]);
+
+    // Replaced after it was listed: loaded and checked afresh.
+    let replace = || {
+        std::fs::remove_file(dir.path().join("libnetplug_plugin_hello.so")).unwrap();
+        install(dir.path(), "hello", "libnetplug_plugin_hello.so");
+    };
+    replace();
+    let (_, third) = load(Opening::OnFirstUse);
+    assert_eq!(how(&third), [h("hello", false, false), h("hello2", true, true)]);
+
+    // Replaced after this run registered it: its first call says so.
+    let (registry, _) = load(Opening::OnFirstUse);
+    replace();
+    let plugin = &registry.for_kind("hello").unwrap().plugin;
+    let err = plugin.read(None).unwrap_err();
+    assert!(err.message.contains("was replaced after netplug started"), "{err}");
+    let v = plugin.validate(&[item("hello", "x0")]);
+    assert!(v.diagnostics[0].message.contains("cannot be opened"), "{v:?}");
 }
 
 #[test]

@@ -67,8 +67,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
 
 /// Load the plugins on the search path this invocation names.
 pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
-    let mut checks = host::LayoutChecks::in_dir(&cli.run_dir);
-    host::load_all_remembering(&SearchPath::new(cli.plugin_dirs.clone()), &mut checks)
+    let mut index = host::PluginIndex::in_dir(&cli.run_dir);
+    let opening = if matches!(cli.command, Command::Plugins(_)) {
+        host::Opening::Now
+    } else {
+        host::Opening::OnFirstUse
+    };
+    host::load_all_indexed(&SearchPath::new(cli.plugin_dirs.clone()), &mut index, opening)
 }
 
 /// Read documents and validate them with the plugins: the first stage of every verb that

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use abi_stable::library::{lib_header_from_path, LibraryError, RootModule};
 use abi_stable::sabi_types::{VersionNumber, VersionStrings};
-use netplug_plugin_sdk::ffi::{PluginModuleRef, BASE_NAME, WIRE_ABI};
+use netplug_plugin_sdk::ffi::{PluginModuleRef, WireFeatures, BASE_NAME, WIRE_ABI};
+use netplug_plugin_sdk::PluginInfo;
 
-use super::checked::LayoutChecks;
+use super::index::{self, Indexed, PluginIndex};
 use super::log::Sink;
 use super::plugin::LoadedPlugin;
 
@@ -66,7 +67,7 @@ pub struct LoadTimings {
     pub open: Duration,
     /// `abi_stable`'s version and layout check, and getting the root module.
     pub check_layout: Duration,
-    /// The layout check was skipped: this file passed it before (see `host::checked`).
+    /// The layout check was skipped: this file passed it before (see [`PluginIndex`]).
     pub layout_remembered: bool,
     /// The plugin's `init` (installing its log forwarding).
     pub init: Duration,
@@ -80,6 +81,23 @@ impl LoadTimings {
     }
 }
 
+/// How [`LoadedPlugin::load_indexed`] treats a file the index lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// Open every file now (what `netplug plugins` does, to report the truth).
+    Now,
+    /// Register a listed file from the index and open it on its first call.
+    OnFirstUse,
+}
+
+/// What opening a plugin file yields.
+pub(super) struct Opened {
+    pub module: PluginModuleRef,
+    pub info: PluginInfo,
+    pub wire: WireFeatures,
+    pub sdk_version: String,
+}
+
 impl LoadedPlugin {
     /// Load the plugin in `path`. `file_name` is the plugin name its file name implies, used
     /// for its log target until it has said its own name.
@@ -87,67 +105,111 @@ impl LoadedPlugin {
     /// The library is never unloaded, even on error: once `dlopen` has run its code, closing
     /// it again would leave dangling pointers in `abi_stable`'s and `tracing`'s registries.
     pub fn load(path: &Path, file_name: &str) -> Result<LoadedPlugin, LoadError> {
-        Self::load_remembering(path, file_name, &mut LayoutChecks::none())
+        Self::load_indexed(path, file_name, &mut PluginIndex::none(), Opening::Now)
     }
 
-    /// [`LoadedPlugin::load`], skipping the layout check for a file `checks` says passed it
-    /// (unchanged since, against this same netplug) and recording one that passes now.
-    pub fn load_remembering(
+    /// [`LoadedPlugin::load`] with what earlier runs learnt (see [`PluginIndex`]): a file the
+    /// index lists is opened without the layout check, and with [`Opening::OnFirstUse`] not
+    /// opened at all until it is called; a file it does not list is loaded and listed.
+    pub fn load_indexed(
         path: &Path,
         file_name: &str,
-        checks: &mut LayoutChecks,
+        index: &mut PluginIndex,
+        opening: Opening,
     ) -> Result<LoadedPlugin, LoadError> {
-        let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
         let mut timings = LoadTimings::default();
-
         let start = Instant::now();
-        let meta = checked_metadata(path).map_err(|e| error(LoadErrorKind::Unsafe(e)))?;
+        let meta = checked_metadata(path).map_err(|e| LoadError {
+            path: path.to_path_buf(),
+            kind: LoadErrorKind::Unsafe(e),
+            sdk_version: None,
+        })?;
         timings.check_file = start.elapsed();
 
-        let start = Instant::now();
-        let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
-        timings.open = start.elapsed();
-
-        let consts = header.root_mod_consts();
-        if consts.base_name().as_str() != BASE_NAME {
-            let why = format!("it exports the abi_stable module '{}', not '{BASE_NAME}'", consts.base_name());
-            return Err(error(LoadErrorKind::NotAPlugin(why)));
+        let listed = index.entry(&meta).cloned();
+        if let (Some(listed), Opening::OnFirstUse) = (&listed, opening) {
+            timings.layout_remembered = true;
+            let deferred = Deferred { file_name: file_name.to_string(), identity: index::identity(&meta) };
+            return Ok(LoadedPlugin::deferred(path.to_path_buf(), listed.clone(), timings, deferred));
         }
-        let found = header.version_strings();
-        let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: Some(found.to_string()) };
-        check_sdk_version(found).map_err(|e| error(LoadErrorKind::Sdk(e)))?;
-
-        let start = Instant::now();
-        let remembered = checks.passed(&meta);
-        let module = if remembered {
-            // SAFETY: this very file (same device, inode, size and times) passed the layout
-            // check against this very netplug executable; the check would say the same again.
-            unsafe { header.init_root_module_with_unchecked_layout::<PluginModuleRef>() }
-        } else {
-            header.init_root_module::<PluginModuleRef>()
-        }
-        .map_err(|e| error(layout_error(found, e)))?;
-        if !remembered {
-            checks.record(&meta);
-        }
-        timings.check_layout = start.elapsed();
-        timings.layout_remembered = remembered;
-        if module.abi() != WIRE_ABI {
-            return Err(error(LoadErrorKind::WireAbi { found: module.abi(), expected: WIRE_ABI }));
-        }
-
-        let start = Instant::now();
-        let (sink, callbacks) = Sink::callbacks(file_name);
-        (module.init())(callbacks);
-        timings.init = start.elapsed();
-
-        let start = Instant::now();
-        let (info, wire) = LoadedPlugin::read_info(module).map_err(|e| error(LoadErrorKind::Info(e)))?;
-        timings.info = start.elapsed();
-        sink.set_name(&info.name);
-
-        Ok(LoadedPlugin::new(module, info, path.to_path_buf(), found.to_string(), timings, wire))
+        let opened = open(path, file_name, listed.is_some(), &mut timings)?;
+        let indexed =
+            Indexed { sdk_version: opened.sdk_version.clone(), info: opened.info.clone(), wire: opened.wire };
+        index.record(&meta, indexed);
+        Ok(LoadedPlugin::new(opened, path.to_path_buf(), timings))
     }
+}
+
+/// Where a plugin registered from the index is to be opened from, and what the file must
+/// still be.
+#[derive(Clone, Debug)]
+pub(super) struct Deferred {
+    pub file_name: String,
+    pub identity: String,
+}
+
+/// Open a plugin registered from the index, on its first call: the file must still be the
+/// one listed, and say the same name.
+pub(super) fn open_deferred(path: &Path, deferred: &Deferred, name: &str) -> Result<PluginModuleRef, String> {
+    let meta = checked_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if index::identity(&meta) != deferred.identity {
+        return Err(format!("{} was replaced after netplug started; run netplug again", path.display()));
+    }
+    let opened =
+        open(path, &deferred.file_name, true, &mut LoadTimings::default()).map_err(|e| e.to_string())?;
+    if opened.info.name != name {
+        return Err(format!("{} now calls itself '{}'; run netplug again", path.display(), opened.info.name));
+    }
+    Ok(opened.module)
+}
+
+/// `dlopen` a checked file, check what it exports (its layout only if `layout_known` is
+/// false), initialise it and ask who it is.
+fn open(
+    path: &Path,
+    file_name: &str,
+    layout_known: bool,
+    timings: &mut LoadTimings,
+) -> Result<Opened, LoadError> {
+    let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
+    let start = Instant::now();
+    let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
+    timings.open = start.elapsed();
+
+    let consts = header.root_mod_consts();
+    if consts.base_name().as_str() != BASE_NAME {
+        let why = format!("it exports the abi_stable module '{}', not '{BASE_NAME}'", consts.base_name());
+        return Err(error(LoadErrorKind::NotAPlugin(why)));
+    }
+    let found = header.version_strings();
+    let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: Some(found.to_string()) };
+    check_sdk_version(found).map_err(|e| error(LoadErrorKind::Sdk(e)))?;
+
+    let start = Instant::now();
+    let module = if layout_known {
+        // SAFETY: this very file (same device, inode, size and times) passed the layout
+        // check against this very netplug executable; the check would say the same again.
+        unsafe { header.init_root_module_with_unchecked_layout::<PluginModuleRef>() }
+    } else {
+        header.init_root_module::<PluginModuleRef>()
+    }
+    .map_err(|e| error(layout_error(found, e)))?;
+    timings.check_layout = start.elapsed();
+    timings.layout_remembered = layout_known;
+    if module.abi() != WIRE_ABI {
+        return Err(error(LoadErrorKind::WireAbi { found: module.abi(), expected: WIRE_ABI }));
+    }
+
+    let start = Instant::now();
+    let (sink, callbacks) = Sink::callbacks(file_name);
+    (module.init())(callbacks);
+    timings.init = start.elapsed();
+
+    let start = Instant::now();
+    let (info, wire) = LoadedPlugin::read_info(module).map_err(|e| error(LoadErrorKind::Info(e)))?;
+    timings.info = start.elapsed();
+    sink.set_name(&info.name);
+    Ok(Opened { module, info, wire, sdk_version: found.to_string() })
 }
 
 /// Refuse a file that anyone but root or the current user could have written: its owner, its

@@ -7,10 +7,11 @@
 //! by an earlier one. A refused plugin never stops netplug; it is logged as a warning and
 //! listed by `netplug plugins`.
 //!
-//! Loading is cheap by design — the permission checks, `dlopen`, `abi_stable`'s layout check
-//! (skipped for a file that passed it before, see [`LayoutChecks`]), the plugin's `init` and
-//! `info` — and a plugin builds its own state on its first real call, so a command that
-//! touches only bridges never wakes the bond plugin.
+//! Loading is cheap by design — the permission checks, `dlopen`, `abi_stable`'s layout check,
+//! the plugin's `init` and `info` — and a plugin builds its own state on its first real call,
+//! so a command that touches only bridges never wakes the bond plugin. The CLI goes further
+//! with the [`PluginIndex`] of its run directory: a file an earlier run loaded is registered
+//! from what it said then and opened only if called, without the layout check.
 //!
 //! ```no_run
 //! use netplug_core::host::{load_all, LoadStatus, SearchPath};
@@ -23,7 +24,7 @@
 //! # let _ = bond;
 //! ```
 
-mod checked;
+mod index;
 mod load;
 mod log;
 mod memo;
@@ -39,8 +40,8 @@ use serde::Serialize;
 
 use crate::registry::{Registry, RegistryError};
 
-pub use checked::LayoutChecks;
-pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings};
+pub use index::{Indexed, PluginIndex};
+pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings, Opening};
 pub use plugin::LoadedPlugin;
 pub use search::{discover, Candidate, SearchDir, SearchPath, Source, ENV_PATH, FILE_PREFIX, INSTALLED_DIR};
 pub use share::ReadPass;
@@ -67,9 +68,12 @@ pub struct LoadReport {
     /// Time spent loading the file, in microseconds (loaded plugins only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_micros: Option<u64>,
-    /// The layout check was skipped: the file passed it in an earlier run ([`LayoutChecks`]).
+    /// The layout check was skipped: the file passed it in an earlier run ([`PluginIndex`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub layout_remembered: bool,
+    /// Registered from the [`PluginIndex`], to be opened on its first call.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferred: bool,
 }
 
 /// Whether a plugin file is in use.
@@ -99,15 +103,21 @@ impl std::fmt::Display for LoadStatus {
 
 /// Load every plugin on the search path into a new registry.
 pub fn load_all(search: &SearchPath) -> (Registry, Vec<LoadReport>) {
-    load_all_remembering(search, &mut LayoutChecks::none())
+    load_all_indexed(search, &mut PluginIndex::none(), Opening::Now)
 }
 
-/// [`load_all`], skipping the layout check of files `checks` says passed it, and saving the
-/// files that pass now (see [`LayoutChecks`]): what the CLI does, with its run directory.
-pub fn load_all_remembering(search: &SearchPath, checks: &mut LayoutChecks) -> (Registry, Vec<LoadReport>) {
+/// [`load_all`] with what earlier runs learnt (see [`PluginIndex`]), saving what this one
+/// learns: what the CLI does, with the index in its run directory. With
+/// [`Opening::OnFirstUse`] a file the index lists is registered from it and opened only if
+/// it is called.
+pub fn load_all_indexed(
+    search: &SearchPath,
+    index: &mut PluginIndex,
+    opening: Opening,
+) -> (Registry, Vec<LoadReport>) {
     let mut registry = Registry::new();
-    let reports = load_each(&discover(search), &mut registry, checks);
-    checks.save();
+    let reports = load_each(&discover(search), &mut registry, index, opening);
+    index.save();
     (registry, reports)
 }
 
@@ -115,13 +125,14 @@ pub fn load_all_remembering(search: &SearchPath, checks: &mut LayoutChecks) -> (
 /// which then win over files of the same name, kind or element). The first file of each
 /// plugin name is loaded; later ones are reported as shadowed without being opened.
 pub fn load_candidates(candidates: &[Candidate], registry: &mut Registry) -> Vec<LoadReport> {
-    load_each(candidates, registry, &mut LayoutChecks::none())
+    load_each(candidates, registry, &mut PluginIndex::none(), Opening::Now)
 }
 
 fn load_each(
     candidates: &[Candidate],
     registry: &mut Registry,
-    checks: &mut LayoutChecks,
+    index: &mut PluginIndex,
+    opening: Opening,
 ) -> Vec<LoadReport> {
     let mut first_by_name: HashMap<&str, &PathBuf> = HashMap::new();
     let mut reports = Vec::with_capacity(candidates.len());
@@ -138,22 +149,24 @@ fn load_each(
             status: LoadStatus::Loaded,
             load_micros: None,
             layout_remembered: false,
+            deferred: false,
         };
         if let Some(first) = first_by_name.get(candidate.name.as_str()) {
             report.status = LoadStatus::Shadowed { by: (*first).clone() };
         } else {
             first_by_name.insert(&candidate.name, &candidate.path);
-            load_one(candidate, registry, checks, &mut report);
+            load_one(candidate, registry, index, opening, &mut report);
         }
         match &report.status {
             LoadStatus::Loaded => tracing::debug!(
                 target: "netplug::host",
-                "loaded plugin '{}' {} from {} in {} µs{}",
+                "{} plugin '{}' {} from {} in {} µs{}",
+                if report.deferred { "registered (from the index)" } else { "loaded" },
                 report.name,
                 report.version.as_deref().unwrap_or(""),
                 report.path.display(),
                 report.load_micros.unwrap_or(0),
-                if report.layout_remembered { " (layout check remembered)" } else { "" }
+                if report.layout_remembered && !report.deferred { " (layout check remembered)" } else { "" }
             ),
             LoadStatus::Refused { reason } => tracing::warn!(target: "netplug::host", "{reason}"),
             LoadStatus::Shadowed { by } => tracing::info!(
@@ -171,10 +184,11 @@ fn load_each(
 fn load_one(
     candidate: &Candidate,
     registry: &mut Registry,
-    checks: &mut LayoutChecks,
+    index: &mut PluginIndex,
+    opening: Opening,
     report: &mut LoadReport,
 ) {
-    let plugin = match LoadedPlugin::load_remembering(&candidate.path, &candidate.name, checks) {
+    let plugin = match LoadedPlugin::load_indexed(&candidate.path, &candidate.name, index, opening) {
         Ok(plugin) => plugin,
         Err(e) => {
             report.sdk_version = e.sdk_version.clone();
@@ -191,6 +205,7 @@ fn load_one(
     report.sdk_version = Some(plugin.sdk_version().to_string());
     report.load_micros = Some(u64::try_from(plugin.timings().total().as_micros()).unwrap_or(u64::MAX));
     report.layout_remembered = plugin.timings().layout_remembered;
+    report.deferred = !plugin.is_open();
     let origin = candidate.path.display().to_string();
     report.status = match registry.register(Arc::new(plugin), origin) {
         Ok(()) => LoadStatus::Loaded,

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use abi_stable::std_types::{RResult, RStr, RString};
 use netplug_plugin_sdk::compact;
@@ -21,13 +21,18 @@ use netplug_plugin_sdk::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::load::LoadTimings;
+use super::index::Indexed;
+use super::load::{open_deferred, Deferred, LoadTimings, Opened};
 use super::memo::Memo;
 
-/// A plugin loaded from a shared object. Cheap to keep around: the plugin builds its own
-/// state on the first call that needs it.
+/// A plugin loaded from a shared object, or registered from the plugin index and opened on
+/// its first call. Cheap to keep around: the plugin builds its own state on the first call
+/// that needs it.
 pub struct LoadedPlugin {
-    module: PluginModuleRef,
+    /// The root module, once open (or why it could not be opened).
+    module: OnceLock<Result<PluginModuleRef, String>>,
+    /// How to open it, for a plugin registered from the index.
+    deferred: Option<Deferred>,
     info: PluginInfo,
     path: PathBuf,
     sdk_version: String,
@@ -49,17 +54,53 @@ impl std::fmt::Debug for LoadedPlugin {
 }
 
 impl LoadedPlugin {
-    pub(super) fn new(
-        module: PluginModuleRef,
-        info: PluginInfo,
+    pub(super) fn new(opened: Opened, path: PathBuf, timings: LoadTimings) -> Self {
+        let plugin = Self::with(path, opened.info, opened.sdk_version, opened.wire, timings, None);
+        let _ = plugin.module.set(Ok(opened.module));
+        plugin
+    }
+
+    /// A plugin known from the index, opened on its first call.
+    pub(super) fn deferred(path: PathBuf, listed: Indexed, timings: LoadTimings, deferred: Deferred) -> Self {
+        Self::with(path, listed.info, listed.sdk_version, listed.wire, timings, Some(deferred))
+    }
+
+    fn with(
         path: PathBuf,
+        info: PluginInfo,
         sdk_version: String,
-        timings: LoadTimings,
         wire: WireFeatures,
+        timings: LoadTimings,
+        deferred: Option<Deferred>,
     ) -> Self {
         let memo = Memo::for_features(wire).map(Mutex::new);
         let compact = if wire.compact == compact::VERSION { compact::VERSION } else { 0 };
-        LoadedPlugin { module, info, path, sdk_version, timings, memo, compact }
+        LoadedPlugin { module: OnceLock::new(), deferred, info, path, sdk_version, timings, memo, compact }
+    }
+
+    /// Whether the file has been opened (a plugin registered from the index is opened by its
+    /// first call).
+    pub fn is_open(&self) -> bool {
+        self.module.get().is_some()
+    }
+
+    /// The root module, opening the file first if this is its first call.
+    fn module(&self) -> Result<PluginModuleRef, PluginError> {
+        let opened = self.module.get_or_init(|| {
+            let deferred = self.deferred.as_ref().expect("a plugin not opened at load is deferred");
+            let start = std::time::Instant::now();
+            let opened = open_deferred(&self.path, deferred, &self.info.name);
+            tracing::debug!(
+                target: "netplug::host",
+                "opened plugin '{}' on its first call in {} µs",
+                self.info.name,
+                start.elapsed().as_micros()
+            );
+            opened
+        });
+        opened
+            .clone()
+            .map_err(|e| PluginError::new(format!("plugin '{}' cannot be opened: {e}", self.info.name)))
     }
 
     /// Ask a freshly loaded module who it is, and what its side of the wire can do.
@@ -117,7 +158,7 @@ impl LoadedPlugin {
             keep_as,
             compact: self.compact,
         });
-        let answer = (self.module.plan())(RStr::from_str(&request));
+        let answer = (self.module()?.plan())(RStr::from_str(&request));
         let changes = decode_with(answer, "plan", compact::read_changes)?;
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_plan(id, &changes);
@@ -131,7 +172,9 @@ impl LoadedPlugin {
             changes: Cow::Borrowed(if from_plan.is_some() { &[] } else { changes }),
             from_plan,
         });
-        match (self.module.apply())(RStr::from_str(&request)) {
+        match (self.module().map_err(|error| ApplyError { index: 0, error })?.apply())(RStr::from_str(
+            &request,
+        )) {
             RResult::ROk(_) => Ok(()),
             RResult::RErr(json) => Err(serde_json::from_str::<ApplyError>(json.as_str())
                 .unwrap_or_else(|_| ApplyError { index: 0, error: decode_error(json.as_str()) })),
@@ -213,13 +256,22 @@ impl Plugin for LoadedPlugin {
     }
 
     fn validate(&self, items: &[Item]) -> Validation {
+        let module = match self.module() {
+            Ok(module) => module,
+            Err(e) => {
+                return Validation {
+                    diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
+                    ..Validation::default()
+                }
+            }
+        };
         let keep_as = self.memo().map(|m| m.reserve());
         let request = if self.compact != 0 {
             compact::validate_request(items, keep_as)
         } else {
             self.request(&ValidateRequest { items: Cow::Borrowed(items), keep_as })
         };
-        let answer = (self.module.validate())(RStr::from_str(&request));
+        let answer = (module.validate())(RStr::from_str(&request));
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, items);
         }
@@ -245,7 +297,7 @@ impl Plugin for LoadedPlugin {
             quiet: false,
             compact: self.compact,
         });
-        let answer = (self.module.read())(RStr::from_str(&request));
+        let answer = (self.module()?.read())(RStr::from_str(&request));
         let items = decode_with(answer, "read", compact::read_items).map_err(|e| self.named(e))?;
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, &items);
@@ -274,7 +326,7 @@ impl Plugin for LoadedPlugin {
             quiet: true,
             compact: self.compact,
         });
-        let answer = (self.module.read())(RStr::from_str(&request));
+        let answer = (self.module()?.read())(RStr::from_str(&request));
         let answered = decode_with(answer, "read", compact::read_items).map_err(|e| self.named(e))?;
         if let Some(mut memo) = self.memo() {
             memo.kept_unseen(id);
@@ -301,6 +353,6 @@ impl Plugin for LoadedPlugin {
     fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {
         let request =
             self.request(&RemoveRequest { interface: Cow::Borrowed(interface), live: Cow::Borrowed(live) });
-        self.answer((self.module.remove())(RStr::from_str(&request)), "remove")
+        self.answer((self.module().map_err(|e| self.named(e))?.remove())(RStr::from_str(&request)), "remove")
     }
 }
