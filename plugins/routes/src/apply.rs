@@ -9,7 +9,6 @@
 //! use `NLM_F_REPLACE`, which also re-creates a route the kernel dropped meanwhile (IPv4 drops
 //! every route through a device whose last address goes).
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use netplug_plugin_sdk::link::{plugin_error, Batch};
@@ -19,6 +18,7 @@ use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::read::owner_tag;
 use crate::spec::RouteSpec;
+use crate::text;
 
 /// What a [`RouteOp`] does to its route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,14 +56,20 @@ impl<'a> RouteOp<'a> {
     pub fn encode(&self) -> String {
         let r = &self.route;
         let mut s = String::with_capacity(48 + self.name.len());
-        let _ = write!(s, "{} {}/{} ", self.op.word(), r.destination, r.prefix_len);
+        s.push_str(self.op.word());
+        s.push(' ');
+        text::prefix(&mut s, r.destination, r.prefix_len);
+        s.push(' ');
         match r.gateway {
-            Some(g) => {
-                let _ = write!(s, "{g}");
-            }
+            Some(g) => text::addr(&mut s, g),
             None => s.push('-'),
         }
-        let _ = write!(s, " {} {} {} {} {}", r.kind, r.metric, r.table, u8::from(r.onlink), self.name);
+        for n in [u32::from(r.kind), r.metric, r.table, u32::from(r.onlink)] {
+            s.push(' ');
+            text::number(&mut s, n);
+        }
+        s.push(' ');
+        s.push_str(self.name);
         s
     }
 

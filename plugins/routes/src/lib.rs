@@ -41,6 +41,7 @@ pub mod config;
 pub mod plan;
 pub mod read;
 pub mod spec;
+mod text;
 
 use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
 

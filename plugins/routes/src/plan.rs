@@ -8,7 +8,6 @@
 //! links are up and addresses are there, so gateways are reachable.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use netplug_plugin_sdk::{items_by_interface, Change, Item, Phase, PluginError};
 
@@ -100,12 +99,13 @@ fn change(name: &str, op: Op, route: &RouteSpec, was: Option<&RouteSpec>) -> Cha
     match was {
         Some(was) => {
             description.push_str("change ");
-            let _ = route.write_key(&mut description);
+            route.write_key(&mut description);
             description.push_str(": ");
             route.write_differences(was, &mut description);
         }
         None => {
-            let _ = write!(description, "{} {route}", if op == Op::Remove { "remove" } else { "add" });
+            description.push_str(if op == Op::Remove { "remove " } else { "add " });
+            route.describe(&mut description);
         }
     }
     let phase = match op {

@@ -10,6 +10,7 @@ use netplug_plugin_sdk::ip::{self, Prefix};
 use netplug_plugin_sdk::{schema, Attribute, Element, PluginError, Span};
 
 use crate::config::{self, RouteType, ATTRIBUTES};
+use crate::text;
 
 /// The main routing table (`RT_TABLE_MAIN`), the default.
 pub const MAIN: u32 = 254;
@@ -29,6 +30,13 @@ pub struct RouteSpec {
 
 /// What identifies a route in the kernel: destination, table and metric.
 pub type RouteKey = (IpAddr, u8, u32, u32);
+
+/// The string `f` writes.
+fn with(f: impl FnOnce(&mut String)) -> String {
+    let mut s = String::new();
+    f(&mut s);
+    s
+}
 
 /// The values of a `<route>`'s attributes in [`ATTRIBUTES`] order, each the first of its name
 /// (as [`Element::attr`] finds it), from one pass over the element.
@@ -107,16 +115,16 @@ impl RouteSpec {
         if self.default_reads_back() {
             put("destination", "default".to_string());
         } else {
-            put("destination", dest.to_string());
+            put("destination", with(|s| text::prefix(s, self.destination, self.prefix_len)));
         }
         if let Some(g) = self.gateway {
-            put("gateway", g.to_string());
+            put("gateway", with(|s| text::addr(s, g)));
         }
         if self.metric != config::default_metric(&dest) {
-            put("metric", self.metric.to_string());
+            put("metric", with(|s| text::number(s, self.metric)));
         }
         if self.table != MAIN {
-            put("table", self.table.to_string());
+            put("table", with(|s| text::number(s, self.table)));
         }
         if self.gateway.is_none() || self.kind() != RouteType::Unicast {
             put("type", self.kind().to_string());
@@ -196,34 +204,59 @@ impl RouteSpec {
     }
 
     /// The key alone, for messages: `route 10.0.0.0/8 metric 100 table 100`.
-    pub fn write_key(&self, out: &mut impl fmt::Write) -> fmt::Result {
-        write!(out, "route {}", self.prefix())?;
-        self.write_metric_and_table(out)
+    pub fn write_key(&self, out: &mut String) {
+        out.push_str("route ");
+        text::prefix(out, self.destination, self.prefix_len);
+        self.write_metric_and_table(out);
     }
 
     /// [`RouteSpec::write_key`] as a string.
     pub fn key_text(&self) -> String {
         let mut s = String::new();
-        let _ = self.write_key(&mut s);
+        self.write_key(&mut s);
         s
     }
 
+    /// The route for a description: `unreachable route 10.9.0.0/16`,
+    /// `route 10.0.0.0/8 via 192.168.0.2 metric 100 table 100`, `route 10.2.0.0/16 on the link`.
+    pub fn describe(&self, out: &mut String) {
+        if self.refuses() {
+            let _ = write!(out, "{} ", self.kind());
+        }
+        out.push_str("route ");
+        text::prefix(out, self.destination, self.prefix_len);
+        match self.gateway {
+            Some(g) => {
+                out.push_str(" via ");
+                text::addr(out, g);
+            }
+            None if !self.refuses() => out.push_str(" on the link"),
+            None => {}
+        }
+        if self.onlink {
+            out.push_str(" onlink");
+        }
+        self.write_metric_and_table(out);
+    }
+
     /// ` metric 100 table 100`, each left out when it is the default.
-    fn write_metric_and_table(&self, out: &mut impl fmt::Write) -> fmt::Result {
+    fn write_metric_and_table(&self, out: &mut String) {
         if self.metric != config::default_metric(&self.prefix()) {
-            write!(out, " metric {}", self.metric)?;
+            out.push_str(" metric ");
+            text::number(out, self.metric);
         }
         if self.table != MAIN {
-            write!(out, " table {}", self.table)?;
+            out.push_str(" table ");
+            text::number(out, self.table);
         }
-        Ok(())
     }
 }
 
 fn write_gateway(out: &mut String, gateway: Option<IpAddr>) {
     match gateway {
         Some(g) => {
-            let _ = write!(out, "via {g}");
+            out.push_str("via ");
+            text::addr(out, g);
         }
         None => out.push_str("no gateway"),
     }
@@ -237,23 +270,12 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// `unreachable route 10.9.0.0/16`, `route 10.0.0.0/8 via 192.168.0.2 metric 100 table 100`,
-/// `route 10.2.0.0/16 on the link`.
+/// As [`RouteSpec::describe`] writes it.
 impl fmt::Display for RouteSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.refuses() {
-            write!(f, "{} ", self.kind())?;
-        }
-        write!(f, "route {}", self.prefix())?;
-        match self.gateway {
-            Some(g) => write!(f, " via {g}")?,
-            None if !self.refuses() => f.write_str(" on the link")?,
-            None => {}
-        }
-        if self.onlink {
-            f.write_str(" onlink")?;
-        }
-        self.write_metric_and_table(f)
+        let mut s = String::new();
+        self.describe(&mut s);
+        f.write_str(&s)
     }
 }
 
