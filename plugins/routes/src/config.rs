@@ -11,12 +11,13 @@
 //! kernel's default for the family (0 for IPv4, 1024 for IPv6), so `metric="1024"` and no
 //! metric are the same IPv6 route.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netplug_plugin_sdk::ip::{self, Prefix};
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind};
 use netplug_plugin_sdk::{kernel_enum, Attribute, Diagnostic, Element, Item, Nexthop, Span, Validation};
+
+use crate::keys::{self, KeyMap};
 
 kernel_enum! {
     /// What the kernel does with a packet that matches (`RTN_*`); the types a host configures.
@@ -119,7 +120,7 @@ type RouteKey = (Prefix, u32, u32);
 /// Check every `<route>`; report diagnostics and a next hop per gateway.
 pub fn validate(items: &[Item]) -> Validation {
     let mut v = Validation::default();
-    let mut seen: HashMap<RouteKey, (&str, Span)> = HashMap::with_capacity(items.len());
+    let mut seen: KeyMap<RouteKey, (&str, Span)> = keys::with_capacity(items.len());
     let mut gateways = Gateways::default();
     for item in items {
         let name = item.interface.as_str();

@@ -38,6 +38,7 @@
 
 pub mod apply;
 pub mod config;
+mod keys;
 pub mod plan;
 pub mod read;
 pub mod spec;

@@ -7,11 +7,13 @@
 //! `RemoveRoute` phase, before addresses go; additions and changes in the `Route` phase, after
 //! links are up and addresses are there, so gateways are reachable.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashSet;
 
 use netplug_plugin_sdk::{items_by_interface, Change, Item, Phase, PluginError};
 
 use crate::apply::{Op, RouteOp};
+use crate::keys::{self, KeyMap};
 use crate::spec::{RouteKey, RouteSpec};
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
@@ -48,18 +50,18 @@ pub fn plan_against(
 #[derive(Default)]
 pub struct Routes {
     list: Vec<RouteSpec>,
-    at: HashMap<RouteKey, usize>,
+    at: KeyMap<RouteKey, usize>,
 }
 
 impl Routes {
     pub fn with_capacity(n: usize) -> Routes {
-        Routes { list: Vec::with_capacity(n), at: HashMap::with_capacity(n) }
+        Routes { list: Vec::with_capacity(n), at: keys::with_capacity(n) }
     }
 
     pub fn push(&mut self, spec: RouteSpec) {
         match self.at.entry(spec.key()) {
-            std::collections::hash_map::Entry::Occupied(e) => self.list[*e.get()] = spec,
-            std::collections::hash_map::Entry::Vacant(e) => {
+            Entry::Occupied(e) => self.list[*e.get()] = spec,
+            Entry::Vacant(e) => {
                 e.insert(self.list.len());
                 self.list.push(spec);
             }
