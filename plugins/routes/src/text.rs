@@ -12,11 +12,18 @@ pub fn addr(out: &mut String, a: IpAddr) {
         let _ = write!(out, "{a}");
         return;
     };
+    out.reserve(15);
     for (i, &o) in a.octets().iter().enumerate() {
         if i > 0 {
             out.push('.');
         }
-        number(out, u32::from(o));
+        if o >= 100 {
+            out.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            out.push(char::from(b'0' + o / 10 % 10));
+        }
+        out.push(char::from(b'0' + o % 10));
     }
 }
 
