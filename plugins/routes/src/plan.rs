@@ -8,9 +8,9 @@
 //! links are up and addresses are there, so gateways are reachable.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::{items_by_interface, Change, Item, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 
 use crate::apply::{Op, RouteOp};
 use crate::keys::{self, KeyMap};
@@ -18,7 +18,7 @@ use crate::spec::{RouteKey, RouteSpec};
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let live = items_by_interface(live.iter());
+    let live = by_interface(live.iter());
     plan_against(desired, scope, |name| Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name))
 }
 
@@ -29,7 +29,7 @@ pub fn plan_against(
     scope: &[String],
     mut have: impl FnMut(&str) -> Result<Routes, PluginError>,
 ) -> Result<Vec<Change>, PluginError> {
-    let desired = items_by_interface(desired.iter().filter(|i| !i.is_absent()));
+    let desired = by_interface(desired.iter().filter(|i| !i.is_absent()));
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
@@ -43,6 +43,32 @@ pub fn plan_against(
     // between interfaces (removed from one, added to the other) in a plain apply of this plan.
     out.sort_by_key(|c| c.phase);
     Ok(out)
+}
+
+/// Items grouped by interface, each group in item order, as the SDK's `items_by_interface`
+/// groups them; but a run of items of one interface, as a document's routes come, is looked up
+/// once rather than once per item.
+fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    let mut run: Option<(&str, Vec<&Item>)> = None;
+    let mut end_run = |run: Option<(&'a str, Vec<&'a Item>)>| {
+        if let Some((name, items)) = run {
+            match out.entry(name) {
+                Entry::Occupied(mut e) => e.get_mut().extend(items),
+                Entry::Vacant(e) => {
+                    e.insert(items);
+                }
+            }
+        }
+    };
+    for item in items {
+        match &mut run {
+            Some((name, items)) if *name == item.interface => items.push(item),
+            _ => end_run(run.replace((item.interface.as_str(), vec![item]))),
+        }
+    }
+    end_run(run);
+    out
 }
 
 /// One interface's routes by key, in first-seen order; a later route with the same key

@@ -113,7 +113,7 @@ impl RouteSpec {
         };
         let dest = self.prefix();
         if self.default_reads_back() {
-            put("destination", "default".to_string());
+            put("destination", String::from("default"));
         } else {
             put("destination", with(|s| text::prefix(s, self.destination, self.prefix_len)));
         }
@@ -127,7 +127,7 @@ impl RouteSpec {
             put("table", with(|s| text::number(s, self.table)));
         }
         if self.gateway.is_none() || self.kind() != RouteType::Unicast {
-            put("type", self.kind().to_string());
+            put("type", self.kind().name().map_or_else(|| self.kind.to_string(), String::from));
         }
         if self.onlink {
             put("onlink", "yes".to_string());
