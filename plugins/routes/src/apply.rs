@@ -9,58 +9,115 @@
 //! use `NLM_F_REPLACE`, which also re-creates a route the kernel dropped meanwhile (IPv4 drops
 //! every route through a device whose last address goes).
 
+use std::net::IpAddr;
+
 use netplug_plugin_sdk::link::{plugin_error, Batch};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTPROT_NETPLUG};
 use netplug_plugin_sdk::netlink::{self, Request, RouteMessage, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
-use serde::{Deserialize, Serialize};
 
 use crate::read::owner_tag;
 use crate::spec::RouteSpec;
+use crate::text;
+
+/// What a [`RouteOp`] does to its route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    /// Same key (destination, table, metric), other gateway, type or onlink.
+    Replace,
+    Remove,
+}
+
+impl Op {
+    fn word(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Replace => "replace",
+            Op::Remove => "remove",
+        }
+    }
+}
 
 /// One route operation, as carried in a [`Change`]'s payload. `name` is the interface the
 /// route belongs to: its output device, or for a refusing route the interface that declared it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "kebab-case")]
-pub enum RouteOp {
-    Add {
-        name: String,
-        route: RouteSpec,
-    },
-    /// Same key (destination, table, metric), other gateway, type or onlink.
-    Replace {
-        name: String,
-        route: RouteSpec,
-    },
-    Remove {
-        name: String,
-        route: RouteSpec,
-    },
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteOp<'a> {
+    pub op: Op,
+    pub name: &'a str,
+    pub route: RouteSpec,
 }
 
-impl RouteOp {
-    pub fn name(&self) -> &str {
-        match self {
-            RouteOp::Add { name, .. } | RouteOp::Replace { name, .. } | RouteOp::Remove { name, .. } => name,
+impl<'a> RouteOp<'a> {
+    /// The payload: `OP DEST/LEN GATEWAY|- TYPE METRIC TABLE ONLINK NAME`, e.g.
+    /// `add 10.0.0.0/24 192.168.0.2 1 0 254 0 eth0`, the name last so it may hold anything.
+    /// Payloads are planned and applied by this plugin in one run, so the form is private;
+    /// plain text, unlike an internally tagged JSON enum, costs one pass each way.
+    pub fn encode(&self) -> String {
+        let r = &self.route;
+        let mut s = String::with_capacity(48 + self.name.len());
+        s.push_str(self.op.word());
+        s.push(' ');
+        text::prefix(&mut s, r.destination, r.prefix_len);
+        s.push(' ');
+        match r.gateway {
+            Some(g) => text::addr(&mut s, g),
+            None => s.push('-'),
         }
+        for n in [u32::from(r.kind), r.metric, r.table, u32::from(r.onlink)] {
+            s.push(' ');
+            text::number(&mut s, n);
+        }
+        s.push(' ');
+        s.push_str(self.name);
+        s
     }
 
-    pub fn route(&self) -> &RouteSpec {
-        match self {
-            RouteOp::Add { route, .. } | RouteOp::Replace { route, .. } | RouteOp::Remove { route, .. } => {
-                route
-            }
-        }
+    /// The operation [`RouteOp::encode`] wrote into `payload`.
+    pub fn decode(payload: &'a str) -> Result<RouteOp<'a>, String> {
+        let bad = |what: &str| format!("{what} in `{payload}`");
+        let mut fields = payload.splitn(8, ' ');
+        let mut next = |what: &str| fields.next().ok_or_else(|| bad(&format!("no {what}")));
+        let op = match next("operation")? {
+            "add" => Op::Add,
+            "replace" => Op::Replace,
+            "remove" => Op::Remove,
+            _ => return Err(bad("unknown operation")),
+        };
+        let (destination, prefix_len) = next("destination")?.split_once('/').ok_or_else(|| bad("no /"))?;
+        let gateway = match next("gateway")? {
+            "-" => None,
+            g => Some(g.parse::<IpAddr>().map_err(|_| bad("bad gateway"))?),
+        };
+        let mut number = |what: &str| next(what)?.parse::<u32>().map_err(|_| bad(&format!("bad {what}")));
+        let kind = u8::try_from(number("type")?).map_err(|_| bad("bad type"))?;
+        let (metric, table) = (number("metric")?, number("table")?);
+        let onlink = match number("onlink")? {
+            0 => false,
+            1 => true,
+            _ => return Err(bad("bad onlink")),
+        };
+        let name = next("name")?;
+        let route = RouteSpec {
+            destination: destination.parse().map_err(|_| bad("bad destination"))?,
+            prefix_len: prefix_len.parse().map_err(|_| bad("bad prefix length"))?,
+            gateway,
+            kind,
+            metric,
+            table,
+            onlink,
+        };
+        Ok(RouteOp { op, name, route })
     }
 
     /// The request, resolving the output device through `batch`.
     pub fn request(&self, batch: &mut Batch<'_>) -> Result<Request, ApplyError> {
-        let r = self.route();
+        let r = &self.route;
         let (dst, len) = (r.destination, r.prefix_len);
-        let msg = match self {
-            RouteOp::Add { .. } => RouteMessage::add(dst, len),
-            RouteOp::Replace { .. } => RouteMessage::replace(dst, len),
-            RouteOp::Remove { .. } => RouteMessage::delete(dst, len),
+        let msg = match self.op {
+            Op::Add => RouteMessage::add(dst, len),
+            Op::Replace => RouteMessage::replace(dst, len),
+            Op::Remove => RouteMessage::delete(dst, len),
         };
         let mut msg = msg
             .table(r.table)
@@ -69,15 +126,15 @@ impl RouteOp {
             .kind(netlink::RouteType::from(r.kind));
         if r.refuses() {
             // A delete finds the route by key, protocol and type; only one can have them.
-            if !matches!(self, RouteOp::Remove { .. }) {
-                msg = msg.rtax(RTAX_INITRWND, owner_tag(self.name()));
+            if self.op != Op::Remove {
+                msg = msg.rtax(RTAX_INITRWND, owner_tag(self.name));
             }
         } else {
-            msg = msg.oif(batch.index_of(self.name())?);
+            msg = msg.oif(batch.index_of(self.name)?);
             if let Some(g) = r.gateway {
                 msg = msg.gateway(g);
             }
-            if r.onlink && !matches!(self, RouteOp::Remove { .. }) {
+            if r.onlink && self.op != Op::Remove {
                 msg = msg.onlink();
             }
         }
@@ -88,23 +145,22 @@ impl RouteOp {
 /// Apply route changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
-    let mut ops = Vec::with_capacity(changes.len());
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {
             batch.begin(i, &c.interface);
-            let op: RouteOp = serde_json::from_str(&c.payload).map_err(|e| {
-                batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
+            let op = RouteOp::decode(&c.payload).map_err(|why| {
+                batch.fail(PluginError::new(format!("bad change payload: {why}")).on_interface(&c.interface))
             })?;
             let req = op.request(&mut batch)?;
             batch.push(req);
-            ops.push(op);
         }
         batch.flush()
     })();
     result.map_err(|mut e| {
-        if let Some(op) = ops.get(e.index) {
-            explain(op, &mut e.error);
+        // Decoded again: only a failure, rare, needs the operation back.
+        if let Some(Ok(op)) = changes.get(e.index).map(|c| RouteOp::decode(&c.payload)) {
+            explain(&op, &mut e.error);
         }
         e
     })
@@ -112,14 +168,71 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
 
 /// The kernel says only "File exists" when a route with the same key is there already; say
 /// which route, and why netplug does not take it over.
-fn explain(op: &RouteOp, error: &mut PluginError) {
+fn explain(op: &RouteOp<'_>, error: &mut PluginError) {
     let exists = error.errno.map(std::io::Error::from_raw_os_error).map(|e| e.kind())
         == Some(std::io::ErrorKind::AlreadyExists);
-    if let (RouteOp::Add { route, .. }, true, None) = (op, exists, &error.ext_ack) {
+    if let (Op::Add, true, None) = (op.op, exists, &error.ext_ack) {
         error.ext_ack = Some(format!(
             "another {} exists; netplug neither replaces nor joins a route it did not add: \
              remove that one, or give this one another metric",
-            route.key_text()
+            op.route.key_text()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(destination: &str, prefix_len: u8, gateway: Option<&str>) -> RouteSpec {
+        RouteSpec {
+            destination: destination.parse().unwrap(),
+            prefix_len,
+            gateway: gateway.map(|g| g.parse().unwrap()),
+            kind: 1,
+            metric: 0,
+            table: crate::spec::MAIN,
+            onlink: false,
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip() {
+        let ops = [
+            RouteOp { op: Op::Add, name: "rt0", route: route("10.0.0.0", 24, Some("192.168.0.2")) },
+            RouteOp {
+                op: Op::Replace,
+                name: "eth0",
+                route: RouteSpec { onlink: true, metric: 7, table: 1000, ..route("::", 0, Some("fe80::1")) },
+            },
+            RouteOp {
+                op: Op::Remove,
+                name: "a name with spaces",
+                route: RouteSpec { kind: 7, metric: 1024, ..route("2001:db8::", 32, None) },
+            },
+        ];
+        for op in ops {
+            let payload = op.encode();
+            assert_eq!(RouteOp::decode(&payload).unwrap(), op, "{payload}");
+        }
+        let add = RouteOp { op: Op::Add, name: "rt0", route: route("10.0.0.0", 24, Some("192.168.0.2")) };
+        assert_eq!(add.encode(), "add 10.0.0.0/24 192.168.0.2 1 0 254 0 rt0");
+    }
+
+    #[test]
+    fn a_broken_payload_is_an_error() {
+        for bad in [
+            "",
+            "add",
+            "move 10.0.0.0/24 - 1 0 254 0 rt0",
+            "add 10.0.0.0 - 1 0 254 0 rt0",
+            "add 10.0.0.0/24 nowhere 1 0 254 0 rt0",
+            "add 10.0.0.0/24 - 300 0 254 0 rt0",
+            "add 10.0.0.0/24 - 1 0 254 2 rt0",
+            "add 10.0.0.0/24 - 1 0 254 0",
+            r#"{"op":"add","name":"rt0"}"#,
+        ] {
+            assert!(RouteOp::decode(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -11,12 +11,13 @@
 //! kernel's default for the family (0 for IPv4, 1024 for IPv6), so `metric="1024"` and no
 //! metric are the same IPv6 route.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netplug_plugin_sdk::ip::{self, Prefix};
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind};
 use netplug_plugin_sdk::{kernel_enum, Attribute, Diagnostic, Element, Item, Nexthop, Span, Validation};
+
+use crate::keys::{self, KeyMap};
 
 kernel_enum! {
     /// What the kernel does with a packet that matches (`RTN_*`); the types a host configures.
@@ -119,15 +120,16 @@ type RouteKey = (Prefix, u32, u32);
 /// Check every `<route>`; report diagnostics and a next hop per gateway.
 pub fn validate(items: &[Item]) -> Validation {
     let mut v = Validation::default();
-    let mut seen: HashMap<RouteKey, (String, Span)> = HashMap::new();
+    let mut seen: KeyMap<RouteKey, (&str, Span)> = keys::with_capacity(items.len());
+    let mut gateways = Gateways::default();
     for item in items {
         let name = item.interface.as_str();
         let el = &item.element;
         v.diagnostics.extend(schema::check_specs(el, ATTRIBUTES, &[], name));
         v.diagnostics.extend(schema::check_children_hinting(el, &[], &[], name));
-        let Some((key, span)) = check_route(el, name, &mut v) else { continue };
+        let Some((key, span)) = check_route(el, name, &mut v, &mut gateways) else { continue };
         match seen.get(&key) {
-            Some((iface, first)) if iface == name => v.diagnostics.push(
+            Some((iface, first)) if *iface == name => v.diagnostics.push(
                 Diagnostic::error(
                     span,
                     format!("{name} already has a route to {} in this table with this metric", key.0),
@@ -155,7 +157,7 @@ pub fn validate(items: &[Item]) -> Validation {
                 )),
             ),
             None => {
-                seen.insert(key, (name.to_string(), span));
+                seen.insert(key, (name, span));
             }
         }
     }
@@ -187,8 +189,27 @@ fn one_of<'a>(
     }
 }
 
+/// Gateways as the nexthops core is told about spell them; routes mostly share a few, so the
+/// last one's text is kept rather than formatted again for every route.
+#[derive(Default)]
+struct Gateways(Option<(IpAddr, String)>);
+
+impl Gateways {
+    fn text(&mut self, g: IpAddr) -> String {
+        match &self.0 {
+            Some((last, text)) if *last == g => text.clone(),
+            _ => self.0.insert((g, g.to_string())).1.clone(),
+        }
+    }
+}
+
 /// Check one route; its identity and where to point at it, unless it has errors.
-fn check_route(el: &Element, name: &str, v: &mut Validation) -> Option<(RouteKey, Span)> {
+fn check_route(
+    el: &Element,
+    name: &str,
+    v: &mut Validation,
+    gateways: &mut Gateways,
+) -> Option<(RouteKey, Span)> {
     let out = &mut v.diagnostics;
     let before = out.len();
     let dest_attr = one_of(el, &DESTINATION, &PREFIX, name, out);
@@ -283,7 +304,7 @@ fn check_route(el: &Element, name: &str, v: &mut Validation) -> Option<(RouteKey
         if !onlink && !link_local {
             v.nexthops.push(Nexthop {
                 interface: name.to_string(),
-                address: g.to_string(),
+                address: gateways.text(g),
                 span: a.value_span,
             });
         }

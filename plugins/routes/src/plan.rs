@@ -1,31 +1,43 @@
 //! Planning: per interface in scope, the routes to add, change in place and remove, from the
-//! desired and live items alone (no kernel request).
+//! desired and live items alone (no kernel request), or from live routes read straight from
+//! the kernel ([`crate::read::replan`]).
 //!
 //! A route is identified by destination, table and metric (the kernel's key); gateway, type
 //! and onlink are what a change in place (`NLM_F_REPLACE`) alters. Removals run in the
 //! `RemoveRoute` phase, before addresses go; additions and changes in the `Route` phase, after
 //! links are up and addresses are there, so gateways are reachable.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::{items_by_interface, Change, Item, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 
-use crate::apply::RouteOp;
+use crate::apply::{Op, RouteOp};
+use crate::keys::{self, KeyMap};
 use crate::spec::{RouteKey, RouteSpec};
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let desired = items_by_interface(desired.iter().filter(|i| !i.is_absent()));
-    let live = items_by_interface(live.iter());
+    let live = by_interface(live.iter());
+    plan_against(desired, scope, |name| Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name))
+}
+
+/// The changes that turn each interface's `have` routes into `desired` for the interfaces in
+/// `scope`: what [`plan`] and [`crate::read::replan`] share.
+pub fn plan_against(
+    desired: &[Item],
+    scope: &[String],
+    mut have: impl FnMut(&str) -> Result<Routes, PluginError>,
+) -> Result<Vec<Change>, PluginError> {
+    let desired = by_interface(desired.iter().filter(|i| !i.is_absent()));
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
         if !seen.insert(name.as_str()) {
             continue;
         }
-        let want = specs(desired.get(name.as_str()).into_iter().flatten().copied(), name)?;
-        let have = specs(live.get(name.as_str()).into_iter().flatten().copied(), name)?;
-        plan_interface(name, &want, &have, &mut out);
+        let want = Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name)?;
+        plan_interface(name, &want, &have(name)?, &mut out);
     }
     // Core orders all plugins' changes by phase anyway; doing it here too lets a route move
     // between interfaces (removed from one, added to the other) in a plain apply of this plan.
@@ -33,60 +45,103 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     Ok(out)
 }
 
-/// Routes by key, in item order; a later item with the same key replaces an earlier one (only
-/// possible in a snapshot edited by hand: validation refuses it).
-fn specs<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Vec<RouteSpec>, PluginError> {
-    let mut out: Vec<RouteSpec> = Vec::new();
-    let mut at: HashMap<RouteKey, usize> = HashMap::new();
+/// Items grouped by interface, each group in item order, as the SDK's `items_by_interface`
+/// groups them; but a run of items of one interface, as a document's routes come, is looked up
+/// once rather than once per item.
+fn by_interface<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<&'a str, Vec<&'a Item>> {
+    let mut out: HashMap<&str, Vec<&Item>> = HashMap::new();
+    let mut run: Option<(&str, Vec<&Item>)> = None;
+    let mut end_run = |run: Option<(&'a str, Vec<&'a Item>)>| {
+        if let Some((name, items)) = run {
+            match out.entry(name) {
+                Entry::Occupied(mut e) => e.get_mut().extend(items),
+                Entry::Vacant(e) => {
+                    e.insert(items);
+                }
+            }
+        }
+    };
     for item in items {
-        let spec = RouteSpec::from_item(name, &item.element)?;
-        match at.get(&spec.key()) {
-            Some(&i) => out[i] = spec,
-            None => {
-                at.insert(spec.key(), out.len());
-                out.push(spec);
+        match &mut run {
+            Some((name, items)) if *name == item.interface => items.push(item),
+            _ => end_run(run.replace((item.interface.as_str(), vec![item]))),
+        }
+    }
+    end_run(run);
+    out
+}
+
+/// One interface's routes by key, in first-seen order; a later route with the same key
+/// replaces an earlier one (only possible in a snapshot edited by hand: validation refuses it).
+#[derive(Default)]
+pub struct Routes {
+    list: Vec<RouteSpec>,
+    at: KeyMap<RouteKey, usize>,
+}
+
+impl Routes {
+    pub fn with_capacity(n: usize) -> Routes {
+        Routes { list: Vec::with_capacity(n), at: keys::with_capacity(n) }
+    }
+
+    pub fn push(&mut self, spec: RouteSpec) {
+        match self.at.entry(spec.key()) {
+            Entry::Occupied(e) => self.list[*e.get()] = spec,
+            Entry::Vacant(e) => {
+                e.insert(self.list.len());
+                self.list.push(spec);
             }
         }
     }
-    Ok(out)
+
+    fn parse(items: &[&Item], name: &str) -> Result<Routes, PluginError> {
+        let mut out = Routes::with_capacity(items.len());
+        for item in items {
+            out.push(RouteSpec::from_item(name, &item.element)?);
+        }
+        Ok(out)
+    }
+
+    fn get(&self, key: &RouteKey) -> Option<&RouteSpec> {
+        self.at.get(key).map(|&i| &self.list[i])
+    }
 }
 
-fn plan_interface(name: &str, want: &[RouteSpec], have: &[RouteSpec], out: &mut Vec<Change>) {
-    let live: HashMap<RouteKey, &RouteSpec> = have.iter().map(|r| (r.key(), r)).collect();
-    let wanted: HashSet<RouteKey> = want.iter().map(RouteSpec::key).collect();
-    for r in have.iter().filter(|r| !wanted.contains(&r.key())) {
-        out.push(RouteOp::Remove { name: name.into(), route: r.clone() }.change(format!("remove {r}")));
+fn plan_interface(name: &str, want: &Routes, have: &Routes, out: &mut Vec<Change>) {
+    for r in have.list.iter().filter(|r| want.get(&r.key()).is_none()) {
+        out.push(change(name, Op::Remove, r, None));
     }
-    for r in want {
-        match live.get(&r.key()) {
-            None => out.push(RouteOp::Add { name: name.into(), route: r.clone() }.change(format!("add {r}"))),
-            Some(was) if *was != r => {
-                let what = r.differences(was).join(", ");
-                let description = format!("change {}: {what}", r.key_text());
-                out.push(RouteOp::Replace { name: name.into(), route: r.clone() }.change(description));
-            }
+    for r in &want.list {
+        match have.get(&r.key()) {
+            None => out.push(change(name, Op::Add, r, None)),
+            Some(was) if was != r => out.push(change(name, Op::Replace, r, Some(was))),
             Some(_) => {}
         }
     }
 }
 
-impl RouteOp {
-    fn phase(&self) -> Phase {
-        match self {
-            RouteOp::Remove { .. } => Phase::RemoveRoute,
-            RouteOp::Add { .. } | RouteOp::Replace { .. } => Phase::Route,
+/// The change doing `op` to `route` of interface `name`; `was` is the live route a
+/// replacement changes.
+fn change(name: &str, op: Op, route: &RouteSpec, was: Option<&RouteSpec>) -> Change {
+    let mut description = String::with_capacity(64);
+    match was {
+        Some(was) => {
+            description.push_str("change ");
+            route.write_key(&mut description);
+            description.push_str(": ");
+            route.write_differences(was, &mut description);
+        }
+        None => {
+            description.push_str(if op == Op::Remove { "remove " } else { "add " });
+            route.describe(&mut description);
         }
     }
-
-    /// Package as a [`Change`] on the interface the route belongs to.
-    pub fn change(self, description: String) -> Change {
-        Change {
-            interface: self.name().to_string(),
-            phase: self.phase(),
-            description,
-            payload: serde_json::to_string(&self).expect("route ops serialise"),
-        }
-    }
+    let phase = match op {
+        Op::Remove => Phase::RemoveRoute,
+        Op::Add | Op::Replace => Phase::Route,
+    };
+    let payload = RouteOp { op, name, route: *route }.encode();
+    Change { interface: name.to_string(), phase, description, payload }
 }
 
 #[cfg(test)]

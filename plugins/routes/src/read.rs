@@ -13,14 +13,16 @@
 //! table, which on a router is a full BGP feed.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 
 use netplug_plugin_sdk::link::{plugin_error, LinkTable};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_NETPLUG};
 use netplug_plugin_sdk::netlink::route::RouteFilter;
 use netplug_plugin_sdk::netlink::{Family, Link, Route, Socket};
-use netplug_plugin_sdk::{Envelope, Item, PluginError};
+use netplug_plugin_sdk::{Change, Envelope, Item, PluginError};
 
 use crate::config::RouteType;
+use crate::plan::{self, Routes};
 use crate::spec::RouteSpec;
 
 /// The `RTAX_INITRWND` value naming the interface that declared a refusing route: FNV-1a of the
@@ -39,18 +41,65 @@ pub fn owner_tag(interface: &str) -> u32 {
 /// families, which the kernel filters by protocol, and a link dump only when there is a route
 /// to name (most runs of a host without `<route>`s then cost one small request).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+    Ok(match dump()? {
+        Some((table, routes)) => items(&table, &routes, names),
+        None => Vec::new(),
+    })
+}
+
+/// Read `scope` and plan `desired` against it, as [`read`] then [`plan::plan`] would, but from
+/// the kernel's routes straight to [`RouteSpec`]s: no elements or envelopes made only to be
+/// parsed again.
+pub fn replan(desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+    let dumped = dump()?;
+    let mut live: HashMap<&str, Routes> = HashMap::new();
+    if let Some((table, routes)) = &dumped {
+        for (owner, spec) in owned(table, routes, Some(scope)) {
+            live.entry(owner).or_default().push(spec.read_back());
+        }
+    }
+    plan::plan_against(desired, scope, |name| Ok(live.remove(name).unwrap_or_default()))
+}
+
+/// netplug's routes, and the link table naming their devices; `None` when there are none.
+fn dump() -> Result<Option<(LinkTable, Vec<Route>)>, PluginError> {
     let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
     let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
     if routes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    let table = LinkTable::dump(&mut sock)?;
-    Ok(items(&table, &routes, names))
+    Ok(Some((LinkTable::dump(&mut sock)?, routes)))
 }
 
 /// Kernel routes → items, in dump order.
 pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> Vec<Item> {
+    let owned = owned(table, routes, names);
+    let mut out = Vec::with_capacity(owned.len());
+    // Each owner's kind and envelope, made once and cloned into each of its items.
+    let mut shapes: HashMap<&str, (&str, Option<Envelope>)> = HashMap::new();
+    for (owner, spec) in owned {
+        let (kind, envelope) = shapes.entry(owner).or_insert_with(|| match table.by_name(owner) {
+            Some(link) => (kind_of(link), Some(table.envelope(link, kind_of(link)))),
+            None => ("ethernet", None),
+        });
+        out.push(Item {
+            interface: owner.to_string(),
+            kind: kind.to_string(),
+            envelope: envelope.clone(),
+            element: spec.to_element(),
+        });
+    }
+    out
+}
+
+/// Kernel routes → (owner, route) pairs in dump order, for the interfaces in `names` (all for
+/// `None`): what [`read`] and [`replan`] share.
+pub fn owned<'a>(
+    table: &'a LinkTable,
+    routes: &[Route],
+    names: Option<&'a [String]>,
+) -> Vec<(&'a str, RouteSpec)> {
     // The names a refusing route's tag may stand for: those asked about (which may not exist
     // yet, or any more), else every link.
     let candidates: Vec<&str> = match names {
@@ -62,22 +111,30 @@ pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> V
         owners.insert(owner_tag(name), name);
     }
     let asked: Option<HashSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
-    let wanted = |name: &str| asked.as_ref().is_none_or(|n| n.contains(name));
-    let mut out = Vec::new();
+    // Routes come in runs through one device: its name is looked up once per run.
+    let mut device: Option<(u32, Option<&str>)> = None;
+    let mut out = Vec::with_capacity(routes.len());
     for r in routes.iter().filter(|r| r.protocol == RTPROT_NETPLUG) {
         let Some(spec) = spec_of(r) else { continue };
         let owner = if spec.refuses() {
             r.rtax(RTAX_INITRWND).and_then(|t| owners.get(&t).copied())
         } else {
-            hop_oif(r).and_then(|i| table.name_of(i)).filter(|n| wanted(n))
+            let oif = first_hop(r).0;
+            match device {
+                Some((i, name)) if i == oif => name,
+                _ => {
+                    let name = Some(oif)
+                        .filter(|&i| i != 0)
+                        .and_then(|i| table.name_of(i))
+                        .filter(|n| asked.as_ref().is_none_or(|a| a.contains(n)));
+                    device = Some((oif, name));
+                    name
+                }
+            }
         };
-        let Some(owner) = owner else { continue };
-        out.push(Item {
-            interface: owner.to_string(),
-            kind: table.by_name(owner).map_or("ethernet", kind_of).to_string(),
-            envelope: table.by_name(owner).map(|l| envelope(table, l)),
-            element: spec.to_element(),
-        });
+        if let Some(owner) = owner {
+            out.push((owner, spec));
+        }
     }
     out
 }
@@ -90,15 +147,15 @@ fn kind_of(link: &Link) -> &str {
     }
 }
 
-fn envelope(table: &LinkTable, link: &Link) -> Envelope {
-    table.envelope(link, kind_of(link))
-}
-
-/// The output device of a route's first hop. netplug adds routes exclusively, so a multipath
-/// route of protocol 176 is one of netplug's with foreign routes added as siblings later; only
-/// its first hop (the route the dump's protocol belongs to) is netplug's.
-fn hop_oif(r: &Route) -> Option<u32> {
-    r.hops().first().map(|h| h.oif).filter(|&i| i != 0)
+/// The first next hop's output device (0 for none), gateway and flags. netplug adds routes
+/// exclusively, so a multipath route of protocol 176 is one of netplug's with foreign routes
+/// added as siblings later; only its first hop (the route the dump's protocol belongs to) is
+/// netplug's. (`Route::hops` would give the same, in a new Vec per call.)
+fn first_hop(r: &Route) -> (u32, Option<IpAddr>, u32) {
+    match r.multipath.first() {
+        Some(h) => (h.oif, h.gateway, h.flags),
+        None => (r.oif.unwrap_or(0), r.gateway, r.flags),
+    }
 }
 
 /// A kernel route in the vocabulary; `None` for what `<route>` cannot say (a local or
@@ -108,7 +165,7 @@ fn spec_of(r: &Route) -> Option<RouteSpec> {
     if matches!(kind, RouteType::Other(_)) {
         return None;
     }
-    let hop = r.hops().into_iter().next()?;
+    let (_, gateway, flags) = first_hop(r);
     let destination = r.dst.unwrap_or(match r.family {
         Family::V6 => std::net::Ipv6Addr::UNSPECIFIED.into(),
         _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
@@ -116,11 +173,11 @@ fn spec_of(r: &Route) -> Option<RouteSpec> {
     let mut spec = RouteSpec {
         destination,
         prefix_len: r.dst_len,
-        gateway: hop.gateway,
+        gateway,
         kind: kind.value(),
         metric: r.priority.unwrap_or(0),
         table: r.table,
-        onlink: hop.flags & RTNH_F_ONLINK != 0,
+        onlink: flags & RTNH_F_ONLINK != 0,
     };
     if spec.refuses() {
         // IPv6 keeps no gateway on a refusing route anyway; never report one.

@@ -3,47 +3,63 @@
 //! one shape whichever way they were spelled (`prefix=` or `destination=`, no metric or the
 //! family's default one).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netplug_plugin_sdk::ip::{self, Prefix};
-use netplug_plugin_sdk::schema::AttrSpec;
-use netplug_plugin_sdk::{Element, PluginError};
-use serde::{Deserialize, Serialize};
+use netplug_plugin_sdk::{schema, Attribute, Element, PluginError, Span};
 
-use crate::config::{self, RouteType, DESTINATION, GATEWAY, METRIC, NEXTHOP, ONLINK, PREFIX, TABLE, TYPE};
+use crate::config::{self, RouteType, ATTRIBUTES};
+use crate::text;
 
 /// The main routing table (`RT_TABLE_MAIN`), the default.
 pub const MAIN: u32 = 254;
 
 /// A route with its defaults resolved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteSpec {
     pub destination: IpAddr,
     pub prefix_len: u8,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<IpAddr>,
     /// `RTN_*`.
     pub kind: u8,
     pub metric: u32,
     pub table: u32,
-    #[serde(default)]
     pub onlink: bool,
 }
 
 /// What identifies a route in the kernel: destination, table and metric.
 pub type RouteKey = (IpAddr, u8, u32, u32);
 
+/// The string `f` writes.
+fn with(f: impl FnOnce(&mut String)) -> String {
+    let mut s = String::new();
+    f(&mut s);
+    s
+}
+
+/// The values of a `<route>`'s attributes in [`ATTRIBUTES`] order, each the first of its name
+/// (as [`Element::attr`] finds it), from one pass over the element.
+fn written(el: &Element) -> [Option<&str>; ATTRIBUTES.len()] {
+    let mut out = [None; ATTRIBUTES.len()];
+    for a in &el.attributes {
+        if let Some(i) = ATTRIBUTES.iter().position(|s| s.name == a.name) {
+            out[i].get_or_insert(a.value.as_str());
+        }
+    }
+    out
+}
+
 impl RouteSpec {
     /// The route a `<route>` element asks for. Validation has run, so an error here means an
     /// item that never went through it (a snapshot edited by hand).
     pub fn from_element(el: &Element) -> Result<RouteSpec, String> {
-        let text = |a: &AttrSpec, b: &AttrSpec| a.attr(el).or(b.attr(el)).map(|x| x.value.trim());
-        let gateway = match text(&GATEWAY, &NEXTHOP) {
+        let [destination, prefix, gateway, nexthop, metric, table, kind, onlink] = written(el);
+        let gateway = match gateway.or(nexthop).map(str::trim) {
             None => None,
             Some(g) => Some(ip::parse_addr(g).map_err(|why| format!("invalid gateway `{g}`: {why}"))?),
         };
-        let destination = match text(&DESTINATION, &PREFIX) {
+        let destination = match destination.or(prefix).map(str::trim) {
             None => None,
             Some(d) if d.eq_ignore_ascii_case("default") => None,
             Some(d) => Some(Prefix::parse(d).map_err(|why| format!("invalid destination `{d}`: {why}"))?),
@@ -52,19 +68,17 @@ impl RouteSpec {
             Some(IpAddr::V6(_)) => Prefix { addr: IpAddr::V6(Ipv6Addr::UNSPECIFIED), len: 0 },
             _ => Prefix { addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED), len: 0 },
         });
-        let written = match TYPE.attr(el) {
+        let written = match kind {
             None => None,
-            Some(a) => Some(a.value.parse::<RouteType>().map_err(|_| format!("invalid type `{}`", a.value))?),
+            Some(t) => Some(t.parse::<RouteType>().map_err(|_| format!("invalid type `{t}`"))?),
         };
-        let table = match TABLE.attr(el) {
+        let table = match table {
             None => MAIN,
-            Some(a) => {
-                config::parse_table(&a.value).map_err(|why| format!("invalid table `{}`: {why}", a.value))?
-            }
+            Some(t) => config::parse_table(t).map_err(|why| format!("invalid table `{t}`: {why}"))?,
         };
-        let metric = match METRIC.attr(el) {
+        let metric = match metric {
             None => config::default_metric(&destination),
-            Some(a) => a.value.trim().parse().map_err(|_| format!("invalid metric `{}`", a.value))?,
+            Some(m) => m.trim().parse().map_err(|_| format!("invalid metric `{m}`"))?,
         };
         Ok(RouteSpec {
             destination: destination.network(),
@@ -73,7 +87,7 @@ impl RouteSpec {
             kind: config::effective_type(written, gateway.is_some()).value(),
             metric,
             table,
-            onlink: ONLINK.get_bool(el).unwrap_or(false),
+            onlink: onlink.and_then(schema::parse_bool).unwrap_or(false),
         })
     }
 
@@ -86,32 +100,64 @@ impl RouteSpec {
     /// The element `read` reports: every attribute plan compares, defaults left out, except that
     /// `type` is written on every route without a gateway: "unicast" is needed there, and on a
     /// refusing route naming the type reads better than "no gateway means unreachable".
+    /// [`RouteSpec::read_back`] is this route as plan parses that element again.
     pub fn to_element(&self) -> Element {
-        let mut el = Element::new("route");
+        let mut attributes = Vec::with_capacity(3);
+        let mut put = |name: &str, value: String| {
+            attributes.push(Attribute {
+                name: name.to_string(),
+                value,
+                span: Span::default(),
+                value_span: Span::default(),
+            })
+        };
         let dest = self.prefix();
-        // `default` reads back as IPv4 unless the gateway is IPv6, so write ::/0 otherwise.
-        let default_reads_back = self.prefix_len == 0 && (dest.is_ipv4() || self.gateway.is_some());
-        if default_reads_back {
-            el.set_attr("destination", "default");
+        if self.default_reads_back() {
+            put("destination", String::from("default"));
         } else {
-            el.set_attr("destination", dest);
+            put("destination", with(|s| text::prefix(s, self.destination, self.prefix_len)));
         }
         if let Some(g) = self.gateway {
-            el.set_attr("gateway", g);
+            put("gateway", with(|s| text::addr(s, g)));
         }
         if self.metric != config::default_metric(&dest) {
-            el.set_attr("metric", self.metric);
+            put("metric", with(|s| text::number(s, self.metric)));
         }
         if self.table != MAIN {
-            el.set_attr("table", self.table);
+            put("table", with(|s| text::number(s, self.table)));
         }
         if self.gateway.is_none() || self.kind() != RouteType::Unicast {
-            el.set_attr("type", self.kind());
+            put("type", self.kind().name().map_or_else(|| self.kind.to_string(), String::from));
         }
         if self.onlink {
-            el.set_attr("onlink", "yes");
+            put("onlink", "yes".to_string());
         }
-        el
+        Element { attributes, ..Element::new("route") }
+    }
+
+    /// Whether `to_element` writes the destination as `default`: a default route that reads
+    /// back as IPv4 unless the gateway is IPv6 (an IPv6 one without a gateway is written ::/0).
+    fn default_reads_back(&self) -> bool {
+        self.prefix_len == 0 && (self.destination.is_ipv4() || self.gateway.is_some())
+    }
+
+    /// This route as `from_element(&self.to_element())` gives it, without the strings. They
+    /// differ only for a default route whose gateway is of the other family (an IPv4 route via
+    /// an IPv6 gateway, which the kernel allows): `default` then reads back as the gateway's.
+    pub fn read_back(mut self) -> RouteSpec {
+        self.destination = self.prefix().network();
+        if self.default_reads_back() {
+            let v6 = matches!(self.gateway, Some(IpAddr::V6(_)));
+            if v6 != self.destination.is_ipv6() {
+                let was_default = self.metric == config::default_metric(&self.prefix());
+                self.destination =
+                    if v6 { Ipv6Addr::UNSPECIFIED.into() } else { Ipv4Addr::UNSPECIFIED.into() };
+                if was_default {
+                    self.metric = config::default_metric(&self.prefix());
+                }
+            }
+        }
+        self
     }
 
     pub fn prefix(&self) -> Prefix {
@@ -131,20 +177,88 @@ impl RouteSpec {
         (self.destination, self.prefix_len, self.table, self.metric)
     }
 
-    /// What differs from `was` among the attributes that are not the key, for a description.
-    pub fn differences(&self, was: &RouteSpec) -> Vec<String> {
-        let mut out = Vec::new();
+    /// What differs from `was` among the attributes that are not the key, for a description:
+    /// `via 10.1.0.2 (was via 10.1.0.1), onlink yes (was no)`.
+    pub fn write_differences(&self, was: &RouteSpec, out: &mut String) {
+        let start = out.len();
+        let next = |out: &mut String| {
+            if out.len() > start {
+                out.push_str(", ");
+            }
+        };
         if self.kind != was.kind {
-            out.push(format!("type {} (was {})", self.kind(), was.kind()));
+            next(out);
+            let _ = write!(out, "type {} (was {})", self.kind(), was.kind());
         }
         if self.gateway != was.gateway {
-            let show = |g: Option<IpAddr>| g.map_or("no gateway".to_string(), |g| format!("via {g}"));
-            out.push(format!("{} (was {})", show(self.gateway), show(was.gateway)));
+            next(out);
+            write_gateway(out, self.gateway);
+            out.push_str(" (was ");
+            write_gateway(out, was.gateway);
+            out.push(')');
         }
         if self.onlink != was.onlink {
-            out.push(format!("onlink {} (was {})", yes_no(self.onlink), yes_no(was.onlink)));
+            next(out);
+            let _ = write!(out, "onlink {} (was {})", yes_no(self.onlink), yes_no(was.onlink));
         }
-        out
+    }
+
+    /// The key alone, for messages: `route 10.0.0.0/8 metric 100 table 100`.
+    pub fn write_key(&self, out: &mut String) {
+        out.push_str("route ");
+        text::prefix(out, self.destination, self.prefix_len);
+        self.write_metric_and_table(out);
+    }
+
+    /// [`RouteSpec::write_key`] as a string.
+    pub fn key_text(&self) -> String {
+        let mut s = String::new();
+        self.write_key(&mut s);
+        s
+    }
+
+    /// The route for a description: `unreachable route 10.9.0.0/16`,
+    /// `route 10.0.0.0/8 via 192.168.0.2 metric 100 table 100`, `route 10.2.0.0/16 on the link`.
+    pub fn describe(&self, out: &mut String) {
+        if self.refuses() {
+            let _ = write!(out, "{} ", self.kind());
+        }
+        out.push_str("route ");
+        text::prefix(out, self.destination, self.prefix_len);
+        match self.gateway {
+            Some(g) => {
+                out.push_str(" via ");
+                text::addr(out, g);
+            }
+            None if !self.refuses() => out.push_str(" on the link"),
+            None => {}
+        }
+        if self.onlink {
+            out.push_str(" onlink");
+        }
+        self.write_metric_and_table(out);
+    }
+
+    /// ` metric 100 table 100`, each left out when it is the default.
+    fn write_metric_and_table(&self, out: &mut String) {
+        if self.metric != config::default_metric(&self.prefix()) {
+            out.push_str(" metric ");
+            text::number(out, self.metric);
+        }
+        if self.table != MAIN {
+            out.push_str(" table ");
+            text::number(out, self.table);
+        }
+    }
+}
+
+fn write_gateway(out: &mut String, gateway: Option<IpAddr>) {
+    match gateway {
+        Some(g) => {
+            out.push_str("via ");
+            text::addr(out, g);
+        }
+        None => out.push_str("no gateway"),
     }
 }
 
@@ -156,42 +270,12 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-impl RouteSpec {
-    /// The key alone, for messages: `route 10.0.0.0/8 metric 100 table 100`.
-    pub fn key_text(&self) -> String {
-        format!("route {}{}", self.prefix(), self.metric_and_table())
-    }
-
-    /// ` metric 100 table 100`, each left out when it is the default.
-    fn metric_and_table(&self) -> String {
-        let mut s = String::new();
-        if self.metric != config::default_metric(&self.prefix()) {
-            s.push_str(&format!(" metric {}", self.metric));
-        }
-        if self.table != MAIN {
-            s.push_str(&format!(" table {}", self.table));
-        }
-        s
-    }
-}
-
-/// `unreachable route 10.9.0.0/16`, `route 10.0.0.0/8 via 192.168.0.2 metric 100 table 100`,
-/// `route 10.2.0.0/16 on the link`.
+/// As [`RouteSpec::describe`] writes it.
 impl fmt::Display for RouteSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.refuses() {
-            write!(f, "{} ", self.kind())?;
-        }
-        write!(f, "route {}", self.prefix())?;
-        match self.gateway {
-            Some(g) => write!(f, " via {g}")?,
-            None if !self.refuses() => f.write_str(" on the link")?,
-            None => {}
-        }
-        if self.onlink {
-            f.write_str(" onlink")?;
-        }
-        f.write_str(&self.metric_and_table())
+        let mut s = String::new();
+        self.describe(&mut s);
+        f.write_str(&s)
     }
 }
 
@@ -246,13 +330,44 @@ mod tests {
         assert_eq!(el.value("metric"), None);
     }
 
+    fn differences(r: &RouteSpec, was: &RouteSpec) -> String {
+        let mut s = String::new();
+        r.write_differences(was, &mut s);
+        s
+    }
+
+    #[test]
+    fn read_back_is_the_element_parsed_again() {
+        let v4: IpAddr = "10.1.0.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        for (dest, len) in [("0.0.0.0", 0), ("::", 0), ("10.0.0.0", 8), ("2001:db8::", 32)] {
+            for gateway in [None, Some(v4), Some(v6)] {
+                for kind in [RouteType::Unicast, RouteType::Blackhole] {
+                    for metric in [0, 5, 1024] {
+                        let r = RouteSpec {
+                            destination: dest.parse().unwrap(),
+                            prefix_len: len,
+                            gateway,
+                            kind: kind.value(),
+                            metric,
+                            table: MAIN,
+                            onlink: gateway.is_some(),
+                        };
+                        let parsed = RouteSpec::from_element(&r.to_element()).unwrap();
+                        assert_eq!(r.read_back(), parsed, "{r:?}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn descriptions_say_what_changed() {
         let a = spec(&[("destination", "10.0.0.0/8"), ("gateway", "10.1.0.1")]);
         let b = spec(&[("destination", "10.0.0.0/8"), ("gateway", "10.1.0.2"), ("onlink", "yes")]);
-        assert_eq!(b.differences(&a), ["via 10.1.0.2 (was via 10.1.0.1)", "onlink yes (was no)"]);
+        assert_eq!(differences(&b, &a), "via 10.1.0.2 (was via 10.1.0.1), onlink yes (was no)");
         let c = spec(&[("destination", "10.0.0.0/8"), ("type", "prohibit"), ("table", "7")]);
         assert_eq!(c.to_string(), "prohibit route 10.0.0.0/8 table 7");
-        assert_eq!(c.differences(&a), ["type prohibit (was unicast)", "no gateway (was via 10.1.0.1)"]);
+        assert_eq!(differences(&c, &a), "type prohibit (was unicast), no gateway (was via 10.1.0.1)");
     }
 }

@@ -55,6 +55,23 @@ fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
     testing::replan(&RoutesPlugin, desired, &scope(names))
 }
 
+/// The plugin's own `replan` (kernel routes straight to specs), checked against the SDK's
+/// read then plan: the same changes, descriptions and payloads alike. Its descriptions.
+fn replan_both_ways(desired: &[Item], names: &[&str]) -> Vec<String> {
+    let scope = scope(names);
+    let live = RoutesPlugin.read(Some(&scope)).unwrap();
+    let read_then_plan = RoutesPlugin.plan(desired, &live, &scope).unwrap();
+    let direct = RoutesPlugin.replan(desired, &scope).unwrap();
+    assert_eq!(direct, read_then_plan, "replan differs from read + plan");
+    let plain: Vec<String> = direct.iter().map(|c| c.description.clone()).collect();
+    assert_eq!(testing::replan(&RoutesPlugin, desired, &scope), plain);
+    descriptions(&direct)
+}
+
+fn descriptions(changes: &[Change]) -> Vec<String> {
+    changes.iter().map(|c| format!("{}: {}", c.interface, c.description)).collect()
+}
+
 fn kernel_routes(s: &mut Socket) -> Vec<Route> {
     s.dump_routes(Family::All, None).unwrap()
 }
@@ -351,4 +368,59 @@ fn reading_element_shapes_validate_cleanly() {
     let v = RoutesPlugin.validate(&round);
     assert!(v.diagnostics.is_empty(), "{:#?}", v.diagnostics);
     let _ = Element::new("route");
+}
+
+#[test]
+fn replan_reads_the_kernel_as_read_and_plan_do() {
+    in_new_netns(|| {
+        let mut s = Socket::route().unwrap();
+        nics(&mut s);
+        let both = ["eth0", "eth1"];
+        assert_eq!(replan_both_ways(&routes("eth0", EVERY_TYPE), &both).len(), EVERY_TYPE.len());
+        let mut want = routes("eth0", EVERY_TYPE);
+        want.extend(routes("eth1", &[r#"destination="10.80.0.0/16" type="prohibit""#]));
+        want.extend(routes("vpn0", &[r#"destination="10.81.0.0/16" type="blackhole""#]));
+        converge(&want, &["eth0", "eth1", "vpn0"]);
+        assert!(replan_both_ways(&want, &["eth0", "eth1", "vpn0"]).is_empty(), "matching");
+
+        // A changed gateway and type, a stale route, an added one, a refusing route moving
+        // between interfaces, and the same key written twice (the later one counts).
+        let mut other = routes(
+            "eth0",
+            &[
+                r#"gateway="10.0.0.250""#,
+                r#"destination="10.10.0.0/16" gateway="10.0.0.253" metric="100""#,
+                r#"destination="10.13.0.0/16" type="prohibit""#,
+                r#"destination="10.90.0.0/16" gateway="10.0.0.9""#,
+                r#"destination="10.90.0.0/16" gateway="10.0.0.8""#,
+                r#"destination="2001:db8:10::/48" nexthop="2001:db8::fd" onlink="yes""#,
+            ],
+        );
+        other.extend(routes("eth1", &[r#"destination="10.12.0.0/16""#]));
+        let changes = replan_both_ways(&other, &["eth0", "eth1", "vpn0"]);
+        for expected in [
+            "eth0: remove route 10.11.0.0/16 on the link",
+            "eth1: remove prohibit route 10.80.0.0/16",
+            "vpn0: remove blackhole route 10.81.0.0/16",
+            "eth0: change route 0.0.0.0/0: via 10.0.0.250 (was via 10.0.0.254)",
+            "eth0: change route 10.13.0.0/16: type prohibit (was blackhole)",
+            "eth0: add route 10.90.0.0/16 via 10.0.0.8",
+            "eth0: change route 2001:db8:10::/48: via 2001:db8::fd (was via 2001:db8::fe), onlink yes (was no)",
+            "eth1: add unreachable route 10.12.0.0/16",
+        ] {
+            assert!(changes.iter().any(|c| c == expected), "no `{expected}` in {changes:#?}");
+        }
+
+        // Out of scope: eth1's and vpn0's routes are neither read nor removed.
+        let eth0_only = replan_both_ways(&other, &["eth0"]);
+        assert!(eth0_only.iter().all(|c| c.starts_with("eth0: ")), "{eth0_only:#?}");
+        assert_eq!(replan_both_ways(&[], &["eth1"]), ["eth1: remove prohibit route 10.80.0.0/16"]);
+        // A scope naming an interface twice plans it once; one with no routes plans nothing.
+        assert!(replan_both_ways(&want, &["eth1", "eth1", "lo"]).is_empty());
+
+        // An interface about to be deleted loses every route it declared, refusing ones too.
+        let mut gone = routes("eth0", &[r#"gateway="10.0.0.254""#]);
+        gone[0].envelope.as_mut().unwrap().state = netplug_plugin_sdk::LinkState::Absent;
+        assert_eq!(replan_both_ways(&gone, &["eth0"]).len(), EVERY_TYPE.len());
+    });
 }

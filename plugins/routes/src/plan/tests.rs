@@ -3,7 +3,7 @@
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase};
 
 use super::plan;
-use crate::apply::RouteOp;
+use crate::apply::{Op, RouteOp};
 
 fn item(iface: &str, attrs: &[(&str, &str)]) -> Item {
     let element = attrs.iter().fold(Element::new("route"), |el, (k, v)| el.with_attr(*k, *v));
@@ -58,8 +58,8 @@ fn metric_and_table_are_the_key_the_rest_changes_in_place() {
             "Route eth0: change route 10.3.0.0/16: type blackhole (was unreachable)",
         ]
     );
-    let op: RouteOp = serde_json::from_str(&changes[1].payload).unwrap();
-    assert!(matches!(op, RouteOp::Replace { ref name, .. } if name == "eth0"));
+    let op = RouteOp::decode(&changes[1].payload).unwrap();
+    assert_eq!((op.op, op.name, op.route.gateway), (Op::Replace, "eth0", Some("10.0.0.2".parse().unwrap())));
 }
 
 #[test]
