@@ -11,6 +11,7 @@
 //! cheap too; sockets and the like are opened on first use.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Once, OnceLock};
@@ -258,15 +259,16 @@ extern "C" fn validate(request: RStr<'_>) -> RString {
 extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
     answer_encoded(guard("read", || {
         let request: ReadRequest = decode("read", request)?;
+        if let (true, Some(id)) = (request.quiet, request.keep_as) {
+            // A quiet read is verification's: it answers an empty list, the host names it in
+            // the plan that follows, and that plan does the reading, so a plugin's own
+            // `replan` can compare the kernel with the desired items without building items.
+            memo::keep_unread(id, request.names.map(Cow::into_owned));
+            return Ok(RString::from("[]"));
+        }
         let items = plugin()?.read(request.names.as_deref())?;
-        // A quiet read answers an empty list: the host names the kept one in its plan.
-        let answer = if request.quiet && request.keep_as.is_some() {
-            RString::from("[]")
-        } else if request.compact == compact::VERSION {
-            compact::items(&items).into()
-        } else {
-            encode(&items)
-        };
+        let answer =
+            if request.compact == compact::VERSION { compact::items(&items).into() } else { encode(&items) };
         memo::keep_items(request.keep_as, std::sync::Arc::new(items));
         Ok(answer)
     }))
@@ -276,8 +278,19 @@ extern "C" fn plan(request: RStr<'_>) -> RResult<RString, RString> {
     answer_encoded(guard("plan", || {
         let request: PlanRequest = decode("plan", request)?;
         let desired = memo::items(request.desired_ref, request.desired.into_owned())?;
-        let live = memo::items(request.live_ref, request.live.into_owned())?;
-        let changes = plugin()?.plan(&desired, &live, &request.scope)?;
+        let changes = match memo::unread(request.live_ref) {
+            Some(names) if names.as_deref().map(Vec::as_slice) == Some(&request.scope[..]) => {
+                plugin()?.replan(&desired, &request.scope)?
+            }
+            Some(names) => {
+                let live = plugin()?.read(names.as_deref().map(Vec::as_slice))?;
+                plugin()?.plan(&desired, &live, &request.scope)?
+            }
+            None => {
+                let live = memo::items(request.live_ref, request.live.into_owned())?;
+                plugin()?.plan(&desired, &live, &request.scope)?
+            }
+        };
         let answer = if request.compact == compact::VERSION {
             compact::changes(&changes).into()
         } else {
@@ -324,6 +337,71 @@ mod tests {
     #[test]
     fn export_symbol_is_abi_stables_root_module_loader() {
         assert_eq!(abi_stable::library::ROOT_MODULE_LOADER_NAME, "_1as_0lib_1header_0root_bmodule_bloader");
+    }
+
+    /// Answers `plan` and `replan` differently, so a test sees which one a request reached.
+    struct Replanner;
+
+    impl Plugin for Replanner {
+        fn info(&self) -> crate::PluginInfo {
+            crate::PluginInfo { name: "replanner".into(), ..Default::default() }
+        }
+
+        fn plan(
+            &self,
+            _: &[crate::Item],
+            _: &[crate::Item],
+            scope: &[String],
+        ) -> Result<Vec<Change>, PluginError> {
+            Ok(scope.iter().map(|s| change(s, "planned")).collect())
+        }
+
+        fn replan(&self, _: &[crate::Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+            Ok(scope.iter().map(|s| change(s, "replanned")).collect())
+        }
+    }
+
+    fn change(interface: &str, description: &str) -> Change {
+        Change {
+            interface: interface.into(),
+            phase: crate::Phase::Create,
+            description: description.into(),
+            payload: String::new(),
+        }
+    }
+
+    fn described(answer: RResult<RString, RString>) -> Vec<String> {
+        let changes: Vec<Change> = match answer {
+            ROk(json) => serde_json::from_str(&json).unwrap(),
+            RErr(e) => panic!("{e}"),
+        };
+        changes.into_iter().map(|c| c.description).collect()
+    }
+
+    /// Verification's quiet read is left to the plan that names it, which calls the plugin's
+    /// own `replan` when it covers the same interfaces (and reads and plans otherwise).
+    /// (The only test here that builds the plugin: a process has one.)
+    #[test]
+    fn a_plan_naming_a_quiet_read_reaches_the_plugins_replan() {
+        let _ = __private::root_module(|| Box::new(Replanner), "replanner");
+        let read_quietly = |id: u64, names: &str| {
+            let request = format!(r#"{{"names":{names},"keep_as":{id},"quiet":true}}"#);
+            match read(RStr::from_str(&request)) {
+                ROk(json) => assert_eq!(json.as_str(), "[]"),
+                RErr(e) => panic!("{e}"),
+            }
+        };
+        let plan_naming = |id: u64, scope: &str| {
+            let request = format!(r#"{{"desired":[],"live":[],"scope":{scope},"live_ref":{id}}}"#);
+            plan(RStr::from_str(&request))
+        };
+        read_quietly(9_000_001, r#"["a","b"]"#);
+        assert_eq!(described(plan_naming(9_000_001, r#"["a","b"]"#)), ["replanned", "replanned"]);
+        assert_eq!(described(plan_naming(9_000_001, r#"["a"]"#)), ["planned"], "other interfaces");
+        match plan_naming(9_000_002, r#"["a"]"#) {
+            RErr(e) => assert!(e.contains(crate::ffi::MEMO_MISS), "{e}"),
+            ROk(json) => panic!("a list never kept was found: {json}"),
+        }
     }
 
     #[test]

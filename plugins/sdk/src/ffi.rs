@@ -193,7 +193,8 @@ pub struct ReadRequest<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_as: Option<u64>,
     /// With `keep_as`: answer an empty list; the host will name the kept one in a plan
-    /// (verification, which needs only the plan).
+    /// (verification, which needs only the plan). The SDK reads when that plan comes, through
+    /// [`Plugin::replan`](crate::Plugin::replan) when the plan's scope is these names.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub quiet: bool,
     /// Answer in this version of the [compact form](crate::compact) (0: JSON).

@@ -16,6 +16,8 @@ use crate::plugin::{Change, Item, PluginError};
 enum Kept {
     Items(Arc<Vec<Item>>),
     Changes(Arc<Vec<Change>>),
+    /// A quiet read not done yet: the interfaces it asked about (`None`: all).
+    Unread(Option<Arc<Vec<String>>>),
 }
 
 static KEPT: Mutex<VecDeque<(u64, Kept)>> = Mutex::new(VecDeque::new());
@@ -49,6 +51,20 @@ pub(crate) fn keep_items(id: Option<u64>, items: Arc<Vec<Item>>) {
 pub(crate) fn keep_changes(id: Option<u64>, changes: Arc<Vec<Change>>) {
     if let Some(id) = id {
         keep(id, Kept::Changes(changes));
+    }
+}
+
+/// Keep a quiet read under `id` without reading: the plan that names it reads (see
+/// `export::plan`).
+pub(crate) fn keep_unread(id: u64, names: Option<Vec<String>>) {
+    keep(id, Kept::Unread(names.map(Arc::new)));
+}
+
+/// The interfaces of the quiet read kept under `reference`, if that is what it names.
+pub(crate) fn unread(reference: Option<u64>) -> Option<Option<Arc<Vec<String>>>> {
+    match find(reference?)? {
+        Kept::Unread(names) => Some(names),
+        Kept::Items(_) | Kept::Changes(_) => None,
     }
 }
 

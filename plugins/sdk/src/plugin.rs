@@ -317,8 +317,10 @@ pub trait Plugin: Send + Sync + 'static {
     }
 
     /// Read the interfaces in `scope` again and plan `desired` against what is there: what
-    /// verification does after an apply. Plugins need not implement it; the host's side of a
-    /// loaded plugin does both inside the plugin, so the live list never crosses the boundary.
+    /// verification does after an apply (for plugins that own a kind or elements, not both),
+    /// inside the plugin, so the live list never crosses the boundary. The default reads and
+    /// plans; a plugin with many items may compare the kernel with `desired` more directly,
+    /// but must answer exactly what `read` then `plan` would.
     fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
         let live = self.read(Some(scope))?;
         self.plan(desired, &live, scope)
