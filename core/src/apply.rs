@@ -148,12 +148,25 @@ pub struct Run<'a> {
 impl<'a> Run<'a> {
     /// Prepare a run; `config` must have been validated (masters and parents filled in).
     pub fn new(config: &'a Config, registry: &'a Registry) -> Self {
+        Self::with_items(config, registry, None)
+    }
+
+    /// [`Run::new`], taking the desired items from `validated` when validation kept them.
+    pub fn with_items(
+        config: &'a Config,
+        registry: &'a Registry,
+        validated: Option<crate::items::ValidatedItems>,
+    ) -> Self {
+        let desired = match validated {
+            Some(v) => v.into_desired(config, registry),
+            None => crate::items::desired_by_plugin(config, registry),
+        };
         Run {
             config,
             registry,
             plugins: plan::involved_plugins(config, registry),
             levels: plan::levels(config),
-            desired: without_spans(crate::items::desired_by_plugin(config, registry)),
+            desired: without_spans(desired),
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// The dialect of each file whose XML parsed, in the order given.
     pub dialects: Vec<Dialect>,
+    /// The items validation built, when it kept them for a run ([`crate::validate::validate_for_run`]).
+    pub validated: Option<crate::items::ValidatedItems>,
 }
 
 impl Loaded {

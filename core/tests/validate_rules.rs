@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use netplug_core::items::desired_by_plugin;
 use netplug_core::model::{Config, Interface, StartMode};
 use netplug_core::registry::Registry;
 use netplug_core::source::SourceMap;
-use netplug_core::validate::{check, validate, ValidateOptions};
+use netplug_core::validate::{check, validate, validate_for_run, ValidateOptions};
 use netplug_plugin_sdk::schema::check_children;
 use netplug_plugin_sdk::{
     Attribute, Dependency, Diagnostic, Element, Item, LinkState, Nexthop, Phase, Plugin, PluginInfo,
@@ -230,6 +231,24 @@ fn a_clean_stack_fills_masters_and_parents() {
     // A second run starts afresh and finds the same.
     assert_eq!(run(&mut c, ALL), []);
     assert_eq!(rel(&c, "bond0"), (s("br0"), None));
+}
+
+/// The items validation keeps for the run are what the run would build after it, masters and
+/// parents (which validation fills in only after building them) included.
+#[test]
+fn the_items_validation_keeps_are_the_runs_desired_items() {
+    let mut c = config(stack());
+    let mut elements = stack();
+    elements[3] = elements.remove(3).child(el("static", 4, 40).attr("ipaddr", "10.0.0.1/24"));
+    c.interfaces[3] = iface(elements.remove(3));
+    let registry = registry(ALL);
+    let (diags, kept) = validate_for_run(&mut c, &registry, &ValidateOptions::default());
+    assert_eq!(diags, []);
+    let kept = kept.into_desired(&c, &registry);
+    assert_eq!(kept, desired_by_plugin(&c, &registry));
+    let bond = &kept["bond"][0];
+    assert_eq!(bond.envelope.as_ref().unwrap().master.as_deref(), Some("br0"));
+    assert_eq!(kept["static"].len(), 1);
 }
 
 #[test]

@@ -51,7 +51,8 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode> {
     let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
         return Ok(ExitCode::from(1));
     };
-    let run = Run::new(&loaded.config, &registry);
+    let mut loaded = loaded;
+    let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
     let (plan, _) = run.plan()?;
     print_steps(cli, &plan.steps, "would");
     Ok(ExitCode::SUCCESS)
@@ -78,11 +79,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     } else {
         load::load_files(&args.files)
     };
-    let Some(loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
+    let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
         return Ok(ExitCode::from(1));
     };
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
-    let code = apply_config(cli, &loaded.config, &registry, &opts, started, args.confirm.seconds)?;
+    let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
+    let code = apply_run(cli, run, &opts, started, args.confirm.seconds)?;
     if code == ExitCode::SUCCESS && args.confirm.seconds.is_some() {
         return super::confirm::wait(cli, &registry, &args.confirm);
     }
@@ -98,7 +100,18 @@ pub fn apply_config(
     started: Instant,
     confirm_within: Option<u64>,
 ) -> Result<ExitCode> {
-    let run = Run::new(config, registry);
+    apply_run(cli, Run::new(config, registry), opts, started, confirm_within)
+}
+
+/// [`apply_config`] for a run already prepared.
+fn apply_run(
+    cli: &Cli,
+    run: Run<'_>,
+    opts: &ApplyOptions,
+    started: Instant,
+    confirm_within: Option<u64>,
+) -> Result<ExitCode> {
+    let config = run.config;
     let mut record =
         |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
     match run.apply_recorded(opts, &mut record) {

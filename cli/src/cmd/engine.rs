@@ -34,7 +34,9 @@ pub fn prepare(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Option<Load
 pub fn prepare_loaded(cli: &Cli, mut loaded: Loaded, registry: &Registry) -> Option<Loaded> {
     let exists = |name: &str| device_exists(registry, name);
     let opts = ValidateOptions { sources: Some(&loaded.sources), exists_in_kernel: Some(&exists) };
-    let mut diagnostics = netplug_core::validate::validate(&mut loaded.config, registry, &opts);
+    let (mut diagnostics, items) =
+        netplug_core::validate::validate_for_run(&mut loaded.config, registry, &opts);
+    loaded.validated = Some(items);
     loaded.diagnostics.append(&mut diagnostics);
     loaded.diagnostics.sort_by_key(|d| (d.span.file, d.span.line, d.span.col));
     loaded.diagnostics.dedup();

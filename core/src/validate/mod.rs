@@ -15,7 +15,7 @@ use netplug_plugin_sdk::schema::did_you_mean;
 use netplug_plugin_sdk::{Dependency, Diagnostic, Item, Nexthop, Span, Subnet};
 
 use crate::items::{
-    child_owner, feature_items, kind_item, kind_plugin_index, ChildOwner, WELL_KNOWN_FEATURES,
+    child_owner, feature_items, kind_item, kind_plugin_index, ChildOwner, ValidatedItems, WELL_KNOWN_FEATURES,
 };
 use crate::model::{Config, Interface};
 use crate::registry::{well_known_plugin, Registry, WELL_KNOWN};
@@ -56,8 +56,27 @@ pub fn validate(config: &mut Config, registry: &Registry, opts: &ValidateOptions
     check(config, registry, opts).diagnostics
 }
 
+/// [`validate`], keeping the items it built for the run that follows (see [`ValidatedItems`]).
+pub fn validate_for_run(
+    config: &mut Config,
+    registry: &Registry,
+    opts: &ValidateOptions,
+) -> (Vec<Diagnostic>, ValidatedItems) {
+    let (report, items) = check_keeping_items(config, registry, opts);
+    (report.diagnostics, ValidatedItems::new(items, config))
+}
+
 /// [`validate`], returning also the dependencies, subnets and next hops plugins reported.
 pub fn check(config: &mut Config, registry: &Registry, opts: &ValidateOptions) -> Report {
+    check_keeping_items(config, registry, opts).0
+}
+
+/// [`check`], and the items each plugin was given, indexed like the registry's plugins.
+fn check_keeping_items(
+    config: &mut Config,
+    registry: &Registry,
+    opts: &ValidateOptions,
+) -> (Report, Vec<Vec<Item>>) {
     // Membership comes only from this run's dependencies; a second validation starts afresh.
     for iface in &mut config.interfaces {
         iface.master = None;
@@ -106,7 +125,7 @@ pub fn check(config: &mut Config, registry: &Registry, opts: &ValidateOptions) -
 
     diags.sort_by_key(|d| position(d.span));
     report.diagnostics = diags;
-    report
+    (report, per_plugin)
 }
 
 fn position(span: Span) -> (u32, u32, u32) {
