@@ -40,18 +40,18 @@ fn strerror(errno: i32) -> String {
 
 impl Error {
     /// An error the kernel returned, with its extended-ack text if it sent one.
-    pub fn kernel(op: impl Into<String>, errno: i32, ext_ack: Option<String>) -> Self {
-        Error { op: op.into(), errno: Some(errno), ext_ack }
+    pub fn kernel(op: impl ToString, errno: i32, ext_ack: Option<String>) -> Self {
+        Error { op: op.to_string(), errno: Some(errno), ext_ack }
     }
 
     /// A socket-level failure (send, receive, setsockopt).
-    pub fn io(op: impl Into<String>, err: &io::Error) -> Self {
-        Error { op: op.into(), errno: err.raw_os_error(), ext_ack: None }
+    pub fn io(op: impl ToString, err: &io::Error) -> Self {
+        Error { op: op.to_string(), errno: err.raw_os_error(), ext_ack: None }
     }
 
     /// A problem netplug found itself, e.g. a reply it cannot parse.
-    pub fn other(op: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { op: op.into(), errno: None, ext_ack: Some(message.into()) }
+    pub fn other(op: impl ToString, message: impl Into<String>) -> Self {
+        Error { op: op.to_string(), errno: None, ext_ack: Some(message.into()) }
     }
 
     /// True when the kernel said the object does not exist (`ENOENT`, `ENODEV`, `ESRCH`).

@@ -46,7 +46,7 @@ pub use attr::{Attr, AttrBuilder, Attrs};
 pub use error::{BatchError, Error};
 pub use ethtool::{Channels, Duplex, Ethtool, Feature, Features, LinkModes, LinkModesChange, Rings};
 pub use link::{delete_link, format_mac, parse_links, parse_mac, Link, LinkMessage, OperState};
-pub use message::{Message, Request};
+pub use message::{Message, Op, Request};
 pub use route::{NextHop, Route, RouteMessage, RouteType};
 pub use socket::{Protocol, Socket};
 

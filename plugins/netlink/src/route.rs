@@ -9,7 +9,7 @@ use crate::addr::Family;
 use crate::attr::{AttrBuilder, Attrs};
 use crate::consts::*;
 use crate::error::Error;
-use crate::message::{Message, Request};
+use crate::message::{Message, Op, Request};
 use crate::socket::Socket;
 
 /// Size of `struct rtmsg`.
@@ -256,13 +256,13 @@ impl RouteMessage {
                 }
             });
         }
-        let mut op = format!("{} route {}/{}", self.verb, self.dst, self.dst_len);
-        if let Some(gw) = self.gateway {
-            op.push_str(&format!(" via {gw}"));
-        }
-        if self.table != RT_TABLE_MAIN {
-            op.push_str(&format!(" table {}", self.table));
-        }
+        let op = Op::Route {
+            verb: self.verb,
+            dst: self.dst,
+            dst_len: self.dst_len,
+            gateway: self.gateway,
+            table: self.table,
+        };
         Request::new(self.msg_type, self.flags, b.into_bytes(), op)
     }
 }
@@ -468,6 +468,8 @@ mod tests {
     fn on_link_route_bytes() {
         let req = RouteMessage::add("10.9.0.0".parse().unwrap(), 16).oif(4).metric(50).table(100).build();
         assert_eq!(req.op(), "add route 10.9.0.0/16 table 100");
+        let via = RouteMessage::delete("2001:db8::".parse().unwrap(), 32).gateway("fe80::1".parse().unwrap());
+        assert_eq!(via.build().op(), "delete route 2001:db8::/32 via fe80::1");
         #[rustfmt::skip]
         let expected: Vec<u8> = [
             &[libc::AF_INET as u8, 16, 0, 0][..],     // rtmsg: family, dst_len, src_len, tos

@@ -15,7 +15,7 @@ use neli::utils::Groups;
 use crate::attr::AttrBuilder;
 use crate::consts::{CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
 use crate::error::{BatchError, Error};
-use crate::message::{Message, Messages, Request, GENL_HDRLEN};
+use crate::message::{Message, Messages, Op, Request, GENL_HDRLEN};
 
 /// How many requests go into one `sendmsg` by default. The ACKs of a chunk must fit the
 /// receive buffer (the kernel drops ACKs that do not, `netlink_attachskb`), and a smaller chunk
@@ -172,7 +172,7 @@ impl Socket {
         let total = requests.len();
         let base = self.take_seqs(total);
         let mut requests = requests.into_iter();
-        let mut ops: Vec<String> = Vec::with_capacity(total);
+        let mut ops: Vec<Op> = Vec::with_capacity(total);
         let mut start = 0;
         while start < total {
             // Encode one chunk.
@@ -203,7 +203,7 @@ impl Socket {
                     Err(error) => {
                         // ACKs lost (receive buffer overrun): the outcome of the rest is unknown.
                         let index = start + acked.iter().position(|a| !a).unwrap_or(0);
-                        let error = Error { op: ops[index].clone(), ..error };
+                        let error = Error { op: ops[index].to_string(), ..error };
                         return Err(BatchError { index, error, executed: end, later_failures: failures });
                     }
                 };
@@ -217,10 +217,8 @@ impl Socket {
                     pending -= 1;
                     match msg.status() {
                         Some(st) if st.errno == 0 => {}
-                        Some(st) => {
-                            failures.push((off, Error::kernel(ops[off].clone(), st.errno, st.ext_ack)))
-                        }
-                        None => failures.push((off, Error::other(ops[off].clone(), "short NLMSG_ERROR"))),
+                        Some(st) => failures.push((off, Error::kernel(&ops[off], st.errno, st.ext_ack))),
+                        None => failures.push((off, Error::other(&ops[off], "short NLMSG_ERROR"))),
                     }
                 }
             }
@@ -333,7 +331,7 @@ impl Socket {
         id.ok_or_else(|| Error::other(op, "reply without CTRL_ATTR_FAMILY_ID"))
     }
 
-    fn send(&mut self, op: &str) -> Result<(), Error> {
+    fn send(&mut self, op: &dyn std::fmt::Display) -> Result<(), Error> {
         loop {
             match self.sock.send(self.tx.get_ref(), Msg::empty()) {
                 Ok(_) => return Ok(()),
@@ -344,7 +342,7 @@ impl Socket {
     }
 
     /// Receives one datagram into `self.rx`, returning its length.
-    fn recv(&mut self, op: &str) -> Result<usize, Error> {
+    fn recv(&mut self, op: &dyn std::fmt::Display) -> Result<usize, Error> {
         loop {
             match self.sock.recv(&mut self.rx[..], Msg::TRUNC) {
                 Ok((len, _)) if len > self.rx.len() => {
