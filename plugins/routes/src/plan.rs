@@ -80,7 +80,7 @@ pub struct Routes {
 }
 
 impl Routes {
-    pub fn with_capacity(n: usize) -> Routes {
+    fn with_capacity(n: usize) -> Routes {
         Routes { list: Vec::with_capacity(n), at: keys::with_capacity(n) }
     }
 

@@ -85,7 +85,7 @@ pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> V
         });
         out.push(Item {
             interface: owner.to_string(),
-            kind: kind.to_string(),
+            kind: String::from(*kind),
             envelope: envelope.clone(),
             element: spec.to_element(),
         });

@@ -142,8 +142,9 @@ impl RouteSpec {
     }
 
     /// This route as `from_element(&self.to_element())` gives it, without the strings. They
-    /// differ only for a default route whose gateway is of the other family (an IPv4 route via
-    /// an IPv6 gateway, which the kernel allows): `default` then reads back as the gateway's.
+    /// differ only for a default route whose gateway is of the other family (IPv4 via IPv6,
+    /// which the kernel allows though the dump parser reads no `RTA_VIA` yet): `default` then
+    /// reads back in the gateway's family.
     pub fn read_back(mut self) -> RouteSpec {
         self.destination = self.prefix().network();
         if self.default_reads_back() {
