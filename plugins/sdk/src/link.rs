@@ -7,6 +7,7 @@
 //! the envelope of every netdev the same way).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -222,13 +223,15 @@ pub struct Batch<'s> {
     sock: &'s mut Socket,
     table: Option<LinkTable>,
     pending: Vec<Request>,
-    owners: Vec<(usize, String)>,
-    current: (usize, String),
+    /// The change and interface of each pending request. Runs of changes share an interface
+    /// (10,000 routes of one bridge), so the name is shared, not copied per request.
+    owners: Vec<(usize, Rc<str>)>,
+    current: (usize, Rc<str>),
 }
 
 impl<'s> Batch<'s> {
     pub fn new(sock: &'s mut Socket) -> Self {
-        Batch { sock, table: None, pending: Vec::new(), owners: Vec::new(), current: (0, String::new()) }
+        Batch { sock, table: None, pending: Vec::new(), owners: Vec::new(), current: (0, Rc::from("")) }
     }
 
     /// The socket, for requests that need a reply (flush first if order matters).
@@ -238,13 +241,16 @@ impl<'s> Batch<'s> {
 
     /// Say which change (index into the slice given to `apply`) the next requests belong to.
     pub fn begin(&mut self, change: usize, interface: &str) {
-        self.current = (change, interface.to_string());
+        self.current.0 = change;
+        if *self.current.1 != *interface {
+            self.current.1 = Rc::from(interface);
+        }
     }
 
     /// Queue a request for the current change.
     pub fn push(&mut self, req: Request) {
         self.pending.push(req);
-        self.owners.push(self.current.clone());
+        self.owners.push((self.current.0, Rc::clone(&self.current.1)));
     }
 
     /// The ifindex of `name`, flushing and re-dumping when the table does not know it yet.
@@ -414,6 +420,6 @@ impl Batch<'_> {
     /// e.g. the port a master's change enslaves, so the kernel's complaint names the device it
     /// is about.
     pub fn acting_on(&mut self, interface: &str) {
-        self.current.1 = interface.to_string();
+        self.current.1 = Rc::from(interface);
     }
 }
