@@ -78,8 +78,13 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     let root = unpacked.path().join(&name);
     let mode = std::fs::metadata(root.join("lib/netplug/plugins")).unwrap().permissions().mode();
     assert_eq!(mode & 0o022, 0, "the plugin directory is not writable by group or others");
+    // The unpacked netplug keeps its plugin index in a run directory of the test's own, never
+    // the machine's /run/netplug.
+    let run_dir = unpacked.path().join("run");
+    std::fs::create_dir(&run_dir).unwrap();
     let json = run(Command::new(root.join("bin/netplug"))
         .args(["--json", "plugins"])
+        .env("NETPLUG_RUN_DIR", &run_dir)
         .env_remove("NETPLUG_PLUGIN_PATH"));
     let reports: Vec<Value> = serde_json::from_str(&json).expect("plugins --json");
     let mut found: Vec<(&str, &str, &str)> = reports
@@ -97,6 +102,7 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     let output = Command::new(root.join("bin/netplug"))
         .arg("validate")
         .arg(&doc)
+        .env("NETPLUG_RUN_DIR", &run_dir)
         .env_remove("NETPLUG_PLUGIN_PATH")
         .output()
         .unwrap();
