@@ -120,8 +120,8 @@ impl ApplyError {
     }
 }
 
-/// Plans need no positions (validation, which reports them, is over), and every item crosses
-/// the plugin boundary as JSON several times a run: leave them out.
+/// Plans need no positions (validation, which reports them, is over): leave them out of what
+/// a plan request carries when the plugin no longer holds the list validation sent it.
 fn without_spans(mut desired: HashMap<String, Vec<Item>>) -> HashMap<String, Vec<Item>> {
     fn clear(e: &mut Element) {
         e.span = Span::default();

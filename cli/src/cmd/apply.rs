@@ -48,10 +48,9 @@ pub struct PlanArgs {
 
 pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
-    let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
+    let Some(mut loaded) = super::engine::prepare(cli, &args.files, &registry) else {
         return Ok(ExitCode::from(1));
     };
-    let mut loaded = loaded;
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
     let (plan, _) = run.plan()?;
     print_steps(cli, &plan.steps, "would");

@@ -126,11 +126,14 @@ pub(super) fn identity(m: &Metadata) -> String {
 /// are left out.
 fn read(file: &Path, host: &str) -> Option<HashMap<String, Indexed>> {
     let meta = std::fs::symlink_metadata(file).ok()?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let trusted = meta.is_file() && (meta.uid() == 0 || meta.uid() == me) && meta.mode() & 0o022 == 0;
-    if !trusted {
-        tracing::debug!(target: "netplug::host", "not using {}: not owned by us or writable by others", file.display());
+    // The same rule as for the plugin files themselves.
+    let trusted = if meta.is_file() {
+        super::load::check_owner_and_mode(&meta, false)
+    } else {
+        Err("not a file".into())
+    };
+    if let Err(why) = trusted {
+        tracing::debug!(target: "netplug::host", "not using {}: it is {why}", file.display());
         return None;
     }
     let text = std::fs::read_to_string(file).ok()?;

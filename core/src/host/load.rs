@@ -127,12 +127,13 @@ impl LoadedPlugin {
         timings.check_file = start.elapsed();
 
         let listed = index.entry(&meta).cloned();
-        if let (Some(listed), Opening::OnFirstUse) = (&listed, opening) {
+        let layout_known = listed.is_some();
+        if let (Some(listed), Opening::OnFirstUse) = (listed, opening) {
             timings.layout_remembered = true;
             let deferred = Deferred { file_name: file_name.to_string(), identity: index::identity(&meta) };
-            return Ok(LoadedPlugin::deferred(path.to_path_buf(), listed.clone(), timings, deferred));
+            return Ok(LoadedPlugin::deferred(path.to_path_buf(), listed, timings, deferred));
         }
-        let opened = open(path, file_name, listed.is_some(), &mut timings)?;
+        let opened = open(path, file_name, layout_known, &mut timings)?;
         let indexed =
             Indexed { sdk_version: opened.sdk_version.clone(), info: opened.info.clone(), wire: opened.wire };
         index.record(&meta, indexed);
@@ -227,19 +228,20 @@ fn checked_metadata(path: &Path) -> Result<Metadata, String> {
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", real.display()));
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
     let via = if real == path { String::new() } else { format!(" (reached as {})", real.display()) };
-    check_owner_and_mode(&meta, me, false).map_err(|e| format!("it{via} is {e}"))?;
+    check_owner_and_mode(&meta, false).map_err(|e| format!("it{via} is {e}"))?;
     for dir in real.ancestors().skip(1) {
         let meta = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        check_owner_and_mode(&meta, me, true)
-            .map_err(|e| format!("its directory {} is {e}", dir.display()))?;
+        check_owner_and_mode(&meta, true).map_err(|e| format!("its directory {} is {e}", dir.display()))?;
     }
     Ok(meta)
 }
 
-fn check_owner_and_mode(meta: &Metadata, me: u32, is_dir: bool) -> Result<(), String> {
+/// Refuse what anyone but root or the current user could have written; the error completes
+/// "it is …".
+pub(super) fn check_owner_and_mode(meta: &Metadata, is_dir: bool) -> Result<(), String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     let uid = meta.uid();
     if uid != 0 && uid != me {
         let who = if me == 0 { "root".to_string() } else { format!("root or uid {me}") };

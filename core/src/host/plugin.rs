@@ -236,12 +236,22 @@ fn decode_with<T: DeserializeOwned>(
     method: &str,
     read_compact: fn(&str) -> Result<T, compact::Error>,
 ) -> Result<T, PluginError> {
-    let unreadable =
-        |e: &dyn std::fmt::Display| PluginError::new(format!("unreadable answer from {method}: {e}"));
     match answer {
-        RResult::ROk(text) if compact::is_compact(&text) => read_compact(&text).map_err(|e| unreadable(&e)),
-        RResult::ROk(json) => serde_json::from_str(json.as_str()).map_err(|e| unreadable(&e)),
+        RResult::ROk(text) => read_answer(&text, read_compact)
+            .map_err(|e| PluginError::new(format!("unreadable answer from {method}: {e}"))),
         RResult::RErr(json) => Err(decode_error(json.as_str())),
+    }
+}
+
+/// An answer in whichever form it came: the compact one (read by `read_compact`) or JSON.
+fn read_answer<T: DeserializeOwned>(
+    text: &str,
+    read_compact: fn(&str) -> Result<T, compact::Error>,
+) -> Result<T, String> {
+    if compact::is_compact(text) {
+        read_compact(text).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
 
@@ -275,12 +285,7 @@ impl Plugin for LoadedPlugin {
         if let (Some(id), Some(mut memo)) = (keep_as, self.memo()) {
             memo.kept_items(id, items);
         }
-        let validation = if compact::is_compact(&answer) {
-            compact::read_validation(&answer).map_err(|e| e.to_string())
-        } else {
-            serde_json::from_str(answer.as_str()).map_err(|e| e.to_string())
-        };
-        validation.unwrap_or_else(|e| Validation {
+        read_answer(&answer, compact::read_validation).unwrap_or_else(|e| Validation {
             diagnostics: vec![Diagnostic::error(
                 Span::default(),
                 format!("plugin '{}': unreadable answer from validate: {e}", self.name()),

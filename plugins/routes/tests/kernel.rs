@@ -56,7 +56,8 @@ fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
 }
 
 /// The plugin's own `replan` (kernel routes straight to specs), checked against the SDK's
-/// read then plan: the same changes, descriptions and payloads alike. Its descriptions.
+/// read then plan: the same changes, descriptions and payloads alike; answers the
+/// descriptions as `interface: description`.
 fn replan_both_ways(desired: &[Item], names: &[&str]) -> Vec<String> {
     let scope = scope(names);
     let live = RoutesPlugin.read(Some(&scope)).unwrap();

@@ -84,7 +84,7 @@ pub fn changes(changes: &[Change]) -> String {
     w.uint(changes.len() as u64);
     for c in changes {
         w.str(&c.interface);
-        w.uint(phase_number(c.phase));
+        w.choice(&PHASES, &c.phase);
         w.str(&c.description);
         w.str(&c.payload);
     }
@@ -93,16 +93,14 @@ pub fn changes(changes: &[Change]) -> String {
 
 pub fn read_changes(text: &str) -> Result<Vec<Change>, Error> {
     let mut r = Reader::new(text, CHANGES)?;
-    let n = r.len()?;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        out.push(Change {
+    let out = r.list(|r| {
+        Ok(Change {
             interface: r.string()?,
             phase: r.pick(&PHASES)?,
             description: r.string()?,
             payload: r.string()?,
-        });
-    }
+        })
+    })?;
     r.end()?;
     Ok(out)
 }
@@ -112,7 +110,7 @@ pub fn validation(v: &Validation) -> String {
     let mut w = Writer::new(VALIDATION);
     w.uint(v.diagnostics.len() as u64);
     for d in &v.diagnostics {
-        w.uint(SEVERITIES.iter().position(|s| *s == d.severity).unwrap_or(0) as u64);
+        w.choice(&SEVERITIES, &d.severity);
         w.span(&d.span);
         w.str(&d.message);
         w.opt_str(d.interface.as_deref());
@@ -123,7 +121,7 @@ pub fn validation(v: &Validation) -> String {
     for d in &v.dependencies {
         w.str(&d.from);
         w.str(&d.to);
-        w.uint(RELATIONS.iter().position(|r| *r == d.relation).unwrap_or(0) as u64);
+        w.choice(&RELATIONS, &d.relation);
         w.span(&d.span);
     }
     w.uint(v.subnets.len() as u64);
@@ -142,31 +140,29 @@ pub fn validation(v: &Validation) -> String {
 
 pub fn read_validation(text: &str) -> Result<Validation, Error> {
     let mut r = Reader::new(text, VALIDATION)?;
-    let mut v = Validation::default();
-    for _ in 0..r.len()? {
-        v.diagnostics.push(Diagnostic {
-            severity: r.pick(&SEVERITIES)?,
-            span: r.span()?,
-            message: r.string()?,
-            interface: r.opt_string()?,
-            attribute: r.opt_string()?,
-            help: r.opt_string()?,
-        });
-    }
-    for _ in 0..r.len()? {
-        v.dependencies.push(Dependency {
-            from: r.string()?,
-            to: r.string()?,
-            relation: r.pick(&RELATIONS)?,
-            span: r.span()?,
-        });
-    }
-    for _ in 0..r.len()? {
-        v.subnets.push(Subnet { interface: r.string()?, prefix: r.opt_string()? });
-    }
-    for _ in 0..r.len()? {
-        v.nexthops.push(Nexthop { interface: r.string()?, address: r.string()?, span: r.span()? });
-    }
+    let v = Validation {
+        diagnostics: r.list(|r| {
+            Ok(Diagnostic {
+                severity: r.pick(&SEVERITIES)?,
+                span: r.span()?,
+                message: r.string()?,
+                interface: r.opt_string()?,
+                attribute: r.opt_string()?,
+                help: r.opt_string()?,
+            })
+        })?,
+        dependencies: r.list(|r| {
+            Ok(Dependency {
+                from: r.string()?,
+                to: r.string()?,
+                relation: r.pick(&RELATIONS)?,
+                span: r.span()?,
+            })
+        })?,
+        subnets: r.list(|r| Ok(Subnet { interface: r.string()?, prefix: r.opt_string()? }))?,
+        nexthops: r
+            .list(|r| Ok(Nexthop { interface: r.string()?, address: r.string()?, span: r.span()? }))?,
+    };
     r.end()?;
     Ok(v)
 }
@@ -198,10 +194,6 @@ const PHASES: [Phase; 13] = [
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Note];
 const RELATIONS: [Relation; 3] = [Relation::Member, Relation::Parent, Relation::Requires];
 const STATES: [LinkState; 3] = [LinkState::Up, LinkState::Down, LinkState::Absent];
-
-fn phase_number(phase: Phase) -> u64 {
-    PHASES.iter().position(|p| *p == phase).unwrap_or(0) as u64
-}
 
 /// Envelope markers: none, a new one follows, the same as the previous item's.
 const NO_ENVELOPE: u64 = 0;
@@ -253,6 +245,11 @@ impl<'a> Writer<'a> {
     }
 
     /// `None` is length 0, `Some(s)` is `s.len() + 1`.
+    /// An enumeration value as its position in `values` (what [`Reader::pick`] reads back).
+    fn choice<T: PartialEq>(&mut self, values: &[T], value: &T) {
+        self.uint(values.iter().position(|v| v == value).unwrap_or(0) as u64);
+    }
+
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
             None => self.uint(0),
@@ -301,7 +298,7 @@ impl<'a> Writer<'a> {
         self.str(&e.name);
         self.str(&e.kind);
         self.str(&e.start_mode);
-        self.uint(STATES.iter().position(|s| *s == e.state).unwrap_or(0) as u64);
+        self.choice(&STATES, &e.state);
         self.opt_str(e.mac.as_deref());
         self.opt_uint(e.mtu.map(u64::from));
         self.opt_str(e.master.as_deref());
@@ -387,6 +384,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn opt_u32(&mut self) -> Result<Option<u32>, Error> {
+        self.opt_uint()?.map(|v| u32::try_from(v).map_err(|_| Error("number out of range"))).transpose()
+    }
+
+    /// A count, then that many values read by `one`.
+    fn list<T>(&mut self, mut one: impl FnMut(&mut Self) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(one(self)?);
+        }
+        Ok(out)
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a str, Error> {
         let s = self.text.get(self.at..self.at + n).ok_or(Error("string cut short"))?;
         self.at += n;
@@ -422,23 +433,20 @@ impl<'a> Reader<'a> {
         if depth > 64 {
             return Err(Error("elements nested too deep"));
         }
-        let name = self.string()?;
-        let n = self.len()?;
-        let mut attributes = Vec::with_capacity(n);
-        for _ in 0..n {
-            attributes.push(Attribute {
-                name: self.string()?,
-                value: self.string()?,
-                span: self.span()?,
-                value_span: self.span()?,
-            });
-        }
-        let n = self.len()?;
-        let mut children = Vec::with_capacity(n);
-        for _ in 0..n {
-            children.push(self.element(depth + 1)?);
-        }
-        Ok(Element { name, attributes, children, text: self.opt_string()?, span: self.span()? })
+        Ok(Element {
+            name: self.string()?,
+            attributes: self.list(|r| {
+                Ok(Attribute {
+                    name: r.string()?,
+                    value: r.string()?,
+                    span: r.span()?,
+                    value_span: r.span()?,
+                })
+            })?,
+            children: self.list(|r| r.element(depth + 1))?,
+            text: self.opt_string()?,
+            span: self.span()?,
+        })
     }
 
     fn envelope(&mut self) -> Result<Option<Envelope>, Error> {
@@ -452,14 +460,10 @@ impl<'a> Reader<'a> {
                     start_mode: self.string()?,
                     state: self.pick(&STATES)?,
                     mac: self.opt_string()?,
-                    mtu: self.opt_uint()?.map(u32::try_from).transpose().map_err(|_| Error("bad mtu"))?,
+                    mtu: self.opt_u32()?,
                     master: self.opt_string()?,
                     parent: self.opt_string()?,
-                    ifindex: self
-                        .opt_uint()?
-                        .map(u32::try_from)
-                        .transpose()
-                        .map_err(|_| Error("bad index"))?,
+                    ifindex: self.opt_u32()?,
                 };
                 self.last_envelope = Some(e.clone());
                 Ok(Some(e))
@@ -469,17 +473,14 @@ impl<'a> Reader<'a> {
     }
 
     fn items(&mut self) -> Result<Vec<Item>, Error> {
-        let n = self.len()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(Item {
-                interface: self.string()?,
-                kind: self.string()?,
-                envelope: self.envelope()?,
-                element: self.element(0)?,
-            });
-        }
-        Ok(out)
+        self.list(|r| {
+            Ok(Item {
+                interface: r.string()?,
+                kind: r.string()?,
+                envelope: r.envelope()?,
+                element: r.element(0)?,
+            })
+        })
     }
 }
 

@@ -2,9 +2,10 @@
 //! functions behind the root module it exports.
 //!
 //! Each function decodes its request (JSON, or the [compact form](crate::compact) where the
-//! host chose it), calls the safe [`Plugin`] trait and encodes the answer, inside `catch_unwind`: a panic must never cross into the host (that would abort
-//! netplug half-way through an apply), so it becomes an error naming the plugin, the method,
-//! the panic message and where it happened.
+//! host chose it), calls the safe [`Plugin`] trait and encodes the answer, inside
+//! `catch_unwind`: a panic must never cross into the host (that would abort netplug half-way
+//! through an apply), so it becomes an error naming the plugin, the method, the panic message
+//! and where it happened.
 //!
 //! The plugin value is created on the first call that needs it, not when the file is loaded,
 //! so loading every installed plugin stays cheap. A plugin's constructor should therefore be
