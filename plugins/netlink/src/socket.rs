@@ -92,7 +92,9 @@ impl Socket {
             next_seq: 1,
             chunk: DEFAULT_CHUNK,
             tx: Cursor::new(Vec::with_capacity(CHUNK_BYTES)),
-            rx: vec![0; RX_BUF],
+            // Filled by `recv_datagram` only: zeroing 256 KiB per socket cost more than the
+            // small dumps a run takes.
+            rx: Vec::with_capacity(RX_BUF),
         })
     }
 
@@ -344,15 +346,36 @@ impl Socket {
     /// Receives one datagram into `self.rx`, returning its length.
     fn recv(&mut self, op: &dyn std::fmt::Display) -> Result<usize, Error> {
         loop {
-            match self.sock.recv(&mut self.rx[..], Msg::TRUNC) {
-                Ok((len, _)) if len > self.rx.len() => {
+            match self.recv_datagram(0) {
+                Ok(len) if len > self.rx.len() => {
                     return Err(Error::other(op, format!("netlink datagram of {len} bytes truncated")))
                 }
-                Ok((len, _)) => return Ok(len),
+                Ok(len) => return Ok(len),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io(op, &e)),
             }
         }
+    }
+}
+
+impl Socket {
+    /// Receives one datagram into `self.rx` (its whole capacity, none of it initialised
+    /// beforehand), answering the datagram's full length (`MSG_TRUNC`), which is more than
+    /// `self.rx` holds if it was cut.
+    fn recv_datagram(&mut self, flags: libc::c_int) -> io::Result<usize> {
+        self.rx.clear();
+        let room = self.rx.spare_capacity_mut();
+        // SAFETY: the kernel writes at most `room.len()` bytes into memory we own.
+        let rc = unsafe {
+            libc::recv(self.sock.as_raw_fd(), room.as_mut_ptr().cast(), room.len(), flags | libc::MSG_TRUNC)
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let len = rc as usize;
+        // SAFETY: the kernel initialised the first min(len, capacity) bytes.
+        unsafe { self.rx.set_len(len.min(self.rx.capacity())) };
+        Ok(len)
     }
 }
 
@@ -401,11 +424,11 @@ impl Socket {
         let op = "receive rtnetlink notifications";
         let mut count = 0;
         loop {
-            let len = match self.sock.recv(&mut self.rx[..], Msg::DONTWAIT | Msg::TRUNC) {
-                Ok((len, _)) if len > self.rx.len() => {
+            let len = match self.recv_datagram(libc::MSG_DONTWAIT) {
+                Ok(len) if len > self.rx.len() => {
                     return Err(Error::other(op, format!("netlink datagram of {len} bytes truncated")))
                 }
-                Ok((len, _)) => len,
+                Ok(len) => len,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(count),
                 Err(e) => return Err(Error::io(op, &e)),
