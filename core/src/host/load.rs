@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use abi_stable::library::{lib_header_from_path, LibraryError, RootModule};
 use abi_stable::sabi_types::{VersionNumber, VersionStrings};
-use netplug_plugin_sdk::ffi::{PluginModuleRef, WireFeatures, BASE_NAME, WIRE_ABI};
-use netplug_plugin_sdk::PluginInfo;
+use netplug_plugin_sdk::ffi::{InfoAnswer, PluginModuleRef, BASE_NAME, WIRE_ABI};
 
 use super::index::{self, Indexed, PluginIndex};
 use super::log::Sink;
@@ -93,8 +92,7 @@ pub enum Opening {
 /// What opening a plugin file yields.
 pub(super) struct Opened {
     pub module: PluginModuleRef,
-    pub info: PluginInfo,
-    pub wire: WireFeatures,
+    pub answer: InfoAnswer,
     pub sdk_version: String,
 }
 
@@ -134,8 +132,7 @@ impl LoadedPlugin {
             return Ok(LoadedPlugin::deferred(path.to_path_buf(), listed, timings, deferred));
         }
         let opened = open(path, file_name, layout_known, &mut timings)?;
-        let indexed =
-            Indexed { sdk_version: opened.sdk_version.clone(), info: opened.info.clone(), wire: opened.wire };
+        let indexed = Indexed { sdk_version: opened.sdk_version.clone(), answer: opened.answer.clone() };
         index.record(&meta, indexed);
         Ok(LoadedPlugin::new(opened, path.to_path_buf(), timings))
     }
@@ -149,19 +146,18 @@ pub(super) struct Deferred {
     pub identity: String,
 }
 
-/// Open a plugin registered from the index, on its first call: the file must still be the
-/// one listed, and say the same name.
+/// Open a plugin registered from the index, on its first call. The file must still be the
+/// one listed (same device, inode, size and times), so what it said of itself then (its name,
+/// its info) still holds and is not asked again.
 pub(super) fn open_deferred(path: &Path, deferred: &Deferred, name: &str) -> Result<PluginModuleRef, String> {
     let meta = checked_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if index::identity(&meta) != deferred.identity {
         return Err(format!("{} was replaced after netplug started; run netplug again", path.display()));
     }
-    let opened =
-        open(path, &deferred.file_name, true, &mut LoadTimings::default()).map_err(|e| e.to_string())?;
-    if opened.info.name != name {
-        return Err(format!("{} now calls itself '{}'; run netplug again", path.display(), opened.info.name));
-    }
-    Ok(opened.module)
+    let (module, sink, _) = open_module(path, &deferred.file_name, true, &mut LoadTimings::default())
+        .map_err(|e| e.to_string())?;
+    sink.set_name(name);
+    Ok(module)
 }
 
 /// `dlopen` a checked file, check what it exports (its layout only if `layout_known` is
@@ -172,6 +168,26 @@ fn open(
     layout_known: bool,
     timings: &mut LoadTimings,
 ) -> Result<Opened, LoadError> {
+    let (module, sink, sdk_version) = open_module(path, file_name, layout_known, timings)?;
+    let start = Instant::now();
+    let answer = LoadedPlugin::read_info(module).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        kind: LoadErrorKind::Info(e),
+        sdk_version: Some(sdk_version.clone()),
+    })?;
+    timings.info = start.elapsed();
+    sink.set_name(&answer.info.name);
+    Ok(Opened { module, answer, sdk_version })
+}
+
+/// [`open`] up to and including the plugin's `init`: the module, its log sink (named after
+/// the file until the plugin says its name) and the SDK version it was built with.
+fn open_module(
+    path: &Path,
+    file_name: &str,
+    layout_known: bool,
+    timings: &mut LoadTimings,
+) -> Result<(PluginModuleRef, &'static Sink, String), LoadError> {
     let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
     let start = Instant::now();
     let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
@@ -206,11 +222,7 @@ fn open(
     (module.init())(callbacks);
     timings.init = start.elapsed();
 
-    let start = Instant::now();
-    let (info, wire) = LoadedPlugin::read_info(module).map_err(|e| error(LoadErrorKind::Info(e)))?;
-    timings.info = start.elapsed();
-    sink.set_name(&info.name);
-    Ok(Opened { module, info, wire, sdk_version: found.to_string() })
+    Ok((module, sink, found.to_string()))
 }
 
 /// Refuse a file that anyone but root or the current user could have written: its owner, its

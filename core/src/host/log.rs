@@ -48,7 +48,7 @@ impl Sink {
         (sink, callbacks.leak())
     }
 
-    /// The plugin's own name, once `info` has given it.
+    /// The plugin's own name, once `info` has given it (or the plugin index, which remembers it).
     pub(crate) fn set_name(&self, name: &str) {
         let _ = self.name.set(name.to_string());
     }

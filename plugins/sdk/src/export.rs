@@ -113,7 +113,8 @@ type Constructor = fn() -> Box<dyn Plugin>;
 static CONSTRUCTOR: OnceLock<(Constructor, &'static str)> = OnceLock::new();
 /// The plugin value, built on first use.
 static INSTANCE: OnceLock<Box<dyn Plugin>> = OnceLock::new();
-/// The name the plugin gave in `info`, for messages; the crate name until then.
+/// The name the plugin gives in `info`, for messages; the crate name until the plugin value
+/// is built.
 static NAME: OnceLock<String> = OnceLock::new();
 
 static MODULE: WithMetadata<PluginModule> =
@@ -127,7 +128,15 @@ fn plugin() -> Result<&'static dyn Plugin, PluginError> {
     let (constructor, _) = CONSTRUCTOR
         .get()
         .ok_or_else(|| PluginError::new("plugin called before its root module was loaded"))?;
-    Ok(INSTANCE.get_or_init(constructor).as_ref())
+    Ok(INSTANCE
+        .get_or_init(|| {
+            // A host that opens this file from its plugin index does not call `info`; the
+            // plugin's messages still carry the name it gives itself.
+            let plugin = constructor();
+            let _ = NAME.set(plugin.info().name);
+            plugin
+        })
+        .as_ref())
 }
 
 thread_local! {
@@ -226,9 +235,12 @@ extern "C" fn init(host: HostCallbacksRef) {
 
 extern "C" fn info() -> RResult<RString, RString> {
     answer(guard("info", || {
-        let info = plugin()?.info();
-        let _ = NAME.set(info.name.clone());
-        Ok(InfoAnswer { info, wire: WireFeatures { memo: true, compact: compact::VERSION } })
+        let plugin = plugin()?;
+        Ok(InfoAnswer {
+            info: plugin.info(),
+            wire: WireFeatures { memo: true, compact: compact::VERSION },
+            records: plugin.records().map(str::to_string),
+        })
     }))
 }
 
