@@ -76,9 +76,14 @@ impl Lock {
     fn describe_holder(&mut self) {
         let cmdline = std::env::args().collect::<Vec<_>>().join(" ");
         let text = format!("pid {}: {cmdline}\n", std::process::id());
-        let _ = self.file.set_len(0);
+        // Overwrite, then cut off what is left of a longer earlier text: truncating to zero
+        // first makes the file system free and reallocate the block on every run.
         let _ = self.file.seek(SeekFrom::Start(0));
         let _ = self.file.write_all(text.as_bytes());
+        let written = text.len() as u64;
+        if self.file.metadata().is_ok_and(|m| m.len() > written) {
+            let _ = self.file.set_len(written);
+        }
     }
 }
 
