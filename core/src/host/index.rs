@@ -21,18 +21,16 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use netplug_plugin_sdk::ffi::{InfoAnswer, WireFeatures};
-use netplug_plugin_sdk::PluginInfo;
+use netplug_plugin_sdk::ffi::InfoAnswer;
 
 /// The list's file name in the run directory.
 pub const FILE_NAME: &str = "plugin-index";
 
-/// What a file said when it loaded.
+/// What a file said when it loaded: its SDK version and its `info` answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Indexed {
     pub sdk_version: String,
-    pub info: PluginInfo,
-    pub wire: WireFeatures,
+    pub answer: InfoAnswer,
 }
 
 /// The files known to load, and whether this run changed the list.
@@ -90,11 +88,15 @@ impl PluginIndex {
         let mut known: Vec<(&String, &Indexed)> = self.known.iter().collect();
         known.sort_by_key(|(id, _)| *id);
         for (id, i) in known {
-            let answer = InfoAnswer { info: i.info.clone(), wire: i.wire };
-            let json = serde_json::to_string(&answer).expect("plugin info serialises");
+            let json = serde_json::to_string(&i.answer).expect("plugin info serialises");
             text.push_str(&format!("{id}\t{}\t{json}\n", i.sdk_version));
         }
         let temp = file.with_extension(format!("{}.new", std::process::id()));
+        // The first run on a machine may be one that takes no lock (`netplug plugins`), which
+        // is what would otherwise have made the run directory.
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let written = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -145,13 +147,16 @@ fn read(file: &Path, host: &str) -> Option<HashMap<String, Indexed>> {
         let mut fields = line.splitn(3, '\t');
         let (id, sdk, json) = (fields.next()?, fields.next()?, fields.next()?);
         let answer: InfoAnswer = serde_json::from_str(json).ok()?;
-        Some((id.to_string(), Indexed { sdk_version: sdk.to_string(), info: answer.info, wire: answer.wire }))
+        Some((id.to_string(), Indexed { sdk_version: sdk.to_string(), answer }))
     };
     Some(lines.filter_map(entry).collect())
 }
 
 #[cfg(test)]
 mod tests {
+    use netplug_plugin_sdk::ffi::WireFeatures;
+    use netplug_plugin_sdk::PluginInfo;
+
     use super::*;
 
     fn said(name: &str) -> Indexed {
@@ -161,7 +166,22 @@ mod tests {
             kinds: vec!["k".into()],
             ..Default::default()
         };
-        Indexed { sdk_version: "0.1.1".into(), info, wire: WireFeatures { memo: true, compact: 1 } }
+        let wire = WireFeatures { memo: true, compact: 1 };
+        Indexed { sdk_version: "0.1.1".into(), answer: InfoAnswer { info, wire, records: Some("x".into()) } }
+    }
+
+    /// `netplug plugins` takes no lock, so on a fresh machine it is the first to write there.
+    #[test]
+    fn the_first_list_makes_the_run_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        let plugin = dir.path().join("libnetplug_plugin_x.so");
+        std::fs::write(&plugin, b"one").unwrap();
+        let meta = std::fs::metadata(&plugin).unwrap();
+        let mut index = PluginIndex::in_dir(&run);
+        index.record(&meta, said("x"));
+        index.save();
+        assert_eq!(PluginIndex::in_dir(&run).entry(&meta), Some(&said("x")), "kept, records and all");
     }
 
     #[test]

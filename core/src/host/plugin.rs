@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use abi_stable::std_types::{RResult, RStr, RString};
-use netplug_plugin_sdk::compact;
 use netplug_plugin_sdk::ffi::{
     ApplyRequest, InfoAnswer, PlanRequest, PluginModuleRef, ReadRequest, RemoveRequest, ValidateRequest,
-    WireFeatures, MEMO_MISS,
+    MEMO_MISS,
 };
+use netplug_plugin_sdk::{compact, records};
 use netplug_plugin_sdk::{
     ApplyError, Change, Diagnostic, Item, Plugin, PluginError, PluginInfo, Span, Validation,
 };
@@ -41,6 +41,8 @@ pub struct LoadedPlugin {
     memo: Option<Mutex<Memo>>,
     /// The compact form version both sides speak, or 0 for JSON only.
     compact: u32,
+    /// Where the plugin records what it configured, if it said (see [`records`]).
+    records: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -55,27 +57,45 @@ impl std::fmt::Debug for LoadedPlugin {
 
 impl LoadedPlugin {
     pub(super) fn new(opened: Opened, path: PathBuf, timings: LoadTimings) -> Self {
-        let plugin = Self::with(path, opened.info, opened.sdk_version, opened.wire, timings, None);
+        let plugin = Self::with(path, opened.answer, opened.sdk_version, timings, None);
         let _ = plugin.module.set(Ok(opened.module));
         plugin
     }
 
     /// A plugin known from the index, opened on its first call.
     pub(super) fn deferred(path: PathBuf, listed: Indexed, timings: LoadTimings, deferred: Deferred) -> Self {
-        Self::with(path, listed.info, listed.sdk_version, listed.wire, timings, Some(deferred))
+        Self::with(path, listed.answer, listed.sdk_version, timings, Some(deferred))
     }
 
     fn with(
         path: PathBuf,
-        info: PluginInfo,
+        answer: InfoAnswer,
         sdk_version: String,
-        wire: WireFeatures,
         timings: LoadTimings,
         deferred: Option<Deferred>,
     ) -> Self {
+        let InfoAnswer { info, wire, records } = answer;
         let memo = Memo::for_features(wire).map(Mutex::new);
         let compact = if wire.compact == compact::VERSION { compact::VERSION } else { 0 };
-        LoadedPlugin { module: OnceLock::new(), deferred, info, path, sdk_version, timings, memo, compact }
+        let records = records.as_deref().and_then(records::records_dir);
+        LoadedPlugin {
+            module: OnceLock::new(),
+            deferred,
+            info,
+            path,
+            sdk_version,
+            timings,
+            memo,
+            compact,
+            records,
+        }
+    }
+
+    /// Whether the plugin keeps records of what it configured (see [`records`]) and has
+    /// none for `scope` (`None`: for any interface): then, by its promise, it has nothing to
+    /// read there, and nothing to plan when nothing is wanted.
+    fn nothing_recorded(&self, scope: Option<&[String]>) -> bool {
+        self.records.as_deref().is_some_and(|dir| !records::any_recorded(dir, scope))
     }
 
     /// Whether the file has been opened (a plugin registered from the index is opened by its
@@ -104,14 +124,14 @@ impl LoadedPlugin {
     }
 
     /// Ask a freshly loaded module who it is, and what its side of the wire can do.
-    pub(super) fn read_info(module: PluginModuleRef) -> Result<(PluginInfo, WireFeatures), String> {
+    pub(super) fn read_info(module: PluginModuleRef) -> Result<InfoAnswer, String> {
         let answer = (module.info())();
         decode_result::<InfoAnswer>(answer, "info").map_err(|e| format!("its info() failed: {e}")).and_then(
             |answer| {
                 if answer.info.name.is_empty() {
                     Err("its info() gives no name".to_string())
                 } else {
-                    Ok((answer.info, answer.wire))
+                    Ok(answer)
                 }
             },
         )
@@ -295,6 +315,9 @@ impl Plugin for LoadedPlugin {
     }
 
     fn read(&self, names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
+        if self.nothing_recorded(names) {
+            return Ok(Vec::new());
+        }
         let keep_as = self.memo().map(|m| m.reserve());
         let request = self.request(&ReadRequest {
             names: names.map(Cow::Borrowed),
@@ -311,6 +334,9 @@ impl Plugin for LoadedPlugin {
     }
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        if desired.is_empty() && live.is_empty() && self.nothing_recorded(Some(scope)) {
+            return Ok(Vec::new());
+        }
         match self.plan_once(desired, live, scope, true, None) {
             Err(e) if self.missed(&e) => self.plan_once(desired, live, scope, false, None),
             other => other,
@@ -319,6 +345,9 @@ impl Plugin for LoadedPlugin {
     }
 
     fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+        if desired.is_empty() && self.nothing_recorded(Some(scope)) {
+            return Ok(Vec::new());
+        }
         let Some(id) = self.memo().map(|m| m.reserve()) else {
             let live = self.read(Some(scope))?;
             return self.plan(desired, &live, scope);
@@ -356,6 +385,9 @@ impl Plugin for LoadedPlugin {
     }
 
     fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {
+        if live.is_empty() && self.nothing_recorded(Some(std::slice::from_ref(&interface.to_string()))) {
+            return Ok(Vec::new());
+        }
         let request =
             self.request(&RemoveRequest { interface: Cow::Borrowed(interface), live: Cow::Borrowed(live) });
         self.answer((self.module().map_err(|e| self.named(e))?.remove())(RStr::from_str(&request)), "remove")

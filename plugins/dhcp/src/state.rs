@@ -17,14 +17,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Family;
 
-/// Where run-time state lives unless `NETPLUG_RUN_DIR` says otherwise (tmpfs: leases do not
-/// survive a reboot, and neither do the addresses they describe).
-pub const DEFAULT_RUN_DIR: &str = "/run/netplug";
+/// The directory of lease records under the run directory, declared to the host as this
+/// plugin's records (`Plugin::records`): a run that names no interface with a lease record
+/// does not open this plugin.
+pub const RECORDS: &str = "dhcp";
 
 /// The files this plugin owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paths {
-    /// `NETPLUG_RUN_DIR`, default [`DEFAULT_RUN_DIR`]; records go in its `dhcp/` directory.
+    /// netplug's run directory (`netplug_plugin_sdk::records::run_dir`, a tmpfs: leases do
+    /// not survive a reboot, and neither do the addresses they describe); records go in its
+    /// [`RECORDS`] directory.
     pub run_dir: PathBuf,
     /// The resolver file `peerdns` writes: `NETPLUG_RESOLV_CONF`, default `RUN_DIR/resolv.conf`
     /// (point `/etc/resolv.conf` at it, or set this to `/etc/resolv.conf` to have netplug own it).
@@ -44,7 +47,7 @@ impl Paths {
     /// From `NETPLUG_RUN_DIR`, `NETPLUG_RESOLV_CONF` and `NETPLUG_YP_CONF`.
     pub fn from_env() -> Paths {
         let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let mut paths = Paths::under(var("NETPLUG_RUN_DIR").unwrap_or_else(|| DEFAULT_RUN_DIR.into()));
+        let mut paths = Paths::under(netplug_plugin_sdk::records::run_dir());
         if let Some(p) = var("NETPLUG_RESOLV_CONF") {
             paths.resolv_conf = p;
         }
@@ -56,12 +59,14 @@ impl Paths {
 
     /// The directory of lease records.
     pub fn leases_dir(&self) -> PathBuf {
-        self.run_dir.join("dhcp")
+        self.run_dir.join(RECORDS)
     }
 
-    /// `RUN_DIR/dhcp/IFACE.dhcp.json` or `IFACE.dhcp6.json`.
+    /// `RUN_DIR/dhcp/IFACE.dhcp.json` or `IFACE.dhcp6.json`: named by the SDK's
+    /// `record_prefix`, which the host's check of [`RECORDS`] looks for.
     pub fn record_path(&self, interface: &str, family: Family) -> PathBuf {
-        self.leases_dir().join(format!("{interface}.{}.json", family.element()))
+        let prefix = netplug_plugin_sdk::records::record_prefix(interface);
+        self.leases_dir().join(format!("{prefix}{}.json", family.element()))
     }
 }
 

@@ -274,12 +274,15 @@ pub const MEMO_MISS: &str = "netplug wire: no kept list";
 
 /// The `info` answer: the plugin's [`PluginInfo`](crate::PluginInfo) with the SDK's
 /// [`WireFeatures`] beside it (a host that predates `wire` ignores it).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InfoAnswer {
     #[serde(flatten)]
     pub info: crate::plugin::PluginInfo,
     #[serde(default)]
     pub wire: WireFeatures,
+    /// [`Plugin::records`](crate::Plugin::records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 #[cfg(test)]

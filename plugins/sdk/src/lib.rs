@@ -18,6 +18,7 @@ pub mod link;
 mod log;
 mod memo;
 pub mod plugin;
+pub mod records;
 pub mod schema;
 pub mod share;
 pub mod testing;

@@ -294,6 +294,15 @@ pub trait Plugin: Send + Sync + 'static {
     /// Name, version, kinds and elements.
     fn info(&self) -> PluginInfo;
 
+    /// The directory (one plain name under netplug's run directory) where this plugin records
+    /// what it configured, one file per interface named `<interface>.<anything>`, if it keeps
+    /// such records. Declaring one promises that for an interface without a record `read`
+    /// answers nothing and `plan` of nothing against nothing changes nothing; the host then
+    /// does not call (or even open) the plugin about it. See [`crate::records`].
+    fn records(&self) -> Option<&str> {
+        None
+    }
+
     /// Check items of this plugin's vocabulary; report every problem with its span and the
     /// dependencies the items declare. Never touches the kernel.
     fn validate(&self, items: &[Item]) -> Validation {
