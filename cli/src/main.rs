@@ -19,37 +19,31 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub netns: Option<String>,
 
-    /// Where interface definitions are stored.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "NETPLUG_CONFIG_DIR",
-        default_value = "/etc/netplug"
-    )]
+    // The options that say where netplug keeps its files, and `--wait`, come before the verb:
+    // they are set once per installation (mostly through the environment), and each option
+    // made global is copied into all 27 subcommands at every start, 50 µs apiece.
+    /// Where interface definitions are stored (before the verb).
+    #[arg(long, value_name = "DIR", env = "NETPLUG_CONFIG_DIR", default_value = "/etc/netplug")]
     pub config_dir: PathBuf,
 
-    /// Where the lock, leases and other state of running netplug processes live.
-    #[arg(long, global = true, value_name = "DIR", env = "NETPLUG_RUN_DIR", default_value = "/run/netplug")]
+    /// Where the lock, leases and other state of running netplug processes live (before the
+    /// verb).
+    #[arg(long, value_name = "DIR", env = "NETPLUG_RUN_DIR", default_value = "/run/netplug")]
     pub run_dir: PathBuf,
 
-    /// Where transactions and pending confirmations are journaled (kept across reboots).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "NETPLUG_STATE_DIR",
-        default_value = "/var/lib/netplug"
-    )]
+    /// Where transactions and pending confirmations are journaled, kept across reboots (before
+    /// the verb).
+    #[arg(long, value_name = "DIR", env = "NETPLUG_STATE_DIR", default_value = "/var/lib/netplug")]
     pub state_dir: PathBuf,
 
-    /// How long to wait for another netplug to finish before giving up, in seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    /// How long to wait for another netplug to finish before giving up, in seconds (before the
+    /// verb).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub wait: f64,
 
-    /// Look for plugins in DIR first (repeatable); then NETPLUG_PLUGIN_PATH, then the installed
-    /// default.
-    #[arg(long = "plugin-dir", global = true, value_name = "DIR", action = ArgAction::Append)]
+    /// Look for plugins in DIR first (repeatable; before the verb); then NETPLUG_PLUGIN_PATH,
+    /// then the installed default.
+    #[arg(long = "plugin-dir", value_name = "DIR", action = ArgAction::Append)]
     pub plugin_dirs: Vec<PathBuf>,
 
     /// More logging (-v info, -vv debug, -vvv trace).
@@ -133,7 +127,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| placement_hint(&e).unwrap_or_else(|| e.exit()));
     // Plugins keep their state (DHCP leases) under the run directory and read it from the
     // environment: make `--run-dir` theirs too. Set before any thread exists.
     std::env::set_var("NETPLUG_RUN_DIR", &cli.run_dir);
@@ -145,4 +139,25 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The options that go before the verb (see `Cli`).
+const BEFORE_THE_VERB: [&str; 5] = ["--config-dir", "--run-dir", "--state-dir", "--wait", "--plugin-dir"];
+
+/// For one of [`BEFORE_THE_VERB`] given after the verb, where clap can only say it does not
+/// know it: say where it goes, and exit.
+fn placement_hint(e: &clap::Error) -> Option<Cli> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else { return None };
+    let option = BEFORE_THE_VERB.into_iter().find(|o| arg.split('=').next() == Some(*o))?;
+    let command = <Cli as clap::CommandFactory>::command();
+    let verbs: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    let verb = std::env::args().skip(1).find(|a| verbs.contains(&a.as_str())).unwrap_or("VERB".into());
+    eprintln!(
+        "error: {option} is netplug's own option and goes before the verb: netplug {option} ... {verb} ..."
+    );
+    std::process::exit(2);
 }
