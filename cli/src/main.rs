@@ -3,6 +3,7 @@
 
 mod cmd;
 mod daemon;
+mod heap;
 mod logging;
 mod report;
 

@@ -14,7 +14,6 @@ use anyhow::Result;
 use netplug_core::apply::{ApplyError, ApplyOptions, Run};
 use netplug_core::journal::{self, Journal, Purpose};
 use netplug_core::lifecycle;
-use netplug_core::load;
 use netplug_core::model::Config;
 use netplug_core::plan::{Snapshot, Step};
 use netplug_core::registry::Registry;
@@ -76,7 +75,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         loaded.config = lifecycle::boot_set(&loaded.config);
         loaded
     } else {
-        load::load_files(&args.files)
+        super::read_documents(&args.files)
     };
     let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
         return Ok(ExitCode::from(1));

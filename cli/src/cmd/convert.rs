@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use netplug_core::dialect::{libvirt, native};
-use netplug_core::{load, xml};
+use netplug_core::xml;
 
 use crate::Cli;
 
@@ -31,7 +31,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     // Conversion needs well-formed documents and a sound envelope, not the plugins: a file can
     // be converted on a machine that lacks the plugins to apply it.
-    let loaded = load::load_files(&args.files);
+    let loaded = super::read_documents(&args.files);
     if loaded.has_errors() {
         super::print_diagnostics(cli, &loaded);
         return Ok(ExitCode::from(1));

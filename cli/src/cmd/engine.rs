@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use netplug_core::load::{self, Loaded};
+use netplug_core::load::Loaded;
 use netplug_core::lock::Lock;
 use netplug_core::registry::Registry;
 use netplug_core::validate::ValidateOptions;
@@ -27,7 +27,7 @@ pub fn lock(cli: &Cli) -> anyhow::Result<Lock> {
 /// Load and validate for a verb that will touch the kernel. `None` means diagnostics with
 /// errors were printed and the caller should exit 1.
 pub fn prepare(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Option<Loaded> {
-    prepare_loaded(cli, load::load_files(files), registry)
+    prepare_loaded(cli, super::read_documents(files), registry)
 }
 
 /// [`prepare`] for documents already loaded (from the store, say).
