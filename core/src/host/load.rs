@@ -6,6 +6,7 @@
 //! netplug adds (the module's base name, the wire format) each get a message that says what
 //! to do, rather than `abi_stable`'s layout dump, which goes to the debug log.
 
+use std::collections::HashSet;
 use std::fs::Metadata;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -115,9 +116,26 @@ impl LoadedPlugin {
         index: &mut PluginIndex,
         opening: Opening,
     ) -> Result<LoadedPlugin, LoadError> {
+        Self::load_checked(path, None, file_name, index, opening, &mut TrustedDirs::default())
+    }
+
+    /// [`LoadedPlugin::load_indexed`] of a file whose canonical path `real` may be known
+    /// already, in a loading pass that has found the directories in `trusted` safe.
+    pub(super) fn load_checked(
+        path: &Path,
+        real: Option<&Path>,
+        file_name: &str,
+        index: &mut PluginIndex,
+        opening: Opening,
+        trusted: &mut TrustedDirs,
+    ) -> Result<LoadedPlugin, LoadError> {
         let mut timings = LoadTimings::default();
         let start = Instant::now();
-        let meta = checked_metadata(path).map_err(|e| LoadError {
+        let real = match real {
+            Some(real) => Ok(real.to_path_buf()),
+            None => std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}")),
+        };
+        let meta = real.and_then(|real| checked_real(&real, path, trusted)).map_err(|e| LoadError {
             path: path.to_path_buf(),
             kind: LoadErrorKind::Unsafe(e),
             sdk_version: None,
@@ -236,16 +254,30 @@ pub fn check_file(path: &Path) -> Result<(), String> {
 /// [`check_file`], answering the file's metadata.
 fn checked_metadata(path: &Path) -> Result<Metadata, String> {
     let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}"))?;
-    let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", real.display()))?;
+    checked_real(&real, path, &mut TrustedDirs::default())
+}
+
+/// Directories one loading pass has found safe. Plugins lie side by side, so each directory
+/// above them is checked once per pass rather than once per file; a later pass (the daemon's
+/// reload) checks again.
+#[derive(Debug, Default)]
+pub(super) struct TrustedDirs(HashSet<PathBuf>);
+
+/// [`checked_metadata`] of the canonical path `real` (reached as `path`), skipping the
+/// directories already in `trusted` and adding the ones it checks.
+fn checked_real(real: &Path, path: &Path, trusted: &mut TrustedDirs) -> Result<Metadata, String> {
+    let meta = std::fs::metadata(real).map_err(|e| format!("cannot read {}: {e}", real.display()))?;
     if !meta.is_file() {
         return Err(format!("{} is not a regular file", real.display()));
     }
     let via = if real == path { String::new() } else { format!(" (reached as {})", real.display()) };
     check_owner_and_mode(&meta, false).map_err(|e| format!("it{via} is {e}"))?;
-    for dir in real.ancestors().skip(1) {
+    // A trusted directory was checked with all the directories above it.
+    for dir in real.ancestors().skip(1).take_while(|d| !trusted.0.contains(*d)) {
         let meta = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         check_owner_and_mode(&meta, true).map_err(|e| format!("its directory {} is {e}", dir.display()))?;
     }
+    trusted.0.extend(real.ancestors().skip(1).map(Path::to_path_buf));
     Ok(meta)
 }
 
@@ -352,6 +384,28 @@ mod tests {
         let new = check_sdk_version(VersionStrings::new("0.2.0")).unwrap_err();
         assert!(new.contains("newer than"), "{new}");
         assert!(check_sdk_version(VersionStrings::new("0.1.7")).is_ok());
+    }
+
+    /// Within one pass a directory is checked once, but every file still is.
+    #[test]
+    fn a_pass_checks_each_directory_once_and_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(dir.path()).unwrap();
+        let (a, b) = (real.join("libnetplug_plugin_a.so"), real.join("libnetplug_plugin_b.so"));
+        for (file, mode) in [(&a, 0o644), (&b, 0o666)] {
+            std::fs::write(file, b"").unwrap();
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let mut trusted = TrustedDirs::default();
+        assert!(checked_real(&a, &a, &mut trusted).is_ok());
+        assert!(trusted.0.contains(real.as_path()) && trusted.0.contains(Path::new("/")));
+        let refused = checked_real(&b, &b, &mut trusted).unwrap_err();
+        assert!(refused.contains("writable by group and others"), "{refused}");
+        // A directory gone bad is seen by the next pass.
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(checked_real(&a, &a, &mut trusted).is_ok(), "trusted for the rest of this pass");
+        let refused = checked_real(&a, &a, &mut TrustedDirs::default()).unwrap_err();
+        assert!(refused.contains("its directory"), "{refused}");
     }
 
     #[test]

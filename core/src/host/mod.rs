@@ -41,6 +41,7 @@ use serde::Serialize;
 use crate::registry::{Registry, RegistryError};
 
 pub use index::{Indexed, PluginIndex};
+use load::TrustedDirs;
 pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings, Opening};
 pub use plugin::LoadedPlugin;
 pub use search::{discover, Candidate, SearchDir, SearchPath, Source, ENV_PATH, FILE_PREFIX, INSTALLED_DIR};
@@ -135,6 +136,7 @@ fn load_each(
     opening: Opening,
 ) -> Vec<LoadReport> {
     let mut first_by_name: HashMap<&str, &PathBuf> = HashMap::new();
+    let mut trusted = TrustedDirs::default();
     let mut reports = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         let mut report = LoadReport {
@@ -155,7 +157,7 @@ fn load_each(
             report.status = LoadStatus::Shadowed { by: (*first).clone() };
         } else {
             first_by_name.insert(&candidate.name, &candidate.path);
-            load_one(candidate, registry, index, opening, &mut report);
+            load_one(candidate, registry, index, opening, &mut trusted, &mut report);
         }
         match &report.status {
             LoadStatus::Loaded => tracing::debug!(
@@ -186,16 +188,19 @@ fn load_one(
     registry: &mut Registry,
     index: &mut PluginIndex,
     opening: Opening,
+    trusted: &mut TrustedDirs,
     report: &mut LoadReport,
 ) {
-    let plugin = match LoadedPlugin::load_indexed(&candidate.path, &candidate.name, index, opening) {
-        Ok(plugin) => plugin,
-        Err(e) => {
-            report.sdk_version = e.sdk_version.clone();
-            report.status = LoadStatus::Refused { reason: e.to_string() };
-            return;
-        }
-    };
+    let real = Some(candidate.real.as_path());
+    let plugin =
+        match LoadedPlugin::load_checked(&candidate.path, real, &candidate.name, index, opening, trusted) {
+            Ok(plugin) => plugin,
+            Err(e) => {
+                report.sdk_version = e.sdk_version.clone();
+                report.status = LoadStatus::Refused { reason: e.to_string() };
+                return;
+            }
+        };
     let info = netplug_plugin_sdk::Plugin::info(&plugin);
     report.name = info.name;
     report.version = Some(info.version);

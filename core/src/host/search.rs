@@ -69,6 +69,8 @@ pub struct SearchDir {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub path: PathBuf,
+    /// Its canonical path: what `path` leads to, and whose directories are checked.
+    pub real: PathBuf,
     /// The plugin name its file name implies (`bond` for `libnetplug_plugin_bond.so`); a file
     /// of the same name later on the path is shadowed by this one.
     pub name: String,
@@ -135,22 +137,31 @@ pub fn discover(search: &SearchPath) -> Vec<Candidate> {
                 continue;
             }
         };
-        let mut files: Vec<(String, PathBuf)> = entries
+        let mut files: Vec<(String, PathBuf, bool)> = entries
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let file_name = e.file_name().into_string().ok()?;
                 let name = plugin_name(&file_name, dir.any_library)?;
-                Some((name, e.path()))
+                // Unknown (no d_type from this file system): resolve it to be sure.
+                let is_symlink = e.file_type().map_or(true, |t| t.is_symlink());
+                Some((name, e.path(), is_symlink))
             })
             .collect();
         files.sort();
-        for (name, path) in files {
-            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        // One canonical directory for the plain files in it; only a symlink needs resolving.
+        let real_dir = std::fs::canonicalize(&dir.path).ok();
+        for (name, path, is_symlink) in files {
+            let real = match (&real_dir, is_symlink) {
+                (Some(real_dir), false) => {
+                    real_dir.join(path.file_name().expect("a directory entry has a name"))
+                }
+                _ => std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+            };
             if seen.contains(&real) {
                 continue;
             }
-            seen.push(real);
-            found.push(Candidate { path, name, source: dir.source });
+            seen.push(real.clone());
+            found.push(Candidate { path, real, name, source: dir.source });
         }
     }
     found
