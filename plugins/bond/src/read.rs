@@ -16,7 +16,7 @@ use crate::values::BondMode;
 
 /// The bonds called `names` (all bonds when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

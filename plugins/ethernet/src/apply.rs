@@ -110,7 +110,7 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     if changes.is_empty() {
         return Ok(());
     }
-    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
     let mut batch = Batch::new(&mut sock);
     let mut ethtool: Option<Ethtool> = None;
     for (i, c) in changes.iter().enumerate() {

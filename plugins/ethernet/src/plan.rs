@@ -39,7 +39,7 @@ pub struct LiveKernel {
 impl Kernel for LiveKernel {
     fn links(&mut self) -> Result<&LinkTable, PluginError> {
         if self.table.is_none() {
-            let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+            let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
             self.table = Some(LinkTable::dump(&mut sock)?);
         }
         Ok(self.table.as_ref().expect("just filled"))

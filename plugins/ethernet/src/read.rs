@@ -20,7 +20,7 @@ const ARPHRD_LOOPBACK: u16 = 772;
 /// so that plan never takes it for an ethernet device to deconfigure; veths count as ethernet
 /// devices (they stand in for NICs in containers and tests).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
     let table = LinkTable::dump(&mut sock)?;
     let mut links: Vec<&Link> = match names {
         Some(names) => names.iter().filter_map(|n| table.by_name(n)).collect(),

@@ -37,6 +37,7 @@ pub mod error;
 pub mod ethtool;
 pub mod link;
 pub mod message;
+pub mod reuse;
 pub mod route;
 pub mod socket;
 pub mod testing;
@@ -47,6 +48,7 @@ pub use error::{BatchError, Error};
 pub use ethtool::{Channels, Duplex, Ethtool, Feature, Features, LinkModes, LinkModesChange, Rings};
 pub use link::{delete_link, format_mac, parse_links, parse_mac, Link, LinkMessage, OperState};
 pub use message::{Message, Op, Request};
+pub use reuse::Reused;
 pub use route::{NextHop, Route, RouteMessage, RouteType};
 pub use socket::{Protocol, Socket};
 

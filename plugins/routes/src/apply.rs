@@ -144,7 +144,7 @@ impl<'a> RouteOp<'a> {
 
 /// Apply route changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {

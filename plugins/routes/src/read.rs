@@ -63,7 +63,7 @@ pub fn replan(desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginE
 
 /// netplug's routes, and the link table naming their devices; `None` when there are none.
 fn dump() -> Result<Option<(LinkTable, Vec<Route>)>, PluginError> {
-    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
     let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
     if routes.is_empty() {

@@ -358,7 +358,7 @@ where
     if changes.is_empty() {
         return Ok(());
     }
-    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
     apply_kind_ops(&mut sock, changes, build)
 }
 

@@ -143,7 +143,7 @@ fn promote_secondaries(index: u32) -> Request {
 
 /// Apply changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    let mut sock = Socket::route().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
     let mut ops = Vec::with_capacity(changes.len());
     let result = (|| {
         let mut batch = Batch::new(&mut sock);

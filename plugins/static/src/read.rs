@@ -97,7 +97,7 @@ impl Origin {
 /// Live `<static>` items for `names` (every interface for `None`): one link dump, one address
 /// dump of both families and one route dump the kernel filters down to netplug's gateways.
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
     let table = LinkTable::dump(&mut sock)?;
     let addrs = sock.dump_addrs(Family::All).map_err(|e| plugin_error("", e))?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG_GATEWAY), ..Default::default() };
