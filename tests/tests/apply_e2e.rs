@@ -259,3 +259,30 @@ fn the_dhcp_plugin_is_opened_only_for_interfaces_with_lease_records() {
     let log = apply();
     assert!(opened(&log, "dhcp"), "{log}");
 }
+
+/// The options that say where netplug keeps its files go before the verb; given after it they
+/// get an answer that says so. --json (like --netns, -v, -q) may come on either side.
+#[test]
+fn netplugs_own_options_after_the_verb_say_where_they_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = document(dir.path(), "empty.xml", "<interfaces/>\n");
+    let netplug = || {
+        let mut cmd = Command::new(netplug_tests::netplug());
+        cmd.env("NETPLUG_RUN_DIR", dir.path().join("run"))
+            .env("NETPLUG_CONFIG_DIR", dir.path().join("config"));
+        cmd
+    };
+    let out = netplug().args(["validate", "--run-dir", "/nonexistent"]).arg(&doc).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "--run-dir is netplug's own option and goes before the verb: netplug --run-dir ... validate"
+        ),
+        "{err}"
+    );
+
+    let out = netplug().args(["validate", "--json"]).arg(&doc).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
