@@ -133,7 +133,7 @@ impl LoadedPlugin {
         let start = Instant::now();
         let real = match real {
             Some(real) => Ok(real.to_path_buf()),
-            None => std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}")),
+            None => canonical(path),
         };
         let meta = real.and_then(|real| checked_real(&real, path, trusted)).map_err(|e| LoadError {
             path: path.to_path_buf(),
@@ -253,8 +253,12 @@ pub fn check_file(path: &Path) -> Result<(), String> {
 
 /// [`check_file`], answering the file's metadata.
 fn checked_metadata(path: &Path) -> Result<Metadata, String> {
-    let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}"))?;
-    checked_real(&real, path, &mut TrustedDirs::default())
+    checked_real(&canonical(path)?, path, &mut TrustedDirs::default())
+}
+
+/// What `path` leads to, symlinks followed: the file that is checked and loaded.
+fn canonical(path: &Path) -> Result<PathBuf, String> {
+    std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the path: {e}"))
 }
 
 /// Directories one loading pass has found safe. Plugins lie side by side, so each directory

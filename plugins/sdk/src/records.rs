@@ -9,6 +9,7 @@
 //! itself and never opens the plugin's file in a run that has no use for it (`dlopen` of a
 //! plugin costs more than the rest of a small apply's work per plugin).
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -44,13 +45,16 @@ pub fn any_recorded(dir: &Path, scope: Option<&[String]>) -> bool {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return false,
         Err(_) => return true,
     };
-    let prefixes: Option<Vec<String>> = scope.map(|s| s.iter().map(|i| record_prefix(i)).collect());
+    let scope: Option<HashSet<&str>> = scope.map(|s| s.iter().map(String::as_str).collect());
     entries.into_iter().any(|entry| {
         let Ok(entry) = entry else { return true };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        !name.starts_with('.')
-            && prefixes.as_ref().is_none_or(|p| p.iter().any(|p| name.starts_with(p.as_str())))
+        // A record of an interface in scope starts with its name and a dot (`record_prefix`):
+        // one lookup per dot in the file name, not one comparison per interface in scope.
+        let in_scope =
+            |scope: &HashSet<&str>| name.match_indices('.').any(|(i, _)| scope.contains(&name[..i]));
+        !name.starts_with('.') && scope.as_ref().is_none_or(in_scope)
     })
 }
 
