@@ -47,7 +47,8 @@ fn plugins(root: &Path) -> Vec<(String, String, String)> {
         .args(["--json", "plugins"])
         .env("NETPLUG_RUN_DIR", &run_dir)
         .env_remove("NETPLUG_PLUGIN_PATH"));
-    let reports: Vec<Value> = serde_json::from_str(&json).expect("plugins --json");
+    let mut json: Value = serde_json::from_str(&json).expect("plugins --json");
+    let reports: Vec<Value> = serde_json::from_value(json["plugins"].take()).expect("a list of plugins");
     let mut found: Vec<_> = reports
         .iter()
         .map(|r| {

@@ -104,8 +104,9 @@ fn bash(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
         out.push_str(line);
         out.push('\n');
         let trimmed = line.trim();
-        if let Some(verb) = trimmed.strip_prefix("netplug__subcmd__").and_then(|l| l.strip_suffix(')')) {
-            pending = verbs.get(verb);
+        if let Some(label) = trimmed.strip_prefix("netplug__subcmd__").and_then(|l| l.strip_suffix(')')) {
+            // clap_complete spells `wait-online` as `wait__subcmd__online` in its case labels.
+            pending = verbs.iter().find(|(name, _)| name.replace('-', "__subcmd__") == label).map(|(_, v)| v);
         } else if let (Some(verb), true) = (pending, trimmed.starts_with("opts=")) {
             let values =
                 if verb.value_options.is_empty() { "\"\"".to_string() } else { verb.value_options.join("|") };
@@ -230,6 +231,7 @@ mod tests {
         assert!(s.bash.contains("_netplug_names()") && s.bash.contains("complete -F _netplug"));
         assert!(s.zsh.starts_with("#compdef netplug\n"));
         assert!(s.zsh.contains("'*::names:_netplug_names' \\"));
-        assert!(s.fish.contains("__fish_netplug_using_subcommand bridge dumpxml edit mac show start status stop unbridge undefine\""));
+        let fish = "__fish_netplug_using_subcommand bridge dumpxml edit mac show start status stop unbridge undefine wait-online\"";
+        assert!(s.fish.contains(fish), "{}", s.fish);
     }
 }

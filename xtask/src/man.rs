@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap_mangen::Man;
 
 use crate::util::root;
@@ -37,20 +37,32 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// How netplug exits: the table netplug(8) prints. Keep in step with `cli/src/cmd/mod.rs`.
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "Success: the documents are valid, the kernel matches them, the verb did what it was asked."),
-    (
-        "1",
-        "Problems found: invalid documents (each reported as FILE:LINE:COL), drift found by \
-         check, or an apply that failed and was rolled back.",
-    ),
-    (
-        "2",
-        "Could not run: a usage error, an unknown interface name, a lock held by another netplug, \
-         missing permissions, or an error outside the documents.",
-    ),
-];
+/// How netplug exits: the table of `docs/json.md` ("Exit statuses"), the one list of them,
+/// kept with `cli/src/exit.rs`: (status, meaning in roff).
+fn exit_statuses() -> Result<Vec<(String, String)>> {
+    let path = root().join("docs/json.md");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Exit statuses"))
+        .with_context(|| format!("{} has no \"## Exit statuses\" section", path.display()))?;
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim().trim_matches('|').split('|').map(str::trim).collect();
+            match cells.as_slice() {
+                [status, meaning] if status.parse::<u8>().is_ok() => {
+                    Some((status.to_string(), crate::mdroff::inline(meaning)))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        bail!("no statuses in the table of {}'s \"Exit statuses\"", path.display());
+    }
+    Ok(rows)
+}
 
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("NETPLUG_CONFIG_DIR", "Where definitions are stored, as --config-dir (default /etc/netplug)."),
@@ -65,6 +77,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("NETPLUG_PLUGIN_PATH", "Directories searched for plugins after --plugin-dir, separated by colons."),
     ("NETPLUG_LOG", "A tracing env-filter specification overriding -v and -q, e.g. netplug=debug."),
     ("VISUAL, EDITOR", "The editor netplug edit runs."),
+    ("NO_COLOR", "When set and not empty, no colours in log lines."),
 ];
 
 const FILES: &[(&str, &str)] = &[
@@ -132,7 +145,10 @@ fn main_page(cmd: clap::Command) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     man(cmd).render(&mut out)?;
     let mut extra = String::new();
-    definition_list(&mut extra, "EXIT STATUS", EXIT_STATUS);
+    extra.push_str(".SH \"EXIT STATUS\"\nEvery verb exits with one of these statuses:\n");
+    for (status, meaning) in exit_statuses()? {
+        extra.push_str(&format!(".TP\n\\fB{status}\\fR\n{meaning}\n"));
+    }
     definition_list(&mut extra, "ENVIRONMENT", ENVIRONMENT);
     definition_list(&mut extra, "FILES", FILES);
     extra.push_str(

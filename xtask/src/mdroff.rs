@@ -264,6 +264,23 @@ impl Writer {
     }
 }
 
+/// One line of Markdown (code, emphasis, text) as roff text.
+pub fn inline(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) => out.push_str(&escape(&t)),
+            Event::Code(t) => out.push_str(&format!("\\fB{}\\fR", escape(&t))),
+            Event::Start(Tag::Strong) => out.push_str("\\fB"),
+            Event::Start(Tag::Emphasis) => out.push_str("\\fI"),
+            Event::End(TagEnd::Strong) | Event::End(TagEnd::Emphasis) => out.push_str("\\fR"),
+            Event::SoftBreak => out.push(' '),
+            _ => {}
+        }
+    }
+    protect(&out)
+}
+
 fn strip_fonts(s: &str) -> String {
     s.replace("\\fB", "").replace("\\fI", "").replace("\\fR", "")
 }
