@@ -58,7 +58,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Unbridge(a) => rebridge::unbridge(cli, a),
         Command::Begin => txn::begin(cli),
         Command::Commit => txn::commit(cli),
-        Command::Rollback => txn::rollback(cli),
+        Command::Rollback(a) => txn::rollback(cli, a),
         Command::Confirm => txn::confirm(cli),
         Command::Daemon(a) => daemon::run(cli, a),
         Command::Status(a) => status::run(cli, a),
