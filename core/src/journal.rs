@@ -122,10 +122,10 @@ pub struct Journal {
 pub enum JournalError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("{path}: not a netplug journal: {source}")]
-    Format { path: String, source: serde_json::Error },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{path}: not a netplug journal: {error}; {DISCARD_HINT}")]
+    Format { path: String, error: serde_json::Error },
 }
 
 /// What `netplug` tells the operator to do about a journal it cannot read.
@@ -221,7 +221,7 @@ impl Journal {
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
         use std::io::Read;
         use std::os::unix::fs::OpenOptionsExt;
-        let io = |source| JournalError::Io { path: path.display().to_string(), source };
+        let io = |error| JournalError::Io { path: path.display().to_string(), error };
         let mut file = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)
         {
             Ok(file) => file,
@@ -232,7 +232,7 @@ impl Journal {
         file.read_to_end(&mut bytes).map_err(io)?;
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|source| JournalError::Format { path: path.display().to_string(), source })
+            .map_err(|error| JournalError::Format { path: path.display().to_string(), error })
     }
 
     /// Write atomically, mode 0600 (the directory is created if needed). A run journal skips
@@ -240,7 +240,7 @@ impl Journal {
     pub fn save(&self, path: &Path) -> Result<(), JournalError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)
-            .map_err(|source| JournalError::Io { path: dir.display().to_string(), source })?;
+            .map_err(|source| JournalError::Io { path: dir.display().to_string(), error: source })?;
         let bytes = serde_json::to_vec(self).expect("journals serialise");
         let durable = !matches!(self.purpose, Purpose::Run { .. });
         Ok(store::write_file(path, &bytes, 0o600, durable)?)
@@ -250,7 +250,7 @@ impl Journal {
         match std::fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(JournalError::Io { path: path.display().to_string(), source }),
+            Err(error) => Err(JournalError::Io { path: path.display().to_string(), error }),
         }
     }
 }
@@ -274,7 +274,7 @@ pub fn list(state_dir: &Path) -> Result<Vec<Found>, JournalError> {
     let entries = match std::fs::read_dir(state_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(JournalError::Io { path: state_dir.display().to_string(), source }),
+        Err(error) => return Err(JournalError::Io { path: state_dir.display().to_string(), error }),
     };
     let mut found = Vec::new();
     for entry in entries.flatten() {

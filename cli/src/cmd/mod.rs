@@ -36,6 +36,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     if let Some(ns) = &cli.netns {
         netplug_core::netns::enter(ns)?;
     }
+    if !matches!(cli.command, Command::Validate(_) | Command::Convert(_) | Command::Order(_)) {
+        check_own_dirs(cli)?;
+    }
     match &cli.command {
         Command::Validate(a) => validate::run(cli, a),
         Command::Convert(a) => convert::run(cli, a),
@@ -63,6 +66,23 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Daemon(a) => daemon::run(cli, a),
         Command::Status(a) => status::run(cli, a),
     }
+}
+
+/// Refuse directories of netplug's own files that others could change (see
+/// `host::check_dir`): what is in them — definitions, journals, the plugin index — decides what
+/// netplug does as root. Verbs that only read documents use none of them.
+fn check_own_dirs(cli: &Cli) -> Result<()> {
+    for (what, dir) in [("configuration", &cli.config_dir), ("run", &cli.run_dir), ("state", &cli.state_dir)]
+    {
+        host::check_dir(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "the {what} directory {}: refused: {e}; netplug acts as root on what it keeps there, so \
+                 only root or the user running netplug may be able to change it",
+                dir.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Load the plugins on the search path this invocation names.

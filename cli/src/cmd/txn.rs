@@ -144,10 +144,7 @@ pub fn recover(cli: &Cli) -> Result<usize> {
     let here = here(cli)?;
     let mut registry = None;
     for f in found {
-        let j = match f.journal {
-            Ok(j) => j,
-            Err(e) => bail!("{e}; {}", journal::DISCARD_HINT),
-        };
+        let j = f.journal?;
         let what = f.kind.describe();
         match j.whereabouts(&here) {
             Whereabouts::Elsewhere => continue,
