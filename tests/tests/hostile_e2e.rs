@@ -307,3 +307,45 @@ fn directories_others_may_write_are_refused() {
     }
     ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
 }
+
+/// Case 5: a truncated plugin file (an interrupted upgrade) is refused with one line naming
+/// it, before `dlopen` could map past its end; everything else works.
+#[test]
+fn a_truncated_plugin_is_refused_and_the_rest_works() {
+    let plugins = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(plugins_support::fixture("saboteur")).unwrap();
+    let path = plugins.path().join("libnetplug_plugin_saboteur.so");
+    // Cut inside its first loadable segment: the header and program headers are all there.
+    std::fs::write(&path, &whole[..8192]).unwrap();
+    let ns = Netns::new("trunc");
+    let doc = document(ns.dir.path(), "br.xml", r#"<bridge name="brt"/>"#);
+    let run = Run {
+        output: ns
+            .command()
+            .arg("--plugin-dir")
+            .arg(plugins.path())
+            .args(["apply", doc.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    };
+    run.ok();
+    assert!(has_link(&ns, "brt"));
+    let named: Vec<&str> = run
+        .output
+        .stderr
+        .split(|b| *b == b'\n')
+        .filter_map(|l| std::str::from_utf8(l).ok())
+        .filter(|l| l.contains(&*path.to_string_lossy()))
+        .collect();
+    assert_eq!(named.len(), 1, "{}", run.stderr());
+    assert!(named[0].contains("truncated or corrupt"), "{}", named[0]);
+    let listed = Run {
+        output: ns.command().arg("--plugin-dir").arg(plugins.path()).args(["plugins"]).output().unwrap(),
+    };
+    assert!(
+        listed.stdout().contains("truncated or corrupt") || listed.stderr().contains("truncated or corrupt"),
+        "{}{}",
+        listed.stdout(),
+        listed.stderr()
+    );
+}

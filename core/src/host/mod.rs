@@ -24,6 +24,7 @@
 //! # let _ = bond;
 //! ```
 
+mod elf;
 mod index;
 mod load;
 mod log;
