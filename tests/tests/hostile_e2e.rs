@@ -349,3 +349,23 @@ fn a_truncated_plugin_is_refused_and_the_rest_works() {
         listed.stderr()
     );
 }
+
+/// Case 6: `<interface>` names existing devices of other link kinds (a vxlan, a bridge made
+/// with `ip`); a failure at any later step restores their MTU and state too.
+#[test]
+fn devices_of_any_link_kind_are_restored_by_a_rollback() {
+    let ns = Netns::new("anykind");
+    ns.ip(&["link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789"]);
+    ns.ip(&["link", "add", "ipbr0", "type", "bridge"]);
+    let doc = document(
+        ns.dir.path(),
+        "doc.xml",
+        r#"<interfaces>
+  <interface device="vx0" mtu="1400"/>
+  <interface device="ipbr0" mtu="1400"/>
+  <bridge name="brn"><static ipaddr="10.7.0.1/24"/></bridge>
+</interfaces>
+"#,
+    );
+    ns.fail_at_every_step(&doc, 4);
+}
