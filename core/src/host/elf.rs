@@ -17,7 +17,7 @@ const PT_LOAD: u32 = 1;
 const ET_DYN: u16 = 3;
 
 /// Check that `path` is a shared object for this machine whose loadable segments all lie
-/// inside the file. The error completes "not a netplug plugin: …".
+/// inside the file. The error completes "cannot be loaded: …".
 pub fn check(path: &Path) -> Result<(), String> {
     let mut file = File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
     let size = file.metadata().map_err(|e| format!("cannot read it: {e}"))?.len();

@@ -208,7 +208,7 @@ fn open_module(
 ) -> Result<(PluginModuleRef, &'static Sink, String), LoadError> {
     let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
     let start = Instant::now();
-    super::elf::check(path).map_err(|e| error(LoadErrorKind::NotAPlugin(e)))?;
+    super::elf::check(path).map_err(|e| error(LoadErrorKind::Open(e)))?;
     let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
     timings.open = start.elapsed();
 
