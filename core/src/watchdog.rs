@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 /// 10,000 routes takes seconds), short enough that a hung boot gets its network back.
 pub const DEFAULT_LIMIT: Duration = Duration::from_secs(120);
 
-/// The exit status of a run the watchdog ended.
-pub const EXIT_STATUS: i32 = 3;
+/// The exit status of a run the watchdog ended: that of a failed apply (see docs/json.md).
+pub const EXIT_STATUS: i32 = 1;
 
 /// The time limit of one plugin call.
 pub fn limit() -> Duration {

@@ -184,12 +184,15 @@ impl Daemon<'_> {
                 }))
             })
             .unwrap_or_else(|e| {
-                tracing::warn!("reading the journals: {e:#}");
+                tracing::warn!("reading the journals: {}", crate::report::error_text(e.as_ref()));
                 false
             });
         if due {
             if let Err(e) = super::engine::lock(self.cli) {
-                tracing::warn!("an unconfirmed apply is due for rollback: {e:#}; trying again shortly");
+                tracing::warn!(
+                    "an unconfirmed apply is due for rollback: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
             }
         }
     }
@@ -202,14 +205,17 @@ impl Daemon<'_> {
         let lock = match super::engine::lock(self.cli) {
             Ok(lock) => lock,
             Err(e) => {
-                tracing::warn!("{why}: {names}: {e:#}; trying again shortly");
+                tracing::warn!(
+                    "{why}: {names}: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
                 return Outcome::Busy;
             }
         };
         tracing::info!("{why}: applying {names}");
         let opts = ApplyOptions::default();
         let result =
-            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None);
+            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None, true);
         drop(lock);
         match result {
             Ok(code) if code == ExitCode::SUCCESS => Outcome::Applied,
@@ -218,7 +224,7 @@ impl Daemon<'_> {
                 Outcome::Failed
             }
             Err(e) => {
-                tracing::error!("{why}: {names}: {e:#}");
+                tracing::error!("{why}: {names}: {}", crate::report::error_text(e.as_ref()));
                 Outcome::Failed
             }
         }

@@ -11,12 +11,16 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use netplug_core::apply::RollbackReport;
 use netplug_core::journal::{self, Identity, Journal, Kind, Purpose, Whereabouts};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 
+use serde_json::json;
+
+use crate::exit::{usage, Exit};
+use crate::report::note;
 use crate::Cli;
 
 #[derive(clap::Args, Debug, Default)]
@@ -36,26 +40,30 @@ pub fn begin(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let here = here(cli)?;
     if let Some((path, _)) = journal::find(&cli.state_dir, Kind::Transaction, &here)? {
-        bail!("a transaction is already open (since {}); commit or roll it back first", path.display());
+        return Err(usage(format!(
+            "a transaction is already open (since {}); commit or roll it back first",
+            path.display()
+        )));
     }
     let mut j = Journal::new(Purpose::Transaction, here.clone());
     j.store = Some(read_store(&Store::new(&cli.config_dir))?);
     j.save(&journal::path(&cli.state_dir, Kind::Transaction, &here))?;
-    if !cli.quiet {
-        println!("transaction open: changes from now on can be rolled back with `netplug rollback`");
-    }
+    transaction_json(cli, "open");
+    note(
+        cli,
+        format_args!("transaction open: changes from now on can be rolled back with `netplug rollback`"),
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn commit(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let Some((path, _)) = journal::find(&cli.state_dir, Kind::Transaction, &here(cli)?)? else {
-        bail!("no transaction is open");
+        return Err(usage("no transaction is open"));
     };
     Journal::remove(&path)?;
-    if !cli.quiet {
-        println!("transaction committed");
-    }
+    transaction_json(cli, "committed");
+    note(cli, format_args!("transaction committed"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -70,8 +78,17 @@ pub fn rollback(cli: &Cli, args: &RollbackArgs) -> Result<ExitCode> {
         // What taking the lock rolled back (an apply that died, one not confirmed) was what
         // there was to roll back.
         None if recovered > 0 => Ok(ExitCode::SUCCESS),
-        None => bail!("no transaction is open"),
-        Some(report) => Ok(report_rollback(cli, "transaction", &report)),
+        None => Err(usage("no transaction is open")),
+        Some(report) => {
+            if cli.json {
+                crate::report::print_json(json!({
+                    "rolled_back": crate::report::steps_json(&report.steps),
+                    "errors": report.errors,
+                    "verified": report.verified,
+                }));
+            }
+            Ok(report_rollback(cli, "transaction", &report))
+        }
     }
 }
 
@@ -90,12 +107,10 @@ fn discard(cli: &Cli) -> Result<ExitCode> {
         };
         Journal::remove(&f.path)?;
         removed += 1;
-        if !cli.quiet {
-            println!("removed {} ({why}); nothing was rolled back", f.path.display());
-        }
+        note(cli, format_args!("removed {} ({why}); nothing was rolled back", f.path.display()));
     }
-    if removed == 0 && !cli.quiet {
-        println!("no journal to discard");
+    if removed == 0 {
+        note(cli, format_args!("no journal to discard"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -103,12 +118,13 @@ fn discard(cli: &Cli) -> Result<ExitCode> {
 /// `netplug confirm`: keep what a pending `apply --confirm` did.
 pub fn confirm(cli: &Cli) -> Result<ExitCode> {
     let Some((path, _)) = journal::find(&cli.state_dir, Kind::Confirm, &here(cli)?)? else {
-        bail!("no confirmed apply is waiting");
+        return Err(usage("no confirmed apply is waiting"));
     };
     Journal::remove(&path)?;
-    if !cli.quiet {
-        println!("confirmed: the applied configuration stays");
+    if cli.json {
+        crate::report::print_json(json!({ "confirmed": true }));
     }
+    note(cli, format_args!("confirmed: the applied configuration stays"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -197,13 +213,18 @@ pub fn report_rollback(cli: &Cli, what: &str, r: &RollbackReport) -> ExitCode {
         eprintln!("netplug: rollback error: {e}");
     }
     if r.errors.is_empty() && r.verified {
-        if !cli.quiet {
-            println!("{what} rolled back: {} change(s), verified", r.steps.len());
-        }
+        note(cli, format_args!("{what} rolled back: {} change(s), verified", r.steps.len()));
         ExitCode::SUCCESS
     } else {
         eprintln!("netplug: {what} rollback could NOT be verified; the journal is kept for another try");
-        ExitCode::from(1)
+        Exit::Failed.into()
+    }
+}
+
+/// `begin` and `commit` under `--json`: the transaction's state now.
+fn transaction_json(cli: &Cli, state: &str) {
+    if cli.json {
+        crate::report::print_json(json!({ "transaction": state }));
     }
 }
 
