@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use netplug_core::load::Loaded;
 use netplug_core::store::Store;
 
 use crate::Cli;
@@ -28,6 +29,12 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     if super::print_diagnostics(cli, &loaded) {
         return Ok(ExitCode::from(1));
     }
+    store(cli, &loaded)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Store every interface of validated documents, each replacing an earlier definition.
+pub fn store(cli: &Cli, loaded: &Loaded) -> Result<()> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
     for iface in &loaded.config.interfaces {
@@ -38,7 +45,7 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
             println!("{verb} {} ({})", iface.name, path.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {

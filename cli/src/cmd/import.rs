@@ -1,0 +1,89 @@
+//! `netplug import --from SOURCE [PATH]`: read the configuration a host already has (ifupdown,
+//! ifcfg, netplan, networkd) and print it as a native document, or store it with `--define`.
+//! What the native dialect cannot say is listed on stderr by file and line. Nothing is applied
+//! and the source files are only read.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use netplug_core::load::{self, Loaded};
+use netplug_core::validate::ValidateOptions;
+use netplug_import::Source;
+
+use crate::Cli;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum From {
+    /// /etc/network/interfaces (ifupdown, ifupdown2)
+    Ifupdown,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The configuration system to read.
+    #[arg(long, value_enum)]
+    pub from: From,
+    /// Its file or directory (default: where that system keeps it).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Store the imported interfaces as definitions instead of printing them.
+    #[arg(long)]
+    pub define: bool,
+    /// Fail (exit 1, defining nothing) when anything could not be imported.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
+    let source = match args.from {
+        From::Ifupdown => Source::Ifupdown,
+    };
+    let path = args.path.as_deref().unwrap_or(source.default_path());
+    let import = netplug_import::import(source, Some(path))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = netplug_import::native::write(&import.document);
+    if cli.json && !args.define {
+        let unsupported: Vec<_> = import
+            .unsupported
+            .iter()
+            .map(|u| {
+                serde_json::json!({"file": u.origin.file, "line": u.origin.line, "construct": u.what, "reason": u.why})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"document": text, "unsupported": unsupported}))?
+        );
+    } else {
+        for u in &import.unsupported {
+            eprintln!("netplug: warning: {u}");
+        }
+    }
+    if args.strict && !import.unsupported.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    if !args.define {
+        if !cli.json {
+            print!("{text}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Defining goes through validation as `netplug define` does; problems point into the
+    // generated document, which is printed with them so the lines can be found.
+    let (registry, _) = super::plugins(cli);
+    let mut loaded = Loaded::default();
+    let label = format!("<import of {}>", path.display());
+    let (interfaces, diagnostics, _) = load::load_str(&label, &text, &mut loaded.sources);
+    loaded.config.interfaces = interfaces;
+    loaded.diagnostics = diagnostics;
+    let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };
+    let mut more = netplug_core::validate::validate(&mut loaded.config, &registry, &opts);
+    loaded.diagnostics.append(&mut more);
+    if super::print_diagnostics(cli, &loaded) {
+        eprint!("{label}:\n{text}");
+        return Ok(ExitCode::from(1));
+    }
+    super::define::store(cli, &loaded)?;
+    Ok(ExitCode::SUCCESS)
+}
