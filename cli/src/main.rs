@@ -84,8 +84,8 @@ pub enum Command {
     Show(cmd::show::Args),
     /// Validate documents and store their interfaces as definitions (replacing earlier ones).
     Define(cmd::define::DefineArgs),
-    /// Read the host's ifupdown configuration as a native document (or define it);
-    /// nothing is applied.
+    /// Read the host's existing configuration (ifupdown, networkd…) as a native document, or
+    /// define it; nothing is applied.
     Import(cmd::import::Args),
     /// Remove stored definitions (the kernel is not touched).
     Undefine(cmd::define::UndefineArgs),

@@ -12,6 +12,7 @@ pub mod ifupdown;
 mod lines;
 pub mod model;
 pub mod native;
+pub mod networkd;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,32 @@ pub use model::{Document, Import, Unsupported};
 pub enum Source {
     /// `/etc/network/interfaces` (ifupdown, ifupdown2).
     Ifupdown,
+    /// `/etc/systemd/network` (systemd-networkd's `.netdev` and `.network` files).
+    Networkd,
+}
+
+/// The links the host has, for sources that choose an interface by its MAC address.
+pub trait Links {
+    /// The names of the links with this MAC address (lower case, `:`-separated).
+    fn by_mac(&self, mac: &str) -> Vec<String>;
+}
+
+/// No links: every match by MAC address is reported as unresolved.
+pub struct NoLinks;
+
+impl Links for NoLinks {
+    fn by_mac(&self, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A fixed table of `(name, mac)`.
+pub struct LinkTable<'a>(pub &'a [(&'a str, &'a str)]);
+
+impl Links for LinkTable<'_> {
+    fn by_mac(&self, mac: &str) -> Vec<String> {
+        self.0.iter().filter(|(_, m)| m.eq_ignore_ascii_case(mac)).map(|(n, _)| n.to_string()).collect()
+    }
 }
 
 impl Source {
@@ -30,16 +57,19 @@ impl Source {
     pub fn default_path(self) -> &'static Path {
         match self {
             Source::Ifupdown => Path::new("/etc/network/interfaces"),
+            Source::Networkd => Path::new("/etc/systemd/network"),
         }
     }
 }
 
-/// Read a source's configuration at `path` (its default path when `None`).
-pub fn import(source: Source, path: Option<&Path>) -> io::Result<Import> {
+/// Read a source's configuration at `path` (its default path when `None`); `links` resolves
+/// matches by MAC address.
+pub fn import(source: Source, path: Option<&Path>, links: &dyn Links) -> io::Result<Import> {
     let path: PathBuf = path.unwrap_or(source.default_path()).to_path_buf();
     let mut out = Import::default();
     match source {
         Source::Ifupdown => ifupdown::read(&path, &mut out)?,
+        Source::Networkd => networkd::read(&path, links, &mut out)?,
     }
     Ok(out)
 }

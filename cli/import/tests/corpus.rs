@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use netplug_import::{import, native, Source};
+use netplug_import::{import, native, LinkTable, Source};
+
+/// The links the MAC-matching cases of the corpus resolve against.
+const LINKS: &[(&str, &str)] = &[("enp3s0", "52:54:00:12:34:01"), ("enp4s0", "52:54:00:12:34:02")];
 
 fn corpus(source: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/import").join(source);
@@ -22,7 +25,8 @@ fn corpus(source: &str) -> Vec<PathBuf> {
 }
 
 fn check(source: Source, input: &str, case: &Path) {
-    let got = import(source, Some(&case.join(input))).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+    let got = import(source, Some(&case.join(input)), &LinkTable(LINKS))
+        .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
     let document = native::write(&got.document);
     let prefix = format!("{}/", case.display());
     let unsupported: String =
@@ -44,5 +48,12 @@ fn check(source: Source, input: &str, case: &Path) {
 fn ifupdown_corpus() {
     for case in corpus("ifupdown") {
         check(Source::Ifupdown, "interfaces", &case);
+    }
+}
+
+#[test]
+fn networkd_corpus() {
+    for case in corpus("networkd") {
+        check(Source::Networkd, "network", &case);
     }
 }

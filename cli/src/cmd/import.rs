@@ -3,6 +3,7 @@
 //! What the native dialect cannot say is listed on stderr by file and line. Nothing is applied
 //! and the source files are only read.
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ use crate::Cli;
 pub enum From {
     /// /etc/network/interfaces (ifupdown, ifupdown2)
     Ifupdown,
+    /// /etc/systemd/network (systemd-networkd .netdev and .network files)
+    Networkd,
 }
 
 #[derive(clap::Args, Debug)]
@@ -38,9 +41,11 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let source = match args.from {
         From::Ifupdown => Source::Ifupdown,
+        From::Networkd => Source::Networkd,
     };
     let path = args.path.as_deref().unwrap_or(source.default_path());
-    let import = netplug_import::import(source, Some(path))
+    let links = LiveLinks { cli, table: OnceCell::new() };
+    let import = netplug_import::import(source, Some(path), &links)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let text = netplug_import::native::write(&import.document);
     if cli.json && !args.define {
@@ -86,4 +91,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     }
     super::define::store(cli, &loaded)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The kernel's links, read through the plugins the first time a source matches by MAC address.
+struct LiveLinks<'a> {
+    cli: &'a Cli,
+    table: OnceCell<Vec<(String, String)>>,
+}
+
+impl netplug_import::Links for LiveLinks<'_> {
+    fn by_mac(&self, mac: &str) -> Vec<String> {
+        let table = self.table.get_or_init(|| {
+            let (registry, _) = super::plugins(self.cli);
+            let live =
+                netplug_core::show::live_config(&registry, None).map(|c| c.interfaces).unwrap_or_default();
+            live.into_iter().filter_map(|i| Some((i.name, i.mac?))).collect()
+        });
+        table.iter().filter(|(_, m)| m.eq_ignore_ascii_case(mac)).map(|(n, _)| n.clone()).collect()
+    }
 }
