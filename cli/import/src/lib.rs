@@ -12,6 +12,7 @@ pub mod ifupdown;
 mod lines;
 pub mod model;
 pub mod native;
+pub mod netplan;
 pub mod networkd;
 
 use std::io;
@@ -24,6 +25,8 @@ pub use model::{Document, Import, Unsupported};
 pub enum Source {
     /// `/etc/network/interfaces` (ifupdown, ifupdown2).
     Ifupdown,
+    /// `/etc/netplan` (netplan's YAML).
+    Netplan,
     /// `/etc/systemd/network` (systemd-networkd's `.netdev` and `.network` files).
     Networkd,
 }
@@ -57,6 +60,7 @@ impl Source {
     pub fn default_path(self) -> &'static Path {
         match self {
             Source::Ifupdown => Path::new("/etc/network/interfaces"),
+            Source::Netplan => Path::new("/etc/netplan"),
             Source::Networkd => Path::new("/etc/systemd/network"),
         }
     }
@@ -69,6 +73,7 @@ pub fn import(source: Source, path: Option<&Path>, links: &dyn Links) -> io::Res
     let mut out = Import::default();
     match source {
         Source::Ifupdown => ifupdown::read(&path, &mut out)?,
+        Source::Netplan => netplan::read(&path, links, &mut out)?,
         Source::Networkd => networkd::read(&path, links, &mut out)?,
     }
     Ok(out)

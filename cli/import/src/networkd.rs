@@ -100,7 +100,7 @@ pub fn read(dir: &Path, links: &dyn Links, out: &mut Import) -> io::Result<()> {
 }
 
 /// Time spans as systemd writes them (`100ms`, `1s`, `2min`, a bare number of seconds), in ms.
-fn timespan_ms(value: &str) -> Option<f64> {
+pub(crate) fn timespan_ms(value: &str) -> Option<f64> {
     let mut total = 0.0;
     for part in value.split_whitespace() {
         let split = part.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(part.len());
@@ -119,7 +119,7 @@ fn timespan_ms(value: &str) -> Option<f64> {
     Some(total)
 }
 
-fn number(f: f64) -> String {
+pub(crate) fn number(f: f64) -> String {
     let s = format!("{f:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

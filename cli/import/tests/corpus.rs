@@ -57,3 +57,10 @@ fn networkd_corpus() {
         check(Source::Networkd, "network", &case);
     }
 }
+
+#[test]
+fn netplan_corpus() {
+    for case in corpus("netplan") {
+        check(Source::Netplan, "netplan", &case);
+    }
+}

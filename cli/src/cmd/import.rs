@@ -18,6 +18,8 @@ use crate::Cli;
 pub enum From {
     /// /etc/network/interfaces (ifupdown, ifupdown2)
     Ifupdown,
+    /// /etc/netplan (netplan YAML; a directory or one file)
+    Netplan,
     /// /etc/systemd/network (systemd-networkd .netdev and .network files)
     Networkd,
 }
@@ -41,6 +43,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let source = match args.from {
         From::Ifupdown => Source::Ifupdown,
+        From::Netplan => Source::Netplan,
         From::Networkd => Source::Networkd,
     };
     let path = args.path.as_deref().unwrap_or(source.default_path());
