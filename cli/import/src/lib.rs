@@ -8,6 +8,7 @@
 //! knows none of it.
 
 pub mod addr;
+pub mod ifcfg;
 pub mod ifupdown;
 mod lines;
 pub mod model;
@@ -25,6 +26,8 @@ pub use model::{Document, Import, Unsupported};
 pub enum Source {
     /// `/etc/network/interfaces` (ifupdown, ifupdown2).
     Ifupdown,
+    /// `/etc/sysconfig/network-scripts` (RHEL's initscripts: `ifcfg-*`, `route-*`).
+    Ifcfg,
     /// `/etc/netplan` (netplan's YAML).
     Netplan,
     /// `/etc/systemd/network` (systemd-networkd's `.netdev` and `.network` files).
@@ -60,6 +63,7 @@ impl Source {
     pub fn default_path(self) -> &'static Path {
         match self {
             Source::Ifupdown => Path::new("/etc/network/interfaces"),
+            Source::Ifcfg => Path::new("/etc/sysconfig/network-scripts"),
             Source::Netplan => Path::new("/etc/netplan"),
             Source::Networkd => Path::new("/etc/systemd/network"),
         }
@@ -73,6 +77,7 @@ pub fn import(source: Source, path: Option<&Path>, links: &dyn Links) -> io::Res
     let mut out = Import::default();
     match source {
         Source::Ifupdown => ifupdown::read(&path, &mut out)?,
+        Source::Ifcfg => ifcfg::read(&path, &mut out)?,
         Source::Netplan => netplan::read(&path, links, &mut out)?,
         Source::Networkd => networkd::read(&path, links, &mut out)?,
     }

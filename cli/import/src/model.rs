@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A line of a source file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
     pub file: PathBuf,
     pub line: u32,
@@ -112,6 +112,8 @@ pub struct Interface {
     /// Default gateways, at most one per family.
     pub gateways: Vec<String>,
     pub dhcp: bool,
+    /// `<dhcp>` attributes (`peerdns`, `hostname`).
+    pub dhcp_options: Vec<(String, String)>,
     pub dhcp6: Option<Dhcp6>,
     pub routes: Vec<Route>,
 }
@@ -131,6 +133,7 @@ impl Interface {
             addresses: Vec::new(),
             gateways: Vec::new(),
             dhcp: false,
+            dhcp_options: Vec::new(),
             dhcp6: None,
             routes: Vec::new(),
         }

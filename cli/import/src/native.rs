@@ -56,7 +56,11 @@ fn interface(i: &Interface) -> Element {
         e = e.with_child(s);
     }
     if i.dhcp {
-        e = e.with_child(Element::new("dhcp"));
+        let mut d = Element::new("dhcp");
+        for (name, value) in &i.dhcp_options {
+            d = d.with_attr(name.as_str(), value.as_str());
+        }
+        e = e.with_child(d);
     }
     if let Some(d6) = i.dhcp6 {
         let mut d = Element::new("dhcp6");

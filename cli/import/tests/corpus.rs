@@ -64,3 +64,10 @@ fn netplan_corpus() {
         check(Source::Netplan, "netplan", &case);
     }
 }
+
+#[test]
+fn ifcfg_corpus() {
+    for case in corpus("ifcfg") {
+        check(Source::Ifcfg, "network-scripts", &case);
+    }
+}

@@ -18,6 +18,8 @@ use crate::Cli;
 pub enum From {
     /// /etc/network/interfaces (ifupdown, ifupdown2)
     Ifupdown,
+    /// /etc/sysconfig/network-scripts (RHEL/Fedora initscripts' ifcfg-* and route-* files)
+    Ifcfg,
     /// /etc/netplan (netplan YAML; a directory or one file)
     Netplan,
     /// /etc/systemd/network (systemd-networkd .netdev and .network files)
@@ -43,6 +45,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let source = match args.from {
         From::Ifupdown => Source::Ifupdown,
+        From::Ifcfg => Source::Ifcfg,
         From::Netplan => Source::Netplan,
         From::Networkd => Source::Networkd,
     };
