@@ -410,6 +410,10 @@ impl StanzaState<'_> {
                     d.dhcp = on;
                 }
             }
+            "hostname" if self.family == "inet" && self.method == "dhcp" => {
+                need(value)?;
+                iface.dhcp_options.push(("hostname".into(), value.to_string()));
+            }
             "mtu" => {
                 value.parse::<u32>().map_err(|_| format!("mtu {value} is not a number"))?;
                 iface.mtu = Some(value.to_string());
