@@ -177,3 +177,27 @@ fn define_stores_the_imported_interfaces() {
     // Defining applies nothing.
     assert!(!ns.ip(&["link", "show"]).contains("br0"));
 }
+
+/// `match: macaddress` names whichever link has the address now, read from the kernel of the
+/// namespace `--netns` names.
+#[test]
+fn a_match_by_mac_finds_the_link_that_has_it() {
+    let ns = Netns::new("importmac");
+    ns.ip(&["link", "add", "lan7", "address", "02:00:00:00:07:01", "type", "veth", "peer", "name", "lan7p"]);
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("01-lan.yaml");
+    std::fs::write(
+        &yaml,
+        "network:\n  version: 2\n  ethernets:\n    uplink:\n      match:\n        macaddress: \"02:00:00:00:07:01\"\n      addresses: [192.0.2.7/24]\n    gone:\n      match:\n        macaddress: \"02:00:00:00:07:99\"\n      dhcp4: true\n",
+    )
+    .unwrap();
+    let run = ns.netplug(&["import", "--from", "netplan", yaml.to_str().unwrap()]);
+    let doc = run.ok();
+    assert!(doc.contains("<interface device=\"lan7\" startmode=\"onboot\">"), "{doc}");
+    assert!(doc.contains("192.0.2.7/24") && !doc.contains("gone"), "{doc}");
+    let line = format!(
+        "{}:10: not imported: macaddress: 02:00:00:00:07:99: no link has this MAC address now",
+        yaml.display()
+    );
+    assert!(run.stderr().contains(&line), "{}", run.stderr());
+}

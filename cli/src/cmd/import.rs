@@ -99,20 +99,38 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The kernel's links, read through the plugins the first time a source matches by MAC address.
+/// The kernel's ethernet links (NICs, and veths standing in for them), read through the
+/// plugins the first time a source matches by MAC address.
 struct LiveLinks<'a> {
     cli: &'a Cli,
     table: OnceCell<Vec<(String, String)>>,
 }
 
+impl LiveLinks<'_> {
+    fn read(&self) -> Vec<(String, String)> {
+        // Every link asked for by name, as the plugins' dump of all links leaves veths out;
+        // /proc/net/dev lists the names in the namespace this thread entered (`--netns`).
+        let names: Vec<String> = std::fs::read_to_string("/proc/net/dev")
+            .unwrap_or_default()
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim().to_string()))
+            .collect();
+        let (registry, _) = super::plugins(self.cli);
+        let live = match netplug_core::show::live_config(&registry, Some(&names)) {
+            Ok(config) => config.interfaces,
+            Err(e) => {
+                eprintln!("netplug: warning: cannot read the links to match MAC addresses: {e}");
+                Vec::new()
+            }
+        };
+        live.into_iter().filter(|i| i.kind == "ethernet").filter_map(|i| Some((i.name, i.mac?))).collect()
+    }
+}
+
 impl netplug_import::Links for LiveLinks<'_> {
     fn by_mac(&self, mac: &str) -> Vec<String> {
-        let table = self.table.get_or_init(|| {
-            let (registry, _) = super::plugins(self.cli);
-            let live =
-                netplug_core::show::live_config(&registry, None).map(|c| c.interfaces).unwrap_or_default();
-            live.into_iter().filter_map(|i| Some((i.name, i.mac?))).collect()
-        });
+        let table = self.table.get_or_init(|| self.read());
         table.iter().filter(|(_, m)| m.eq_ignore_ascii_case(mac)).map(|(n, _)| n.clone()).collect()
     }
 }
