@@ -8,6 +8,8 @@ use anyhow::Result;
 use netplug_core::load::Loaded;
 use netplug_core::store::Store;
 
+use serde_json::json;
+
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -27,7 +29,7 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let loaded = super::load_and_validate(cli, &args.files, &registry);
     if super::print_diagnostics(cli, &loaded) {
-        return Ok(ExitCode::from(1));
+        return Ok(crate::exit::Exit::Failed.into());
     }
     store(cli, &loaded)?;
     Ok(ExitCode::SUCCESS)
@@ -37,13 +39,18 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
 pub fn store(cli: &Cli, loaded: &Loaded) -> Result<()> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
+    let mut defined = Vec::new();
     for iface in &loaded.config.interfaces {
         let replaced = store.contains(&iface.name);
         let path = store.define(iface)?;
         let verb = if replaced { "redefined" } else { "defined" };
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("{verb} {} ({})", iface.name, path.display());
         }
+        defined.push(json!({ "name": iface.name, "path": path, "replaced": replaced }));
+    }
+    if cli.json {
+        crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
     }
     Ok(())
 }
@@ -53,9 +60,12 @@ pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
     let store = Store::new(&cli.config_dir);
     for name in &args.names {
         store.undefine(name)?;
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("undefined {name}");
         }
+    }
+    if cli.json {
+        crate::report::print_json(json!({ "defined": [], "undefined": args.names }));
     }
     Ok(ExitCode::SUCCESS)
 }
