@@ -11,7 +11,9 @@ use anyhow::{Context, Result};
 use netplug_core::load::{self, Loaded};
 use netplug_core::validate::ValidateOptions;
 use netplug_import::Source;
+use serde_json::json;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,42 +45,37 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
-    let source = match args.from {
-        From::Ifupdown => Source::Ifupdown,
-        From::Ifcfg => Source::Ifcfg,
-        From::Netplan => Source::Netplan,
-        From::Networkd => Source::Networkd,
+    let (source, name) = match args.from {
+        From::Ifupdown => (Source::Ifupdown, "ifupdown"),
+        From::Ifcfg => (Source::Ifcfg, "ifcfg"),
+        From::Netplan => (Source::Netplan, "netplan"),
+        From::Networkd => (Source::Networkd, "networkd"),
     };
     let path = args.path.as_deref().unwrap_or(source.default_path());
     let links = LiveLinks { cli, table: OnceCell::new() };
     let import = netplug_import::import(source, Some(path), &links)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let text = netplug_import::native::write(&import.document);
+    let refused = args.strict && !import.unsupported.is_empty();
     if cli.json && !args.define {
         let unsupported: Vec<_> = import
             .unsupported
             .iter()
-            .map(|u| {
-                serde_json::json!({"file": u.origin.file, "line": u.origin.line, "construct": u.what, "reason": u.why})
-            })
+            .map(|u| json!({"file": u.origin.file, "line": u.origin.line, "construct": u.what, "reason": u.why}))
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"document": text, "unsupported": unsupported}))?
-        );
-    } else {
-        for u in &import.unsupported {
-            eprintln!("netplug: warning: {u}");
-        }
+        let document = (!refused).then_some(&text);
+        crate::report::print_json(json!({"from": name, "unsupported": unsupported, "document": document}));
+        return Ok(Exit::failed_if(refused));
     }
-    if args.strict && !import.unsupported.is_empty() {
-        return Ok(ExitCode::from(1));
+    for u in &import.unsupported {
+        eprintln!("netplug: warning: {u}");
+    }
+    if refused {
+        return Ok(Exit::Failed.into());
     }
     if !args.define {
-        if !cli.json {
-            print!("{text}");
-        }
-        return Ok(ExitCode::SUCCESS);
+        print!("{text}");
+        return Ok(Exit::Ok.into());
     }
     // Defining goes through validation as `netplug define` does; problems point into the
     // generated document, which is printed with them so the lines can be found.
@@ -93,10 +90,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     loaded.diagnostics.append(&mut more);
     if super::print_diagnostics(cli, &loaded) {
         eprint!("{label}:\n{text}");
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     }
     super::define::store(cli, &loaded)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok.into())
 }
 
 /// The kernel's ethernet links (NICs, and veths standing in for them), read through the
