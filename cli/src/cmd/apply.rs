@@ -125,7 +125,10 @@ fn apply_run(
         journal_before(cli, &here, config, before, confirm_within)
             .map_err(|e| crate::report::error_text(e.as_ref()))
     };
+    let span = tracing::info_span!("apply", interface = %interface_names(config)).entered();
     let result = run.apply_recorded(opts, &mut record);
+    drop(span);
+    crate::progress::finish();
     let kept = match &result {
         // A confirmed apply's journal waits for the confirmation.
         Ok(_) => kind == Kind::Confirm,
@@ -169,6 +172,12 @@ fn apply_run(
             Ok(Exit::Failed.into())
         }
     }
+}
+
+/// The interfaces an apply governs, for its log events' `interface` field (journal field
+/// `NETPLUG_INTERFACE`).
+fn interface_names(config: &Config) -> String {
+    config.interfaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// Before the first change: journal the state of what is about to change — in the open
