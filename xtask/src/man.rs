@@ -78,6 +78,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("NETPLUG_LOG", "A tracing env-filter specification overriding -v and -q, e.g. netplug=debug."),
     ("VISUAL, EDITOR", "The editor netplug edit runs."),
     ("NO_COLOR", "When set and not empty, no colours in log lines."),
+    (
+        "JOURNAL_STREAM",
+        "Set by systemd when stderr is the journal: netplug then logs to journald, with priorities and NETPLUG_ fields.",
+    ),
 ];
 
 const FILES: &[(&str, &str)] = &[

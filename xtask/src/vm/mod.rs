@@ -12,6 +12,7 @@ mod host;
 mod initramfs;
 mod kernel;
 mod qemu;
+mod systemd;
 
 use std::collections::HashMap;
 use std::fs;
@@ -36,7 +37,8 @@ const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan"]
 pub const MARK: &str = "@@netplug-vm-test";
 
 /// Build the guest tests (plugins/bond/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and run
-/// them in one qemu guest booting Debian's kernel.
+/// them in one qemu guest booting Debian's kernel; then boot the guest again with systemd as
+/// PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there.
 #[derive(clap::Args, Default)]
 #[command(after_help = "Environment: NETPLUG_VM_TIMEOUT (seconds, 1800), NETPLUG_VM_MEM (1G), \
 NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/), \
@@ -49,6 +51,12 @@ pub struct Args {
     /// Show the guest kernel's log.
     #[arg(long)]
     pub kernel_log: bool,
+    /// Leave out the boot with systemd as PID 1.
+    #[arg(long, conflicts_with = "only_systemd")]
+    pub no_systemd: bool,
+    /// Only the boot with systemd as PID 1.
+    #[arg(long)]
+    pub only_systemd: bool,
     /// Arguments for every test binary (after --), e.g. a test name filter.
     #[arg(last = true, value_name = "TEST ARGS")]
     pub test_args: Vec<String>,
@@ -56,9 +64,28 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let Args { keep_going, kernel_log, test_args } = args;
+    let Args { keep_going, kernel_log, no_systemd, only_systemd, test_args } = args;
+    let with_systemd = !no_systemd;
     let kernel_log = kernel_log || std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
 
+    if only_systemd {
+        return systemd_boot(&test_args, kernel_log);
+    }
+    let tier = run_tier(&test_args, keep_going, kernel_log, started);
+    if !with_systemd {
+        return tier;
+    }
+    let boot = systemd_boot(&test_args, kernel_log);
+    match (tier, boot) {
+        (Ok(()), boot) => boot,
+        (Err(tier), Ok(())) => Err(tier),
+        (Err(tier), Err(boot)) => Err(tier.context(format!("and the systemd boot failed too: {boot:#}"))),
+    }
+}
+
+/// The tier proper: every guest test binary in one boot.
+fn run_tier(test_args: &[String], keep_going: bool, kernel_log: bool, started: Instant) -> Result<()> {
+    let test_args = test_args.to_vec();
     let found = discover(&root())?;
     if found.is_empty() {
         println!("vm: no guest tests found ({GUEST_TESTS:?}); nothing to boot");
@@ -73,6 +100,7 @@ pub fn run(args: Args) -> Result<()> {
         env: guest_env(),
         modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
         keep_going,
+        systemd: None,
     };
     let guest = Guest::prepare(&plan, kernel_log)?;
     println!(
@@ -106,6 +134,49 @@ pub fn run(args: Args) -> Result<()> {
         bail!(why);
     }
     Ok(())
+}
+
+/// The systemd boot (see [`systemd`]): tests/tests/systemd_boot.rs, whose tests are ignored
+/// elsewhere, run by a unit of a guest booted with systemd as PID 1.
+fn systemd_boot(test_args: &[String], kernel_log: bool) -> Result<()> {
+    let started = Instant::now();
+    let src = root().join("tests/tests/systemd_boot.rs");
+    let found = [Found {
+        package: "netplug-tests".into(),
+        package_dir: root().join("tests"),
+        target: "systemd_boot".into(),
+        src,
+    }];
+    let tests = build(&found)?;
+    let mut args = vec!["--ignored".to_string(), "--test-threads=1".to_string()];
+    args.extend(test_args.iter().cloned());
+    let plan = Plan {
+        tests,
+        args,
+        env: guest_env(),
+        modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
+        keep_going: true,
+        systemd: Some(systemd::boot(&target_dir().join("debug"))?),
+    };
+    let guest = Guest::prepare(&plan, kernel_log)?;
+    println!(
+        "vm: booting Linux {} ({}) with systemd as PID 1 ({})",
+        guest.kernel.version,
+        guest.accel,
+        systemd::TARGET
+    );
+    let mut report = Report::new(&plan);
+    let boot_started = Instant::now();
+    let exit = guest.boot(&mut |line| report.line(line, boot_started))?;
+    report.summary(boot_started.elapsed(), started.elapsed());
+    if !report.done {
+        return Err(guest.died(&exit));
+    }
+    fs::remove_dir_all(&guest.work)?;
+    match report.binaries.first().and_then(|b| b.status) {
+        Some(0) => Ok(()),
+        other => bail!("vm: the systemd boot's tests failed (exit status {other:?})"),
+    }
 }
 
 /// A guest ready to boot: the kernel, and this run's directory holding the initramfs of a plan.
@@ -210,6 +281,7 @@ pub fn run_command(cmd: &GuestCommand, on_line: &mut dyn FnMut(&str)) -> Result<
         env: guest_env(),
         modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
         keep_going: false,
+        systemd: None,
     };
     let kernel_log = std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
     let guest = Guest::prepare(&plan, kernel_log)?;
