@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use netplug_core::store::Store;
+use netplug_core::ownership::{Ownership, PortsOf};
+use netplug_core::store::{Store, StoreError};
+use netplug_core::validate::ValidateOptions;
 
 use crate::Cli;
 
@@ -20,6 +22,10 @@ pub struct DefineArgs {
 pub struct UndefineArgs {
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
+    /// Keep the definitions of ports that were defined together with the interface (by default
+    /// they go with it, as netcf's undefine removed a bridge's whole tree).
+    #[arg(long)]
+    pub keep_ports: bool,
 }
 
 pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
@@ -30,6 +36,9 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     }
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
+    let mut record = Ownership::load(&cli.state_dir)?;
+    record.note_defined(&loaded.config);
+    record.save(&cli.state_dir)?;
     for iface in &loaded.config.interfaces {
         let replaced = store.contains(&iface.name);
         let path = store.define(iface)?;
@@ -44,11 +53,46 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
 pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
+    let mut record = Ownership::load(&cli.state_dir)?;
     for name in &args.names {
+        if !store.contains(name) {
+            return Err(StoreError::NotDefined(name.clone()).into());
+        }
+        let ports =
+            if args.keep_ports { Default::default() } else { ports_defined_with(cli, &record, name)? };
         store.undefine(name)?;
+        record.forget_definition(name);
         if !cli.quiet {
             println!("undefined {name}");
         }
+        for port in &ports.removed {
+            if store.contains(port) {
+                store.undefine(port)?;
+                record.forget_definition(port);
+                if !cli.quiet {
+                    println!("undefined {port} (a port defined with {name}; --keep-ports keeps it)");
+                }
+            }
+        }
+        for (port, user) in &ports.kept {
+            if !cli.quiet {
+                println!("kept the definition of {port} (defined with {name}): {user} still needs it");
+            }
+        }
     }
+    record.save(&cli.state_dir)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The port definitions that go with `name`'s: read (and validated, for parents) from the
+/// store; definitions with errors leave the relation as recorded.
+fn ports_defined_with(cli: &Cli, record: &Ownership, name: &str) -> Result<PortsOf> {
+    if !record.defined_with.values().any(|m| m == name) {
+        return Ok(PortsOf::default());
+    }
+    let (registry, _) = super::plugins(cli);
+    let mut loaded = Store::new(&cli.config_dir).load()?;
+    let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };
+    netplug_core::validate::validate(&mut loaded.config, &registry, &opts);
+    Ok(record.ports_defined_with(&loaded.config, name))
 }

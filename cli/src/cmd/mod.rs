@@ -1,5 +1,6 @@
 //! One module per verb. Each takes the parsed global options and returns the exit code:
-//! 0 success, 1 problems found (diagnostics, drift, a failed apply), 2 could not run.
+//! 0 success, 1 problems found (diagnostics, drift, a failed apply), 2 could not run, 3 a boot
+//! that applied all but the interfaces it names (`apply --all`, see `docs/ownership.md`).
 
 pub mod apply;
 pub mod check;

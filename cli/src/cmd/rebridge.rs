@@ -13,6 +13,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use netplug_core::apply::ApplyOptions;
 use netplug_core::model::{Config, Interface};
+use netplug_core::ownership::Ownership;
 use netplug_core::rebridge::{self, BridgeOptions};
 use netplug_core::registry::Registry;
 use netplug_core::show;
@@ -79,6 +80,12 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
             return Ok(code);
         }
     }
+    let mut record = Ownership::load(&cli.state_dir)?;
+    if !defined {
+        // The port's definition was made for this bridge: `undefine BRIDGE` takes it along.
+        record.defined_with.insert(args.iface.clone(), args.bridge.clone());
+        record.save(&cli.state_dir)?;
+    }
     for i in &config.interfaces {
         store.define(i)?;
     }
@@ -120,6 +127,10 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
     if store.contains(&args.bridge) {
         store.undefine(&args.bridge)?;
     }
+    let mut record = Ownership::load(&cli.state_dir)?;
+    record.forget_definition(member);
+    record.forget_definition(&args.bridge);
+    record.save(&cli.state_dir)?;
     if !cli.quiet {
         println!("{} removed; {} carries its configuration again", args.bridge, member);
     }
