@@ -163,3 +163,61 @@ fn stop_leaves_an_nfsroot_interface_alone() {
     let r0 = ns.ip(&["addr", "show", "dev", "r0"]);
     assert!(r0.contains("198.51.100.2/24") && r0.contains("UP"), "{r0}");
 }
+
+/// `show` prints what a user configures, so it applies back as a no-op for every kind this
+/// kernel has (bonds and VLANs: `vm_ownership.rs`); the device's facts — MAC addresses and
+/// `<ethtool>` (speed and duplex of a virtual link, offload defaults, channels) — only with
+/// `--observed` (issue #14, reproduction 5; 11: veths are shown).
+#[test]
+fn show_applies_back_as_a_no_op() {
+    let ns = Netns::new("showback");
+    veth(&ns, "e0", "e0peer");
+    veth(&ns, "e1", "e1peer");
+    let doc = document(
+        ns.dir.path(),
+        "stack.xml",
+        r#"<interfaces>
+  <interface device="e0" mtu="1400"><static ipaddr="10.9.0.2/24"/></interface>
+  <interface device="e1"/>
+  <bridge name="brs" stp="on" forwarddelay="4">
+    <member device="e1"/>
+    <static ipaddr="192.0.2.5/24" gateway="192.0.2.1"/>
+    <static ip6addr="2001:db8:c::5/64"/>
+    <route destination="198.51.100.0/24" gateway="192.0.2.9"/>
+  </bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    // An address added by hand is shown, and applying it adopts it.
+    ns.ip(&["addr", "add", "10.9.9.9/24", "dev", "e0"]);
+
+    let shown = ns.netplug(&["show"]).ok();
+    for fact in ["<ethtool", "speed=", "<hwaddr", "<channels", "foreign="] {
+        assert!(!shown.contains(fact), "show prints an observed fact ({fact}):\n{shown}");
+    }
+    for configured in [r#"device="e0""#, r#"device="e0peer""#, "10.9.9.9/24", r#"forwarddelay="4""#] {
+        assert!(shown.contains(configured), "show lacks {configured}:\n{shown}");
+    }
+    let observed = ns.netplug(&["show", "--observed", "e0"]).ok();
+    assert!(observed.contains("<ethtool") && observed.contains("<hwaddr"), "{observed}");
+
+    let before = ns.state();
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let plan = ns.netplug(&["plan", back.to_str().unwrap()]).ok();
+    // Adopting the hand-added address marks it netplug's: that is the only change.
+    assert!(plan.lines().filter(|l| l.contains(". ")).all(|l| l.contains("10.9.9.9")), "{plan}");
+    ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    let again = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
+}
+
+#[test]
+fn name_finds_a_veth_by_its_mac_written_either_way() {
+    let ns = Netns::new("name");
+    veth(&ns, "m0", "m0peer");
+    ns.ip(&["link", "set", "m0", "address", "02:10:00:00:00:01"]);
+    for mac in ["02:10:00:00:00:01", "02-10-00-00-00-01", "02-10-00-00-00-01".to_uppercase().as_str()] {
+        assert_eq!(ns.netplug(&["name", mac]).ok().trim(), "m0", "{mac}");
+    }
+}

@@ -7,7 +7,8 @@
 //!   to delete the bond and with it both VLANs, and report success);
 //! * `apply --all` with one more definition whose NIC is missing configures everything else and
 //!   exits 3 (reproduction 2: it used to configure nothing);
-//! * `<vlan name=.. state="absent"/>` removes a VLAN by name alone (reproduction 8).
+//! * `<vlan name=.. state="absent"/>` removes a VLAN by name alone (reproduction 8);
+//! * `show` of the whole layout applies back as a no-op (reproduction 5, for bonds and VLANs).
 
 use netplug_tests::{document, Netns};
 
@@ -115,4 +116,21 @@ fn boot_with_a_missing_nic_configures_the_rest_and_exits_3() {
     assert!(ns.ip(&["-6", "route", "show", "default"]).contains("via 2001:db8:c::1 dev br0"));
     assert_vlan_bridges_intact(&ns);
     assert!(!ns.ip(&["-br", "link"]).contains("brusb"));
+}
+
+#[test]
+fn show_of_bonds_and_vlans_applies_back_as_a_no_op() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("hvshow");
+    layout(&ns, None);
+    ns.netplug(&["apply", "--all"]).ok();
+    let shown = ns.netplug(&["show"]).ok();
+    assert!(shown.contains("<bond") && shown.contains("<vlan") && !shown.contains("<ethtool"), "{shown}");
+    let before = ns.state();
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let out = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(out.contains("already matches"), "{out}\n{shown}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
 }

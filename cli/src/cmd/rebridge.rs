@@ -148,23 +148,13 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
         return Ok((i, true));
     }
     let live = show::live_config(registry, Some(&[name.to_string()]))?;
-    let Some(mut i) = live.get(name).cloned() else {
+    let Some(i) = live.get(name).cloned() else {
         bail!("{name}: neither defined nor present in the kernel");
     };
-    // What `show` marks as not netplug's: addresses added by hand are adopted by declaring them;
-    // those the kernel or a DHCP client added are not configuration and are left out.
-    // A live <dhcp> carries its current <lease>: state, not configuration.
-    for c in &mut i.element.children {
-        c.children.retain(|l| l.name != "lease");
-    }
-    i.element.children.retain_mut(|c| match c.value("foreign") {
-        None => true,
-        Some("manual") => {
-            c.remove_attr("foreign");
-            true
-        }
-        Some(_) => false,
-    });
+    // Only what a user configures: a definition must not pin the device's facts.
+    let mut one = Config { interfaces: vec![i] };
+    show::configured(&mut one, registry);
+    let i = one.interfaces.pop().expect("one interface");
     Ok((i, false))
 }
 
