@@ -21,6 +21,7 @@ use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 use serde_json::json;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -47,10 +48,6 @@ pub struct Args {
     pub confirm: super::confirm::ConfirmArgs,
 }
 
-/// Exit status of a run that applied what it could while some interfaces could not be (a
-/// device missing): they and what depends on them are named in the report.
-pub const PARTIAL: u8 = 3;
-
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
     #[arg(required = true, value_name = "FILE")]
@@ -60,12 +57,12 @@ pub struct PlanArgs {
 pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let Some(mut loaded) = super::engine::prepare(cli, &args.files, &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
     let (plan, _) = run.plan()?;
     print_steps(cli, &plan.steps, "would");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok.into())
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
@@ -85,7 +82,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         // boot set and pruning need them), then apply what boots.
         let Some(all) = super::engine::prepare_loaded(cli, Store::new(&cli.config_dir).load()?, &registry)
         else {
-            return Ok(ExitCode::from(1));
+            return Ok(Exit::Failed.into());
         };
         let mut config = lifecycle::boot_set(&all.config);
         if !args.no_prune {
@@ -98,7 +95,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     }
     let loaded = super::read_documents(&args.files);
     let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
     if args.prune {
@@ -107,19 +104,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         let described = |n: &str| loaded.config.get(n).is_some() || store.contains(n);
         add_prune(cli, &registry, &mut config, &loaded.config, &described)?;
         if config.interfaces.len() > loaded.config.interfaces.len() {
-            return apply_config(cli, &config, &registry, &opts, started, args.confirm.seconds)
+            return apply_config(cli, &config, &registry, &opts, started, args.confirm.seconds, true)
                 .and_then(|code| confirm_after(cli, &registry, args, code));
         }
     }
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
-    let code = apply_run(cli, run, &opts, started, args.confirm.seconds)?;
+    let code = apply_run(cli, run, &opts, started, args.confirm.seconds, true)?;
     confirm_after(cli, &registry, args, code)
 }
 
 /// With `--confirm`, wait for the confirmation of what was applied (all of it, or the part a
 /// partial boot could apply).
 fn confirm_after(cli: &Cli, registry: &Registry, args: &Args, code: ExitCode) -> Result<ExitCode> {
-    let partial = code == ExitCode::from(PARTIAL);
+    let partial = code == Exit::Partial.into();
     if (code == ExitCode::SUCCESS || partial) && args.confirm.seconds.is_some() {
         let confirmed = super::confirm::wait(cli, registry, &args.confirm)?;
         return Ok(if partial && confirmed == ExitCode::SUCCESS { code } else { confirmed });
@@ -171,7 +168,7 @@ pub fn add_prune(
 /// Apply what can be applied of `config`: an interface whose plan fails on its own account (a
 /// device that is not there) is left out with everything that depends on it — its masters and
 /// what is stacked on it — and the rest is applied. Returns the exit status (0, 1, or
-/// [`PARTIAL`] when something was left out) and the interfaces whose own plan failed.
+/// [`Exit::Partial`] when something was left out) and the interfaces whose own plan failed.
 pub fn apply_available(
     cli: &Cli,
     config: &Config,
@@ -207,20 +204,25 @@ pub fn apply_available(
     if config.interfaces.is_empty() {
         if !left_out.is_empty() {
             eprintln!("netplug: nothing was changed");
-            return Ok((ExitCode::from(1), failed));
+            return Ok((Exit::Failed.into(), failed));
         }
         return Ok((ExitCode::SUCCESS, failed));
     }
-    let code = apply_config(cli, &config, registry, opts, started, confirm_within)?;
+    let code = apply_config(cli, &config, registry, opts, started, confirm_within, true)?;
     if code == ExitCode::SUCCESS && !left_out.is_empty() {
         let names: Vec<&str> = left_out.iter().map(|(n, _, _)| n.as_str()).collect();
-        eprintln!("netplug: applied the rest; not configured: {} (exit status {PARTIAL})", names.join(", "));
-        return Ok((ExitCode::from(PARTIAL), failed));
+        eprintln!(
+            "netplug: applied the rest; not configured: {} (exit status {})",
+            names.join(", "),
+            Exit::Partial.code()
+        );
+        return Ok((Exit::Partial.into(), failed));
     }
     Ok((code, failed))
 }
 
-/// Apply a validated configuration and report the outcome; the caller holds the lock.
+/// Apply a validated configuration and report the outcome (on success only when `report`: a
+/// step that prepares the verb's real apply says nothing); the caller holds the lock.
 pub fn apply_config(
     cli: &Cli,
     config: &Config,
@@ -228,8 +230,9 @@ pub fn apply_config(
     opts: &ApplyOptions,
     started: Instant,
     confirm_within: Option<u64>,
+    report: bool,
 ) -> Result<ExitCode> {
-    apply_run(cli, Run::new(config, registry), opts, started, confirm_within)
+    apply_run(cli, Run::new(config, registry), opts, started, confirm_within, report)
 }
 
 /// [`apply_config`] for a run already prepared.
@@ -239,16 +242,31 @@ fn apply_run(
     opts: &ApplyOptions,
     started: Instant,
     confirm_within: Option<u64>,
+    report: bool,
 ) -> Result<ExitCode> {
     let config = run.config;
-    let mut record =
-        |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
-    match run.apply_recorded(opts, &mut record) {
+    let mut record = |before: &Snapshot| {
+        journal_before(cli, config, before, confirm_within).map_err(|e| crate::report::error_text(e.as_ref()))
+    };
+    let span = tracing::info_span!("apply", interface = %interface_names(config)).entered();
+    let result = run.apply_recorded(opts, &mut record);
+    drop(span);
+    crate::progress::finish();
+    if let Ok(steps) = &result {
+        record_ownership(cli, config, run.registry, steps);
+    }
+    match result {
+        Ok(_) if !report => Ok(Exit::Ok.into()),
         Ok(steps) => {
-            record_ownership(cli, config, run.registry, &steps);
             if cli.json {
-                let out = json!({ "changed": !steps.is_empty(), "verified": true, "steps": steps });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                crate::report::print_json(json!({
+                    "applied": true,
+                    "changed": !steps.is_empty(),
+                    "verified": true,
+                    "steps": crate::report::steps_json(&steps),
+                    "error": null,
+                    "rollback": null,
+                }));
             } else if steps.is_empty() {
                 println!("no changes: the kernel already matches");
             } else {
@@ -259,11 +277,11 @@ fn apply_run(
                     started.elapsed().as_secs_f64() * 1000.0
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Ok.into())
         }
         Err(e) => {
-            report_failure(cli, &e)?;
-            Ok(ExitCode::from(1))
+            report_failure(cli, &e);
+            Ok(Exit::Failed.into())
         }
     }
 }
@@ -284,6 +302,12 @@ fn record_ownership(cli: &Cli, config: &Config, registry: &Registry, steps: &[St
     }
 }
 
+/// The interfaces an apply governs, for its log events' `interface` field (journal field
+/// `NETPLUG_INTERFACE`).
+fn interface_names(config: &Config) -> String {
+    config.interfaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" ")
+}
+
 /// Before the first change: record the state of what is about to change in the open
 /// transaction's journal, and in a confirmed apply's own journal.
 fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within: Option<u64>) -> Result<()> {
@@ -301,17 +325,22 @@ fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within:
     Ok(())
 }
 
-fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
+fn report_failure(cli: &Cli, e: &ApplyError) {
     let rollback = e.rollback();
     if cli.json {
-        let out = json!({
+        crate::report::print_json(json!({
+            "applied": false,
+            "changed": false,
+            "verified": false,
+            "steps": [],
             "error": e.to_string(),
-            "rolled_back": rollback.map(|r| r.steps.len()),
-            "rollback_errors": rollback.map(|r| r.errors.clone()),
-            "rollback_verified": rollback.map(|r| r.verified),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+            "rollback": rollback.map(|r| json!({
+                "steps": crate::report::steps_json(&r.steps),
+                "errors": r.errors,
+                "verified": r.verified,
+            })),
+        }));
+        return;
     }
     eprintln!("netplug: error: {e}");
     match rollback {
@@ -334,13 +363,12 @@ fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 /// Print steps as `  N. IFACE: DESCRIPTION [plugin, phase]`, or JSON.
 pub fn print_steps(cli: &Cli, steps: &[Step], verb: &str) {
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(steps).expect("steps serialise"));
+        crate::report::print_json(json!({ "steps": crate::report::steps_json(steps) }));
         return;
     }
     if steps.is_empty() {

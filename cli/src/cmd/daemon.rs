@@ -185,11 +185,14 @@ impl Daemon<'_> {
         match netplug_core::journal::Journal::load(&path) {
             Ok(Some(j)) if j.expired() => {
                 if let Err(e) = super::engine::lock(self.cli) {
-                    tracing::warn!("an unconfirmed apply is due for rollback: {e:#}; trying again shortly");
+                    tracing::warn!(
+                        "an unconfirmed apply is due for rollback: {}; trying again shortly",
+                        crate::report::error_text(e.as_ref())
+                    );
                 }
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!("reading the confirmation journal: {e:#}"),
+            Err(e) => tracing::warn!("reading the confirmation journal: {}", crate::report::error_text(&e)),
         }
     }
 
@@ -201,14 +204,17 @@ impl Daemon<'_> {
         let lock = match super::engine::lock(self.cli) {
             Ok(lock) => lock,
             Err(e) => {
-                tracing::warn!("{why}: {names}: {e:#}; trying again shortly");
+                tracing::warn!(
+                    "{why}: {names}: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
                 return Outcome::Busy;
             }
         };
-        tracing::info!("{why}: applying {names}");
+        tracing::info!(interface = %names, "{why}: applying {names}");
         let opts = ApplyOptions::default();
         let result =
-            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None);
+            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None, true);
         drop(lock);
         match result {
             Ok(code) if code == ExitCode::SUCCESS => Outcome::Applied,
@@ -217,7 +223,7 @@ impl Daemon<'_> {
                 Outcome::Failed
             }
             Err(e) => {
-                tracing::error!("{why}: {names}: {e:#}");
+                tracing::error!("{why}: {names}: {}", crate::report::error_text(e.as_ref()));
                 Outcome::Failed
             }
         }
@@ -258,7 +264,7 @@ impl Daemon<'_> {
                         m.join(", ")
                     );
                 }
-                if code == ExitCode::from(1) {
+                if code == crate::exit::Exit::Failed.into() {
                     tracing::error!("onboot: the apply failed and was rolled back");
                     self.boot_retry = Some(Instant::now() + RETRY);
                 }

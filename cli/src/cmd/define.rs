@@ -9,6 +9,8 @@ use netplug_core::ownership::{Ownership, PortsOf};
 use netplug_core::store::{Store, StoreError};
 use netplug_core::validate::ValidateOptions;
 
+use serde_json::json;
+
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -32,20 +34,25 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let loaded = super::load_and_validate(cli, &args.files, &registry);
     if super::print_diagnostics(cli, &loaded) {
-        return Ok(ExitCode::from(1));
+        return Ok(crate::exit::Exit::Failed.into());
     }
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
     let mut record = Ownership::load(&cli.state_dir)?;
     record.note_defined(&loaded.config);
     record.save(&cli.state_dir)?;
+    let mut defined = Vec::new();
     for iface in &loaded.config.interfaces {
         let replaced = store.contains(&iface.name);
         let path = store.define(iface)?;
         let verb = if replaced { "redefined" } else { "defined" };
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("{verb} {} ({})", iface.name, path.display());
         }
+        defined.push(json!({ "name": iface.name, "path": path, "replaced": replaced }));
+    }
+    if cli.json {
+        crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -54,6 +61,7 @@ pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
     let mut record = Ownership::load(&cli.state_dir)?;
+    let mut undefined: Vec<String> = Vec::new();
     for name in &args.names {
         if !store.contains(name) {
             return Err(StoreError::NotDefined(name.clone()).into());
@@ -61,26 +69,31 @@ pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
         let ports =
             if args.keep_ports { Default::default() } else { ports_defined_with(cli, &record, name)? };
         store.undefine(name)?;
+        undefined.push(name.clone());
         record.forget_definition(name);
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("undefined {name}");
         }
         for port in &ports.removed {
             if store.contains(port) {
                 store.undefine(port)?;
                 record.forget_definition(port);
-                if !cli.quiet {
+                undefined.push(port.clone());
+                if !cli.quiet && !cli.json {
                     println!("undefined {port} (a port defined with {name}; --keep-ports keeps it)");
                 }
             }
         }
         for (port, user) in &ports.kept {
-            if !cli.quiet {
+            if !cli.quiet && !cli.json {
                 println!("kept the definition of {port} (defined with {name}): {user} still needs it");
             }
         }
     }
     record.save(&cli.state_dir)?;
+    if cli.json {
+        crate::report::print_json(json!({ "defined": [], "undefined": undefined }));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

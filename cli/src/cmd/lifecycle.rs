@@ -13,6 +13,7 @@ use netplug_core::lifecycle;
 use netplug_core::ownership::{self, Users};
 use netplug_core::store::Store;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -41,7 +42,7 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
     // Validate the whole store first: masters and parents are filled in by validation, and the
     // closure needs them.
     let Some(all) = super::engine::prepare_loaded(cli, std::mem::take(&mut loaded), &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let users =
         if up { Users::default() } else { Users::of(&all.config, &ownership::live_links(&registry)?) };
@@ -68,5 +69,5 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
         let defined = |n: &str| all.config.get(n).is_some();
         super::apply::add_prune(cli, &registry, &mut selected, &all.config, &defined)?;
     }
-    super::apply::apply_config(cli, &selected, &registry, &ApplyOptions::default(), started, None)
+    super::apply::apply_config(cli, &selected, &registry, &ApplyOptions::default(), started, None, true)
 }

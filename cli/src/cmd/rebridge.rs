@@ -20,6 +20,9 @@ use netplug_core::show;
 use netplug_core::store::Store;
 use netplug_core::validate::{self, ValidateOptions};
 
+use serde_json::json;
+
+use crate::exit::usage;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -54,7 +57,7 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let store = Store::new(&cli.config_dir);
     if store.contains(&args.bridge) {
-        bail!("{}: already defined; undefine it or choose another name", args.bridge);
+        return Err(usage(format!("{}: already defined; undefine it or choose another name", args.bridge)));
     }
     let (base, defined) = definition_or_live(cli, &registry, &args.iface)?;
     if base.master.is_some() {
@@ -68,14 +71,28 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
     if !args.no_start {
         if !defined {
             let adopt = Config { interfaces: vec![base.clone()] };
-            let code =
-                super::apply::apply_config(cli, &adopt, &registry, &ApplyOptions::default(), started, None)?;
+            let code = super::apply::apply_config(
+                cli,
+                &adopt,
+                &registry,
+                &ApplyOptions::default(),
+                started,
+                None,
+                false,
+            )?;
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
         }
-        let code =
-            super::apply::apply_config(cli, &config, &registry, &ApplyOptions::default(), started, None)?;
+        let code = super::apply::apply_config(
+            cli,
+            &config,
+            &registry,
+            &ApplyOptions::default(),
+            started,
+            None,
+            true,
+        )?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
@@ -86,10 +103,14 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
         record.defined_with.insert(args.iface.clone(), args.bridge.clone());
         record.save(&cli.state_dir)?;
     }
+    let mut defined = Vec::new();
     for i in &config.interfaces {
-        store.define(i)?;
+        defined.push(json!({ "name": i.name, "path": store.define(i)?, "replaced": false }));
     }
-    if !cli.quiet {
+    if cli.json && args.no_start {
+        crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
+    }
+    if !cli.quiet && !cli.json {
         println!("{} is now a port of {}; definitions of both stored", args.iface, args.bridge);
     }
     Ok(ExitCode::SUCCESS)
@@ -117,21 +138,34 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
     let mut config = Config { interfaces: vec![freed, gone] };
     check(&mut config, &registry)?;
     if !args.no_start {
-        let code =
-            super::apply::apply_config(cli, &config, &registry, &ApplyOptions::default(), started, None)?;
+        let code = super::apply::apply_config(
+            cli,
+            &config,
+            &registry,
+            &ApplyOptions::default(),
+            started,
+            None,
+            true,
+        )?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
-    store.define(&config.interfaces[0])?;
+    let path = store.define(&config.interfaces[0])?;
+    let mut undefined = Vec::new();
     if store.contains(&args.bridge) {
         store.undefine(&args.bridge)?;
+        undefined.push(&args.bridge);
     }
     let mut record = Ownership::load(&cli.state_dir)?;
     record.forget_definition(member);
     record.forget_definition(&args.bridge);
     record.save(&cli.state_dir)?;
-    if !cli.quiet {
+    if cli.json && args.no_start {
+        let defined = json!({ "name": config.interfaces[0].name, "path": path, "replaced": true });
+        crate::report::print_json(json!({ "defined": [defined], "undefined": undefined }));
+    }
+    if !cli.quiet && !cli.json {
         println!("{} removed; {} carries its configuration again", args.bridge, member);
     }
     Ok(ExitCode::SUCCESS)
@@ -149,7 +183,7 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
     }
     let live = show::live_config(registry, Some(&[name.to_string()]))?;
     let Some(i) = live.get(name).cloned() else {
-        bail!("{name}: neither defined nor present in the kernel");
+        return Err(usage(format!("{name}: neither defined nor present in the kernel")));
     };
     // Only what a user configures: a definition must not pin the device's facts.
     let mut one = Config { interfaces: vec![i] };
