@@ -51,7 +51,12 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
         let part = if up {
             lifecycle::start_set(&all.config, name)?
         } else {
-            let stop = lifecycle::stop_set(&all.config, name, &users)?;
+            let stop = match lifecycle::stop_set(&all.config, name, &users) {
+                Ok(stop) => stop,
+                Err(lifecycle::StopError::NotDefined(e)) => return Err(e.into()),
+                // A verb that does not fit the interface: a usage error, as for `begin` twice.
+                Err(e @ lifecycle::StopError::Nfsroot(_)) => return Err(crate::exit::usage(e.to_string())),
+            };
             for (kept, why) in &stop.kept {
                 if !cli.quiet && !cli.json {
                     println!("keeping {kept}: {why}");
