@@ -86,6 +86,9 @@ pub enum Command {
     Show(cmd::show::Args),
     /// Validate documents and store their interfaces as definitions (replacing earlier ones).
     Define(cmd::define::DefineArgs),
+    /// Read the host's existing configuration (ifupdown, networkd…) as a native document, or
+    /// define it; nothing is applied.
+    Import(cmd::import::Args),
     /// Remove stored definitions (the kernel is not touched).
     Undefine(cmd::define::UndefineArgs),
     /// List defined interfaces and whether each is active (exists and is up).
@@ -110,8 +113,9 @@ pub enum Command {
     Begin,
     /// Close the open transaction, keeping its changes.
     Commit,
-    /// Undo everything since `begin`: the kernel and the stored definitions.
-    Rollback,
+    /// Undo everything since `begin`: the kernel and the stored definitions (--discard: drop
+    /// the journals instead, changing nothing).
+    Rollback(cmd::txn::RollbackArgs),
     /// Keep what a waiting `apply --confirm` applied.
     Confirm,
     /// List the plugins found, what they handle, and whether they loaded.
