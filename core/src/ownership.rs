@@ -20,17 +20,18 @@ use crate::plan::{PlanError, Step};
 use crate::registry::Registry;
 use crate::store::{self, StoreError};
 
-/// The record's file in the state directory.
-pub const FILE: &str = "ownership.json";
+/// The records' directory in the state directory: its own, beside the journals.
+pub const DIR: &str = "ownership";
 
-/// What netplug created and what was defined together.
+/// What netplug created (in one network namespace) and what was defined together.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ownership {
-    /// Virtual interfaces netplug created and has not deleted since: name → kind.
+    /// Virtual interfaces netplug created in this network namespace and has not deleted
+    /// since: name → kind.
     #[serde(default)]
     pub created: BTreeMap<String, String>,
     /// Port definitions stored by the same `define` (or `bridge`) as their master: port →
-    /// master. `undefine MASTER` removes them too.
+    /// master. `undefine MASTER` removes them too. Definitions belong to no namespace.
     #[serde(default)]
     pub defined_with: BTreeMap<String, String>,
 }
@@ -46,29 +47,47 @@ pub enum OwnershipError {
     Write(#[from] StoreError),
 }
 
+/// The file of the interfaces created in network namespace `netns` (its inode, as the
+/// journals are keyed): a state directory shared by several namespaces keeps each one's apart,
+/// so pruning in one never deletes a same-named interface of another.
+pub fn created_path(state_dir: &Path, netns: u64) -> PathBuf {
+    state_dir.join(DIR).join(format!("created-{netns}.json"))
+}
+
+/// The file of the definitions' relations.
+pub fn defined_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(DIR).join("defined.json")
+}
+
+fn read_json<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, OwnershipError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(source) => return Err(OwnershipError::Io { path: path.display().to_string(), source }),
+    };
+    serde_json::from_str(&text)
+        .map_err(|source| OwnershipError::Parse { path: path.display().to_string(), source })
+}
+
 impl Ownership {
-    pub fn path(state_dir: &Path) -> PathBuf {
-        state_dir.join(FILE)
+    /// The records in `state_dir` for network namespace `netns`; missing files are empty
+    /// records (netplug owns nothing yet).
+    pub fn load(state_dir: &Path, netns: u64) -> Result<Ownership, OwnershipError> {
+        Ok(Ownership {
+            created: read_json(&created_path(state_dir, netns))?,
+            defined_with: read_json(&defined_path(state_dir))?,
+        })
     }
 
-    /// The record in `state_dir`; a missing file is an empty record (netplug owns nothing yet).
-    pub fn load(state_dir: &Path) -> Result<Ownership, OwnershipError> {
-        let path = Self::path(state_dir);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ownership::default()),
-            Err(source) => return Err(OwnershipError::Io { path: path.display().to_string(), source }),
-        };
-        serde_json::from_str(&text)
-            .map_err(|source| OwnershipError::Parse { path: path.display().to_string(), source })
-    }
-
-    /// Write the record atomically (a crash leaves the old record or the new one).
-    pub fn save(&self, state_dir: &Path) -> Result<(), OwnershipError> {
-        std::fs::create_dir_all(state_dir)
-            .map_err(|source| OwnershipError::Io { path: state_dir.display().to_string(), source })?;
-        let text = serde_json::to_string_pretty(self).expect("the record serialises");
-        store::write_atomic(&Self::path(state_dir), text.as_bytes())?;
+    /// Write the records atomically (a crash leaves the old record or the new one).
+    pub fn save(&self, state_dir: &Path, netns: u64) -> Result<(), OwnershipError> {
+        let dir = state_dir.join(DIR);
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| OwnershipError::Io { path: dir.display().to_string(), source })?;
+        let created = serde_json::to_string_pretty(&self.created).expect("the record serialises");
+        store::write_atomic(&created_path(state_dir, netns), created.as_bytes())?;
+        let defined = serde_json::to_string_pretty(&self.defined_with).expect("the record serialises");
+        store::write_atomic(&defined_path(state_dir), defined.as_bytes())?;
         Ok(())
     }
 
@@ -340,13 +359,17 @@ mod tests {
     #[test]
     fn record_round_trips_and_missing_is_empty() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Ownership::load(dir.path()).unwrap(), Ownership::default());
+        assert_eq!(Ownership::load(dir.path(), 1).unwrap(), Ownership::default());
         let mut o = Ownership::default();
         o.created.insert("br0".into(), "bridge".into());
-        o.save(dir.path()).unwrap();
-        assert_eq!(Ownership::load(dir.path()).unwrap(), o);
-        std::fs::write(Ownership::path(dir.path()), "{").unwrap();
-        assert!(Ownership::load(dir.path()).unwrap_err().to_string().contains("ownership.json"));
+        o.defined_with.insert("eth0".into(), "br0".into());
+        o.save(dir.path(), 1).unwrap();
+        assert_eq!(Ownership::load(dir.path(), 1).unwrap(), o);
+        // Another namespace has created nothing, but shares the definitions.
+        let other = Ownership::load(dir.path(), 2).unwrap();
+        assert!(other.created.is_empty() && other.defined_with == o.defined_with);
+        std::fs::write(created_path(dir.path(), 1), "{").unwrap();
+        assert!(Ownership::load(dir.path(), 1).unwrap_err().to_string().contains("created-1.json"));
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub fn add_prune(
     definitions: &Config,
     described: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    let record = match Ownership::load(&cli.state_dir) {
+    let record = match Ownership::load(&cli.state_dir, super::txn::here(cli)?.ino) {
         Ok(r) => r,
         Err(e) => {
             // Deleting nothing is the safe answer to a record that cannot be read.
@@ -312,15 +312,17 @@ fn apply_run(
 /// A record that cannot be read is left alone: an interface missing from it is only never
 /// pruned, which is the safe side.
 fn record_ownership(cli: &Cli, config: &Config, registry: &Registry, steps: &[Step]) {
-    let result = Ownership::load(&cli.state_dir).and_then(|mut record| {
+    let result = (|| -> Result<()> {
+        let netns = super::txn::here(cli)?.ino;
+        let mut record = Ownership::load(&cli.state_dir, netns)?;
         if record.note_applied(config, registry, steps) {
-            record.save(&cli.state_dir)?;
+            record.save(&cli.state_dir, netns)?;
         }
         Ok(())
-    });
+    })();
     if let Err(e) = result {
-        tracing::warn!("recording what netplug created: {e}");
-        eprintln!("netplug: warning: recording what netplug created: {e}");
+        tracing::warn!("recording what netplug created: {e:#}");
+        eprintln!("netplug: warning: recording what netplug created: {e:#}");
     }
 }
 

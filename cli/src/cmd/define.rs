@@ -45,9 +45,10 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
 pub fn store(cli: &Cli, loaded: &Loaded) -> Result<()> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
-    let mut record = Ownership::load(&cli.state_dir)?;
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
     record.note_defined(&loaded.config);
-    record.save(&cli.state_dir)?;
+    record.save(&cli.state_dir, netns)?;
     let mut defined = Vec::new();
     for iface in &loaded.config.interfaces {
         let replaced = store.contains(&iface.name);
@@ -67,7 +68,8 @@ pub fn store(cli: &Cli, loaded: &Loaded) -> Result<()> {
 pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
-    let mut record = Ownership::load(&cli.state_dir)?;
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
     let mut undefined: Vec<String> = Vec::new();
     for name in &args.names {
         if !store.contains(name) {
@@ -97,7 +99,7 @@ pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
             }
         }
     }
-    record.save(&cli.state_dir)?;
+    record.save(&cli.state_dir, netns)?;
     if cli.json {
         crate::report::print_json(json!({ "defined": [], "undefined": undefined }));
     }

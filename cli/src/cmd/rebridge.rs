@@ -97,11 +97,12 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
             return Ok(code);
         }
     }
-    let mut record = Ownership::load(&cli.state_dir)?;
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
     if !defined {
         // The port's definition was made for this bridge: `undefine BRIDGE` takes it along.
         record.defined_with.insert(args.iface.clone(), args.bridge.clone());
-        record.save(&cli.state_dir)?;
+        record.save(&cli.state_dir, netns)?;
     }
     let mut defined = Vec::new();
     for i in &config.interfaces {
@@ -157,10 +158,11 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
         store.undefine(&args.bridge)?;
         undefined.push(&args.bridge);
     }
-    let mut record = Ownership::load(&cli.state_dir)?;
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
     record.forget_definition(member);
     record.forget_definition(&args.bridge);
-    record.save(&cli.state_dir)?;
+    record.save(&cli.state_dir, netns)?;
     if cli.json && args.no_start {
         let defined = json!({ "name": config.interfaces[0].name, "path": path, "replaced": true });
         crate::report::print_json(json!({ "defined": [defined], "undefined": undefined }));
