@@ -129,8 +129,8 @@ def format_diagnostic(d, rename=None):
 def format_steps(steps, verb):
     lines = ['%d change(s) %s:' % (len(steps), verb)]
     for i, s in enumerate(steps, 1):
-        lines.append('%5d. %s: %s  [%s, %s]' % (i, s.get('interface'), s.get('description'),
-                                               s.get('plugin'), s.get('phase')))
+        lines.append('%5d. %s: %s  [%s, %s]' % (
+            i, s.get('interface'), s.get('description'), s.get('plugin'), s.get('phase')))
     return '\n'.join(lines) + '\n'
 
 

@@ -39,8 +39,10 @@ attributes:
     platforms: posix
   action:
     support: full
+    description: An action plugin reads O(src) on the controller and sends the confirmation.
   async:
     support: none
+    description: A confirmed apply already outlives the connection on its own.
 options:
   content:
     description:
@@ -78,7 +80,7 @@ seealso:
   - module: netplug.host.facts
   - module: netplug.host.confirm
 author:
-  - netplug developers
+  - netplug developers (@netplug)
 '''
 
 EXAMPLES = r'''
@@ -182,7 +184,7 @@ rolled_back:
   returned: failure
   type: bool
 rollback_verified:
-  description: Whether the rollback was verified: the host is as it was before.
+  description: Whether the rollback was verified, that is whether the host is as it was before.
   returned: when RV(rolled_back) is true
   type: bool
 '''

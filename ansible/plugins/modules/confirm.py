@@ -16,7 +16,7 @@ description:
     applied, then waits for that netplug to finish and reports how it ended.
   - M(netplug.host.apply) with O(netplug.host.apply#module:confirm) calls this module itself, over a
     new connection. Use it directly only for the follow-up task pattern (an apply run with
-    C(async) and C(poll: 0), then this module in a later task).
+    C(async) and C(poll=0), then this module in a later task).
   - Fails when there was nothing left to confirm because netplug had already rolled the change back.
 extends_documentation_fragment:
   - netplug.host.common
@@ -49,7 +49,7 @@ options:
     type: int
     default: 60
 author:
-  - netplug developers
+  - netplug developers (@netplug)
 '''
 
 EXAMPLES = r'''

@@ -50,7 +50,7 @@ options:
     choices: [present, absent, started, stopped]
     default: present
 author:
-  - netplug developers
+  - netplug developers (@netplug)
 '''
 
 EXAMPLES = r'''

@@ -35,7 +35,7 @@ options:
     type: list
     elements: str
 author:
-  - netplug developers
+  - netplug developers (@netplug)
 '''
 
 EXAMPLES = r'''
