@@ -60,7 +60,11 @@ class ActionModule(ActionBase):
         answer, error = self._reach(deadline, 'netplug.host.confirm', dict(confirm_args, mode='confirm'),
                                     task_vars)
         if answer is not None:
-            return confirmation(answer)
+            out = confirmation(answer)
+            if out.get('failed') and error:
+                # Reached only once netplug had rolled back.
+                out['msg'] = 'the host could not be reached to confirm the change in time (%s); %s' % (error, out['msg'])
+            return out
         # Not reachable before the deadline: the host rolls the change back by itself. Wait for
         # that, then look (over yet another connection) at how it went.
         after = max(deadline, time.time()) + reconnect_timeout
@@ -84,7 +88,7 @@ class ActionModule(ActionBase):
 
     def _reach(self, until, module, module_args, task_vars, not_before=None):
         """Run ``module`` over a new connection, retrying until the time ``until``; the module's
-        answer or None, and the last connection error."""
+        answer or None, and the last connection error before it."""
         if not_before is not None:
             time.sleep(max(0.0, not_before - time.time()))
         error = None
@@ -100,7 +104,7 @@ class ActionModule(ActionBase):
             try:
                 answer = self._execute_module(module, module_args=module_args, task_vars=task_vars)
                 if not answer.get('unreachable'):
-                    return answer, None
+                    return answer, error
                 error = answer.get('msg')
             except AnsibleConnectionFailure as e:
                 error = to_text(e)
