@@ -3,6 +3,7 @@
 //! Run as `cargo xtask <chore>`; each chore is one module. Avoid adding dependencies here: a
 //! chore is a few `cargo` invocations and file copies.
 
+mod ansible;
 mod bench;
 mod dist;
 mod test;
@@ -27,7 +28,10 @@ chores:
         build a release tarball holding exactly the chosen plugins (default: all)
   test [--no-vm]
         build everything, then run every test tier (unit, end-to-end in network namespaces,
-        then vm-test; --no-vm leaves the last out)
+        the Ansible collection's ansible-test, then vm-test; --no-vm leaves the last out)
+  ansible-test
+        the Ansible collection's `ansible-test sanity` and `ansible-test units` (needs
+        ansible-core; see docs/fleet.md)
 ";
 
 fn main() -> Result<()> {
@@ -39,6 +43,7 @@ fn main() -> Result<()> {
         "install" => dist::install(&rest),
         "dist" => dist::dist(&rest),
         "test" => test::all(&rest),
+        "ansible-test" => ansible::run_all(&rest),
         "vm-test" => vm::run(&rest),
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}{}", vm::USAGE);
