@@ -15,8 +15,8 @@ description:
   - Runs C(netplug confirm) on the managed host, keeping what a waiting C(netplug apply --confirm)
     applied, then waits for that netplug to finish and reports how it ended.
   - M(netplug.host.apply) with O(netplug.host.apply#module:confirm) calls this module itself, over a
-    new connection. Use it directly only for the follow-up task pattern (an apply run with
-    C(async) and C(poll=0), then this module in a later task).
+    new connection. Use it directly, without O(workdir), to confirm a C(netplug apply --confirm)
+    started some other way on the host.
   - Fails when there was nothing left to confirm because netplug had already rolled the change back.
 extends_documentation_fragment:
   - netplug.host.common
