@@ -37,6 +37,10 @@ COMMON_ARGS = dict(
     lock_wait=dict(type='float'),
 )
 
+# The version of netplug's JSON documents this file reads (docs/json.md): fields may be added
+# within a version, so a newer netplug of the same version is read as is.
+JSON_VERSION = 1
+
 # A document given inline is written to a file of this name, and diagnostics name it so.
 CONTENT_NAME = 'content'
 
@@ -65,27 +69,30 @@ class NetplugError(Exception):
 # Reading netplug's output. Pure functions: the unit tests feed them netplug's documented output.
 
 def unwrap(value, key):
-    """The payload of a JSON answer: the bare value netplug printed, or ``value[key]`` when the
-    answer is an object that carries it (a versioned envelope)."""
+    """``value[key]`` of a JSON document that carries it (every v1 document is an object)."""
     if isinstance(value, dict) and key in value:
         return value[key]
     return value
 
 
 def parse_json(text):
-    """The JSON value in ``text`` (netplug prints one per run), or None when there is none."""
+    """The JSON document in ``text`` (netplug prints one per run), or None when there is none.
+    Raises NetplugError for a schema version this collection does not read."""
     text = (text or '').strip()
     if not text:
         return None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except ValueError:
-        # Anything after the JSON value (a status line) is not part of it.
+        # Anything after the document (a remark) is not part of it.
         try:
             value, dummy = json.JSONDecoder().raw_decode(text)
-            return value
         except ValueError:
             return None
+    if isinstance(value, dict) and value.get('version', JSON_VERSION) != JSON_VERSION:
+        raise NetplugError('netplug prints JSON of schema version %s; this collection reads version %s'
+                           % (value.get('version'), JSON_VERSION))
+    return value
 
 
 def is_diagnostic(value):
@@ -165,15 +172,21 @@ def failure(verb, rc, stdout, stderr, rename=None):
         errors = [d for d in diagnostics if d.get('severity', 'error') == 'error'] or diagnostics
         msg = '; '.join(format_diagnostic(d) for d in errors)
     elif isinstance(value, dict) and value.get('error'):
+        # An `apply` document of a failed apply: what failed, and the rollback if it had started.
         msg = value['error']
-        for key in ('rolled_back', 'rollback_errors', 'rollback_verified'):
-            if key in value:
-                details[key] = value[key]
-        if value.get('rolled_back') is not None:
-            if value.get('rollback_verified') and not value.get('rollback_errors'):
-                msg += '; rolled back %s change(s): the host is as it was before' % value['rolled_back']
+        rollback = value.get('rollback')
+        details['rolled_back'] = isinstance(rollback, dict)
+        if isinstance(rollback, dict):
+            errors = rollback.get('errors') or []
+            details['rollback_verified'] = bool(rollback.get('verified')) and not errors
+            details['rollback_errors'] = errors
+            details['rollback_steps'] = parse_steps(rollback.get('steps') or [])
+            if details['rollback_verified']:
+                msg += '; rolled back %d change(s): the host is as it was before' % len(details['rollback_steps'])
             else:
                 msg += '; rollback NOT verified: the host may differ from before'
+        else:
+            msg += '; nothing was changed'
     else:
         msg = (stderr or stdout or '').strip() or 'netplug %s failed' % verb
         if msg.startswith('netplug: error: '):
@@ -251,6 +264,14 @@ class Netplug(object):
 
     def show_all(self):
         return self.run_ok('show', as_json=False)
+
+    def live_interfaces(self, names=None):
+        """Live interfaces as ``show --json`` describes them (name, kind, state, mac, mtu,
+        master, parent, element)."""
+        value = unwrap(parse_json(self.run_ok('show', *(names or []))), 'interfaces')
+        if not isinstance(value, list):
+            raise NetplugError('netplug show: no list of interfaces in %r' % (value,))
+        return value
 
     def definitions(self):
         """Every stored definition: ``[{name, kind, active, mac, startmode}]``."""

@@ -64,6 +64,38 @@ ansible_facts:
               (or all that a plugin recognises).
           type: str
           returned: always
+        interfaces:
+          description:
+            - The same live interfaces as data (C(netplug show --json), schema version 1 of
+              netplug's docs/json.md).
+          type: list
+          elements: dict
+          returned: always
+          contains:
+            name:
+              description: The interface name.
+              type: str
+            kind:
+              description: Its kind.
+              type: str
+            state:
+              description: C(up), C(down) or C(absent).
+              type: str
+            mac:
+              description: Its MAC address.
+              type: str
+            mtu:
+              description: Its MTU.
+              type: int
+            master:
+              description: The bridge or bond it is a port of, if any.
+              type: str
+            parent:
+              description: The link a VLAN sits on, if any.
+              type: str
+            element:
+              description: The whole native XML element as data (C(name), C(attributes), C(children), C(text)).
+              type: dict
         definitions:
           description: The stored definitions.
           type: list
@@ -100,16 +132,24 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     client = np.Netplug(module)
     try:
-        if module.params['names']:
-            live = ''.join(client.show(n) or '' for n in module.params['names'])
+        names = module.params['names']
+        if names:
+            live, interfaces = '', []
+            for n in names:
+                xml = client.show(n)
+                if xml is not None:
+                    live += xml
+                    interfaces += client.live_interfaces([n])
         else:
             live = client.show_all()
+            interfaces = client.live_interfaces()
         definitions = client.definitions()
         for d in definitions:
             d['xml'] = client.definition_xml(d['name'])
     except np.NetplugError as e:
         module.fail_json(**e.result())
-    module.exit_json(changed=False, ansible_facts=dict(netplug=dict(live=live, definitions=definitions)))
+    module.exit_json(changed=False, ansible_facts=dict(netplug=dict(
+        live=live, interfaces=interfaces, definitions=definitions)))
 
 
 if __name__ == '__main__':

@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+import pytest
+
 from ansible_collections.netplug.host.plugins.module_utils import netplug as np
 
 DIAG = {"file": "/tmp/w/content.xml", "line": 3, "column": 21, "severity": "error",
@@ -19,18 +21,25 @@ STEP = {"plugin": "static", "interface": "eth0", "phase": "address",
         "description": "add address 192.0.2.10/24", "payload": "{\"op\":\"add-address\"}"}
 
 
-def test_json_with_a_status_line_after_it():
-    text = json.dumps({"changed": True}) + "\nwaiting up to 5 s for `netplug confirm`\n"
-    assert np.parse_json(text) == {"changed": True}
+def test_json_with_a_remark_after_it():
+    text = json.dumps({"version": 1, "changed": True}) + "\nwaiting up to 5 s for `netplug confirm`\n"
+    assert np.parse_json(text) == {"version": 1, "changed": True}
     assert np.parse_json('') is None
     assert np.parse_json('not json') is None
 
 
-def test_steps_lose_their_payload_bare_or_enveloped():
-    assert np.parse_steps([STEP]) == [dict((k, STEP[k]) for k in ('interface', 'description', 'plugin', 'phase'))]
-    enveloped = {"schema": "netplug.plan/1", "steps": [STEP]}
-    assert np.parse_steps(enveloped) == np.parse_steps([STEP])
-    assert np.parse_steps({"changed": False, "verified": True, "steps": []}) == []
+def test_another_schema_version_is_refused():
+    with pytest.raises(np.NetplugError) as e:
+        np.parse_json(json.dumps({"version": 2, "steps": []}))
+    assert 'schema version 2' in e.value.msg
+
+
+def test_steps_lose_their_payload():
+    plan = {"version": 1, "steps": [STEP]}
+    assert np.parse_steps(plan) == [dict((k, STEP[k]) for k in ('interface', 'description', 'plugin', 'phase'))]
+    applied = {"version": 1, "applied": True, "changed": False, "verified": True, "steps": [],
+               "error": None, "rollback": None}
+    assert np.parse_steps(applied) == []
 
 
 def test_concerned_interfaces_in_first_step_order():
@@ -39,7 +48,8 @@ def test_concerned_interfaces_in_first_step_order():
 
 
 def test_diagnostics_become_file_line_col_failures_named_after_the_source():
-    e = np.failure('plan', 1, json.dumps([DIAG]), '', {'/tmp/w/content.xml': 'content'})
+    out = json.dumps({"version": 1, "valid": False, "diagnostics": [DIAG]})
+    e = np.failure('plan', 1, out, '', {'/tmp/w/content.xml': 'content'})
     assert e.rc == 1
     assert e.msg == 'netplug plan: content:3:21: error: eth0: invalid ipaddr `10.0.0.299/24`'
     result = e.result()
@@ -49,18 +59,23 @@ def test_diagnostics_become_file_line_col_failures_named_after_the_source():
 
 def test_warnings_alone_are_not_the_message_when_there_are_errors():
     warning = dict(DIAG, severity='warning', message='unused attribute')
-    e = np.failure('plan', 1, json.dumps([warning, DIAG]), '')
+    e = np.failure('plan', 1, json.dumps({"version": 1, "valid": False, "diagnostics": [warning, DIAG]}), '')
     assert 'unused attribute' not in e.msg and 'invalid ipaddr' in e.msg
 
 
+def failed_apply(rollback):
+    return json.dumps({"version": 1, "applied": False, "changed": False, "verified": False, "steps": [],
+                       "error": "step 2: netlink said no", "rollback": rollback})
+
+
 def test_a_failed_apply_reports_its_verified_rollback():
-    out = json.dumps({"error": "step 2: netlink said no", "rolled_back": 1, "rollback_errors": [],
-                      "rollback_verified": True})
-    e = np.failure('apply', 1, out, '')
-    assert 'netlink said no' in e.msg and 'as it was before' in e.msg
-    assert e.result()['rolled_back'] == 1 and e.result()['rollback_verified'] is True
-    out = json.dumps({"error": "x", "rolled_back": 1, "rollback_errors": ["y"], "rollback_verified": False})
-    assert 'NOT verified' in np.failure('apply', 1, out, '').msg
+    e = np.failure('apply', 1, failed_apply({"steps": [STEP], "errors": [], "verified": True}), '')
+    assert 'netlink said no' in e.msg and 'rolled back 1 change(s)' in e.msg and 'as it was before' in e.msg
+    assert e.result()['rolled_back'] is True and e.result()['rollback_verified'] is True
+    bad = np.failure('apply', 1, failed_apply({"steps": [STEP], "errors": ["y"], "verified": False}), '')
+    assert 'NOT verified' in bad.msg and bad.result()['rollback_verified'] is False
+    untouched = np.failure('apply', 1, failed_apply(None), '')
+    assert 'nothing was changed' in untouched.msg and untouched.result()['rolled_back'] is False
 
 
 def test_plain_errors_and_exit_statuses():

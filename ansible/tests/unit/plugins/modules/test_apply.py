@@ -78,6 +78,7 @@ def test_facts_hold_live_state_and_definitions(fake_netplug, run_module):
     r = run_module(facts_module.main, dict(executable=fake_netplug.executable))
     facts = r['ansible_facts']['netplug']
     assert facts['live'] == '<interface device="eth0"/>\n'
+    assert facts['interfaces'][0]['name'] == 'eth0' and facts['interfaces'][0]['mtu'] == 1500
     assert facts['definitions'][0]['name'] == 'br0' and facts['definitions'][0]['xml'].startswith('<bridge')
 
 
