@@ -22,10 +22,10 @@ use crate::util::{root, run};
 /// The Python ansible-core runs with (Debian's package uses the system one).
 const PYTHON: &str = "/usr/bin/python3";
 
-pub fn run_all(args: &[String]) -> Result<()> {
-    if let Some(other) = args.first() {
-        bail!("ansible-test: unknown option `{other}`");
-    }
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run_all(_args: &Args) -> Result<()> {
     if Command::new("ansible-test").arg("--version").output().is_err() {
         bail!("ansible-test not found: install ansible-core (`apt-get install ansible-core`; .ci/run does)");
     }

@@ -5,14 +5,18 @@
 //! guest kernel for what this machine's kernel cannot do (bonding, VLANs). The Ansible
 //! collection's sanity and unit tests run between the two.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use crate::util::{cargo, flag, run};
+use crate::util::{cargo, run};
 
-pub fn all(args: &[String]) -> Result<()> {
-    if let Some(other) = args.iter().find(|a| *a != "--no-vm") {
-        bail!("test: unknown option `{other}`");
-    }
+#[derive(clap::Args)]
+pub struct Args {
+    /// Leave the vm tier out.
+    #[arg(long)]
+    no_vm: bool,
+}
+
+pub fn all(args: &Args) -> Result<()> {
     // Plugins are cdylibs nobody links against: build them explicitly so the binary finds them.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     // Doctests in a run of their own: built together with the test targets, whose
@@ -22,9 +26,9 @@ pub fn all(args: &[String]) -> Result<()> {
     run(cargo().args(["test", "--workspace", "--no-fail-fast", "--doc"]))?;
     // The Ansible collection's own checks (its playbooks run against namespaces in
     // tests/tests/ansible_fleet.rs, above).
-    crate::ansible::run_all(&[])?;
-    if !flag(args, "--no-vm") {
-        crate::vm::run(&["--keep-going".to_string()])?;
+    crate::ansible::run_all(&crate::ansible::Args {})?;
+    if !args.no_vm {
+        crate::vm::run(crate::vm::Args { keep_going: true, ..Default::default() })?;
     }
     Ok(())
 }
