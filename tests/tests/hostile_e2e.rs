@@ -369,3 +369,129 @@ fn devices_of_any_link_kind_are_restored_by_a_rollback() {
     );
     ns.fail_at_every_step(&doc, 4);
 }
+
+/// `netplug ARGS` on documents only, with this test's own directories.
+fn netplug_offline(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(netplug_tests::netplug())
+        .args(args)
+        .env("NETPLUG_LOG", "warn")
+        .env("NETPLUG_CONFIG_DIR", dir.join("config"))
+        .env("NETPLUG_RUN_DIR", dir.join("run"))
+        .env("NETPLUG_STATE_DIR", dir.join("state"))
+        .output()
+        .unwrap();
+    Run { output }
+}
+
+/// Case 8: a document above the size bound is refused in one line; a flood of problems prints
+/// a few hundred and a count; 200,000 attributes are handled in linear time (they took 47 s
+/// before; tests assert no timings, this one only finishes); a huge value is elided; control
+/// characters never reach the terminal raw, in diagnostics or in `show`.
+#[test]
+fn hostile_input_is_bounded_and_printed_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let huge = d.join("huge.xml");
+    std::fs::File::create(&huge).unwrap().set_len(33 << 20).unwrap();
+    let run = netplug_offline(d, &["validate", huge.to_str().unwrap()]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.stderr().lines().count(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("at most 32 MiB"), "{}", run.stderr());
+
+    let many = format!("<interfaces>\n{}</interfaces>\n", "  <bogus a=\"1\"/>\n".repeat(1000));
+    let run = netplug_offline(d, &["validate", document(d, "many.xml", &many).to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    let lines: Vec<_> = run.stderr().lines().map(str::to_string).collect();
+    assert!(lines.len() <= 201, "{} lines", lines.len());
+    assert!(lines.last().unwrap().contains("more diagnostic(s) not shown"), "{}", lines.last().unwrap());
+
+    let mut wide = String::from("<bridge name=\"br0\"");
+    for i in 0..200_000 {
+        wide.push_str(&format!(" a{i}=\"1\""));
+    }
+    wide.push_str(" a77=\"2\"/>\n");
+    let run = netplug_offline(d, &["validate", document(d, "wide.xml", &wide).to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stderr().contains("duplicate attribute `a77` on <bridge>"),
+        "{}",
+        &run.stderr()[..2000.min(run.stderr().len())]
+    );
+
+    let long = format!("<bridge name=\"br0\" stp=\"{}\"/>\n", "x".repeat(1 << 20));
+    let run = netplug_offline(d, &["validate", document(d, "long.xml", &long).to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    assert!(run.output.stderr.len() < 4096, "{} bytes of diagnostics", run.output.stderr.len());
+    assert!(run.stderr().contains("characters elided"), "{}", run.stderr());
+
+    // C1 controls are characters XML allows (CSI, U+009B, starts a terminal escape sequence as
+    // ESC [ does): they reach the diagnostics that quote the name and the value.
+    let c1 = "<interfaces>\n  <bridge name=\"a\u{9b}31mb\" stp=\"x\u{9b}2J\u{85}\"/>\n</interfaces>\n";
+    let run = netplug_offline(d, &["validate", document(d, "c1.xml", c1).to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    assert!(!run.stderr().contains('\u{9b}') && !run.stderr().contains('\u{85}'), "{:?}", run.stderr());
+    assert!(run.stderr().contains("\\u{9b}"), "{}", run.stderr());
+    // ESC and BEL are not XML characters: the parser names them by code point.
+    let c0 = "<interfaces>\n  <bridge name=\"a\u{1b}[31mb\u{7}\"/>\n</interfaces>\n";
+    let run = netplug_offline(d, &["validate", document(d, "c0.xml", c0).to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    assert!(!run.stderr().contains('\u{1b}') && !run.stderr().contains('\u{7}'), "{:?}", run.stderr());
+
+    let ns = Netns::new("ctlname");
+    ns.ip(&["link", "add", "name", "e\u{1b}[2Jx", "type", "bridge"]);
+    let shown = ns.netplug(&["show"]).ok();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("e&#x1B;[2Jx"), "{shown}");
+}
+
+/// `LINE:COL` (1-based, in characters) of byte `offset` of `text`.
+fn at_offset(text: &str, offset: usize) -> String {
+    let line = text[..offset].matches('\n').count() + 1;
+    let col = text[..offset].rsplit('\n').next().unwrap().chars().count() + 1;
+    format!("{line}:{col}")
+}
+
+/// Where the value of the attribute written `name="` at the first `needle` starts.
+fn value_at(text: &str, needle: &str) -> String {
+    at_offset(text, text.find(needle).unwrap() + needle.find('"').unwrap() + 1)
+}
+
+/// Case 9: the same address on two interfaces, a gateway that is its subnet's network
+/// address, a route via the broadcast address: each an error at its file:line:col.
+#[test]
+fn layer3_mistakes_are_refused_where_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"<interfaces>
+  <bridge name="br0"><static ipaddr="10.0.0.1/24" gateway="10.0.0.0"/></bridge>
+  <bridge name="br1"><static ipaddr="10.0.0.1/24"/></bridge>
+  <bridge name="br2">
+    <static ipaddr="10.2.0.1/24"/>
+    <route destination="10.9.0.0/16" gateway="10.2.0.255"/>
+  </bridge>
+</interfaces>
+"#;
+    let doc = document(dir.path(), "l3.xml", text);
+    let run = netplug_offline(dir.path(), &["validate", doc.to_str().unwrap()]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.stderr();
+    let file = doc.display();
+    let second = text.match_indices("ipaddr=\"10.0.0.1/24\"").nth(1).unwrap().0 + "ipaddr=\"".len();
+    for expected in [
+        format!(
+            "{file}:{}: error: br0: gateway 10.0.0.0 is the network address of 10.0.0.0/24",
+            value_at(text, "gateway=\"10.0.0.0")
+        ),
+        format!(
+            "{file}:{}: error: br1: 10.0.0.1 is already an address of br0 (at {})",
+            at_offset(text, second),
+            value_at(text, "ipaddr=\"10.0.0.1")
+        ),
+        format!(
+            "{file}:{}: error: br2: gateway 10.2.0.255 is the broadcast address of 10.2.0.0/24",
+            value_at(text, "gateway=\"10.2.0.255")
+        ),
+    ] {
+        assert!(err.contains(&expected), "expected {expected}\n{err}");
+    }
+}

@@ -60,6 +60,7 @@ fn device_exists(registry: &Registry, name: &str) -> bool {
         // Without the plugin we cannot look; do not turn a warning into a false error.
         return true;
     };
+    let _watch = netplug_core::watchdog::watch(&ethernet.info.name, "read");
     match ethernet.plugin.read(Some(&[name.to_string()])) {
         Ok(items) => items.iter().any(|i| i.interface == name),
         Err(_) => true,
