@@ -3,7 +3,6 @@
 
 mod cmd;
 mod daemon;
-mod heap;
 mod logging;
 mod report;
 

@@ -97,10 +97,6 @@ impl Plugin for DhcpPlugin {
         }
     }
 
-    fn records(&self) -> Option<&str> {
-        Some(state::RECORDS)
-    }
-
     fn validate(&self, items: &[Item]) -> Validation {
         config::validate(items)
     }
