@@ -2,7 +2,7 @@
 //! serving ABI 1.y loads plugins built for 1.x with x <= y and refuses any other with one line
 //! naming the file, both versions and what to do.
 //!
-//! The fixtures `future-minor` and `future-major` are built against a stand-in SDK
+//! The fixtures `nextminor` and `nextmajor` are built against a stand-in SDK
 //! (`tests/fixtures/plugins/sdk-future`) whose root module has exactly ABI 1.0's layout but
 //! declares ABI 1.1 or 2.0: so the refusal is for the version, which the test shows by
 //! `abi_stable` alone accepting the 1.1 file.
@@ -29,7 +29,7 @@ fn refusal(name: &str) -> (String, String) {
 #[test]
 fn a_plugin_built_for_the_next_minor_is_refused_in_one_line() {
     assert_eq!((MAJOR, MINOR), (1, 0), "the fixtures declare 1.1 and 2.0: move them with the ABI");
-    let (reason, file) = refusal("future-minor");
+    let (reason, file) = refusal("nextminor");
     assert_eq!(
         reason,
         format!(
@@ -41,13 +41,13 @@ fn a_plugin_built_for_the_next_minor_is_refused_in_one_line() {
 
     // abi_stable alone would take it (same major, same layout): the refusal is the host's rule.
     let dir = tempfile::tempdir().unwrap();
-    let path = install(dir.path(), "future-minor", "lib.so");
+    let path = install(dir.path(), "nextminor", "lib.so");
     lib_header_from_path(&path).unwrap().init_root_module::<PluginModuleRef>().map(drop).unwrap();
 }
 
 #[test]
 fn a_plugin_built_for_the_next_major_is_refused_in_one_line() {
-    let (reason, file) = refusal("future-major");
+    let (reason, file) = refusal("nextmajor");
     assert_eq!(
         reason,
         format!(
