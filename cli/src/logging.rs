@@ -18,6 +18,12 @@ pub fn init(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(true)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colour())
         .try_init();
+}
+
+/// Colours only for a person at a terminal who has not asked for none (https://no-color.org:
+/// `NO_COLOR` set to anything but the empty string).
+pub fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

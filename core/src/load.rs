@@ -35,12 +35,29 @@ impl Loaded {
     }
 }
 
-/// Load every file in `paths`, in order.
+/// What names standard input where a FILE is taken, and what diagnostics call it then.
+pub const STDIN: &str = "-";
+const STDIN_LABEL: &str = "<stdin>";
+
+/// Load every file in `paths`, in order; `-` is standard input (read once: naming it twice is
+/// an error, as the second read would find it empty).
 pub fn load_files(paths: &[PathBuf]) -> Loaded {
     let mut loaded = Loaded::default();
+    let mut stdin_read = false;
     for path in paths {
-        let label = path.display().to_string();
-        let (interfaces, diagnostics, dialect) = match std::fs::read(path) {
+        let is_stdin = path.as_os_str() == STDIN;
+        let label = if is_stdin { STDIN_LABEL.to_string() } else { path.display().to_string() };
+        let bytes = if is_stdin {
+            if std::mem::replace(&mut stdin_read, true) {
+                Err(std::io::Error::other("standard input was already read (name `-` once)"))
+            } else {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+            }
+        } else {
+            std::fs::read(path)
+        };
+        let (interfaces, diagnostics, dialect) = match bytes {
             Ok(bytes) => load_bytes(&label, &bytes, &mut loaded.sources),
             Err(e) => {
                 let file = loaded.sources.add(&label, "");

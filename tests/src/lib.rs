@@ -96,7 +96,7 @@ impl Netns {
     pub fn plan_len(&self, doc: &Path) -> usize {
         let out = self.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();
         let v: serde_json::Value = serde_json::from_str(&out).expect("plan --json prints JSON");
-        v.as_array().expect("an array of steps").len()
+        v["steps"].as_array().expect("an array of steps").len()
     }
 
     /// For every step k of `doc`'s plan (at least `min_steps` of them), apply with a failure

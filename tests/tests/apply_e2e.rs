@@ -250,5 +250,6 @@ fn netplugs_own_options_after_the_verb_say_where_they_go() {
 
     let out = netplug().args(["validate", "--json"]).arg(&doc).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
 }

@@ -86,7 +86,8 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
         .args(["--json", "plugins"])
         .env("NETPLUG_RUN_DIR", &run_dir)
         .env_remove("NETPLUG_PLUGIN_PATH"));
-    let reports: Vec<Value> = serde_json::from_str(&json).expect("plugins --json");
+    let mut json: Value = serde_json::from_str(&json).expect("plugins --json");
+    let reports: Vec<Value> = serde_json::from_value(json["plugins"].take()).expect("a list of plugins");
     let mut found: Vec<(&str, &str, &str)> = reports
         .iter()
         .map(|r| (r["name"].as_str().unwrap(), r["status"].as_str().unwrap(), r["source"].as_str().unwrap()))

@@ -31,8 +31,8 @@ fn define_list_start_stop_undefine() {
     ns.netplug(&["start", "br1"]).ok();
     assert!(links(&ns).contains("br1") && !links(&ns).contains("br0"), "{}", links(&ns));
     let list: serde_json::Value = serde_json::from_str(&ns.netplug(&["--json", "list"]).ok()).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    assert_eq!(list[0]["name"], "br1");
+    assert_eq!(list["interfaces"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["interfaces"][0]["name"], "br1");
 
     // Live state and the stored definition, in both dialects.
     assert!(ns.netplug(&["dumpxml", "br1"]).ok().contains(r#"priority="4096""#));
@@ -188,7 +188,7 @@ fn concurrent_applies_never_interleave() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let waited = ns.netplug(&["--wait", "0.3", "apply", b.to_str().unwrap()]);
-    assert_eq!(waited.code(), 2);
+    assert_eq!(waited.code(), 4, "lock busy");
     assert!(waited.stderr().contains("another netplug holds"), "{}", waited.stderr());
     ns.netplug(&["confirm"]);
     let _ = holder.wait();

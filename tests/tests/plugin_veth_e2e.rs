@@ -228,7 +228,9 @@ fn plugins_lists_the_veth_plugin() {
     assert!(run.stdout.contains("status:   ok"));
 
     let run = s.netplug(None, &["--json", "plugins"]);
-    let reports: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let reports: Vec<Value> =
+        serde_json::from_value(serde_json::from_str::<Value>(&run.stdout).unwrap()["plugins"].take())
+            .unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!((&reports[0]["name"], &reports[0]["status"]), (&"veth".into(), &"loaded".into()));
     assert_eq!(reports[0]["sdk_version"], netplug_plugin_sdk::abi::SDK_VERSION);

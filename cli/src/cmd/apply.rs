@@ -20,6 +20,7 @@ use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 use serde_json::json;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -48,12 +49,12 @@ pub struct PlanArgs {
 pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let Some(mut loaded) = super::engine::prepare(cli, &args.files, &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
     let (plan, _) = run.plan()?;
     print_steps(cli, &plan.steps, "would");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok.into())
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
@@ -78,18 +79,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         super::read_documents(&args.files)
     };
     let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
-    let code = apply_run(cli, run, &opts, started, args.confirm.seconds)?;
+    let code = apply_run(cli, run, &opts, started, args.confirm.seconds, true)?;
     if code == ExitCode::SUCCESS && args.confirm.seconds.is_some() {
         return super::confirm::wait(cli, &registry, &args.confirm);
     }
     Ok(code)
 }
 
-/// Apply a validated configuration and report the outcome; the caller holds the lock.
+/// Apply a validated configuration and report the outcome (on success only when `report`: a
+/// step that prepares the verb's real apply says nothing); the caller holds the lock.
 pub fn apply_config(
     cli: &Cli,
     config: &Config,
@@ -97,8 +99,9 @@ pub fn apply_config(
     opts: &ApplyOptions,
     started: Instant,
     confirm_within: Option<u64>,
+    report: bool,
 ) -> Result<ExitCode> {
-    apply_run(cli, Run::new(config, registry), opts, started, confirm_within)
+    apply_run(cli, Run::new(config, registry), opts, started, confirm_within, report)
 }
 
 /// [`apply_config`] for a run already prepared.
@@ -108,15 +111,24 @@ fn apply_run(
     opts: &ApplyOptions,
     started: Instant,
     confirm_within: Option<u64>,
+    report: bool,
 ) -> Result<ExitCode> {
     let config = run.config;
-    let mut record =
-        |before: &Snapshot| journal_before(cli, config, before, confirm_within).map_err(|e| format!("{e:#}"));
+    let mut record = |before: &Snapshot| {
+        journal_before(cli, config, before, confirm_within).map_err(|e| crate::report::error_text(e.as_ref()))
+    };
     match run.apply_recorded(opts, &mut record) {
+        Ok(_) if !report => Ok(Exit::Ok.into()),
         Ok(steps) => {
             if cli.json {
-                let out = json!({ "changed": !steps.is_empty(), "verified": true, "steps": steps });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                crate::report::print_json(json!({
+                    "applied": true,
+                    "changed": !steps.is_empty(),
+                    "verified": true,
+                    "steps": crate::report::steps_json(&steps),
+                    "error": null,
+                    "rollback": null,
+                }));
             } else if steps.is_empty() {
                 println!("no changes: the kernel already matches");
             } else {
@@ -127,11 +139,11 @@ fn apply_run(
                     started.elapsed().as_secs_f64() * 1000.0
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Ok.into())
         }
         Err(e) => {
-            report_failure(cli, &e)?;
-            Ok(ExitCode::from(1))
+            report_failure(cli, &e);
+            Ok(Exit::Failed.into())
         }
     }
 }
@@ -153,17 +165,22 @@ fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within:
     Ok(())
 }
 
-fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
+fn report_failure(cli: &Cli, e: &ApplyError) {
     let rollback = e.rollback();
     if cli.json {
-        let out = json!({
+        crate::report::print_json(json!({
+            "applied": false,
+            "changed": false,
+            "verified": false,
+            "steps": [],
             "error": e.to_string(),
-            "rolled_back": rollback.map(|r| r.steps.len()),
-            "rollback_errors": rollback.map(|r| r.errors.clone()),
-            "rollback_verified": rollback.map(|r| r.verified),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+            "rollback": rollback.map(|r| json!({
+                "steps": crate::report::steps_json(&r.steps),
+                "errors": r.errors,
+                "verified": r.verified,
+            })),
+        }));
+        return;
     }
     eprintln!("netplug: error: {e}");
     match rollback {
@@ -186,13 +203,12 @@ fn report_failure(cli: &Cli, e: &ApplyError) -> Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 /// Print steps as `  N. IFACE: DESCRIPTION [plugin, phase]`, or JSON.
 pub fn print_steps(cli: &Cli, steps: &[Step], verb: &str) {
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(steps).expect("steps serialise"));
+        crate::report::print_json(json!({ "steps": crate::report::steps_json(steps) }));
         return;
     }
     if steps.is_empty() {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use netplug_core::apply::Run;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -18,17 +19,13 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let Some(loaded) = super::engine::prepare(cli, &args.files, &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let run = Run::new(&loaded.config, &registry);
     let (plan, _) = run.plan()?;
     if cli.json {
-        let drift: Vec<_> = plan
-            .steps
-            .iter()
-            .map(|s| serde_json::json!({"interface": s.change.interface, "plugin": s.plugin, "drift": s.change.description}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&drift)?);
+        let drift = crate::report::steps_json(&plan.steps);
+        crate::report::print_json(serde_json::json!({ "in_sync": plan.steps.is_empty(), "drift": drift }));
     } else if plan.steps.is_empty() {
         println!("in sync: the kernel matches {} interface(s)", loaded.config.interfaces.len());
     } else {
@@ -36,5 +33,5 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
             println!("drift: {}: {} [{}]", s.change.interface, s.change.description, s.plugin);
         }
     }
-    Ok(ExitCode::from(u8::from(!plan.steps.is_empty())))
+    Ok(Exit::failed_if(!plan.steps.is_empty()))
 }

@@ -39,9 +39,10 @@ pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCo
         // Nothing changed, so there is nothing to confirm or roll back.
         return Ok(ExitCode::SUCCESS);
     }
-    if !cli.quiet {
-        println!("waiting up to {secs} s for `netplug confirm`; without it the change is rolled back");
-    }
+    crate::report::note(
+        cli,
+        format_args!("waiting up to {secs} s for `netplug confirm`; without it the change is rolled back"),
+    );
     loop {
         let Some(j) = Journal::load(&path)? else {
             // `netplug confirm` removed the journal.
@@ -50,9 +51,7 @@ pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCo
         if let Some(host) = check_target(args) {
             if health::ping(host, Duration::from_millis(500)).is_ok() {
                 Journal::remove(&path)?;
-                if !cli.quiet {
-                    println!("confirmed: {host} answers");
-                }
+                crate::report::note(cli, format_args!("confirmed: {host} answers"));
                 return Ok(ExitCode::SUCCESS);
             }
         } else {
@@ -67,7 +66,7 @@ pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCo
             }
             // The apply itself did not stand: say so in the exit status either way.
             let _ = code;
-            return Ok(ExitCode::from(1));
+            return Ok(crate::exit::Exit::Failed.into());
         }
     }
 }

@@ -8,6 +8,9 @@ use anyhow::Result;
 use netplug_core::dialect::{libvirt, native};
 use netplug_core::xml;
 
+use serde_json::json;
+
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,18 +37,30 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let loaded = super::read_documents(&args.files);
     if loaded.has_errors() {
         super::print_diagnostics(cli, &loaded);
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     }
-    crate::report::diagnostics(false, &loaded.sources, &loaded.diagnostics);
     let (text, dropped) = match args.to {
         Target::Native => (xml::write(&native::write(&loaded.config)), Vec::new()),
         Target::Libvirt => libvirt::write_document(&loaded.config.interfaces),
     };
+    let refused = args.strict && !dropped.is_empty();
+    if cli.json {
+        let mut doc = crate::report::diagnostics_json(&loaded.sources, &loaded.diagnostics);
+        doc["to"] = json!(match args.to {
+            Target::Native => "native",
+            Target::Libvirt => "libvirt",
+        });
+        doc["dropped"] = json!(dropped);
+        doc["document"] = json!((!refused).then_some(&text));
+        crate::report::print_json(doc);
+        return Ok(Exit::failed_if(refused));
+    }
+    crate::report::diagnostics(false, &loaded.sources, &loaded.diagnostics);
     for d in &dropped {
         eprintln!("netplug: warning: dropped (libvirt cannot express it): {d}");
     }
-    if args.strict && !dropped.is_empty() {
-        return Ok(ExitCode::from(1));
+    if refused {
+        return Ok(Exit::Failed.into());
     }
     print!("{text}");
     if !text.ends_with('\n') {

@@ -179,11 +179,14 @@ impl Daemon<'_> {
         match netplug_core::journal::Journal::load(&path) {
             Ok(Some(j)) if j.expired() => {
                 if let Err(e) = super::engine::lock(self.cli) {
-                    tracing::warn!("an unconfirmed apply is due for rollback: {e:#}; trying again shortly");
+                    tracing::warn!(
+                        "an unconfirmed apply is due for rollback: {}; trying again shortly",
+                        crate::report::error_text(e.as_ref())
+                    );
                 }
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!("reading the confirmation journal: {e:#}"),
+            Err(e) => tracing::warn!("reading the confirmation journal: {}", crate::report::error_text(&e)),
         }
     }
 
@@ -195,14 +198,17 @@ impl Daemon<'_> {
         let lock = match super::engine::lock(self.cli) {
             Ok(lock) => lock,
             Err(e) => {
-                tracing::warn!("{why}: {names}: {e:#}; trying again shortly");
+                tracing::warn!(
+                    "{why}: {names}: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
                 return Outcome::Busy;
             }
         };
         tracing::info!("{why}: applying {names}");
         let opts = ApplyOptions::default();
         let result =
-            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None);
+            super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None, true);
         drop(lock);
         match result {
             Ok(code) if code == ExitCode::SUCCESS => Outcome::Applied,
@@ -211,7 +217,7 @@ impl Daemon<'_> {
                 Outcome::Failed
             }
             Err(e) => {
-                tracing::error!("{why}: {names}: {e:#}");
+                tracing::error!("{why}: {names}: {}", crate::report::error_text(e.as_ref()));
                 Outcome::Failed
             }
         }

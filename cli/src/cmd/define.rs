@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use netplug_core::store::Store;
 
+use serde_json::json;
+
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -26,17 +28,22 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let loaded = super::load_and_validate(cli, &args.files, &registry);
     if super::print_diagnostics(cli, &loaded) {
-        return Ok(ExitCode::from(1));
+        return Ok(crate::exit::Exit::Failed.into());
     }
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
+    let mut defined = Vec::new();
     for iface in &loaded.config.interfaces {
         let replaced = store.contains(&iface.name);
         let path = store.define(iface)?;
         let verb = if replaced { "redefined" } else { "defined" };
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("{verb} {} ({})", iface.name, path.display());
         }
+        defined.push(json!({ "name": iface.name, "path": path, "replaced": replaced }));
+    }
+    if cli.json {
+        crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -46,9 +53,12 @@ pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {
     let store = Store::new(&cli.config_dir);
     for name in &args.names {
         store.undefine(name)?;
-        if !cli.quiet {
+        if !cli.quiet && !cli.json {
             println!("undefined {name}");
         }
+    }
+    if cli.json {
+        crate::report::print_json(json!({ "defined": [], "undefined": args.names }));
     }
     Ok(ExitCode::SUCCESS)
 }

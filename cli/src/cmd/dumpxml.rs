@@ -3,12 +3,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use netplug_core::dialect::{libvirt, native};
 use netplug_core::store::Store;
 use netplug_core::{load, show, xml};
 
-use crate::Cli;
+use serde_json::json;
+
+use crate::exit::usage;
+use crate::{report, Cli};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -26,7 +29,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let interfaces = if args.inactive {
         let store = Store::new(&cli.config_dir);
         let text = store.read(&args.name)?;
-        if !args.libvirt {
+        if !args.libvirt && !cli.json {
             print!("{text}");
             return Ok(ExitCode::SUCCESS);
         }
@@ -36,10 +39,23 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         let (registry, _) = super::plugins(cli);
         let live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
         if live.get(&args.name).is_none() {
-            bail!("{}: no such interface in the kernel (or no plugin recognises it)", args.name);
+            return Err(usage(format!(
+                "{}: no such interface in the kernel (or no plugin recognises it)",
+                args.name
+            )));
         }
         live.interfaces
     };
+    if cli.json {
+        let Some(i) = interfaces.iter().find(|i| i.name == args.name) else {
+            return Err(usage(format!("{}: the stored definition does not define it", args.name)));
+        };
+        let definition = if args.inactive { "definition" } else { "live" };
+        report::print_json(
+            json!({ "source": definition, "interface": report::interface_json(i, !args.inactive) }),
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = if args.libvirt {
         libvirt::write_document(&interfaces).0
     } else {

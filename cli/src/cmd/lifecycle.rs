@@ -10,6 +10,7 @@ use netplug_core::apply::ApplyOptions;
 use netplug_core::lifecycle;
 use netplug_core::store::Store;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -34,7 +35,7 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
     // Validate the whole store first: masters and parents are filled in by validation, and the
     // closure needs them.
     let Some(mut all) = super::engine::prepare_loaded(cli, std::mem::take(&mut loaded), &registry) else {
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     };
     let mut selected = netplug_core::model::Config::default();
     for name in &args.names {
@@ -50,5 +51,5 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
         }
     }
     all.config = selected;
-    super::apply::apply_config(cli, &all.config, &registry, &ApplyOptions::default(), started, None)
+    super::apply::apply_config(cli, &all.config, &registry, &ApplyOptions::default(), started, None, true)
 }

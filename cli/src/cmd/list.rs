@@ -43,7 +43,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
                 json!({"name": i.name, "kind": i.kind, "active": active, "mac": mac, "startmode": i.start_mode.as_str()})
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::report::print_json(json!({ "interfaces": out }));
     } else {
         println!("{:<16} {:<10} {:<10} {:<19} start", "name", "kind", "state", "mac");
         for (i, active, mac) in rows {

@@ -7,7 +7,14 @@ use anyhow::{bail, Result};
 use netplug_core::show;
 use netplug_core::store::Store;
 
-use crate::Cli;
+use serde_json::json;
+
+use crate::exit::usage;
+use crate::{report, Cli};
+
+/// Where an interface was found: the kernel, or the stored definitions.
+const LIVE: &str = "live";
+const DEFINITION: &str = "definition";
 
 #[derive(clap::Args, Debug)]
 pub struct NameArgs {
@@ -26,24 +33,30 @@ pub struct MacArgs {
 pub fn name(cli: &Cli, args: &NameArgs) -> Result<ExitCode> {
     let want = args.mac.trim().to_ascii_lowercase();
     let (registry, _) = super::plugins(cli);
-    let mut names: Vec<String> = Vec::new();
+    // (name, where it was found)
+    let mut names: Vec<(String, &str)> = Vec::new();
     for i in show::live_config(&registry, None)?.interfaces {
         if i.mac.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(want.as_str()) {
-            names.push(i.name);
+            names.push((i.name, LIVE));
         }
     }
     let loaded = Store::new(&cli.config_dir).load()?;
     for i in loaded.config.interfaces {
         if i.mac.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(want.as_str())
-            && !names.contains(&i.name)
+            && !names.iter().any(|(n, _)| *n == i.name)
         {
-            names.push(i.name);
+            names.push((i.name, DEFINITION));
         }
     }
     if names.is_empty() {
-        bail!("no interface has MAC address {}", args.mac);
+        return Err(usage(format!("no interface has MAC address {}", args.mac)));
     }
-    for n in names {
+    if cli.json {
+        let found: Vec<_> = names.iter().map(|(n, source)| json!({ "name": n, "source": source })).collect();
+        report::print_json(json!({ "mac": want, "interfaces": found }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, _) in names {
         println!("{n}");
     }
     Ok(ExitCode::SUCCESS)
@@ -52,17 +65,23 @@ pub fn name(cli: &Cli, args: &NameArgs) -> Result<ExitCode> {
 pub fn mac(cli: &Cli, args: &MacArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
-    let mac = match live.get(&args.name) {
-        Some(i) => i.mac.clone(),
+    let (mac, source) = match live.get(&args.name) {
+        Some(i) => (i.mac.clone(), LIVE),
         None => {
             let loaded = Store::new(&cli.config_dir).load()?;
             match loaded.config.get(&args.name) {
-                Some(i) => i.mac.clone(),
-                None => bail!("{}: no such interface in the kernel or among the definitions", args.name),
+                Some(i) => (i.mac.clone(), DEFINITION),
+                None => {
+                    return Err(usage(format!(
+                        "{}: no such interface in the kernel or among the definitions",
+                        args.name
+                    )))
+                }
             }
         }
     };
     match mac {
+        Some(m) if cli.json => report::print_json(json!({ "name": args.name, "mac": m, "source": source })),
         Some(m) => println!("{m}"),
         None => bail!("{}: has no MAC address (not in the kernel, none defined)", args.name),
     }

@@ -1,5 +1,5 @@
-//! One module per verb. Each takes the parsed global options and returns the exit code:
-//! 0 success, 1 problems found (diagnostics, drift, a failed apply), 2 could not run.
+//! One module per verb. Each takes the parsed global options and returns its exit status (the
+//! table in `crate::exit`); an error returned ends the run with the status it maps to.
 
 pub mod apply;
 pub mod check;
@@ -20,6 +20,7 @@ pub mod show;
 pub mod status;
 pub mod txn;
 pub mod validate;
+pub mod wait_online;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,9 +31,13 @@ use netplug_core::load::{self, Loaded};
 use netplug_core::registry::Registry;
 use netplug_core::validate::ValidateOptions;
 
+use crate::exit::{Exit, Refused};
 use crate::{Cli, Command};
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
+    if let Some(verb) = changes_the_kernel(&cli.command) {
+        require_net_admin(verb)?;
+    }
     if let Some(ns) = &cli.netns {
         netplug_core::netns::enter(ns)?;
     }
@@ -62,7 +67,38 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Confirm => txn::confirm(cli),
         Command::Daemon(a) => daemon::run(cli, a),
         Command::Status(a) => status::run(cli, a),
+        Command::WaitOnline(a) => wait_online::run(cli, a),
     }
+}
+
+/// The verb's name when it changes network interfaces (and so needs CAP_NET_ADMIN).
+fn changes_the_kernel(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::Apply(a) if !a.dry_run => "apply",
+        Command::Start(_) => "start",
+        Command::Stop(_) => "stop",
+        Command::Bridge(a) if !a.no_start => "bridge",
+        Command::Unbridge(a) if !a.no_start => "unbridge",
+        Command::Rollback => "rollback",
+        Command::Daemon(_) => "daemon",
+        _ => return None,
+    })
+}
+
+/// Refuse, before touching anything (the lock, the journal, the kernel), a verb that would
+/// change interfaces without the capability to: otherwise it would fail half-way, on the first
+/// file or netlink request it is not allowed.
+fn require_net_admin(verb: &str) -> Result<()> {
+    use caps::{CapSet, Capability};
+    // When the capabilities cannot be read, let the kernel be the judge.
+    if caps::has_cap(None, CapSet::Effective, Capability::CAP_NET_ADMIN).unwrap_or(true) {
+        return Ok(());
+    }
+    Err(Refused {
+        exit: Exit::Permission,
+        message: format!("`netplug {verb}` changes network interfaces and needs root (CAP_NET_ADMIN)"),
+    }
+    .into())
 }
 
 /// Load the plugins on the search path this invocation names.
@@ -94,8 +130,11 @@ pub fn load_and_validate(cli: &Cli, files: &[PathBuf], registry: &Registry) -> L
     loaded
 }
 
-/// Print diagnostics (text to stderr, or a JSON array to stdout) and say whether any is an error.
+/// Print diagnostics (text to stderr, or the diagnostics document to stdout) and say whether any
+/// is an error. Under `--json` the document is printed only when they are the result: from `validate`, or
+/// with errors (the verb stops there); warnings before a verb's own document go to stderr.
 pub fn print_diagnostics(cli: &Cli, loaded: &Loaded) -> bool {
-    crate::report::diagnostics(cli.json, &loaded.sources, &loaded.diagnostics);
+    let document = cli.json && (loaded.has_errors() || matches!(cli.command, Command::Validate(_)));
+    crate::report::diagnostics(document, &loaded.sources, &loaded.diagnostics);
     loaded.has_errors()
 }

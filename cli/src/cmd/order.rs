@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use netplug_core::order;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -22,7 +23,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let loaded = super::load_and_validate(cli, &args.files, &registry);
     if loaded.has_errors() {
         super::print_diagnostics(cli, &loaded);
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Failed.into());
     }
     // Warnings still go to stderr; the order itself is the output.
     crate::report::diagnostics(false, &loaded.sources, &loaded.diagnostics);
@@ -34,11 +35,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         Ok(o) => o,
         Err(cycle) => {
             eprintln!("{}: error: {cycle}", loaded.sources.location(cycle.span));
-            return Ok(ExitCode::from(1));
+            return Ok(Exit::Failed.into());
         }
     };
     if cli.json {
-        println!("{}", ordered.to_json());
+        let steps = serde_json::to_value(&ordered.steps)?;
+        crate::report::print_json(serde_json::json!({ "steps": steps }));
     } else {
         for (i, s) in ordered.steps.iter().enumerate() {
             let step = serde_json::to_value(s.step).ok().and_then(|v| v.as_str().map(str::to_string));

@@ -13,7 +13,7 @@ pub struct Args {}
 pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
     let (_, reports) = super::plugins(cli);
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        crate::report::print_json(serde_json::json!({ "plugins": reports }));
         return Ok(ExitCode::SUCCESS);
     }
     if reports.is_empty() {

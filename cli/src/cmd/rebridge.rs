@@ -19,6 +19,9 @@ use netplug_core::show;
 use netplug_core::store::Store;
 use netplug_core::validate::{self, ValidateOptions};
 
+use serde_json::json;
+
+use crate::exit::usage;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -53,7 +56,7 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let store = Store::new(&cli.config_dir);
     if store.contains(&args.bridge) {
-        bail!("{}: already defined; undefine it or choose another name", args.bridge);
+        return Err(usage(format!("{}: already defined; undefine it or choose another name", args.bridge)));
     }
     let (base, defined) = definition_or_live(cli, &registry, &args.iface)?;
     if base.master.is_some() {
@@ -67,22 +70,40 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
     if !args.no_start {
         if !defined {
             let adopt = Config { interfaces: vec![base.clone()] };
-            let code =
-                super::apply::apply_config(cli, &adopt, &registry, &ApplyOptions::default(), started, None)?;
+            let code = super::apply::apply_config(
+                cli,
+                &adopt,
+                &registry,
+                &ApplyOptions::default(),
+                started,
+                None,
+                false,
+            )?;
             if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
         }
-        let code =
-            super::apply::apply_config(cli, &config, &registry, &ApplyOptions::default(), started, None)?;
+        let code = super::apply::apply_config(
+            cli,
+            &config,
+            &registry,
+            &ApplyOptions::default(),
+            started,
+            None,
+            true,
+        )?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
+    let mut defined = Vec::new();
     for i in &config.interfaces {
-        store.define(i)?;
+        defined.push(json!({ "name": i.name, "path": store.define(i)?, "replaced": false }));
     }
-    if !cli.quiet {
+    if cli.json && args.no_start {
+        crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
+    }
+    if !cli.quiet && !cli.json {
         println!("{} is now a port of {}; definitions of both stored", args.iface, args.bridge);
     }
     Ok(ExitCode::SUCCESS)
@@ -110,17 +131,30 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
     let mut config = Config { interfaces: vec![freed, gone] };
     check(&mut config, &registry)?;
     if !args.no_start {
-        let code =
-            super::apply::apply_config(cli, &config, &registry, &ApplyOptions::default(), started, None)?;
+        let code = super::apply::apply_config(
+            cli,
+            &config,
+            &registry,
+            &ApplyOptions::default(),
+            started,
+            None,
+            true,
+        )?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
-    store.define(&config.interfaces[0])?;
+    let path = store.define(&config.interfaces[0])?;
+    let mut undefined = Vec::new();
     if store.contains(&args.bridge) {
         store.undefine(&args.bridge)?;
+        undefined.push(&args.bridge);
     }
-    if !cli.quiet {
+    if cli.json && args.no_start {
+        let defined = json!({ "name": config.interfaces[0].name, "path": path, "replaced": true });
+        crate::report::print_json(json!({ "defined": [defined], "undefined": undefined }));
+    }
+    if !cli.quiet && !cli.json {
         println!("{} removed; {} carries its configuration again", args.bridge, member);
     }
     Ok(ExitCode::SUCCESS)
@@ -138,7 +172,7 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
     }
     let live = show::live_config(registry, Some(&[name.to_string()]))?;
     let Some(mut i) = live.get(name).cloned() else {
-        bail!("{name}: neither defined nor present in the kernel");
+        return Err(usage(format!("{name}: neither defined nor present in the kernel")));
     };
     // What `show` marks as not netplug's: addresses added by hand are adopted by declaring them;
     // those the kernel or a DHCP client added are not configuration and are left out.

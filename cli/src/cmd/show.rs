@@ -2,11 +2,14 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use netplug_core::dialect::{libvirt, native};
 use netplug_core::{show, xml};
 
-use crate::Cli;
+use serde_json::json;
+
+use crate::exit::usage;
+use crate::{report, Cli};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -24,8 +27,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let config = show::live_config(&registry, names)?;
     for n in &args.names {
         if config.get(n).is_none() {
-            bail!("{n}: no such interface (or no plugin recognises it)");
+            return Err(usage(format!("{n}: no such interface (or no plugin recognises it)")));
         }
+    }
+    if cli.json {
+        let interfaces: Vec<_> = config.interfaces.iter().map(|i| report::interface_json(i, true)).collect();
+        report::print_json(json!({ "interfaces": interfaces }));
+        return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
         libvirt::write_document(&config.interfaces).0

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use netplug_core::sdk::{Element, LinkState};
 use netplug_core::show;
 use netplug_core::store::Store;
@@ -103,7 +103,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let defined = &loaded.config.interfaces;
     for n in &args.names {
         if !defined.iter().any(|i| &i.name == n) {
-            bail!("{n}: no such defined interface");
+            return Err(crate::exit::usage(format!("{n}: no such defined interface")));
         }
     }
     let chosen: Vec<_> =
@@ -133,9 +133,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
                 })
             })
             .collect();
-        let out =
-            json!({ "daemon": { "running": daemon.is_some(), "pid": daemon }, "interfaces": interfaces });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::report::print_json(
+            json!({ "daemon": { "running": daemon.is_some(), "pid": daemon }, "interfaces": interfaces }),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!("{:<16} {:<10} {:<8} state", "name", "kind", "start");

@@ -12,26 +12,35 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use netplug_core::apply::RollbackReport;
 use netplug_core::journal::{self, Journal, Purpose};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 
+use serde_json::json;
+
+use crate::exit::{usage, Exit};
+use crate::report::note;
 use crate::Cli;
 
 pub fn begin(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let path = journal::transaction_path(&cli.state_dir);
     if Journal::load(&path)?.is_some() {
-        bail!("a transaction is already open (since {}); commit or roll it back first", path.display());
+        return Err(usage(format!(
+            "a transaction is already open (since {}); commit or roll it back first",
+            path.display()
+        )));
     }
     let mut j = Journal::new(Purpose::Transaction);
     j.store = Some(read_store(&Store::new(&cli.config_dir))?);
     j.save(&path)?;
-    if !cli.quiet {
-        println!("transaction open: changes from now on can be rolled back with `netplug rollback`");
-    }
+    transaction_json(cli, "open");
+    note(
+        cli,
+        format_args!("transaction open: changes from now on can be rolled back with `netplug rollback`"),
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -39,12 +48,11 @@ pub fn commit(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let path = journal::transaction_path(&cli.state_dir);
     if Journal::load(&path)?.is_none() {
-        bail!("no transaction is open");
+        return Err(usage("no transaction is open"));
     }
     Journal::remove(&path)?;
-    if !cli.quiet {
-        println!("transaction committed");
-    }
+    transaction_json(cli, "committed");
+    note(cli, format_args!("transaction committed"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -52,8 +60,17 @@ pub fn rollback(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
     let (registry, _) = super::plugins(cli);
     match roll_back_transaction(cli, &registry)? {
-        None => bail!("no transaction is open"),
-        Some(report) => Ok(report_rollback(cli, "transaction", &report)),
+        None => Err(usage("no transaction is open")),
+        Some(report) => {
+            if cli.json {
+                crate::report::print_json(json!({
+                    "rolled_back": crate::report::steps_json(&report.steps),
+                    "errors": report.errors,
+                    "verified": report.verified,
+                }));
+            }
+            Ok(report_rollback(cli, "transaction", &report))
+        }
     }
 }
 
@@ -61,12 +78,13 @@ pub fn rollback(cli: &Cli) -> Result<ExitCode> {
 pub fn confirm(cli: &Cli) -> Result<ExitCode> {
     let path = journal::confirm_path(&cli.state_dir);
     if Journal::load(&path)?.is_none() {
-        bail!("no confirmed apply is waiting");
+        return Err(usage("no confirmed apply is waiting"));
     }
     Journal::remove(&path)?;
-    if !cli.quiet {
-        println!("confirmed: the applied configuration stays");
+    if cli.json {
+        crate::report::print_json(json!({ "confirmed": true }));
     }
+    note(cli, format_args!("confirmed: the applied configuration stays"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -111,13 +129,18 @@ pub fn report_rollback(cli: &Cli, what: &str, r: &RollbackReport) -> ExitCode {
         eprintln!("netplug: rollback error: {e}");
     }
     if r.errors.is_empty() && r.verified {
-        if !cli.quiet {
-            println!("{what} rolled back: {} change(s), verified", r.steps.len());
-        }
+        note(cli, format_args!("{what} rolled back: {} change(s), verified", r.steps.len()));
         ExitCode::SUCCESS
     } else {
         eprintln!("netplug: {what} rollback could NOT be verified; the journal is kept for another try");
-        ExitCode::from(1)
+        Exit::Failed.into()
+    }
+}
+
+/// `begin` and `commit` under `--json`: the transaction's state now.
+fn transaction_json(cli: &Cli, state: &str) {
+    if cli.json {
+        crate::report::print_json(json!({ "transaction": state }));
     }
 }
 

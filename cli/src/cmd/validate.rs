@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::exit::Exit;
 use crate::Cli;
 
 #[derive(clap::Args, Debug)]
@@ -18,5 +19,5 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let loaded = super::load_and_validate(cli, &args.files, &registry);
     let failed = super::print_diagnostics(cli, &loaded);
-    Ok(ExitCode::from(u8::from(failed)))
+    Ok(Exit::failed_if(failed))
 }
