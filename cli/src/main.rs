@@ -85,6 +85,9 @@ pub enum Command {
     Show(cmd::show::Args),
     /// Validate documents and store their interfaces as definitions (replacing earlier ones).
     Define(cmd::define::DefineArgs),
+    /// Read the host's existing configuration (ifupdown, networkd…) as a native document, or
+    /// define it; nothing is applied.
+    Import(cmd::import::Args),
     /// Remove stored definitions (the kernel is not touched).
     Undefine(cmd::define::UndefineArgs),
     /// List defined interfaces and whether each is active (exists and is up).
@@ -139,12 +142,18 @@ fn main() -> ExitCode {
     // Plugins keep their state (DHCP leases) under the run directory and read it from the
     // environment: make `--run-dir` theirs too. Set before any thread exists.
     std::env::set_var("NETPLUG_RUN_DIR", &cli.run_dir);
-    logging::init(cli.verbose, cli.quiet);
-    match cmd::run(&cli) {
+    // The daemon runs for good and edit hands the terminal to an editor: no progress line.
+    let progress = !matches!(cli.command, Command::Daemon(_) | Command::Edit(_));
+    logging::init(cli.verbose, cli.quiet, progress);
+    let result = cmd::run(&cli);
+    progress::finish();
+    match result {
         Ok(code) => code,
         Err(e) => {
             let exit = exit::of_error(&e);
-            eprintln!("{}", report::error_line(&e, exit));
+            // In the journal, `<3>` gives the line its priority (error).
+            let priority = if logging::stderr_is_journal() { "<3>" } else { "" };
+            eprintln!("{priority}{}", report::error_line(&e, exit));
             exit.into()
         }
     }

@@ -60,7 +60,15 @@ pub fn execute(
                 .find(|r| &r.info.name == plugin)
                 .expect("a planned step's plugin is registered");
             let changes: Vec<_> = steps[start..run_end].iter().map(|s| s.change.clone()).collect();
-            tracing::debug!(plugin = %plugin, count = changes.len(), "applying");
+            // `done` and `total` let a front end show progress (the CLI draws it on a terminal).
+            tracing::debug!(
+                plugin = %plugin,
+                interface = %steps[start].change.interface,
+                count = changes.len(),
+                done = start,
+                total = steps.len(),
+                "applying"
+            );
             if let Err(e) = r.plugin.apply(&changes) {
                 let index = start + e.index.min(changes.len().saturating_sub(1));
                 return Err(StepError { index, step: steps[index].clone(), error: e.error });

@@ -37,6 +37,7 @@ fn the_schema_is_a_valid_json_schema_and_docs_name_every_document() {
     let documents = [
         "diagnostics",
         "convert",
+        "import",
         "order",
         "plan",
         "apply",
@@ -94,6 +95,11 @@ fn every_verb_prints_a_document_of_its_schema() {
     if !v["dropped"].as_array().unwrap().is_empty() {
         assert_eq!((r.code(), &v["document"]), (1, &Value::Null));
     }
+    let interfaces =
+        document(dir, "interfaces", "auto br9\niface br9 inet manual\n\tbridge-ports none\n\tdns-search x\n");
+    let v = conforms("import", &run(&["import", "--from", "ifupdown", interfaces.to_str().unwrap()]).ok());
+    assert!(v["document"].as_str().unwrap().contains("<bridge name=\"br9\""));
+    assert_eq!(v["unsupported"][0]["line"], 4);
     conforms("order", &run(&["order", doc]).ok());
     let v = conforms("plan", &run(&["plan", doc]).ok());
     assert_eq!(v["steps"][0]["interface"], "br0");

@@ -117,7 +117,11 @@ fn apply_run(
     let mut record = |before: &Snapshot| {
         journal_before(cli, config, before, confirm_within).map_err(|e| crate::report::error_text(e.as_ref()))
     };
-    match run.apply_recorded(opts, &mut record) {
+    let span = tracing::info_span!("apply", interface = %interface_names(config)).entered();
+    let result = run.apply_recorded(opts, &mut record);
+    drop(span);
+    crate::progress::finish();
+    match result {
         Ok(_) if !report => Ok(Exit::Ok.into()),
         Ok(steps) => {
             if cli.json {
@@ -146,6 +150,12 @@ fn apply_run(
             Ok(Exit::Failed.into())
         }
     }
+}
+
+/// The interfaces an apply governs, for its log events' `interface` field (journal field
+/// `NETPLUG_INTERFACE`).
+fn interface_names(config: &Config) -> String {
+    config.interfaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// Before the first change: record the state of what is about to change in the open

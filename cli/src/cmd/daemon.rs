@@ -205,7 +205,7 @@ impl Daemon<'_> {
                 return Outcome::Busy;
             }
         };
-        tracing::info!("{why}: applying {names}");
+        tracing::info!(interface = %names, "{why}: applying {names}");
         let opts = ApplyOptions::default();
         let result =
             super::apply::apply_config(self.cli, config, &self.registry, &opts, Instant::now(), None, true);

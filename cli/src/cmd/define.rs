@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use netplug_core::load::Loaded;
 use netplug_core::store::Store;
 
 use serde_json::json;
@@ -30,6 +31,12 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     if super::print_diagnostics(cli, &loaded) {
         return Ok(crate::exit::Exit::Failed.into());
     }
+    store(cli, &loaded)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Store every interface of validated documents, each replacing an earlier definition.
+pub fn store(cli: &Cli, loaded: &Loaded) -> Result<()> {
     let _lock = super::engine::lock(cli)?;
     let store = Store::new(&cli.config_dir);
     let mut defined = Vec::new();
@@ -45,7 +52,7 @@ pub fn define(cli: &Cli, args: &DefineArgs) -> Result<ExitCode> {
     if cli.json {
         crate::report::print_json(json!({ "defined": defined, "undefined": [] }));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 pub fn undefine(cli: &Cli, args: &UndefineArgs) -> Result<ExitCode> {

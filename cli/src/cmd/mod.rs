@@ -10,6 +10,7 @@ pub mod define;
 pub mod dumpxml;
 pub mod edit;
 mod engine;
+pub mod import;
 pub mod lifecycle;
 pub mod list;
 pub mod lookup;
@@ -51,6 +52,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Check(a) => check::run(cli, a),
         Command::Show(a) => show::run(cli, a),
         Command::Define(a) => define::define(cli, a),
+        Command::Import(a) => import::run(cli, a),
         Command::Undefine(a) => define::undefine(cli, a),
         Command::List(a) => list::run(cli, a),
         Command::Dumpxml(a) => dumpxml::run(cli, a),

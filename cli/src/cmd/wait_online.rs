@@ -57,13 +57,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         c
     };
     let names: Vec<String> = wanted.interfaces.iter().map(|i| i.name.clone()).collect();
-    let mut progress = progress::Progress::new(cli, "waiting for", names.len());
     loop {
         let missing = missing(&wanted, &registry)?;
-        progress.set(names.len() - missing.len(), waiting_line(&missing));
+        progress::update("waiting for", names.len() - missing.len(), names.len(), waiting_line(&missing));
         let done = missing.is_empty();
         if done || Instant::now() >= deadline {
-            progress.finish();
+            progress::finish();
             report(cli, &names, &missing, started);
             return Ok(Exit::failed_if(!done));
         }

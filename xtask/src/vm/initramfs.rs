@@ -36,6 +36,24 @@ pub struct Plan {
     pub modules: Vec<String>,
     /// Run the remaining binaries after one fails.
     pub keep_going: bool,
+    /// Boot the guest's root with systemd as PID 1 instead of running the tests from the
+    /// initramfs; a unit of the boot runs them.
+    pub systemd: Option<SystemdBoot>,
+}
+
+/// A boot with systemd as PID 1 (Debian's, from the host's root): what to add to the guest's
+/// root before it starts, and the unit it starts. A unit in `files` runs `/run/vm/stage2`,
+/// which runs the tests and powers the guest off.
+pub struct SystemdBoot {
+    /// Files to write into the guest's root: absolute path, mode, contents.
+    pub files: Vec<(String, u32, Vec<u8>)>,
+    /// Symbolic links to make in the guest's root (as `systemctl enable` would): path, target.
+    pub links: Vec<(String, String)>,
+    /// Host directories to bind at another path of the guest's root: host path, guest path.
+    pub binds: Vec<(String, String)>,
+    /// The unit systemd starts (`--unit=`), a small target of our own, so the boot does only
+    /// what the tests need.
+    pub unit: String,
 }
 
 /// The initramfs as an uncompressed newc cpio archive.
@@ -83,8 +101,50 @@ pub fn build(kernel: &kernel::Kernel, busybox: &Path, plan: &Plan) -> Result<Vec
     cpio.file("vm/test-modules", 0o644, extra.as_bytes());
     cpio.file("vm/notes", 0o644, notes.as_bytes());
     cpio.file("vm/moddir", 0o644, format!("{}\n", kernel.modules.display()).as_bytes());
-    cpio.file("init", 0o755, STAGE1.as_bytes());
-    cpio.file("vm/stage2", 0o644, stage2(plan).as_bytes());
+    match &plan.systemd {
+        None => {
+            cpio.file("init", 0o755, STAGE1.as_bytes());
+            cpio.file("vm/stage2", 0o644, stage2(plan).as_bytes());
+        }
+        Some(boot) => {
+            let mut made = HashSet::new();
+            let mut parents = |cpio: &mut Cpio, path: &str| {
+                let mut at = String::from("vm/root");
+                for part in
+                    path.trim_start_matches('/').split('/').collect::<Vec<_>>().split_last().unwrap().1
+                {
+                    at = format!("{at}/{part}");
+                    if made.insert(at.clone()) {
+                        cpio.dir(&at);
+                    }
+                }
+            };
+            cpio.dir("vm/root");
+            for (path, mode, data) in &boot.files {
+                parents(&mut cpio, path);
+                cpio.file(&format!("vm/root{path}"), *mode, data);
+            }
+            for (path, target) in &boot.links {
+                parents(&mut cpio, path);
+                cpio.symlink(&format!("vm/root{path}"), target);
+            }
+            let mut init = STAGE1.replace(STAGE1_EXEC, "");
+            for (host, guest) in &boot.binds {
+                init += &format!(
+                    "$B mkdir -p /newroot{g}\n$B mount --bind /newroot{h} /newroot{g} || fail \"binding {h}\"\n",
+                    g = quote(guest),
+                    h = quote(host)
+                );
+            }
+            init += &format!(
+                "$B cp -a /vm/root/. /newroot/ || fail \"copying the units\"\n\
+                 exec $B switch_root /newroot /lib/systemd/systemd --unit={}\n",
+                quote(&boot.unit)
+            );
+            cpio.file("init", 0o755, init.as_bytes());
+            cpio.file("vm/stage2", 0o644, stage2(plan).as_bytes());
+        }
+    }
     Ok(cpio.finish())
 }
 
@@ -130,6 +190,10 @@ impl Cpio {
 
     pub fn file(&mut self, path: &str, perm: u32, data: &[u8]) {
         self.entry(path, 0o100_000 | perm, 1, (0, 0), data);
+    }
+
+    pub fn symlink(&mut self, path: &str, target: &str) {
+        self.entry(path, 0o120_777, 1, (0, 0), target.as_bytes());
     }
 
     pub fn char_device(&mut self, path: &str, major: u32, minor: u32) {
@@ -210,6 +274,25 @@ $B umount /proc /sys
 exec $B switch_root /newroot /run/vm/busybox sh /run/vm/stage2
 "#;
 
+/// How stage 1 ends when the tests run from the initramfs; a systemd boot ends otherwise.
+const STAGE1_EXEC: &str = "exec $B switch_root /newroot /run/vm/busybox sh /run/vm/stage2\n";
+
+/// Stage 2 under systemd: run by a unit, with everything mounted already.
+const STAGE2_SYSTEMD_HEAD: &str = r#"# Stage 2, run by a unit of the systemd boot. Runs the tests, reporting on the port "results".
+B=/run/vm/busybox
+PORT=
+for p in /sys/class/virtio-ports/*; do
+    read -r name < "$p/name" && [ "$name" = results ] && PORT=/dev/${p##*/}
+done
+[ -n "$PORT" ] || { echo "vm-test(guest): no results port" > /dev/console; $B reboot -f; }
+exec 3> "$PORT"
+say() { echo "@@MARK@@ $*" >&3; }
+read -r uptime _ < /proc/uptime
+say ready $uptime
+while read -r line; do say note "$line"; done < /run/vm/notes
+stop=0
+"#;
+
 const STAGE2_HEAD: &str = r#"# Stage 2: PID 1 on the overlay root. Runs the test binaries, reporting on the port "results".
 B=/run/vm/busybox
 $B mount -t proc proc /proc
@@ -246,7 +329,8 @@ $B reboot -f
 
 /// Stage 2 for this plan: the fixed head and tail around one block per test binary.
 fn stage2(plan: &Plan) -> String {
-    let mut s = STAGE2_HEAD.replace("@@MARK@@", MARK);
+    let head = if plan.systemd.is_some() { STAGE2_SYSTEMD_HEAD } else { STAGE2_HEAD };
+    let mut s = head.replace("@@MARK@@", MARK);
     for (i, test) in plan.tests.iter().enumerate() {
         let dir = test.package_dir.to_string_lossy();
         let mut env = plan.env.clone();
@@ -311,6 +395,7 @@ mod tests {
             env: vec![("NETPLUG_IN_VM".into(), "1".into())],
             modules: vec!["bonding".into()],
             keep_going: false,
+            systemd: None,
         };
         let s = stage2(&plan);
         assert!(s.contains(r"'/t/deps/bond-1' 'it'\''s'"), "{s}");

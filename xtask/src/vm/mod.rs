@@ -12,6 +12,7 @@ mod host;
 mod initramfs;
 mod kernel;
 mod qemu;
+mod systemd;
 
 use std::collections::HashMap;
 use std::fs;
@@ -36,11 +37,13 @@ const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan"]
 pub const MARK: &str = "@@netplug-vm-test";
 
 pub const USAGE: &str = "\
-  vm-test [--keep-going] [--kernel-log] [-- <test binary args>]
+  vm-test [--keep-going] [--kernel-log] [--no-systemd|--only-systemd] [-- <test binary args>]
         build the guest tests (plugins/bond/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and
-        run them in one qemu guest booting Debian's kernel; arguments after -- go to every
-        test binary (e.g. a test name filter). --keep-going runs every binary after a failure;
-        --kernel-log (or NETPLUG_VM_KERNEL_LOG=1) shows the guest kernel's log.
+        run them in one qemu guest booting Debian's kernel; then boot the guest again with
+        systemd as PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there
+        (not with --no-systemd). Arguments after -- go to every test binary (e.g. a test name
+        filter). --keep-going runs every binary after a failure; --kernel-log (or
+        NETPLUG_VM_KERNEL_LOG=1) shows the guest kernel's log.
         Environment: NETPLUG_VM_TIMEOUT (seconds, 1800), NETPLUG_VM_MEM (1G),
         NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/),
         NETPLUG_VM_APPEND (extra kernel command line). See docs/testing.md.
@@ -53,15 +56,37 @@ pub fn run(args: &[String]) -> Result<()> {
         None => (args, Vec::new()),
     };
     let mut keep_going = false;
+    let mut with_systemd = true;
+    let mut only_systemd = false;
     let mut kernel_log = std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
     for o in options {
         match o.as_str() {
             "--keep-going" => keep_going = true,
             "--kernel-log" => kernel_log = true,
+            "--no-systemd" => with_systemd = false,
+            "--only-systemd" => only_systemd = true,
             other => bail!("vm-test: unknown option `{other}`\n\nusage:\n{USAGE}"),
         }
     }
 
+    if only_systemd {
+        return systemd_boot(&test_args, kernel_log);
+    }
+    let tier = run_tier(&test_args, keep_going, kernel_log, started);
+    if !with_systemd {
+        return tier;
+    }
+    let boot = systemd_boot(&test_args, kernel_log);
+    match (tier, boot) {
+        (Ok(()), boot) => boot,
+        (Err(tier), Ok(())) => Err(tier),
+        (Err(tier), Err(boot)) => Err(tier.context(format!("and the systemd boot failed too: {boot:#}"))),
+    }
+}
+
+/// The tier proper: every guest test binary in one boot.
+fn run_tier(test_args: &[String], keep_going: bool, kernel_log: bool, started: Instant) -> Result<()> {
+    let test_args = test_args.to_vec();
     let found = discover(&root())?;
     if found.is_empty() {
         println!("vm: no guest tests found ({GUEST_TESTS:?}); nothing to boot");
@@ -76,6 +101,7 @@ pub fn run(args: &[String]) -> Result<()> {
         env: guest_env(),
         modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
         keep_going,
+        systemd: None,
     };
     let guest = Guest::prepare(&plan, kernel_log)?;
     println!(
@@ -109,6 +135,49 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!(why);
     }
     Ok(())
+}
+
+/// The systemd boot (see [`systemd`]): tests/tests/systemd_boot.rs, whose tests are ignored
+/// elsewhere, run by a unit of a guest booted with systemd as PID 1.
+fn systemd_boot(test_args: &[String], kernel_log: bool) -> Result<()> {
+    let started = Instant::now();
+    let src = root().join("tests/tests/systemd_boot.rs");
+    let found = [Found {
+        package: "netplug-tests".into(),
+        package_dir: root().join("tests"),
+        target: "systemd_boot".into(),
+        src,
+    }];
+    let tests = build(&found)?;
+    let mut args = vec!["--ignored".to_string(), "--test-threads=1".to_string()];
+    args.extend(test_args.iter().cloned());
+    let plan = Plan {
+        tests,
+        args,
+        env: guest_env(),
+        modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
+        keep_going: true,
+        systemd: Some(systemd::boot(&target_dir().join("debug"))?),
+    };
+    let guest = Guest::prepare(&plan, kernel_log)?;
+    println!(
+        "vm: booting Linux {} ({}) with systemd as PID 1 ({})",
+        guest.kernel.version,
+        guest.accel,
+        systemd::TARGET
+    );
+    let mut report = Report::new(&plan);
+    let boot_started = Instant::now();
+    let exit = guest.boot(&mut |line| report.line(line, boot_started))?;
+    report.summary(boot_started.elapsed(), started.elapsed());
+    if !report.done {
+        return Err(guest.died(&exit));
+    }
+    fs::remove_dir_all(&guest.work)?;
+    match report.binaries.first().and_then(|b| b.status) {
+        Some(0) => Ok(()),
+        other => bail!("vm: the systemd boot's tests failed (exit status {other:?})"),
+    }
 }
 
 /// A guest ready to boot: the kernel, and this run's directory holding the initramfs of a plan.
@@ -213,6 +282,7 @@ pub fn run_command(cmd: &GuestCommand, on_line: &mut dyn FnMut(&str)) -> Result<
         env: guest_env(),
         modules: GUEST_MODULES.iter().map(|m| m.to_string()).collect(),
         keep_going: false,
+        systemd: None,
     };
     let kernel_log = std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
     let guest = Guest::prepare(&plan, kernel_log)?;
