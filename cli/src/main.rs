@@ -112,8 +112,9 @@ pub enum Command {
     Begin,
     /// Close the open transaction, keeping its changes.
     Commit,
-    /// Undo everything since `begin`: the kernel and the stored definitions.
-    Rollback,
+    /// Undo everything since `begin`: the kernel and the stored definitions (--discard: drop
+    /// the journals instead, changing nothing).
+    Rollback(cmd::txn::RollbackArgs),
     /// Keep what a waiting `apply --confirm` applied.
     Confirm,
     /// List the plugins found, what they handle, and whether they loaded.

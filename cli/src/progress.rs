@@ -108,7 +108,10 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for Follow {
             if let (Some(done), Some(total)) = (fields.done, fields.total) {
                 let what = format!("{} [{}]", fields.interface, fields.plugin);
                 CURRENT.with(|c| *c.borrow_mut() = what.clone());
-                update("applying", done as usize, total as usize, what);
+                update(PHASE.get(), done as usize, total as usize, what);
+            } else if fields.message.ends_with("rolling back") {
+                // Core's warning that a step failed: the batches from here on undo.
+                PHASE.set("rolling back");
             }
         } else {
             // A plugin's event, while its batch runs.
@@ -119,6 +122,8 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for Follow {
 }
 
 thread_local! {
+    /// What the batches on this thread do: `applying`, or after a failure `rolling back`.
+    static PHASE: std::cell::Cell<&'static str> = const { std::cell::Cell::new("applying") };
     /// The batch under way on this thread: `interface [plugin]`.
     static CURRENT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }

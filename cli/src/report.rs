@@ -5,6 +5,8 @@
 //! verb's schema (docs/json.md, docs/json/*.schema.json). Adding a field keeps the version;
 //! removing or changing the meaning of one bumps it.
 
+use std::io::Write;
+
 use netplug_core::model::Interface;
 use netplug_core::plan::Step;
 use netplug_core::sdk::{Diagnostic, Element};
@@ -30,18 +32,31 @@ pub fn print_json(fields: Value) {
 /// The diagnostics document: what every verb that reads documents prints with `--json` when
 /// they are invalid (and `validate` always).
 pub fn diagnostics_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Value {
-    let list: Vec<_> = diagnostics.iter().map(|d| sources.to_json(d)).collect();
+    let list: Vec<_> = diagnostics.iter().take(MAX_PRINTED).map(|d| sources.to_json(d)).collect();
     json!({ "valid": !diagnostics.iter().any(Diagnostic::is_error), "diagnostics": list })
 }
 
-/// Text goes to stderr (like a compiler's), JSON to stdout (for programs).
+/// How many diagnostics are printed; the rest are counted. A document with a million
+/// problems says so in a screenful, not in hundreds of megabytes.
+pub const MAX_PRINTED: usize = 200;
+
+/// Text goes to stderr (like a compiler's), JSON to stdout (for programs); at most
+/// [`MAX_PRINTED`] of them, then a count of the rest on stderr.
 pub fn diagnostics(json: bool, sources: &SourceMap, diagnostics: &[Diagnostic]) {
     if json {
         print_json(diagnostics_json(sources, diagnostics));
     } else {
-        for d in diagnostics {
-            eprintln!("{}", sources.render(d));
+        let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+        for d in diagnostics.iter().take(MAX_PRINTED) {
+            let _ = writeln!(err, "{}", sources.render(d));
         }
+    }
+    if let Some(rest) = diagnostics.get(MAX_PRINTED..).filter(|r| !r.is_empty()) {
+        let errors = rest.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "netplug: {} more diagnostic(s) not shown ({errors} of them errors); the first {MAX_PRINTED} are above",
+            rest.len()
+        );
     }
 }
 
@@ -126,7 +141,7 @@ pub fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
         }
         text.push_str(&said);
     }
-    text
+    netplug_core::source::printable(&text).into_owned()
 }
 
 #[cfg(test)]

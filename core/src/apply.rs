@@ -69,7 +69,10 @@ pub fn execute(
                 total = steps.len(),
                 "applying"
             );
-            if let Err(e) = r.plugin.apply(&changes) {
+            let watch = crate::watchdog::watch(plugin, "apply");
+            let applied = r.plugin.apply(&changes);
+            drop(watch);
+            if let Err(e) = applied {
                 let index = start + e.index.min(changes.len().saturating_sub(1));
                 return Err(StepError { index, step: steps[index].clone(), error: e.error });
             }

@@ -8,8 +8,17 @@
 //! is the engine's ordinary "plan back to a snapshot", over the interfaces recorded, so it is
 //! as exact, ordered and verified as an apply.
 //!
+//! A third kind makes every apply recoverable: a run journal, written before an apply's first
+//! change and removed when it ends, so an apply that dies at any moment (a kill, a crash, a
+//! plugin that aborts or hangs) is rolled back by the next netplug that takes the lock.
+//!
 //! Only the first record of an interface counts: the state before the transaction began, not
 //! between two of its steps.
+//!
+//! Each journal belongs to the network namespace it was recorded in (its nsfs identity, see
+//! [`Identity`]) and is rolled back only there; a namespace may have one journal of each kind.
+//! Journals are files of the state directory named `KIND-INODE.json`, mode 0600, read without
+//! following symlinks.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{RollbackReport, Run};
 use crate::model::{Config, Interface, StartMode};
+pub use crate::netns::{Identity, Whereabouts};
 use crate::plan::Snapshot;
 use crate::registry::Registry;
 use crate::store::{self, StoreError};
@@ -32,6 +42,49 @@ pub enum Purpose {
     /// `apply --confirm`: roll back unless confirmed by `deadline_ms` (milliseconds since
     /// the epoch).
     Confirm { deadline_ms: u64, pid: u32 },
+    /// An apply in progress by `pid`: rolled back by the next netplug if it is still here
+    /// when that one holds the lock (its netplug died before it finished).
+    Run { pid: u32 },
+}
+
+impl Purpose {
+    /// The journal's kind, as in its file name.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Purpose::Transaction => Kind::Transaction,
+            Purpose::Confirm { .. } => Kind::Confirm,
+            Purpose::Run { .. } => Kind::Run,
+        }
+    }
+}
+
+/// The kinds of journal, one file each per namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Transaction,
+    Confirm,
+    Run,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Transaction, Kind::Confirm, Kind::Run];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Transaction => "transaction",
+            Kind::Confirm => "confirm",
+            Kind::Run => "run",
+        }
+    }
+
+    /// What the journal is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Transaction => "transaction",
+            Kind::Confirm => "unconfirmed apply",
+            Kind::Run => "unfinished apply",
+        }
+    }
 }
 
 /// An interface the journal covers: enough of it for the engine to plan its way back.
@@ -58,6 +111,10 @@ pub struct Journal {
     /// For a transaction, the store's files (name → text) at `begin`.
     #[serde(default)]
     pub store: Option<BTreeMap<String, String>>,
+    /// The network namespace it was recorded in; none in journals from before netplug
+    /// recorded it (taken to be this one's).
+    #[serde(default)]
+    pub netns: Option<Identity>,
 }
 
 /// Why the journal could not be read or written.
@@ -65,21 +122,44 @@ pub struct Journal {
 pub enum JournalError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("{path}: not a netplug journal: {source}")]
-    Format { path: String, source: serde_json::Error },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{path}: not a netplug journal: {error}; {DISCARD_HINT}")]
+    Format { path: String, error: serde_json::Error },
 }
 
+/// What `netplug` tells the operator to do about a journal it cannot read.
+pub const DISCARD_HINT: &str =
+    "if it cannot be repaired, `netplug rollback --discard` removes it and leaves the interfaces as they are";
+
 impl Journal {
-    pub fn new(purpose: Purpose) -> Journal {
+    /// An empty journal for `purpose`, belonging to namespace `netns`.
+    pub fn new(purpose: Purpose, netns: Identity) -> Journal {
         Journal {
             purpose,
             started: now(),
             interfaces: BTreeMap::new(),
             snapshot: HashMap::new(),
             store: None,
+            netns: Some(netns),
         }
+    }
+
+    /// Where its namespace is, seen from `here`.
+    pub fn whereabouts(&self, here: &Identity) -> Whereabouts {
+        self.netns.as_ref().map_or(Whereabouts::Here, |ns| ns.whereabouts(here))
+    }
+
+    /// Whether the netplug that opened it (a waiting `apply --confirm`, a run) may still be
+    /// running: another process of this boot with its pid. The caller holds the lock, which
+    /// such a holder would hold, so this only matters for netplugs with other run directories.
+    pub fn holder_alive(&self) -> bool {
+        let pid = match self.purpose {
+            Purpose::Confirm { pid, .. } | Purpose::Run { pid } => pid,
+            Purpose::Transaction => return false,
+        };
+        let this_boot = self.netns.as_ref().is_none_or(|ns| ns.boot == crate::netns::boot_id());
+        this_boot && pid != std::process::id() && running(pid)
     }
 
     /// Record the interfaces of `config` not covered yet, with their state in `before` (the
@@ -137,42 +217,117 @@ impl Journal {
         matches!(self.purpose, Purpose::Confirm { deadline_ms, .. } if now_ms() >= deadline_ms)
     }
 
+    /// Read a journal; `None` if there is none. A symlink at `path` is refused, not followed.
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| JournalError::Format { path: path.display().to_string(), source }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(JournalError::Io { path: path.display().to_string(), source }),
-        }
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let io = |error| JournalError::Io { path: path.display().to_string(), error };
+        let mut file = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|error| JournalError::Format { path: path.display().to_string(), error })
     }
 
-    /// Write atomically (the directory is created if needed).
+    /// Write atomically, mode 0600 (the directory is created if needed). A run journal skips
+    /// the fsyncs: it describes kernel state, which does not outlive the machine either.
     pub fn save(&self, path: &Path) -> Result<(), JournalError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)
-            .map_err(|source| JournalError::Io { path: dir.display().to_string(), source })?;
+            .map_err(|source| JournalError::Io { path: dir.display().to_string(), error: source })?;
         let bytes = serde_json::to_vec(self).expect("journals serialise");
-        Ok(store::write_atomic(path, &bytes)?)
+        let durable = !matches!(self.purpose, Purpose::Run { .. });
+        Ok(store::write_file(path, &bytes, 0o600, durable)?)
     }
 
     pub fn remove(path: &Path) -> Result<(), JournalError> {
         match std::fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(JournalError::Io { path: path.display().to_string(), source }),
+            Err(error) => Err(JournalError::Io { path: path.display().to_string(), error }),
         }
     }
 }
 
-/// Where the journal of an open transaction lives in the state directory.
-pub fn transaction_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("transaction.json")
+/// Where namespace `netns`'s journal of `kind` is written in the state directory.
+pub fn path(state_dir: &Path, kind: Kind, netns: &Identity) -> PathBuf {
+    state_dir.join(format!("{}-{}.json", kind.prefix(), netns.ino))
 }
 
-/// Where a confirmed apply's pending rollback lives.
-pub fn confirm_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("confirm.json")
+/// A journal file found in the state directory, read or not.
+#[derive(Debug)]
+pub struct Found {
+    pub kind: Kind,
+    pub path: PathBuf,
+    pub journal: Result<Journal, JournalError>,
+}
+
+/// Every journal file in the state directory (of every namespace, and of earlier boots),
+/// sorted by path. A missing directory has none.
+pub fn list(state_dir: &Path) -> Result<Vec<Found>, JournalError> {
+    let entries = match std::fs::read_dir(state_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(JournalError::Io { path: state_dir.display().to_string(), error }),
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(stem) = name.strip_suffix(".json") else { continue };
+        // `transaction.json` and `confirm.json`: what netplug wrote before journals had
+        // namespaces.
+        let Some(kind) = Kind::ALL.into_iter().find(|k| {
+            stem == k.prefix()
+                || stem
+                    .strip_prefix(k.prefix())
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(|ino| !ino.is_empty() && ino.bytes().all(|b| b.is_ascii_digit()))
+        }) else {
+            continue;
+        };
+        let path = entry.path();
+        let journal = match Journal::load(&path) {
+            Ok(Some(j)) => Ok(j),
+            Ok(None) => continue,
+            Err(e) => Err(e),
+        };
+        found.push(Found { kind, path, journal });
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
+}
+
+/// Namespace `here`'s journal of `kind`, with its path; `None` if it has none. A journal of
+/// that kind that cannot be read is an error (it may be this namespace's).
+pub fn find(
+    state_dir: &Path,
+    kind: Kind,
+    here: &Identity,
+) -> Result<Option<(PathBuf, Journal)>, JournalError> {
+    for f in list(state_dir)?.into_iter().filter(|f| f.kind == kind) {
+        let j = f.journal?;
+        if j.whereabouts(here) == Whereabouts::Here {
+            return Ok(Some((f.path, j)));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether process `pid` exists and has not died (a zombie has, though its parent has not
+/// reaped it yet).
+fn running(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // "PID (COMM) STATE ...": COMM may hold anything, so the state follows the last ')'.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state != "Z" && state != "X")
 }
 
 /// Seconds since the epoch.
@@ -190,6 +345,8 @@ pub fn now_ms() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use netplug_plugin_sdk::Envelope;
 
     use super::*;
@@ -220,7 +377,8 @@ mod tests {
 
     #[test]
     fn first_record_of_an_interface_wins_and_survives_a_round_trip() {
-        let mut j = Journal::new(Purpose::Transaction);
+        let here = Identity::current(None).unwrap();
+        let mut j = Journal::new(Purpose::Transaction, here.clone());
         let config = Config { interfaces: vec![iface("br0", "bridge")] };
         let before = Snapshot { items: [("bridge".to_string(), vec![item("br0", 1500)])].into() };
         j.record(&config, &before);
@@ -232,10 +390,40 @@ mod tests {
         assert_eq!(j.config().interfaces.len(), 2, "br1 was created inside: rolling back removes it");
 
         let dir = tempfile::tempdir().unwrap();
-        let path = transaction_path(dir.path());
+        let path = path(dir.path(), Kind::Transaction, &here);
         j.save(&path).unwrap();
-        assert_eq!(Journal::load(&path).unwrap(), Some(j));
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(Journal::load(&path).unwrap(), Some(j.clone()));
+        let (found, journal) = find(dir.path(), Kind::Transaction, &here).unwrap().unwrap();
+        assert_eq!((found.as_path(), &journal), (path.as_path(), &j));
         Journal::remove(&path).unwrap();
         assert_eq!(Journal::load(&path).unwrap(), None);
+    }
+
+    #[test]
+    fn a_symlinked_journal_is_refused_and_a_corrupt_one_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let here = Identity::current(None).unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, b"{}").unwrap();
+        let link = path(dir.path(), Kind::Confirm, &here);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(matches!(Journal::load(&link), Err(JournalError::Io { .. })));
+        std::fs::remove_file(&link).unwrap();
+        std::fs::write(&link, b"{ truncated").unwrap();
+        let err = find(dir.path(), Kind::Confirm, &here).unwrap_err().to_string();
+        assert!(err.starts_with(&link.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn another_namespaces_journal_is_not_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let here = Identity::current(None).unwrap();
+        let gone = Identity { ino: u64::MAX, name: Some("gone".into()), ..here.clone() };
+        let j = Journal::new(Purpose::Run { pid: 1 }, gone.clone());
+        j.save(&path(dir.path(), Kind::Run, &gone)).unwrap();
+        assert_eq!(find(dir.path(), Kind::Run, &here).unwrap(), None);
+        let all = list(dir.path()).unwrap();
+        assert_eq!(all[0].journal.as_ref().unwrap().whereabouts(&here), Whereabouts::Gone);
     }
 }

@@ -29,6 +29,7 @@ pub mod show;
 pub mod source;
 pub mod store;
 pub mod validate;
+pub mod watchdog;
 pub mod xml;
 
 pub use netplug_plugin_sdk as sdk;

@@ -5,7 +5,8 @@
 //! reports everything at once. Interfaces from all files are concatenated in order; names
 //! defined twice are for validation to report.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use netplug_plugin_sdk::{Diagnostic, Element, Span};
 
@@ -35,6 +36,33 @@ impl Loaded {
     }
 }
 
+/// The largest document netplug reads, 32 MiB: far above any real network description (65,536
+/// interfaces with an address each take about 5 MiB), small enough that parsing it and
+/// reporting on it stay within a small machine's memory.
+pub const MAX_DOCUMENT_BYTES: u64 = 32 << 20;
+
+/// A document's bytes, or its size when it is larger than [`MAX_DOCUMENT_BYTES`]. The size is
+/// asked first so a huge file is never read; reading stops past the bound too (a pipe, a
+/// file that grows).
+fn read_document(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > MAX_DOCUMENT_BYTES {
+        return Ok(Err(size));
+    }
+    read_bounded(file, size as usize)
+}
+
+/// Read at most [`MAX_DOCUMENT_BYTES`] (and one byte more, to know there was more).
+fn read_bounded(input: impl Read, expected: usize) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let mut bytes = Vec::with_capacity(expected);
+    input.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes)?;
+    match bytes.len() as u64 {
+        n if n > MAX_DOCUMENT_BYTES => Ok(Err(n)),
+        _ => Ok(Ok(bytes)),
+    }
+}
+
 /// What names standard input where a FILE is taken, and what diagnostics call it then.
 pub const STDIN: &str = "-";
 const STDIN_LABEL: &str = "<stdin>";
@@ -51,14 +79,22 @@ pub fn load_files(paths: &[PathBuf]) -> Loaded {
             if std::mem::replace(&mut stdin_read, true) {
                 Err(std::io::Error::other("standard input was already read (name `-` once)"))
             } else {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+                read_bounded(std::io::stdin().lock(), 0)
             }
         } else {
-            std::fs::read(path)
+            read_document(path)
         };
         let (interfaces, diagnostics, dialect) = match bytes {
-            Ok(bytes) => load_bytes(&label, &bytes, &mut loaded.sources),
+            Ok(Ok(bytes)) => load_bytes(&label, &bytes, &mut loaded.sources),
+            Ok(Err(size)) => {
+                let file = loaded.sources.add(&label, "");
+                let span = Span { file, ..Span::default() };
+                let message = format!(
+                    "the document is {size} bytes or more; netplug reads documents of at most {} MiB",
+                    MAX_DOCUMENT_BYTES >> 20
+                );
+                (Vec::new(), vec![Diagnostic::error(span, message)], None)
+            }
             Err(e) => {
                 let file = loaded.sources.add(&label, "");
                 let span = Span { file, ..Span::default() };

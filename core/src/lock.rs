@@ -9,6 +9,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,13 +38,22 @@ impl Lock {
         let path = run_dir.join("lock");
         let err = |source| LockError::Io { path: path.display().to_string(), source };
         std::fs::create_dir_all(run_dir).map_err(err)?;
+        // Never through a symlink: one planted here would have the holder text written into
+        // whatever it points at.
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .map_err(err)?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => err(std::io::Error::other(
+                    "it is a symbolic link, which netplug does not follow (remove it)",
+                )),
+                _ => err(e),
+            })?;
         let started = Instant::now();
         loop {
             // SAFETY: flock on a file descriptor we own; no memory is involved.
@@ -90,7 +100,11 @@ impl Lock {
 /// What the lock file says about its holder.
 fn holder(path: &Path) -> String {
     let mut text = String::new();
-    let _ = File::open(path).and_then(|mut f| f.read_to_string(&mut text));
+    let _ = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|mut f| f.read_to_string(&mut text));
     let text = text.trim();
     if text.is_empty() {
         "holder unknown".to_string()
@@ -114,5 +128,16 @@ mod tests {
         assert!(text.contains(&format!("pid {}", std::process::id())), "{text}");
         drop(first);
         Lock::acquire(dir.path(), Duration::ZERO).expect("free once the holder is gone");
+    }
+
+    #[test]
+    fn a_symlink_at_the_lock_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "kept\n").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("lock")).unwrap();
+        let err = Lock::acquire(dir.path(), Duration::ZERO).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
     }
 }

@@ -111,6 +111,7 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
             snapshot.items.insert(name.clone(), Vec::new());
             continue;
         }
+        let _watch = crate::watchdog::watch(name, "read");
         let mut items =
             r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
         devices.keep_managed(&r.info, &mut items);
@@ -189,6 +190,7 @@ pub fn plan_changes(
         if scope.is_empty() && want.is_empty() {
             continue;
         }
+        let _watch = crate::watchdog::watch(name, "plan");
         let changes =
             r.plugin.plan(want, have, &scope).map_err(|error| PlanError { plugin: name.clone(), error })?;
         steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));

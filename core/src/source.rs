@@ -1,5 +1,8 @@
 //! The files a run read, so a [`Span`] can be rendered as `FILE:LINE:COL`.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use netplug_plugin_sdk::{Diagnostic, Span};
 use serde::Serialize;
 
@@ -60,7 +63,8 @@ impl SourceMap {
             s.push_str(h);
             s.push(')');
         }
-        s
+        // Names and values in the message come from the document or the kernel.
+        printable(&s).into_owned()
     }
 
     /// The same diagnostic as a JSON-friendly object (`--json`).
@@ -70,10 +74,57 @@ impl SourceMap {
             line: d.span.line,
             column: d.span.col,
             severity: d.severity.to_string(),
-            message: d.message.clone(),
+            message: printable(&d.message).into_owned(),
             interface: d.interface.clone(),
             attribute: d.attribute.clone(),
-            help: d.help.clone(),
+            help: d.help.as_deref().map(|h| printable(h).into_owned()),
+        }
+    }
+}
+
+/// How many characters of one word (a run without spaces) netplug prints; a longer one, a 10 MB
+/// attribute value say, is cut in the middle.
+pub const MAX_WORD_CHARS: usize = 200;
+
+/// Characters never written to a terminal as they are: controls (C0 but tab and line feed,
+/// DEL, C1: escape sequences, bells) and the bidirectional overrides that reorder what is shown.
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` safe to print: [`hidden`] characters written as `\u{1b}`-style escapes, words longer than
+/// [`MAX_WORD_CHARS`] elided in the middle. What netplug prints that holds a name or value from
+/// a document or the kernel goes through here.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let long = s.len() > MAX_WORD_CHARS && s.split(' ').any(|w| w.chars().count() > MAX_WORD_CHARS);
+    if !long && !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len().min(4 * MAX_WORD_CHARS));
+    for (i, word) in s.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let n = word.chars().count();
+        if n > MAX_WORD_CHARS {
+            let (head, tail) = (MAX_WORD_CHARS / 2, MAX_WORD_CHARS / 4);
+            escape_into(&mut out, word.chars().take(head));
+            let _ = write!(out, "…[{} characters elided]…", n - head - tail);
+            escape_into(&mut out, word.chars().skip(n - tail));
+        } else {
+            escape_into(&mut out, word.chars());
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn escape_into(out: &mut String, chars: impl Iterator<Item = char>) {
+    for c in chars {
+        if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
         }
     }
 }

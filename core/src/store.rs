@@ -7,9 +7,9 @@
 //! old definition or the new one, never half of either. Callers hold the [`crate::lock`] while
 //! they change the store.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::dialect::native;
@@ -119,20 +119,32 @@ impl Store {
 
 /// Write a file atomically: temp file beside it, fsync, rename over, fsync the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    write_file(path, bytes, 0o644, true)
+}
+
+/// Write a file atomically with `mode`, through a temporary file in the same directory that
+/// nobody else can have prepared: an unpredictable name, created with `O_EXCL` (a symlink or
+/// file planted there is never followed or reused), renamed over `path`, which replaces a
+/// symlink at `path` rather than writing through it. `durable` adds the fsyncs that make it
+/// survive a power cut.
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<(), StoreError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o644).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(path)(e));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(io(path))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    if durable {
+        tmp.as_file().sync_all().map_err(io(path))?;
     }
-    sync_dir(dir)
+    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use netplug_core::apply::{ApplyError, ApplyOptions, Run};
-use netplug_core::journal::{self, Journal, Purpose};
+use netplug_core::journal::{self, Identity, Journal, Kind, Purpose};
 use netplug_core::lifecycle;
 use netplug_core::model::Config;
 use netplug_core::plan::{Snapshot, Step};
@@ -105,6 +105,10 @@ pub fn apply_config(
 }
 
 /// [`apply_config`] for a run already prepared.
+///
+/// Before the first change the run is journaled (see [`journal_before`]); the journal is
+/// removed when the run ends with the kernel as the documents say or as it was, and kept
+/// when a rollback could not be verified, for the next netplug to try again.
 fn apply_run(
     cli: &Cli,
     run: Run<'_>,
@@ -114,13 +118,25 @@ fn apply_run(
     report: bool,
 ) -> Result<ExitCode> {
     let config = run.config;
+    let here = super::txn::here(cli)?;
+    let kind = if confirm_within.is_some() { Kind::Confirm } else { Kind::Run };
+    let run_journal = journal::path(&cli.state_dir, kind, &here);
     let mut record = |before: &Snapshot| {
-        journal_before(cli, config, before, confirm_within).map_err(|e| crate::report::error_text(e.as_ref()))
+        journal_before(cli, &here, config, before, confirm_within)
+            .map_err(|e| crate::report::error_text(e.as_ref()))
     };
     let span = tracing::info_span!("apply", interface = %interface_names(config)).entered();
     let result = run.apply_recorded(opts, &mut record);
     drop(span);
     crate::progress::finish();
+    let kept = match &result {
+        // A confirmed apply's journal waits for the confirmation.
+        Ok(_) => kind == Kind::Confirm,
+        Err(e) => e.rollback().is_some_and(|r| !(r.errors.is_empty() && r.verified)),
+    };
+    if !kept {
+        Journal::remove(&run_journal)?;
+    }
     match result {
         Ok(_) if !report => Ok(Exit::Ok.into()),
         Ok(steps) => {
@@ -147,6 +163,12 @@ fn apply_run(
         }
         Err(e) => {
             report_failure(cli, &e);
+            if kept {
+                eprintln!(
+                    "netplug: the journal {} is kept: the next netplug tries the rollback again",
+                    run_journal.display()
+                );
+            }
             Ok(Exit::Failed.into())
         }
     }
@@ -158,20 +180,30 @@ fn interface_names(config: &Config) -> String {
     config.interfaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// Before the first change: record the state of what is about to change in the open
-/// transaction's journal, and in a confirmed apply's own journal.
-fn journal_before(cli: &Cli, config: &Config, before: &Snapshot, confirm_within: Option<u64>) -> Result<()> {
-    let path = journal::transaction_path(&cli.state_dir);
-    if let Some(mut j) = Journal::load(&path)? {
+/// Before the first change: journal the state of what is about to change — in the open
+/// transaction's journal, and in the run's own (a confirmed apply's, which also waits for
+/// the confirmation), so a netplug that dies from here on is rolled back by the next one.
+fn journal_before(
+    cli: &Cli,
+    here: &Identity,
+    config: &Config,
+    before: &Snapshot,
+    confirm_within: Option<u64>,
+) -> Result<()> {
+    if let Some((path, mut j)) = journal::find(&cli.state_dir, Kind::Transaction, here)? {
         j.record(config, before);
         j.save(&path)?;
     }
-    if let Some(secs) = confirm_within {
-        let deadline_ms = journal::now_ms() + secs * 1000;
-        let mut j = Journal::new(Purpose::Confirm { deadline_ms, pid: std::process::id() });
-        j.record(config, before);
-        j.save(&journal::confirm_path(&cli.state_dir))?;
-    }
+    let (purpose, kind) = match confirm_within {
+        Some(secs) => {
+            let deadline_ms = journal::now_ms() + secs * 1000;
+            (Purpose::Confirm { deadline_ms, pid: std::process::id() }, Kind::Confirm)
+        }
+        None => (Purpose::Run { pid: std::process::id() }, Kind::Run),
+    };
+    let mut j = Journal::new(purpose, here.clone());
+    j.record(config, before);
+    j.save(&journal::path(&cli.state_dir, kind, here))?;
     Ok(())
 }
 

@@ -33,7 +33,7 @@ pub struct ConfirmArgs {
 
 /// Wait for confirmation after a successful apply; roll back at the deadline.
 pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCode> {
-    let path = journal::confirm_path(&cli.state_dir);
+    let path = journal::path(&cli.state_dir, journal::Kind::Confirm, &super::txn::here(cli)?);
     let secs = args.seconds.unwrap_or(0);
     if Journal::load(&path)?.is_none() {
         // Nothing changed, so there is nothing to confirm or roll back.

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use netplug_core::apply::ApplyOptions;
+use netplug_core::journal::Whereabouts;
 use netplug_core::lifecycle;
 use netplug_core::model::{Config, StartMode};
 use netplug_core::rebridge::IP_CONFIGURATION;
@@ -175,18 +176,24 @@ impl Daemon<'_> {
     /// deadline passes, rather than whenever a netplug next runs: taking the lock does it (see
     /// `engine::lock`). A waiting netplug holds the lock, so this never races it.
     fn unconfirmed(&self) {
-        let path = netplug_core::journal::confirm_path(&self.cli.state_dir);
-        match netplug_core::journal::Journal::load(&path) {
-            Ok(Some(j)) if j.expired() => {
-                if let Err(e) = super::engine::lock(self.cli) {
-                    tracing::warn!(
-                        "an unconfirmed apply is due for rollback: {}; trying again shortly",
-                        crate::report::error_text(e.as_ref())
-                    );
-                }
+        let due = super::txn::here(self.cli)
+            .and_then(|here| {
+                let found = netplug_core::journal::list(&self.cli.state_dir)?;
+                Ok(found.iter().any(|f| {
+                    f.journal.as_ref().is_ok_and(|j| j.expired() && j.whereabouts(&here) == Whereabouts::Here)
+                }))
+            })
+            .unwrap_or_else(|e| {
+                tracing::warn!("reading the journals: {}", crate::report::error_text(e.as_ref()));
+                false
+            });
+        if due {
+            if let Err(e) = super::engine::lock(self.cli) {
+                tracing::warn!(
+                    "an unconfirmed apply is due for rollback: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!("reading the confirmation journal: {}", crate::report::error_text(&e)),
         }
     }
 

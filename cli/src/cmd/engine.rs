@@ -13,15 +13,19 @@ use crate::Cli;
 
 /// Take the lock every verb that changes the store or the kernel holds, so two netplug
 /// processes never interleave.
-/// An unconfirmed apply whose deadline passed (its netplug was killed) is rolled back here,
-/// before anything else happens.
+/// What a netplug that died left behind in this namespace — an apply it did not finish, an
+/// apply not confirmed in time — is rolled back here, before anything else happens (see
+/// `txn::recover`).
 pub fn lock(cli: &Cli) -> anyhow::Result<Lock> {
-    let lock = Lock::acquire(&cli.run_dir, Duration::from_secs_f64(cli.wait.max(0.0)))?;
-    if netplug_core::journal::confirm_path(&cli.state_dir).exists() {
-        let (registry, _) = super::plugins(cli);
-        super::txn::roll_back_expired_confirm(cli, &registry)?;
-    }
+    let lock = lock_only(cli)?;
+    super::txn::recover(cli)?;
     Ok(lock)
+}
+
+/// [`lock`] without looking at the journals: for `rollback --discard`, the way out of one
+/// that cannot be read.
+pub fn lock_only(cli: &Cli) -> anyhow::Result<Lock> {
+    Ok(Lock::acquire(&cli.run_dir, Duration::from_secs_f64(cli.wait.max(0.0)))?)
 }
 
 /// Load and validate for a verb that will touch the kernel. `None` means diagnostics with
@@ -56,6 +60,7 @@ fn device_exists(registry: &Registry, name: &str) -> bool {
         // Without the plugin we cannot look; do not turn a warning into a false error.
         return true;
     };
+    let _watch = netplug_core::watchdog::watch(&ethernet.info.name, "read");
     match ethernet.plugin.read(Some(&[name.to_string()])) {
         Ok(items) => items.iter().any(|i| i.interface == name),
         Err(_) => true,

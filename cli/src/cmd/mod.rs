@@ -42,6 +42,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     if let Some(ns) = &cli.netns {
         netplug_core::netns::enter(ns)?;
     }
+    if !matches!(cli.command, Command::Validate(_) | Command::Convert(_) | Command::Order(_)) {
+        check_own_dirs(cli)?;
+    }
     match &cli.command {
         Command::Validate(a) => validate::run(cli, a),
         Command::Convert(a) => convert::run(cli, a),
@@ -65,12 +68,29 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Unbridge(a) => rebridge::unbridge(cli, a),
         Command::Begin => txn::begin(cli),
         Command::Commit => txn::commit(cli),
-        Command::Rollback => txn::rollback(cli),
+        Command::Rollback(a) => txn::rollback(cli, a),
         Command::Confirm => txn::confirm(cli),
         Command::Daemon(a) => daemon::run(cli, a),
         Command::Status(a) => status::run(cli, a),
         Command::WaitOnline(a) => wait_online::run(cli, a),
     }
+}
+
+/// Refuse directories of netplug's own files that others could change (see
+/// `host::check_dir`): what is in them — definitions, journals, the plugin index — decides what
+/// netplug does as root. Verbs that only read documents use none of them.
+fn check_own_dirs(cli: &Cli) -> Result<()> {
+    for (what, dir) in [("configuration", &cli.config_dir), ("run", &cli.run_dir), ("state", &cli.state_dir)]
+    {
+        host::check_dir(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "the {what} directory {}: refused: {e}; netplug acts as root on what it keeps there, so \
+                 only root or the user running netplug may be able to change it",
+                dir.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The verb's name when it changes network interfaces (and so needs CAP_NET_ADMIN).
@@ -81,7 +101,7 @@ fn changes_the_kernel(command: &Command) -> Option<&'static str> {
         Command::Stop(_) => "stop",
         Command::Bridge(a) if !a.no_start => "bridge",
         Command::Unbridge(a) if !a.no_start => "unbridge",
-        Command::Rollback => "rollback",
+        Command::Rollback(a) if !a.discard => "rollback",
         Command::Daemon(_) => "daemon",
         _ => return None,
     })

@@ -9,12 +9,11 @@
 //! as netcf's boot script did.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use netplug_core::apply::RollbackReport;
-use netplug_core::journal::{self, Journal, Purpose};
+use netplug_core::journal::{self, Identity, Journal, Kind, Purpose, Whereabouts};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 
@@ -24,18 +23,31 @@ use crate::exit::{usage, Exit};
 use crate::report::note;
 use crate::Cli;
 
+#[derive(clap::Args, Debug, Default)]
+pub struct RollbackArgs {
+    /// Do not roll back: remove this namespace's journals, and any journal that cannot be
+    /// read, leaving the interfaces and definitions as they are now.
+    #[arg(long)]
+    pub discard: bool,
+}
+
+/// The network namespace this invocation acts in, which its journals belong to.
+pub fn here(cli: &Cli) -> Result<Identity> {
+    Identity::current(cli.netns.as_deref()).context("reading the network namespace's identity")
+}
+
 pub fn begin(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
-    let path = journal::transaction_path(&cli.state_dir);
-    if Journal::load(&path)?.is_some() {
+    let here = here(cli)?;
+    if let Some((path, _)) = journal::find(&cli.state_dir, Kind::Transaction, &here)? {
         return Err(usage(format!(
             "a transaction is already open (since {}); commit or roll it back first",
             path.display()
         )));
     }
-    let mut j = Journal::new(Purpose::Transaction);
+    let mut j = Journal::new(Purpose::Transaction, here.clone());
     j.store = Some(read_store(&Store::new(&cli.config_dir))?);
-    j.save(&path)?;
+    j.save(&journal::path(&cli.state_dir, Kind::Transaction, &here))?;
     transaction_json(cli, "open");
     note(
         cli,
@@ -46,20 +58,26 @@ pub fn begin(cli: &Cli) -> Result<ExitCode> {
 
 pub fn commit(cli: &Cli) -> Result<ExitCode> {
     let _lock = super::engine::lock(cli)?;
-    let path = journal::transaction_path(&cli.state_dir);
-    if Journal::load(&path)?.is_none() {
+    let Some((path, _)) = journal::find(&cli.state_dir, Kind::Transaction, &here(cli)?)? else {
         return Err(usage("no transaction is open"));
-    }
+    };
     Journal::remove(&path)?;
     transaction_json(cli, "committed");
     note(cli, format_args!("transaction committed"));
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn rollback(cli: &Cli) -> Result<ExitCode> {
-    let _lock = super::engine::lock(cli)?;
+pub fn rollback(cli: &Cli, args: &RollbackArgs) -> Result<ExitCode> {
+    if args.discard {
+        return discard(cli);
+    }
+    let _lock = super::engine::lock_only(cli)?;
+    let recovered = recover(cli)?;
     let (registry, _) = super::plugins(cli);
     match roll_back_transaction(cli, &registry)? {
+        // What taking the lock rolled back (an apply that died, one not confirmed) was what
+        // there was to roll back.
+        None if recovered > 0 => Ok(ExitCode::SUCCESS),
         None => Err(usage("no transaction is open")),
         Some(report) => {
             if cli.json {
@@ -74,12 +92,34 @@ pub fn rollback(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
+/// `rollback --discard`: the way out of a journal that cannot be read (or rolled back).
+fn discard(cli: &Cli) -> Result<ExitCode> {
+    let _lock = super::engine::lock_only(cli)?;
+    let here = here(cli)?;
+    let mut removed = 0;
+    for f in journal::list(&cli.state_dir)? {
+        let why = match &f.journal {
+            Err(e) => format!("unreadable: {e}"),
+            Ok(j) if j.whereabouts(&here) == Whereabouts::Here => {
+                format!("this namespace's {}", f.kind.describe())
+            }
+            Ok(_) => continue,
+        };
+        Journal::remove(&f.path)?;
+        removed += 1;
+        note(cli, format_args!("removed {} ({why}); nothing was rolled back", f.path.display()));
+    }
+    if removed == 0 {
+        note(cli, format_args!("no journal to discard"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `netplug confirm`: keep what a pending `apply --confirm` did.
 pub fn confirm(cli: &Cli) -> Result<ExitCode> {
-    let path = journal::confirm_path(&cli.state_dir);
-    if Journal::load(&path)?.is_none() {
+    let Some((path, _)) = journal::find(&cli.state_dir, Kind::Confirm, &here(cli)?)? else {
         return Err(usage("no confirmed apply is waiting"));
-    }
+    };
     Journal::remove(&path)?;
     if cli.json {
         crate::report::print_json(json!({ "confirmed": true }));
@@ -91,8 +131,9 @@ pub fn confirm(cli: &Cli) -> Result<ExitCode> {
 /// Roll back an open transaction, kernel and store; `None` when none is open. The caller
 /// holds the lock.
 pub fn roll_back_transaction(cli: &Cli, registry: &Registry) -> Result<Option<RollbackReport>> {
-    let path = journal::transaction_path(&cli.state_dir);
-    let Some(j) = Journal::load(&path)? else { return Ok(None) };
+    let Some((path, j)) = journal::find(&cli.state_dir, Kind::Transaction, &here(cli)?)? else {
+        return Ok(None);
+    };
     let report = j.roll_back(registry);
     if let Some(files) = &j.store {
         restore_store(&Store::new(&cli.config_dir), files)?;
@@ -104,23 +145,66 @@ pub fn roll_back_transaction(cli: &Cli, registry: &Registry) -> Result<Option<Ro
     Ok(Some(report))
 }
 
-/// Roll back a confirmed apply whose deadline passed without confirmation (its netplug was
-/// killed, or the machine rebooted). Called by every verb that takes the lock.
-pub fn roll_back_expired_confirm(cli: &Cli, registry: &Registry) -> Result<()> {
-    let path = journal::confirm_path(&cli.state_dir);
-    let Some(j) = Journal::load(&path)? else { return Ok(()) };
-    let holder_alive = matches!(j.purpose, Purpose::Confirm { pid, .. } if pid != std::process::id()
-        && Path::new(&format!("/proc/{pid}")).exists());
-    if !j.expired() && holder_alive {
-        return Ok(());
+/// What the journals in the state directory ask of a netplug that has just taken the lock:
+/// roll back this namespace's apply that died before it finished, and its confirmed apply whose
+/// deadline passed unconfirmed (or whose netplug died); discard the journals of namespaces
+/// that no longer exist. A journal that cannot be read stops every verb but `rollback
+/// --discard`, saying how to get past it.
+/// Returns how many journals it rolled back.
+pub fn recover(cli: &Cli) -> Result<usize> {
+    let found = journal::list(&cli.state_dir)?;
+    let mut rolled_back = 0;
+    if found.is_empty() {
+        return Ok(rolled_back);
     }
-    eprintln!("netplug: an apply was not confirmed in time; rolling it back");
-    let report = j.roll_back(registry);
-    report_rollback(cli, "unconfirmed apply", &report);
-    if report.errors.is_empty() && report.verified {
-        Journal::remove(&path)?;
+    let here = here(cli)?;
+    let mut registry = None;
+    for f in found {
+        let j = f.journal?;
+        let what = f.kind.describe();
+        match j.whereabouts(&here) {
+            Whereabouts::Elsewhere => continue,
+            Whereabouts::Gone => {
+                let ns = j.netns.as_ref().map(|ns| ns.to_string()).unwrap_or_default();
+                eprintln!(
+                    "netplug: discarding the journal {} of an {what} in {ns}: that namespace no longer exists",
+                    f.path.display()
+                );
+                Journal::remove(&f.path)?;
+                continue;
+            }
+            Whereabouts::Here => {}
+        }
+        let earlier_boot = j.netns.as_ref().is_some_and(|ns| ns.boot != here.boot);
+        match j.purpose {
+            Purpose::Transaction => continue,
+            Purpose::Run { .. } if earlier_boot => {
+                // What it would undo did not survive the reboot either.
+                eprintln!(
+                    "netplug: discarding the journal {} of an apply the machine restarted during",
+                    f.path.display()
+                );
+                Journal::remove(&f.path)?;
+                continue;
+            }
+            _ if j.holder_alive() && !j.expired() => continue,
+            Purpose::Run { pid } => eprintln!(
+                "netplug: an apply (pid {pid}) ended before it finished (killed, crashed or stopped by its \
+                 plugin time limit); rolling back its changes"
+            ),
+            Purpose::Confirm { .. } => {
+                eprintln!("netplug: an apply was not confirmed in time; rolling it back")
+            }
+        }
+        let registry = registry.get_or_insert_with(|| super::plugins(cli).0);
+        let report = j.roll_back(registry);
+        report_rollback(cli, what, &report);
+        rolled_back += 1;
+        if report.errors.is_empty() && report.verified {
+            Journal::remove(&f.path)?;
+        }
     }
-    Ok(())
+    Ok(rolled_back)
 }
 
 /// Print how a rollback went; exit 0 when it was complete and verified.

@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -41,6 +42,7 @@ pub fn acquire(run_dir: &Path) -> Result<PidFile> {
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
         .with_context(|| path.display().to_string())?;
     if !try_lock(&file, libc::LOCK_EX).with_context(|| path.display().to_string())? {

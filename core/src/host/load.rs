@@ -200,6 +200,7 @@ fn open_module(
 ) -> Result<(PluginModuleRef, &'static Sink, String), LoadError> {
     let error = |kind| LoadError { path: path.to_path_buf(), kind, abi_version: None };
     let start = Instant::now();
+    super::elf::check(path).map_err(|e| error(LoadErrorKind::Open(e)))?;
     let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
     timings.open = start.elapsed();
 
@@ -230,6 +231,25 @@ fn open_module(
 /// there but not replace ours. Symlinks are followed; the target is what gets loaded.
 pub fn check_file(path: &Path) -> Result<(), String> {
     checked_metadata(path).map(drop)
+}
+
+/// Refuse a directory netplug keeps its own files in (definitions, the lock, journals, the
+/// plugin index) that anyone but root or the current user could change, as [`check_file`] does
+/// a plugin: the directory itself (sticky or not: others must not add files netplug would
+/// read) and every directory above it. One that does not exist yet is judged by the nearest
+/// one that does, where it will be made.
+pub fn check_dir(path: &Path) -> Result<(), String> {
+    let Some(real) = path.ancestors().find_map(|p| std::fs::canonicalize(p).ok()) else { return Ok(()) };
+    let exists = path.is_dir();
+    for (i, dir) in real.ancestors().enumerate() {
+        let meta = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let itself = i == 0 && exists;
+        check_owner_and_mode(&meta, !itself).map_err(|e| match itself {
+            true => format!("it is {e}"),
+            false => format!("{} above it is {e}", dir.display()),
+        })?;
+    }
+    Ok(())
 }
 
 /// [`check_file`], answering the file's metadata.
@@ -400,6 +420,17 @@ mod tests {
         assert_eq!(check_file(&file), Ok(()));
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
         assert!(check_file(&file).unwrap_err().contains("writable by group (mode 0664"));
+        let own = dir.path().join("state");
+        std::fs::create_dir(&own).unwrap();
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let refused = check_dir(&own).unwrap_err();
+        assert!(refused.contains("it is writable by group and others (mode 1777"), "{refused}");
+        // Made later inside a sticky directory, as in /tmp: nobody else can replace it.
+        check_dir(&own.join("not/yet")).unwrap();
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = check_dir(&own.join("not/yet")).unwrap_err();
+        assert!(refused.starts_with(&format!("{} above it is writable", own.display())), "{refused}");
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let e = check_file(&file).unwrap_err();

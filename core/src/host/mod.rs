@@ -25,6 +25,7 @@
 //! # let _ = bond;
 //! ```
 
+mod elf;
 mod index;
 mod load;
 mod log;
@@ -42,7 +43,7 @@ use crate::registry::{Registry, RegistryError};
 
 pub use index::{Indexed, PluginIndex};
 use load::TrustedDirs;
-pub use load::{check_file, LoadError, LoadErrorKind, LoadTimings, Opening};
+pub use load::{check_dir, check_file, LoadError, LoadErrorKind, LoadTimings, Opening};
 pub use plugin::LoadedPlugin;
 pub use search::{discover, Candidate, SearchDir, SearchPath, Source, ENV_PATH, FILE_PREFIX, INSTALLED_DIR};
 pub use share::ReadPass;

@@ -51,6 +51,24 @@ fn parse_prefix(s: &str) -> Option<(Bits, u32)> {
     Some((b, len))
 }
 
+/// Why an IPv4 address cannot be a next hop on its subnet of `len` bits: it is the network or
+/// the broadcast address (a /31 or /32 has neither). `None` for a host.
+fn unusable(b: Bits, len: u32) -> Option<String> {
+    if b.0 || len > 30 {
+        return None;
+    }
+    let net = network(b, len);
+    let subnet = format!("{}/{len}", std::net::Ipv4Addr::from(net as u32));
+    let broadcast = net | ((1u128 << (32 - len)) - 1);
+    if b.1 == net {
+        Some(format!("the network address of {subnet}"))
+    } else if b.1 == broadcast {
+        Some(format!("the broadcast address of {subnet}"))
+    } else {
+        None
+    }
+}
+
 /// A gateway that is always reachable without a configured subnet: IPv6 link-local.
 fn on_link(addr: IpAddr) -> bool {
     matches!(addr, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
@@ -89,11 +107,23 @@ pub(super) fn check(subnets: &[Subnet], nexthops: &[Nexthop], out: &mut Vec<Diag
             continue;
         }
         let b = bits(addr);
-        let reached = lengths
+        let mut reached = lengths
             .iter()
             .filter(|(v6, _)| *v6 == b.0)
-            .any(|&(v6, len)| networks.contains(&(v6, len, network(b, len))));
-        if !reached {
+            .filter(|&&(v6, len)| networks.contains(&(v6, len, network(b, len))))
+            .peekable();
+        if reached.peek().is_some() {
+            if let Some(why) = reached.find_map(|&(_, len)| unusable(b, len)) {
+                out.push(
+                    Diagnostic::error(
+                        hop.span,
+                        format!("{}: gateway {} is {why}", hop.interface, hop.address),
+                    )
+                    .on_interface(&hop.interface)
+                    .with_help("a next hop must be a host on the subnet"),
+                );
+            }
+        } else {
             out.push(
                 Diagnostic::warning(
                     hop.span,
@@ -121,5 +151,24 @@ mod tests {
         assert_eq!(network(b, len), 0);
         assert!(on_link("fe80::1".parse().unwrap()));
         assert!(!on_link("fec0::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn network_and_broadcast_addresses_are_no_next_hops() {
+        let subnet = |p: &str| Subnet { interface: "br0".into(), prefix: Some(p.into()) };
+        let hop = |a: &str| Nexthop { interface: "br0".into(), address: a.into(), span: Default::default() };
+        let mut out = Vec::new();
+        let subnets = [subnet("10.0.0.0/24"), subnet("10.1.0.0/31"), subnet("2001:db8::/64")];
+        let hops = [hop("10.0.0.0"), hop("10.0.0.255"), hop("10.0.0.1"), hop("10.1.0.0"), hop("2001:db8::")];
+        check(&subnets, &hops, &mut out);
+        let messages: Vec<_> = out.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "br0: gateway 10.0.0.0 is the network address of 10.0.0.0/24",
+                "br0: gateway 10.0.0.255 is the broadcast address of 10.0.0.0/24"
+            ]
+        );
+        assert!(out.iter().all(|d| d.is_error()));
     }
 }

@@ -110,7 +110,9 @@ fn check_keeping_items(
         if items.is_empty() {
             continue;
         }
+        let watch = crate::watchdog::watch(&reg.info.name, "validate");
         let v = reg.plugin.validate(items);
+        drop(watch);
         diags.extend(v.diagnostics);
         report.dependencies.extend(v.dependencies);
         report.subnets.extend(v.subnets);

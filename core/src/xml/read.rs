@@ -209,6 +209,9 @@ impl<'a> Parser<'a> {
             Element { name: name.to_string(), span: self.loc.span(lt, lt), ..Element::default() };
         let mut attributes = tag.attributes();
         attributes.with_checks(false);
+        // Past a few attributes, earlier names are looked up in a map: a scan per attribute
+        // made 200,000 of them take most of a minute.
+        let mut seen: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
         for attribute in attributes {
             let attribute = attribute.map_err(|e| self.attr_error(&e, content))?;
             let key_at = self.offset_of(attribute.key.into_inner());
@@ -219,8 +222,16 @@ impl<'a> Parser<'a> {
             if let Err(i) = check_name(key) {
                 return Err(self.bad_name(key, i, key_at, "an attribute"));
             }
-            if let Some(first) = element.attributes.iter().find(|a| a.name == key) {
-                let s = first.span;
+            let earlier = if element.attributes.len() < 16 {
+                element.attributes.iter().position(|a| a.name == key)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(element.attributes.iter().enumerate().map(|(i, a)| (self.key_of(a), i)));
+                }
+                seen.get(key).copied()
+            };
+            if let Some(first) = earlier {
+                let s = element.attributes[first].span;
                 return Err(self
                     .error(key_at, format!("duplicate attribute `{key}` on <{name}>"))
                     .with_help(format!("first given at {}:{}", s.line, s.col)));
@@ -230,6 +241,9 @@ impl<'a> Parser<'a> {
             let raw = self.slice(&attribute.value);
             let value = self.attribute_value(raw, raw_at)?;
             let value_span = self.loc.span(raw_at, raw_at + raw.len());
+            if !seen.is_empty() {
+                seen.insert(key, element.attributes.len());
+            }
             element.attributes.push(Attribute { name: key.to_string(), value, span, value_span });
         }
         Ok(element)
@@ -422,6 +436,11 @@ impl<'a> Parser<'a> {
     }
 
     /// The document text of a slice quick-xml handed out (its boundaries are ASCII markup).
+    /// An attribute's name as it is in the input (so a map of names borrows, not copies).
+    fn key_of(&self, a: &Attribute) -> &'a str {
+        self.text.get(a.span.start as usize..a.span.end as usize).unwrap_or_default()
+    }
+
     fn slice(&self, part: &[u8]) -> &'a str {
         let at = self.offset_of(part);
         self.text.get(at..at + part.len()).unwrap_or_default()

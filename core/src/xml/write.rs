@@ -78,9 +78,23 @@ fn escape_attribute(out: &mut String, value: &str) {
             '\t' => out.push_str("&#9;"),
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
+            c if hidden(c) => reference(out, c),
             c => out.push(c),
         }
     }
+}
+
+/// Characters written as references so that none reaches a terminal as it is: controls (an
+/// interface name from the kernel may hold ESC or BEL; XML 1.0 has no place for most of them,
+/// and a reader refuses the reference, which is right for a name netplug cannot configure) and
+/// the bidirectional overrides.
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn reference(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "&#x{:X};", c as u32);
 }
 
 fn escape_text(out: &mut String, text: &str) {
@@ -98,6 +112,7 @@ fn escape_text(out: &mut String, text: &str) {
             '\r' => out.push_str("&#13;"),
             '\t' if edge => out.push_str("&#9;"),
             ' ' if edge => out.push_str("&#32;"),
+            c if hidden(c) => reference(out, c),
             c => out.push(c),
         }
     }

@@ -145,7 +145,18 @@ fn plan_device<'a>(
     let set_down = |out: &mut Vec<Change>| {
         out.push(LinkOp::Down { name: name.into() }.change(name, Phase::Down, "set down (deconfigure)"))
     };
-    let Some(want) = want.filter(|w| is_ethernet(w)) else {
+    if let Some(snapshot) = want.filter(|w| !is_ethernet(w)) {
+        // A device of another link kind (a macvlan, a vxlan, a bridge made with `ip`) that a
+        // document names as an `<interface>`: only a rollback's snapshot describes it so (the
+        // documents' own items are ethernet, and core keeps no such live item of an interface
+        // the documents give another kind), and what the run changed of it is its envelope.
+        if let (Some(w), Some(h)) = (snapshot.envelope.as_ref(), have) {
+            out.extend(envelope_changes(w, h.envelope.as_ref()));
+            return Ok(Device::Named(have_ethtool));
+        }
+        return Ok(Device::Skip);
+    }
+    let Some(want) = want else {
         return Ok(match have {
             // In scope with nothing desired: deconfigure. Only ethernet devices, though: a
             // bridge named in the documents is in this plugin's scope too (for <ethtool>).

@@ -65,6 +65,9 @@ struct PerInterface {
 pub fn validate(items: &[Item]) -> Validation {
     let mut v = Validation::default();
     let mut per: HashMap<&str, PerInterface> = HashMap::new();
+    // Which interface each address is on, across all of them: the kernel would take the same
+    // address on a second interface, and answer for it on both.
+    let mut owners: HashMap<IpAddr, (&str, Span)> = HashMap::new();
     // Addresses first, so a gateway is judged against all subnets of its interface.
     let mut addrs = Vec::with_capacity(items.len());
     for item in items {
@@ -98,6 +101,22 @@ pub fn validate(items: &[Item]) -> Validation {
                 );
                 continue;
             }
+            if let Some((other, first)) = owners.get(&a.prefix.addr).filter(|(other, _)| *other != name) {
+                v.diagnostics.push(
+                    Diagnostic::error(
+                        a.attr.value_span,
+                        format!(
+                            "{} is already an address of {other} (at {}:{})",
+                            a.prefix.addr, first.line, first.col
+                        ),
+                    )
+                    .on_interface(name)
+                    .on_attribute(&a.attr.name)
+                    .with_help("an address belongs to one interface"),
+                );
+                continue;
+            }
+            owners.insert(a.prefix.addr, (name, a.attr.value_span));
             state.addresses.insert(a.prefix.addr, a.attr.value_span);
             state.subnets.push(a.prefix.subnet());
             v.subnets
