@@ -22,6 +22,7 @@ pub mod lock;
 pub mod model;
 pub mod netns;
 pub mod order;
+pub mod ownership;
 pub mod plan;
 pub mod rebridge;
 pub mod registry;

@@ -3,7 +3,8 @@
 //! and what those need). The answer is a [`Config`] that the ordinary engine then applies, so
 //! the lifecycle verbs get planning, verification and rollback for free.
 //!
-//! `stop` takes down the interface and its ports (a bridge's members, a bond's slaves), not its
+//! `stop` takes down the interface and the ports only it uses (a bridge's members, a bond's slaves: a
+//! port another interface still uses stays, see [`crate::ownership`]), not its
 //! parent: a VLAN's parent usually carries other VLANs too, as `ifdown eth0.10` leaves `eth0`
 //! alone. `start` brings up the parent chain as well, since a VLAN cannot be up without it.
 
@@ -12,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use netplug_plugin_sdk::LinkState;
 
 use crate::model::{Config, StartMode};
+use crate::ownership::{self, Users};
 
 /// `name` is not among the definitions.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +27,72 @@ pub fn start_set(config: &Config, name: &str) -> Result<Config, NotDefined> {
     Ok(select(config, &wanted, None))
 }
 
-/// The interfaces `stop name` takes down, all marked `absent`: `name` and its ports. Removing
-/// a virtual link deletes it; an ethernet device is set down and stripped of what netplug
-/// configured on it.
-pub fn stop_set(config: &Config, name: &str) -> Result<Config, NotDefined> {
-    let wanted = closure(config, [name], false)?;
-    Ok(select(config, &wanted, Some(LinkState::Absent)))
+/// What `stop` does: the interfaces it takes down (all marked `absent`), and those among the
+/// ports it leaves alone, each with the reason.
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    pub config: Config,
+    /// (interface, why it stays): a port something else still uses, or an `nfsroot` one.
+    pub kept: Vec<(String, String)>,
+}
+
+/// Why `stop` refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error(transparent)]
+    NotDefined(#[from] NotDefined),
+    #[error("{0}: its start mode is nfsroot (the root file system is reached through it): netplug never takes it down")]
+    Nfsroot(String),
+}
+
+/// The interfaces `stop name` takes down, all marked `absent`: `name` and the ports only it
+/// uses. A port that something outside the stop still uses (`users`: a VLAN on a bond, from
+/// the definitions and the live links) stays, with its own ports, and so does an `nfsroot`
+/// interface. Removing a virtual link deletes it; an ethernet device is set down and stripped
+/// of what netplug configured on it.
+pub fn stop_set(config: &Config, name: &str, users: &Users) -> Result<Stop, StopError> {
+    let root = config.get(name).ok_or_else(|| NotDefined(name.to_string()))?;
+    if root.start_mode == StartMode::Nfsroot {
+        return Err(StopError::Nfsroot(name.to_string()));
+    }
+    let mut going: BTreeSet<String> = closure(config, [name], false)?.into_iter().map(String::from).collect();
+    let mut kept = Vec::new();
+    for i in &config.interfaces {
+        if i.start_mode == StartMode::Nfsroot && going.contains(&i.name) {
+            kept.push((i.name.clone(), "its start mode is nfsroot".to_string()));
+        }
+    }
+    let ports = ports_of(config);
+    for (n, _) in &kept {
+        drop_with_ports(&mut going, n, &ports);
+    }
+    kept.extend(
+        ownership::keep_used(&mut going, users, &ports, &[name])
+            .into_iter()
+            .map(|(n, user)| (n, format!("still used by {user}"))),
+    );
+    let names: BTreeSet<&str> = going.iter().map(String::as_str).collect();
+    Ok(Stop { config: select(config, &names, Some(LinkState::Absent)), kept })
+}
+
+/// Each interface's ports, as defined.
+fn ports_of(config: &Config) -> HashMap<String, Vec<String>> {
+    let mut ports: HashMap<String, Vec<String>> = HashMap::new();
+    for i in &config.interfaces {
+        if let Some(m) = &i.master {
+            ports.entry(m.clone()).or_default().push(i.name.clone());
+        }
+    }
+    ports
+}
+
+fn drop_with_ports(going: &mut BTreeSet<String>, name: &str, ports: &HashMap<String, Vec<String>>) {
+    let mut todo = vec![name.to_string()];
+    while let Some(n) = todo.pop() {
+        if going.remove(&n) {
+            todo.extend(ports.get(&n).into_iter().flatten().cloned());
+        }
+    }
 }
 
 /// What `apply --all` applies: every `onboot` definition and what it needs.
@@ -43,6 +105,23 @@ pub fn boot_set(config: &Config) -> Config {
         .collect();
     let wanted = closure(config, roots, true).expect("roots come from the config");
     select(config, &wanted, None)
+}
+
+/// The interfaces that cannot be configured without `name`: its master, what is stacked on it
+/// (a VLAN), and theirs, transitively. What a partial boot leaves out with a missing device.
+pub fn dependents(config: &Config, name: &str) -> Vec<String> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut todo = vec![name];
+    while let Some(n) = todo.pop() {
+        for i in &config.interfaces {
+            let needs = i.parent.as_deref() == Some(n)
+                || config.get(n).and_then(|x| x.master.as_deref()) == Some(i.name.as_str());
+            if needs && i.name != name && seen.insert(i.name.as_str()) {
+                todo.push(i.name.as_str());
+            }
+        }
+    }
+    config.interfaces.iter().filter(|i| seen.contains(i.name.as_str())).map(|i| i.name.clone()).collect()
 }
 
 /// `roots` plus their ports, and with `parents` their parents, transitively.
@@ -143,10 +222,51 @@ mod tests {
     #[test]
     fn stop_takes_ports_not_parents() {
         let c = config();
-        let s = stop_set(&c, "br0.10").unwrap();
+        let none = Users::default();
+        let s = stop_set(&c, "br0.10", &none).unwrap().config;
         assert_eq!(names(&s), ["br0.10"]);
         assert!(s.interfaces.iter().all(|i| i.state == LinkState::Absent));
-        assert_eq!(names(&stop_set(&c, "br0").unwrap()), ["eth0", "eth1", "bond0", "br0"]);
+        assert_eq!(names(&stop_set(&c, "br0", &none).unwrap().config), ["eth0", "eth1", "bond0", "br0"]);
+    }
+
+    #[test]
+    fn stop_keeps_shared_ports_and_nfsroot() {
+        use StartMode::*;
+        let mut c = config();
+        c.interfaces.push(iface("bond0.100", Manual, Some("br100"), Some("bond0")));
+        c.interfaces.push(iface("br100", Onboot, None, None));
+        let users = Users::of(&c, &[]);
+        let s = stop_set(&c, "br0", &users).unwrap();
+        assert_eq!(names(&s.config), ["br0"]);
+        assert_eq!(s.kept, [("bond0".to_string(), "still used by bond0.100".to_string())]);
+        // A live VLAN nobody defined counts as much as a defined one.
+        let c = config();
+        let live = [netplug_plugin_sdk::Envelope {
+            name: "bond0.7".into(),
+            parent: Some("bond0".into()),
+            ..Default::default()
+        }];
+        let s = stop_set(&c, "br0", &Users::of(&c, &live)).unwrap();
+        assert_eq!(names(&s.config), ["br0"]);
+        let mut c = config();
+        c.interfaces[0].start_mode = Nfsroot;
+        let s = stop_set(&c, "bond0", &none_users()).unwrap();
+        assert_eq!(names(&s.config), ["eth1", "bond0"]);
+        assert_eq!(s.kept[0].0, "eth0");
+        c.interfaces[3].start_mode = Nfsroot;
+        assert!(matches!(stop_set(&c, "br0", &none_users()), Err(StopError::Nfsroot(_))));
+    }
+
+    fn none_users() -> Users {
+        Users::default()
+    }
+
+    #[test]
+    fn dependents_are_masters_and_what_stacks_on_them() {
+        let c = config();
+        assert_eq!(dependents(&c, "eth0"), ["bond0", "br0", "br0.10"]);
+        assert_eq!(dependents(&c, "br0.10"), Vec::<String>::new());
+        assert_eq!(dependents(&c, "lone"), Vec::<String>::new());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Live state back into the model: assemble the items every plugin read from the kernel into
-//! native interfaces, the inverse of [`crate::items`]. This is what `netplug show` prints and
-//! what `check` compares against (netcf's `ncf_if_xml_state`).
+//! native interfaces, the inverse of [`crate::items`]. This is what `netplug show --observed`
+//! prints and what `check` compares against (netcf's `ncf_if_xml_state`); [`configured`] keeps
+//! of it what a user configures, which is what `netplug show` prints and what `bridge` stores.
 
 use std::collections::HashMap;
 
@@ -58,3 +59,35 @@ pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Conf
         .collect();
     Ok(Config { interfaces })
 }
+
+/// Keep of live state only what a user configures, so that it can be applied or stored as a
+/// definition without pinning facts of the device: drop the MAC address (a NIC's own, or one
+/// the kernel made up or took from a port), the device settings of plugins that own a kind as
+/// well as elements (`<ethtool>`: speed and duplex of virtual links, offload defaults,
+/// channels), leases (`<dhcp>`'s `<lease>`), and addresses netplug would not add — those of
+/// the kernel or of a DHCP client. An address added by hand is kept without its `foreign`
+/// mark: declaring it adopts it.
+pub fn configured(config: &mut Config, registry: &Registry) {
+    let device_setting = |name: &str| {
+        registry.for_element(name).is_some_and(|r| !r.info.kinds.is_empty() && !r.info.elements.is_empty())
+    };
+    for i in &mut config.interfaces {
+        i.mac = None;
+        i.element.children.retain(|c| c.name != "hwaddr" && !device_setting(&c.name));
+        for c in &mut i.element.children {
+            c.children.retain(|l| l.name != "lease");
+        }
+        i.element.children.retain_mut(|c| match c.value(FOREIGN) {
+            None => true,
+            Some("manual") => {
+                c.remove_attr(FOREIGN);
+                true
+            }
+            Some(_) => false,
+        });
+    }
+}
+
+/// The attribute the static plugin marks an address with that netplug did not add; its value
+/// says who did (`manual`: by hand).
+const FOREIGN: &str = "foreign";

@@ -201,3 +201,45 @@ fn nothing_but_warnings_for_a_clean_live_dump() {
     assert_eq!(diags.len(), 1, "{}", render(&text, &diags));
     assert_eq!(ifaces[0].element.children_named("static").count(), 3);
 }
+
+/// What `virsh iface-bridge` writes: STP on with no forward delay. The kernel needs 2 s while
+/// STP is on; netplug applies 2 s and says so where the document has the 0 (issue #14, 12).
+#[test]
+fn stp_on_with_a_delay_under_2_s_is_applied_as_2_s_with_a_warning() {
+    let text = "<interface type='bridge' name='br0'><bridge stp='on' delay='0'><interface type='ethernet' name='eth0'/></bridge></interface>";
+    let (ifaces, diags) = libvirt::read(&parse(text));
+    assert_eq!(diags.len(), 1, "{}", render(text, &diags));
+    assert!(
+        diags[0].severity == Severity::Warning && diags[0].message.contains("applying 2 s"),
+        "{:?}",
+        diags[0]
+    );
+    assert_eq!(spanned(text, diags[0].span), "0");
+    assert_eq!(ifaces[0].element.value("forwarddelay"), Some("2"));
+    // With STP off no delay is needed, and 2 s or more is kept as written.
+    for (stp, delay) in [("off", "0"), ("on", "2"), ("on", "2.5")] {
+        let text =
+            format!("<interface type='bridge' name='br0'><bridge stp='{stp}' delay='{delay}'/></interface>");
+        let (ifaces, diags) = libvirt::read(&parse(&text));
+        assert!(diags.is_empty(), "{}", render(&text, &diags));
+        assert_eq!(ifaces[0].element.value("forwarddelay"), Some(delay));
+    }
+}
+
+/// netcf's and libvirt's test documents carry `<ip address='192.168.0.5'/>` with no prefix:
+/// the classful default, with a warning at the address (issue #14, 12).
+#[test]
+fn an_ipv4_address_without_prefix_takes_the_classful_default() {
+    for (addr, len) in [("10.1.2.3", 8), ("172.16.0.5", 16), ("192.168.0.5", 24)] {
+        let text = format!(
+            "<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='{addr}'/></protocol></interface>"
+        );
+        let (ifaces, diags) = libvirt::read(&parse(&text));
+        assert_eq!(diags.len(), 1, "{}", render(&text, &diags));
+        assert!(diags[0].severity == Severity::Warning, "{:?}", diags[0]);
+        assert!(diags[0].message.contains(&format!("classful default /{len}")), "{}", diags[0].message);
+        assert_eq!(spanned(&text, diags[0].span), addr);
+        let st = ifaces[0].element.child("static").expect("a <static>");
+        assert_eq!(st.value("ipaddr"), Some(format!("{addr}/{len}").as_str()));
+    }
+}

@@ -123,7 +123,7 @@ const EXPRESSIBLE: &[&str] = &[
     r#"<interfaces>
          <bridge name="br0" startmode="manual" mtu="9000" stp="on" forwarddelay="4">
            <static ipaddr="192.168.1.2/24"/>
-           <static ipaddr="192.168.1.3"/>
+           <static ipaddr="192.168.1.3/24"/>
            <route gateway="192.168.1.1"/>
            <member device="bond0"/>
            <member device="eth2.10"/>
@@ -171,7 +171,7 @@ fn ports_are_nested_and_a_vlan_names_its_parent() {
              <mtu size='9000'/>
              <protocol family='ipv4'>
                <ip address='192.168.1.2' prefix='24'/>
-               <ip address='192.168.1.3'/>
+               <ip address='192.168.1.3' prefix='24'/>
                <route gateway='192.168.1.1'/>
              </protocol>
              <bridge stp='on' delay='4'>

@@ -7,14 +7,14 @@
 //! a document. The sources know their own vocabulary (`bridge-ports`, `BONDING_OPTS`…); core
 //! knows none of it.
 
-pub mod addr;
-pub mod ifcfg;
-pub mod ifupdown;
+mod addr;
+mod ifcfg;
+mod ifupdown;
 mod lines;
 pub mod model;
 pub mod native;
-pub mod netplan;
-pub mod networkd;
+mod netplan;
+mod networkd;
 
 use std::io;
 use std::path::{Path, PathBuf};

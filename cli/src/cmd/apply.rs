@@ -15,6 +15,7 @@ use netplug_core::apply::{ApplyError, ApplyOptions, Run};
 use netplug_core::journal::{self, Identity, Journal, Kind, Purpose};
 use netplug_core::lifecycle;
 use netplug_core::model::Config;
+use netplug_core::ownership::{self, Ownership};
 use netplug_core::plan::{Snapshot, Step};
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
@@ -36,6 +37,13 @@ pub struct Args {
     /// Testing aid: fail on purpose when reaching step K (1-based), then roll back.
     #[arg(long, value_name = "K", hide = true)]
     pub inject_failure_at: Option<usize>,
+    /// Also remove interfaces netplug created that neither these documents nor the definitions
+    /// describe any more (`apply --all` does this unless `--no-prune`).
+    #[arg(long, conflicts_with = "no_prune")]
+    pub prune: bool,
+    /// With `--all`: leave interfaces netplug created and no longer defines in place.
+    #[arg(long)]
+    pub no_prune: bool,
     #[command(flatten)]
     pub confirm: super::confirm::ConfirmArgs,
 }
@@ -70,24 +78,147 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         if let Some(report) = super::txn::roll_back_transaction(cli, &registry)? {
             super::txn::report_rollback(cli, "uncommitted transaction", &report);
         }
+        // Validate every definition (masters and parents are filled in by validation, and the
+        // boot set and pruning need them), then apply what boots.
+        let Some(all) = super::engine::prepare_loaded(cli, Store::new(&cli.config_dir).load()?, &registry)
+        else {
+            return Ok(Exit::Failed.into());
+        };
+        let mut config = lifecycle::boot_set(&all.config);
+        if !args.no_prune {
+            let defined = |n: &str| all.config.get(n).is_some();
+            add_prune(cli, &registry, &mut config, &all.config, &defined)?;
+        }
+        let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
+        let (code, _) = apply_available(cli, &config, &registry, &opts, started, args.confirm.seconds)?;
+        return confirm_after(cli, &registry, args, code);
     }
-    let loaded = if args.all {
-        let mut loaded = Store::new(&cli.config_dir).load()?;
-        loaded.config = lifecycle::boot_set(&loaded.config);
-        loaded
-    } else {
-        super::read_documents(&args.files)
-    };
+    let loaded = super::read_documents(&args.files);
     let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
         return Ok(Exit::Failed.into());
     };
     let opts = ApplyOptions { inject_failure_at: args.inject_failure_at };
+    if args.prune {
+        let store = Store::new(&cli.config_dir);
+        let mut config = loaded.config.clone();
+        let described = |n: &str| loaded.config.get(n).is_some() || store.contains(n);
+        add_prune(cli, &registry, &mut config, &loaded.config, &described)?;
+        if config.interfaces.len() > loaded.config.interfaces.len() {
+            return apply_config(cli, &config, &registry, &opts, started, args.confirm.seconds, true)
+                .and_then(|code| confirm_after(cli, &registry, args, code));
+        }
+    }
     let run = Run::with_items(&loaded.config, &registry, loaded.validated.take());
     let code = apply_run(cli, run, &opts, started, args.confirm.seconds, true)?;
-    if code == ExitCode::SUCCESS && args.confirm.seconds.is_some() {
-        return super::confirm::wait(cli, &registry, &args.confirm);
+    confirm_after(cli, &registry, args, code)
+}
+
+/// With `--confirm`, wait for the confirmation of what was applied (all of it, or the part a
+/// partial boot could apply).
+fn confirm_after(cli: &Cli, registry: &Registry, args: &Args, code: ExitCode) -> Result<ExitCode> {
+    let partial = code == Exit::Partial.into();
+    if (code == ExitCode::SUCCESS || partial) && args.confirm.seconds.is_some() {
+        let confirmed = super::confirm::wait(cli, registry, &args.confirm)?;
+        return Ok(if partial && confirmed == ExitCode::SUCCESS { code } else { confirmed });
     }
     Ok(code)
+}
+
+/// Add to `config`, as `absent`, the interfaces netplug created that `described` no longer
+/// names and nothing still uses (see `docs/ownership.md`); say what is pruned and what is kept.
+pub fn add_prune(
+    cli: &Cli,
+    registry: &Registry,
+    config: &mut Config,
+    definitions: &Config,
+    described: &dyn Fn(&str) -> bool,
+) -> Result<()> {
+    let record = match Ownership::load(&cli.state_dir, super::txn::here(cli)?.ino) {
+        Ok(r) => r,
+        Err(e) => {
+            // Deleting nothing is the safe answer to a record that cannot be read.
+            tracing::warn!("{e}; pruning nothing");
+            eprintln!("netplug: warning: {e}; pruning nothing");
+            return Ok(());
+        }
+    };
+    let in_run = |n: &str| described(n) || config.get(n).is_some();
+    if !record.created.keys().any(|n| !in_run(n)) {
+        // Nothing to consider: spare the dump of every link.
+        return Ok(());
+    }
+    let live = ownership::live_links(registry)?;
+    let (prune, kept) = ownership::prune_set(&record, &in_run, definitions, &live);
+    for (name, user) in &kept {
+        if !cli.quiet && !cli.json {
+            println!(
+                "keeping {name}: netplug created it and nothing defines it, but it is still used by {user}"
+            );
+        }
+    }
+    for i in prune {
+        if !cli.quiet && !cli.json {
+            println!("pruning {} ({}): netplug created it and nothing describes it any more", i.name, i.kind);
+        }
+        config.interfaces.push(i);
+    }
+    Ok(())
+}
+
+/// Apply what can be applied of `config`: an interface whose plan fails on its own account (a
+/// device that is not there) is left out with everything that depends on it — its masters and
+/// what is stacked on it — and the rest is applied. Returns the exit status (0, 1, or
+/// [`Exit::Partial`] when something was left out) and the interfaces whose own plan failed.
+pub fn apply_available(
+    cli: &Cli,
+    config: &Config,
+    registry: &Registry,
+    opts: &ApplyOptions,
+    started: Instant,
+    confirm_within: Option<u64>,
+) -> Result<(ExitCode, Vec<String>)> {
+    let mut config = config.clone();
+    let mut left_out: Vec<(String, Vec<String>, String)> = Vec::new();
+    loop {
+        let run = Run::new(&config, registry);
+        let failed = match run.plan() {
+            Err(e) => match e.error.interface.clone().filter(|n| config.get(n).is_some()) {
+                Some(name) => (name, e.to_string()),
+                None => break,
+            },
+            Ok(_) => break,
+        };
+        let dependents = lifecycle::dependents(&config, &failed.0);
+        config.interfaces.retain(|i| i.name != failed.0 && !dependents.contains(&i.name));
+        left_out.push((failed.0, dependents, failed.1));
+    }
+    for (name, dependents, why) in &left_out {
+        let with = if dependents.is_empty() {
+            String::new()
+        } else {
+            format!(" (and {}, which depend on it)", dependents.join(", "))
+        };
+        eprintln!("netplug: error: {name} cannot be configured{with}: {why}");
+    }
+    let failed: Vec<String> = left_out.iter().map(|(n, _, _)| n.clone()).collect();
+    if config.interfaces.is_empty() {
+        if !left_out.is_empty() {
+            eprintln!("netplug: nothing was changed");
+            return Ok((Exit::Failed.into(), failed));
+        }
+        return Ok((ExitCode::SUCCESS, failed));
+    }
+    let code = apply_config(cli, &config, registry, opts, started, confirm_within, true)?;
+    if code == ExitCode::SUCCESS && !left_out.is_empty() {
+        let names: Vec<&str> = left_out.iter().map(|(n, _, _)| n.as_str()).collect();
+        eprintln!(
+            "netplug: applied the rest; not configured: {} (exit status {})",
+            names.join(", "),
+            Exit::Partial.code()
+        );
+        return Ok((Exit::Partial.into(), failed));
+    }
+    Ok((code, failed))
 }
 
 /// Apply a validated configuration and report the outcome (on success only when `report`: a
@@ -129,6 +260,9 @@ fn apply_run(
     let result = run.apply_recorded(opts, &mut record);
     drop(span);
     crate::progress::finish();
+    if let Ok(steps) = &result {
+        record_ownership(cli, config, run.registry, steps);
+    }
     let kept = match &result {
         // A confirmed apply's journal waits for the confirmation.
         Ok(_) => kind == Kind::Confirm,
@@ -171,6 +305,24 @@ fn apply_run(
             }
             Ok(Exit::Failed.into())
         }
+    }
+}
+
+/// After a verified apply: note what netplug created and deleted (see `docs/ownership.md`).
+/// A record that cannot be read is left alone: an interface missing from it is only never
+/// pruned, which is the safe side.
+fn record_ownership(cli: &Cli, config: &Config, registry: &Registry, steps: &[Step]) {
+    let result = (|| -> Result<()> {
+        let netns = super::txn::here(cli)?.ino;
+        let mut record = Ownership::load(&cli.state_dir, netns)?;
+        if record.note_applied(config, registry, steps) {
+            record.save(&cli.state_dir, netns)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        tracing::warn!("recording what netplug created: {e:#}");
+        eprintln!("netplug: warning: recording what netplug created: {e:#}");
     }
 }
 

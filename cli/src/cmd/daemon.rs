@@ -2,7 +2,9 @@
 //! while the world changes under them.
 //!
 //! * At start it applies every `onboot` definition, as `apply --all` does, and again every
-//!   30 s until that succeeds (a DHCP server may come up later). Unlike `apply --all` it does
+//!   30 s until that succeeds (a DHCP server may come up later). What cannot be configured
+//!   because its device is missing is left out, with what depends on it, and the boot apply
+//!   runs again when that device appears. Unlike `apply --all` it does
 //!   not roll back an open transaction: a daemon restart is not a boot.
 //! * `hotplug` interfaces are brought up when their device appears; `ifplug` interfaces when
 //!   carrier comes, and taken back to the bare link (up, without addresses, DHCP or routes)
@@ -80,6 +82,9 @@ struct Daemon<'a> {
     undefined: HashSet<String>,
     /// When to try the `onboot` apply again, after it failed (a DHCP server not up yet).
     boot_retry: Option<Instant>,
+    /// `onboot` interfaces the last boot apply left out because their device was missing:
+    /// the boot apply runs again when one appears.
+    boot_missing: HashSet<String>,
 }
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
@@ -102,6 +107,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
         lease_retry: HashMap::new(),
         undefined: HashSet::new(),
         boot_retry: None,
+        boot_missing: HashSet::new(),
     };
     tracing::info!(definitions = d.definitions.interfaces.len(), "netplug daemon starting");
     d.boot();
@@ -230,19 +236,51 @@ impl Daemon<'_> {
         }
     }
 
-    /// Apply every `onboot` definition and what it needs, as `apply --all` does; try again
-    /// later if that fails, as a DHCP client keeps asking.
+    /// Apply every `onboot` definition and what it needs, as `apply --all` does: whatever can
+    /// be, leaving out interfaces whose device is missing (and what depends on them) until it
+    /// appears; try again later if the apply fails, as a DHCP client keeps asking.
     fn boot(&mut self) {
         let boot = lifecycle::boot_set(&self.definitions);
         self.boot_retry = None;
         if boot.interfaces.is_empty() {
             return;
         }
-        self.boot_retry = match self.apply(&boot, "onboot") {
-            Outcome::Applied => None,
-            Outcome::Failed => Some(Instant::now() + RETRY),
-            Outcome::Busy => Some(Instant::now() + TICK),
+        let names: Vec<&str> = boot.interfaces.iter().map(|i| i.name.as_str()).collect();
+        let names = names.join(", ");
+        let lock = match super::engine::lock(self.cli) {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!("onboot: {names}: {e:#}; trying again shortly");
+                self.boot_retry = Some(Instant::now() + TICK);
+                return;
+            }
         };
+        tracing::info!("onboot: applying {names}");
+        let opts = ApplyOptions::default();
+        let result =
+            super::apply::apply_available(self.cli, &boot, &self.registry, &opts, Instant::now(), None);
+        drop(lock);
+        match result {
+            Ok((code, missing)) => {
+                self.boot_missing = missing.into_iter().collect();
+                if !self.boot_missing.is_empty() {
+                    let mut m: Vec<&str> = self.boot_missing.iter().map(String::as_str).collect();
+                    m.sort_unstable();
+                    tracing::warn!(
+                        "onboot: not configured yet: {}; applying again when they appear",
+                        m.join(", ")
+                    );
+                }
+                if code == crate::exit::Exit::Failed.into() {
+                    tracing::error!("onboot: the apply failed and was rolled back");
+                    self.boot_retry = Some(Instant::now() + RETRY);
+                }
+            }
+            Err(e) => {
+                tracing::error!("onboot: {names}: {e:#}");
+                self.boot_retry = Some(Instant::now() + RETRY);
+            }
+        }
     }
 
     /// Make `name` what `goal` says; remember a failure to try again later.
@@ -296,6 +334,10 @@ impl Daemon<'_> {
             match change {
                 Change::Appeared { name, carrier } => {
                     tracing::debug!(interface = %name, carrier, "link appeared");
+                    if self.boot_missing.contains(&name) {
+                        tracing::info!(interface = %name, "appeared; it was missing at boot");
+                        self.boot();
+                    }
                     if let Some(goal) = self.wanted(&name) {
                         self.act(&name, goal, "appeared");
                     }

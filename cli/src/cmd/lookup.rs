@@ -31,7 +31,11 @@ pub struct MacArgs {
 /// Every interface with this MAC: a bond and its slaves, or a bridge and its first port, can
 /// share one, so all are printed, live ones first.
 pub fn name(cli: &Cli, args: &NameArgs) -> Result<ExitCode> {
-    let want = args.mac.trim().to_ascii_lowercase();
+    // Written as `<hwaddr>` accepts it (`-` or `:` separators, any case).
+    let want = match netplug_core::dialect::native::parse_mac(args.mac.trim()) {
+        Ok(mac) => mac,
+        Err(why) => bail!("{}: not a MAC address: {why}", args.mac),
+    };
     let (registry, _) = super::plugins(cli);
     // (name, where it was found)
     let mut names: Vec<(String, &str)> = Vec::new();

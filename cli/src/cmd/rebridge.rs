@@ -13,6 +13,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use netplug_core::apply::ApplyOptions;
 use netplug_core::model::{Config, Interface};
+use netplug_core::ownership::Ownership;
 use netplug_core::rebridge::{self, BridgeOptions};
 use netplug_core::registry::Registry;
 use netplug_core::show;
@@ -96,6 +97,13 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
             return Ok(code);
         }
     }
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
+    if !defined {
+        // The port's definition was made for this bridge: `undefine BRIDGE` takes it along.
+        record.defined_with.insert(args.iface.clone(), args.bridge.clone());
+        record.save(&cli.state_dir, netns)?;
+    }
     let mut defined = Vec::new();
     for i in &config.interfaces {
         defined.push(json!({ "name": i.name, "path": store.define(i)?, "replaced": false }));
@@ -150,6 +158,11 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
         store.undefine(&args.bridge)?;
         undefined.push(&args.bridge);
     }
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = Ownership::load(&cli.state_dir, netns)?;
+    record.forget_definition(member);
+    record.forget_definition(&args.bridge);
+    record.save(&cli.state_dir, netns)?;
     if cli.json && args.no_start {
         let defined = json!({ "name": config.interfaces[0].name, "path": path, "replaced": true });
         crate::report::print_json(json!({ "defined": [defined], "undefined": undefined }));
@@ -171,23 +184,13 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
         return Ok((i, true));
     }
     let live = show::live_config(registry, Some(&[name.to_string()]))?;
-    let Some(mut i) = live.get(name).cloned() else {
+    let Some(i) = live.get(name).cloned() else {
         return Err(usage(format!("{name}: neither defined nor present in the kernel")));
     };
-    // What `show` marks as not netplug's: addresses added by hand are adopted by declaring them;
-    // those the kernel or a DHCP client added are not configuration and are left out.
-    // A live <dhcp> carries its current <lease>: state, not configuration.
-    for c in &mut i.element.children {
-        c.children.retain(|l| l.name != "lease");
-    }
-    i.element.children.retain_mut(|c| match c.value("foreign") {
-        None => true,
-        Some("manual") => {
-            c.remove_attr("foreign");
-            true
-        }
-        Some(_) => false,
-    });
+    // Only what a user configures: a definition must not pin the device's facts.
+    let mut one = Config { interfaces: vec![i] };
+    show::configured(&mut one, registry);
+    let i = one.interfaces.pop().expect("one interface");
     Ok((i, false))
 }
 

@@ -1,4 +1,5 @@
-//! `netplug show [NAME...]`: the kernel's live state in netplug's XML (or libvirt's).
+//! `netplug show [NAME...]`: the kernel's live state in netplug's XML (or libvirt's): what a
+//! user configures, which applies back as a no-op, or with `--observed` the device's facts too.
 
 use std::process::ExitCode;
 
@@ -19,16 +20,24 @@ pub struct Args {
     /// Print libvirt's dialect instead of the native one.
     #[arg(long)]
     pub libvirt: bool,
+    /// Also print what the kernel observes rather than what a user configures: MAC addresses,
+    /// `<ethtool>` settings (speed, duplex, offloads, channels), addresses the kernel or a DHCP
+    /// client added, leases. Without it, the output can be applied as it is.
+    #[arg(long)]
+    pub observed: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let names = (!args.names.is_empty()).then_some(args.names.as_slice());
-    let config = show::live_config(&registry, names)?;
+    let mut config = show::live_config(&registry, names)?;
     for n in &args.names {
         if config.get(n).is_none() {
             return Err(usage(format!("{n}: no such interface (or no plugin recognises it)")));
         }
+    }
+    if !args.observed {
+        show::configured(&mut config, &registry);
     }
     if cli.json {
         let interfaces: Vec<_> = config.interfaces.iter().map(|i| report::interface_json(i, true)).collect();

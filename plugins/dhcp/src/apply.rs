@@ -42,6 +42,30 @@ pub fn apply(paths: &Paths, changes: &[Change]) -> Result<(), ApplyError> {
     Ok(())
 }
 
+/// Refuse a plan whose clients would write a resolver or NIS file netplug does not own, at plan
+/// time: a settings change stops the old client (releasing its lease) in the teardown, long
+/// before the new one would find the file is not netplug's, and the interface would sit
+/// without an address while the run rolls back. A plan error changes nothing.
+pub fn refuse_foreign_files(paths: &Paths, changes: &[Change]) -> Result<(), PluginError> {
+    for c in changes {
+        let Ok(Op::Start { element, .. }) = serde_json::from_str::<Op>(&c.payload) else { continue };
+        let Some(settings) = Settings::of(&element) else { continue };
+        check_files(paths, &c.interface, &settings)?;
+    }
+    Ok(())
+}
+
+/// The files a client with `settings` would write must be netplug's (or not exist).
+fn check_files(paths: &Paths, interface: &str, settings: &Settings) -> Result<(), PluginError> {
+    if settings.peerdns {
+        files::check_ours(&paths.resolv_conf, "NETPLUG_RESOLV_CONF").map_err(|m| err(interface, m))?;
+    }
+    if settings.nis {
+        files::check_ours(&paths.yp_conf, "NETPLUG_YP_CONF").map_err(|m| err(interface, m))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn err(interface: &str, message: impl Into<String>) -> PluginError {
     PluginError::new(message).on_interface(interface)
 }
@@ -74,13 +98,8 @@ pub(crate) fn start(
     let family = settings.family;
     let mut sock = route_socket()?;
     let link = client_link(&LinkTable::dump(&mut sock)?, interface, family)?;
-    // Refuse before asking any server, so the refusal changes nothing.
-    if settings.peerdns {
-        files::check_ours(&paths.resolv_conf, "NETPLUG_RESOLV_CONF").map_err(|m| err(interface, m))?;
-    }
-    if settings.nis {
-        files::check_ours(&paths.yp_conf, "NETPLUG_YP_CONF").map_err(|m| err(interface, m))?;
-    }
+    // Refuse before asking any server (plan refused already; the file may have changed since).
+    check_files(paths, interface, &settings)?;
     // A record whose work is gone from the kernel (the lease expired, the address was removed
     // by hand): clear what is left of it first.
     if let Some(old) = state::load(paths, interface, family).map_err(|e| err(interface, e.to_string()))? {

@@ -106,7 +106,9 @@ impl Plugin for DhcpPlugin {
     }
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-        Ok(plan::plan(desired, live, scope))
+        let changes = plan::plan(desired, live, scope);
+        apply::refuse_foreign_files(&self.paths, &changes)?;
+        Ok(changes)
     }
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {

@@ -234,12 +234,44 @@ fn a_resolver_file_netplug_did_not_write_is_refused_before_asking_any_server() {
     std::fs::write(&paths.resolv_conf, "nameserver 198.51.100.1\n").unwrap();
     lab.in_client(true, move || {
         let want = [item(Element::new("dhcp").with_attr("peerdns", "yes"))];
-        let e = plugin.apply(&plugin.plan(&want, &[], &scope()).unwrap()).unwrap_err();
-        assert!(e.error.message.contains("was not written by netplug"), "{e}");
+        // Refused by plan, before any change of the run.
+        let e = plugin.plan(&want, &[], &scope()).unwrap_err();
+        assert!(e.message.contains("was not written by netplug"), "{e}");
+        assert_eq!(e.interface.as_deref(), Some(CLIENT_IF));
         assert_eq!(read_file(&paths.resolv_conf), "nameserver 198.51.100.1\n");
         assert!(client_addrs(Family::V4).iter().all(|a| !a.is_ours()));
     });
     assert!(!lab.dnsmasq_log().contains("DHCPDISCOVER"), "no server was asked");
+}
+
+/// Issue #14, reproduction 10: a running client whose settings change to `peerdns="yes"` while
+/// the resolver file is not netplug's used to be stopped (its lease released, the address
+/// gone) before the new one refused. The plan refuses now, and the lease stays.
+#[test]
+fn a_settings_change_onto_a_foreign_resolver_file_keeps_the_running_lease() {
+    let mut lab = Lab::new();
+    lab.start_dnsmasq(SERVER);
+    let plugin = lab.plugin();
+    let paths = lab.paths();
+    let log = lab.dir.path().join("dnsmasq.log");
+    lab.in_client(true, move || {
+        let plain = [item(Element::new("dhcp").with_attr("timeout", "20"))];
+        let changes = plugin.plan(&plain, &plugin.read(Some(&scope())).unwrap(), &scope()).unwrap();
+        plugin.apply(&changes).unwrap_or_else(|e| panic!("{e}\n{}", read_file(&log)));
+        let leased = leased_v4(&client_addrs(Family::V4));
+        assert_eq!(leased.len(), 1);
+
+        std::fs::create_dir_all(&paths.run_dir).unwrap();
+        std::fs::write(&paths.resolv_conf, "nameserver 198.51.100.1\n").unwrap();
+        let want = [item(Element::new("dhcp").with_attr("peerdns", "yes").with_attr("timeout", "20"))];
+        let e = plugin.plan(&want, &plugin.read(Some(&scope())).unwrap(), &scope()).unwrap_err();
+        assert!(e.message.contains("was not written by netplug"), "{e}");
+        assert_eq!(leased_v4(&client_addrs(Family::V4)), leased, "the lease is kept");
+
+        // Clean up: give the lease back.
+        let changes = plugin.plan(&[], &plugin.read(Some(&scope())).unwrap(), &scope()).unwrap();
+        plugin.apply(&changes).unwrap();
+    });
 }
 
 /// The leased address's valid lifetime in seconds, as `ip` shows it.

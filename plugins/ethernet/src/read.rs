@@ -13,7 +13,7 @@ use crate::plan::ETHERNET;
 const ARPHRD_LOOPBACK: u16 = 772;
 
 /// Live items: `Some(names)`, every link of those names whatever its kind (core asks this to
-/// learn whether a device exists); `None`, the devices without a kind (NICs), loopback
+/// learn whether a device exists); `None`, the devices without a kind (NICs) and veths, loopback
 /// excepted. Each with an `<ethtool>` item; four ethtool dumps cover them all.
 ///
 /// A link of another kind (a bridge asked for by name) keeps its kernel kind in the envelope,
@@ -24,7 +24,7 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     let table = LinkTable::dump(&mut sock)?;
     let mut links: Vec<&Link> = match names {
         Some(names) => names.iter().filter_map(|n| table.by_name(n)).collect(),
-        None => table.links().iter().filter(|l| l.kind.is_none() && l.link_type != ARPHRD_LOOPBACK).collect(),
+        None => table.links().iter().filter(|l| is_device(l) && l.link_type != ARPHRD_LOOPBACK).collect(),
     };
     links.sort_by_key(|l| l.index);
     links.dedup_by_key(|l| l.index);
@@ -48,6 +48,11 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
         out.push(settings);
     }
     Ok(out)
+}
+
+/// Whether a link is a device in this plugin's sense: no kind (a NIC), or a veth.
+fn is_device(link: &Link) -> bool {
+    matches!(link.kind.as_deref(), None | Some("veth"))
 }
 
 /// The `<interface>` item of a link: nothing but the envelope.

@@ -95,7 +95,11 @@ pub fn validate(items: &[Item]) -> Validation {
             }
         }
 
+        // Removing a VLAN needs only its name, as for a bridge or a bond: the tag and parent
+        // of what is there are the kernel's business.
+        let absent = item.is_absent();
         let tag = match TAG.attr(el) {
+            None if absent => None,
             None => {
                 out.push(schema::missing_attr(el, "tag", name));
                 None
@@ -122,7 +126,9 @@ pub fn validate(items: &[Item]) -> Validation {
         };
 
         let Some(dev) = DEVICE.attr(el) else {
-            out.push(schema::missing_attr(el, "device", name));
+            if !absent {
+                out.push(schema::missing_attr(el, "device", name));
+            }
             continue;
         };
         let parent = dev.value.trim();

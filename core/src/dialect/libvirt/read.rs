@@ -355,6 +355,21 @@ impl Reader {
         let addr = self.required(ip, "address", iface)?;
         self.family(addr, v6, iface);
         let mut value = addr.value.clone();
+        if ip.attr("prefix").is_none() && !v6 {
+            // netcf left the netmask to the classful default, and libvirt's and netcf's own
+            // test documents rely on it: take it, with a warning.
+            if let Some(len) = addr.value.trim().parse::<std::net::Ipv4Addr>().ok().and_then(classful_prefix)
+            {
+                self.warning(
+                    addr.value_span,
+                    format!("no prefix: taking the classful default /{len} for {}", addr.value.trim()),
+                    iface,
+                    "address",
+                    &format!("write prefix='{len}' (or the real one) to say so"),
+                );
+                value = format!("{}/{len}", addr.value.trim());
+            }
+        }
         if let Some(p) = ip.attr("prefix") {
             let max = if v6 { 128 } else { 32 };
             match p.value.trim().parse::<u8>() {
@@ -398,8 +413,25 @@ impl Reader {
         if enum_attr(b, "stp", &["on", "off"], iface, &mut self.diags).is_some() {
             out.attributes.extend(b.attr("stp").cloned());
         }
-        // libvirt's delay is brctl's forward delay, in seconds, as native's is.
-        out.attributes.extend(b.attr("delay").map(|a| renamed(a, "forwarddelay")));
+        // libvirt's delay is brctl's forward delay, in seconds, as native's is. `virsh
+        // iface-bridge` writes stp='on' delay='0', which the kernel refuses (it needs 2-30 s
+        // while STP is on) and libvirt's netcf let the kernel clamp: take the clamp, say so.
+        let stp_on = b.attr("stp").is_some_and(|a| a.value.trim() == "on");
+        if let Some(d) = b.attr("delay") {
+            match d.value.trim().parse::<f64>() {
+                Ok(secs) if stp_on && (0.0..2.0).contains(&secs) => {
+                    self.warning(
+                        d.value_span,
+                        format!("a forward delay of {} s is below the 2 s the kernel needs with STP on; applying 2 s", d.value.trim()),
+                        iface,
+                        "delay",
+                        "write delay='2' (or stp='off' to keep no delay)",
+                    );
+                    out.attributes.push(revalued(d, "forwarddelay", "2"));
+                }
+                _ => out.attributes.push(renamed(d, "forwarddelay")),
+            }
+        }
         for port in b.children_named("interface") {
             if let Some(name) = self.interface(port, Place::InBridge, inherit) {
                 out.children.push(reference("member", port, &name));
@@ -525,6 +557,17 @@ impl Reader {
     fn warning(&mut self, span: Span, msg: String, iface: &str, attribute: &str, help: &str) {
         self.diags
             .push(Diagnostic::warning(span, msg).on_interface(iface).on_attribute(attribute).with_help(help));
+    }
+}
+
+/// The pre-CIDR prefix of an IPv4 address's class: A /8, B /16, C /24; none for D and E
+/// (multicast and reserved, which no interface address can be).
+fn classful_prefix(a: std::net::Ipv4Addr) -> Option<u8> {
+    match a.octets()[0] {
+        0..=127 => Some(8),
+        128..=191 => Some(16),
+        192..=223 => Some(24),
+        _ => None,
     }
 }
 

@@ -15,9 +15,13 @@ fn items(xml: &str) -> Vec<Item> {
         .filter(|e| e.name == "vlan")
         .map(|mut e| {
             let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
+            let state = match e.attr("state").map(|a| a.value.as_str()) {
+                Some("absent") => netplug_plugin_sdk::LinkState::Absent,
+                _ => Default::default(),
+            };
             e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
             e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            let envelope = Envelope { name: name.clone(), kind: "vlan".into(), ..Default::default() };
+            let envelope = Envelope { name: name.clone(), kind: "vlan".into(), state, ..Default::default() };
             Item { interface: name, kind: "vlan".into(), envelope: Some(envelope), element: e }
         })
         .collect()
@@ -82,6 +86,11 @@ fn device_and_tag_are_required() {
             "1:1 error device: <vlan> needs a `device` attribute"
         ]
     );
+}
+
+#[test]
+fn removing_a_vlan_needs_only_its_name() {
+    assert_eq!(diags(r#"<vlan name="bond0.7" state="absent"/>"#), NONE);
 }
 
 #[test]

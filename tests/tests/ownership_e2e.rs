@@ -1,0 +1,223 @@
+//! What netplug owns (`docs/ownership.md`), end to end with the real binary in namespaces of
+//! their own: pruning what it created and no longer describes (issue #14, reproduction 4),
+//! `undefine` taking the port definitions defined with a master (3), a boot that configures
+//! everything but the interface whose device is missing (2), and `stop` leaving an `nfsroot`
+//! interface alone (7). Bonds and VLANs (reproduction 1) are in `vm_ownership.rs`.
+
+use netplug_tests::{document, Netns};
+
+fn links(ns: &Netns) -> String {
+    ns.ip(&["-br", "link", "show"])
+}
+
+fn has_link(ns: &Netns, name: &str) -> bool {
+    links(ns).lines().any(|l| l.split_whitespace().next().is_some_and(|n| n.split('@').next() == Some(name)))
+}
+
+fn veth(ns: &Netns, a: &str, b: &str) {
+    ns.ip(&["link", "add", a, "type", "veth", "peer", "name", b]);
+}
+
+#[test]
+fn apply_all_prunes_what_netplug_created_and_no_longer_defines() {
+    let ns = Netns::new("prune");
+    let doc = document(
+        ns.dir.path(),
+        "two.xml",
+        r#"<interfaces>
+  <bridge name="brkeep" stp="off"/>
+  <bridge name="brgone" stp="off"/>
+</interfaces>"#,
+    );
+    // A bridge netplug did not create: never pruned, even though nothing defines it.
+    ns.ip(&["link", "add", "brhand", "type", "bridge"]);
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    ns.netplug(&["apply", "--all"]).ok();
+    assert!(has_link(&ns, "brkeep") && has_link(&ns, "brgone"), "{}", links(&ns));
+
+    ns.netplug(&["undefine", "brgone"]).ok();
+    // --no-prune leaves it.
+    ns.netplug(&["apply", "--all", "--no-prune"]).ok();
+    assert!(has_link(&ns, "brgone"), "{}", links(&ns));
+    let out = ns.netplug(&["apply", "--all"]).ok();
+    assert!(out.contains("pruning brgone"), "{out}");
+    assert!(!has_link(&ns, "brgone"), "{}", links(&ns));
+    assert!(has_link(&ns, "brkeep") && has_link(&ns, "brhand"), "{}", links(&ns));
+    let again = ns.netplug(&["apply", "--all"]).ok();
+    assert!(again.contains("already matches"), "a pruned interface is pruned once: {again}");
+}
+
+#[test]
+fn apply_prune_removes_what_the_document_dropped() {
+    let ns = Netns::new("pruned");
+    let both = r#"<interfaces><bridge name="bra" stp="off"/><bridge name="brb" stp="off"/></interfaces>"#;
+    let doc = document(ns.dir.path(), "doc.xml", both);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    std::fs::write(&doc, r#"<interfaces><bridge name="bra" stp="off"/></interfaces>"#).unwrap();
+    // Without --prune an apply governs only what the document names.
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    assert!(has_link(&ns, "brb"), "{}", links(&ns));
+    // A failure while pruning rolls the whole run back, as any change.
+    let before = ns.state();
+    let failed = ns.netplug(&["apply", "--prune", "--inject-failure-at", "1", doc.to_str().unwrap()]);
+    assert_eq!(failed.code(), 1, "{}", failed.stderr());
+    netplug_tests::assert_same_state(&before, &ns.state(), "failed prune");
+    let out = ns.netplug(&["apply", "--prune", doc.to_str().unwrap()]).ok();
+    assert!(out.contains("pruning brb") && out.contains("delete bridge"), "{out}");
+    assert!(has_link(&ns, "bra") && !has_link(&ns, "brb"), "{}", links(&ns));
+}
+
+#[test]
+fn prune_keeps_what_a_foreign_interface_still_uses() {
+    let ns = Netns::new("prunek");
+    let doc = document(ns.dir.path(), "br.xml", r#"<bridge name="brp" stp="off"/>"#);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    // Something netplug does not manage is enslaved to it by hand.
+    veth(&ns, "vh0", "vh1");
+    ns.ip(&["link", "set", "vh0", "master", "brp"]);
+    let other = document(ns.dir.path(), "other.xml", r#"<bridge name="bro" stp="off"/>"#);
+    let out = ns.netplug(&["apply", "--prune", other.to_str().unwrap()]).ok();
+    assert!(out.contains("keeping brp") && out.contains("vh0"), "{out}");
+    assert!(has_link(&ns, "brp"), "{}", links(&ns));
+}
+
+#[test]
+fn undefine_takes_the_ports_defined_with_the_master() {
+    let ns = Netns::new("undef");
+    veth(&ns, "p0", "p0peer");
+    veth(&ns, "p1", "p1peer");
+    let doc = document(
+        ns.dir.path(),
+        "br1.xml",
+        r#"<interfaces>
+  <interface device="p0"/>
+  <interface device="p1"/>
+  <bridge name="br1" stp="off"><member device="p0"/><member device="p1"/></bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    let out = ns.netplug(&["undefine", "br1"]).ok();
+    assert!(out.contains("undefined p0") && out.contains("undefined p1"), "{out}");
+    let list = ns.netplug(&["list", "--all"]).ok();
+    assert!(!list.contains("p0") && !list.contains("br1"), "nothing is left defined: {list}");
+
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    let out = ns.netplug(&["undefine", "--keep-ports", "br1"]).ok();
+    assert!(!out.contains("undefined p0"), "{out}");
+    let list = ns.netplug(&["list", "--all"]).ok();
+    assert!(list.contains("p0") && list.contains("p1") && !list.contains("br1"), "{list}");
+}
+
+#[test]
+fn boot_configures_everything_but_a_missing_device_and_exits_3() {
+    let ns = Netns::new("partial");
+    veth(&ns, "n0", "n0peer");
+    let doc = document(
+        ns.dir.path(),
+        "boot.xml",
+        r#"<interfaces>
+  <interface device="n0"/>
+  <bridge name="br0" stp="off"><member device="n0"/><static ipaddr="192.0.2.1/24"/></bridge>
+  <interface device="f0"/>
+  <bridge name="brf" stp="off"><member device="f0"/></bridge>
+  <bridge name="brlone" stp="off"/>
+</interfaces>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    let run = ns.netplug(&["apply", "--all"]);
+    assert_eq!(run.code(), 3, "stdout:\n{}\nstderr:\n{}", run.stdout(), run.stderr());
+    let err = run.stderr();
+    assert!(err.contains("f0 cannot be configured (and brf, which depend on it)"), "{err}");
+    assert!(err.contains("not configured: f0"), "{err}");
+    assert!(has_link(&ns, "br0") && has_link(&ns, "brlone") && !has_link(&ns, "brf"), "{}", links(&ns));
+    assert!(ns.ip(&["addr", "show", "dev", "br0"]).contains("192.0.2.1/24"));
+    assert!(ns.ip(&["link", "show", "n0"]).contains("master br0"));
+
+    // The device appears (a USB NIC plugged in): the next boot run configures it all.
+    veth(&ns, "f0", "f0peer");
+    ns.netplug(&["apply", "--all"]).ok();
+    assert!(ns.ip(&["link", "show", "f0"]).contains("master brf"), "{}", links(&ns));
+}
+
+#[test]
+fn stop_leaves_an_nfsroot_interface_alone() {
+    let ns = Netns::new("nfsroot");
+    veth(&ns, "r0", "r0peer");
+    let doc = document(
+        ns.dir.path(),
+        "root.xml",
+        r#"<interfaces>
+  <interface device="r0" startmode="nfsroot"><static ipaddr="198.51.100.2/24"/></interface>
+  <bridge name="brr" stp="off" startmode="manual"><member device="r0"/></bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    ns.netplug(&["start", "brr"]).ok();
+    let refused = ns.netplug(&["stop", "r0"]);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains("nfsroot"), "{}", refused.stderr());
+    // Stopping its master keeps the nfsroot port up and addressed.
+    let out = ns.netplug(&["stop", "brr"]).ok();
+    assert!(out.contains("keeping r0: its start mode is nfsroot"), "{out}");
+    assert!(!has_link(&ns, "brr"));
+    let r0 = ns.ip(&["addr", "show", "dev", "r0"]);
+    assert!(r0.contains("198.51.100.2/24") && r0.contains("UP"), "{r0}");
+}
+
+/// `show` prints what a user configures, so it applies back as a no-op for every kind this
+/// kernel has (bonds and VLANs: `vm_ownership.rs`); the device's facts — MAC addresses and
+/// `<ethtool>` (speed and duplex of a virtual link, offload defaults, channels) — only with
+/// `--observed` (issue #14, reproduction 5; 11: veths are shown).
+#[test]
+fn show_applies_back_as_a_no_op() {
+    let ns = Netns::new("showback");
+    veth(&ns, "e0", "e0peer");
+    veth(&ns, "e1", "e1peer");
+    let doc = document(
+        ns.dir.path(),
+        "stack.xml",
+        r#"<interfaces>
+  <interface device="e0" mtu="1400"><static ipaddr="10.9.0.2/24"/></interface>
+  <interface device="e1"/>
+  <bridge name="brs" stp="on" forwarddelay="4">
+    <member device="e1"/>
+    <static ipaddr="192.0.2.5/24" gateway="192.0.2.1"/>
+    <static ip6addr="2001:db8:c::5/64"/>
+    <route destination="198.51.100.0/24" gateway="192.0.2.9"/>
+  </bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    // An address added by hand is shown, and applying it adopts it.
+    ns.ip(&["addr", "add", "10.9.9.9/24", "dev", "e0"]);
+
+    let shown = ns.netplug(&["show"]).ok();
+    for fact in ["<ethtool", "speed=", "<hwaddr", "<channels", "foreign="] {
+        assert!(!shown.contains(fact), "show prints an observed fact ({fact}):\n{shown}");
+    }
+    for configured in [r#"device="e0""#, r#"device="e0peer""#, "10.9.9.9/24", r#"forwarddelay="4""#] {
+        assert!(shown.contains(configured), "show lacks {configured}:\n{shown}");
+    }
+    let observed = ns.netplug(&["show", "--observed", "e0"]).ok();
+    assert!(observed.contains("<ethtool") && observed.contains("<hwaddr"), "{observed}");
+
+    let before = ns.state();
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let plan = ns.netplug(&["plan", back.to_str().unwrap()]).ok();
+    // Adopting the hand-added address marks it netplug's: that is the only change.
+    assert!(plan.lines().filter(|l| l.contains(". ")).all(|l| l.contains("10.9.9.9")), "{plan}");
+    ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    let again = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
+}
+
+#[test]
+fn name_finds_a_veth_by_its_mac_written_either_way() {
+    let ns = Netns::new("name");
+    veth(&ns, "m0", "m0peer");
+    ns.ip(&["link", "set", "m0", "address", "02:10:00:00:00:01"]);
+    for mac in ["02:10:00:00:00:01", "02-10-00-00-00-01", "02-10-00-00-00-01".to_uppercase().as_str()] {
+        assert_eq!(ns.netplug(&["name", mac]).ok().trim(), "m0", "{mac}");
+    }
+}

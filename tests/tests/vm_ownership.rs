@@ -1,0 +1,136 @@
+//! The hypervisor layout of issue #14 in the qemu guest (bonding and 802.1Q are not in this
+//! machine's kernel; elsewhere the tests return at once, as the other `vm_*` tests do): two NICs
+//! in an active-backup bond under `br0`, which carries the host's IPv4 and IPv6 addresses and
+//! default routes, and `bond0.100`/`bond0.200` in `br100`/`br200`.
+//!
+//! * `stop br0` keeps the bond and its NICs, which the VLANs still use (reproduction 1: it used
+//!   to delete the bond and with it both VLANs, and report success);
+//! * `apply --all` with one more definition whose NIC is missing configures everything else and
+//!   exits 3 (reproduction 2: it used to configure nothing);
+//! * `<vlan name=.. state="absent"/>` removes a VLAN by name alone (reproduction 8);
+//! * `show` of the whole layout applies back as a no-op (reproduction 5, for bonds and VLANs).
+
+use netplug_tests::{document, Netns};
+
+const LAYOUT: &str = r#"<interfaces>
+  <interface device="nic0"/>
+  <interface device="nic1"/>
+  <bond name="bond0" mode="active-backup" miimon="100">
+    <slave device="nic0" primary="yes"/>
+    <slave device="nic1"/>
+  </bond>
+  <bridge name="br0" stp="off" forwarddelay="0">
+    <member device="bond0"/>
+    <static ipaddr="192.0.2.5/24" gateway="192.0.2.1"/>
+    <static ip6addr="2001:db8:c::5/64" gateway="2001:db8:c::1"/>
+  </bridge>
+  <vlan name="bond0.100" device="bond0" tag="100"/>
+  <vlan name="bond0.200" device="bond0" tag="200"/>
+  <bridge name="br100" stp="off" forwarddelay="0"><member device="bond0.100"/></bridge>
+  <bridge name="br200" stp="off" forwarddelay="0"><member device="bond0.200"/></bridge>
+</interfaces>
+"#;
+
+/// A USB NIC that is not plugged in, and a bridge over it.
+const MISSING: &str = r#"<interfaces>
+  <interface device="usb0"/>
+  <bridge name="brusb" stp="off"><member device="usb0"/></bridge>
+</interfaces>
+"#;
+
+fn in_vm() -> bool {
+    if std::env::var_os("NETPLUG_IN_VM").is_none() {
+        eprintln!("skipped: needs bonding and 8021q; run by `cargo xtask vm-test`");
+        return false;
+    }
+    true
+}
+
+fn layout(ns: &Netns, extra: Option<&str>) {
+    for nic in ["nic0", "nic1"] {
+        ns.ip(&["link", "add", nic, "type", "veth", "peer", "name", &format!("{nic}p")]);
+    }
+    let doc = document(ns.dir.path(), "layout.xml", LAYOUT);
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    if let Some(extra) = extra {
+        let doc = document(ns.dir.path(), "extra.xml", extra);
+        ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    }
+}
+
+#[track_caller]
+fn assert_vlan_bridges_intact(ns: &Netns) {
+    for (vlan, br) in [("bond0.100", "br100"), ("bond0.200", "br200")] {
+        let link = ns.ip(&["link", "show", vlan]);
+        assert!(link.contains(&format!("master {br}")) && link.contains("UP"), "{vlan}: {link}");
+    }
+    for nic in ["nic0", "nic1"] {
+        assert!(ns.ip(&["link", "show", nic]).contains("master bond0"), "{nic}");
+    }
+}
+
+#[test]
+fn stop_br0_keeps_the_bond_the_vlans_use() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("hvstop");
+    layout(&ns, None);
+    ns.netplug(&["apply", "--all"]).ok();
+    assert!(ns.ip(&["link", "show", "bond0"]).contains("master br0"));
+    assert!(ns.ip(&["route", "show", "default"]).contains("via 192.0.2.1 dev br0"));
+    assert!(ns.ip(&["-6", "route", "show", "default"]).contains("via 2001:db8:c::1 dev br0"));
+    assert_vlan_bridges_intact(&ns);
+
+    let out = ns.netplug(&["stop", "br0"]).ok();
+    assert!(out.contains("keeping bond0: still used by bond0.100"), "{out}");
+    assert!(!out.contains("delete bond"), "{out}");
+    assert!(!ns.ip(&["-br", "link"]).lines().any(|l| l.starts_with("br0 ")), "br0 is gone");
+    let bond = ns.ip(&["link", "show", "bond0"]);
+    assert!(!bond.contains("master"), "released from br0, not deleted: {bond}");
+    assert_vlan_bridges_intact(&ns);
+
+    // And back: the same layout, verified.
+    ns.netplug(&["start", "br0"]).ok();
+    assert!(ns.ip(&["link", "show", "bond0"]).contains("master br0"));
+    assert!(ns.netplug(&["apply", "--all"]).ok().contains("already matches"));
+
+    // Removing a VLAN needs only its name.
+    let gone = document(ns.dir.path(), "gone.xml", r#"<vlan name="bond0.200" state="absent"/>"#);
+    ns.netplug(&["apply", gone.to_str().unwrap()]).ok();
+    assert!(!ns.ip(&["-br", "link"]).contains("bond0.200"));
+}
+
+#[test]
+fn boot_with_a_missing_nic_configures_the_rest_and_exits_3() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("hvboot");
+    layout(&ns, Some(MISSING));
+    let run = ns.netplug(&["apply", "--all"]);
+    assert_eq!(run.code(), 3, "stdout:\n{}\nstderr:\n{}", run.stdout(), run.stderr());
+    assert!(run.stderr().contains("usb0 cannot be configured (and brusb"), "{}", run.stderr());
+    assert!(ns.ip(&["link", "show", "bond0"]).contains("master br0"));
+    assert!(ns.ip(&["route", "show", "default"]).contains("via 192.0.2.1 dev br0"));
+    assert!(ns.ip(&["-6", "route", "show", "default"]).contains("via 2001:db8:c::1 dev br0"));
+    assert_vlan_bridges_intact(&ns);
+    assert!(!ns.ip(&["-br", "link"]).contains("brusb"));
+}
+
+#[test]
+fn show_of_bonds_and_vlans_applies_back_as_a_no_op() {
+    if !in_vm() {
+        return;
+    }
+    let ns = Netns::new("hvshow");
+    layout(&ns, None);
+    ns.netplug(&["apply", "--all"]).ok();
+    let shown = ns.netplug(&["show"]).ok();
+    assert!(shown.contains("<bond") && shown.contains("<vlan") && !shown.contains("<ethtool"), "{shown}");
+    let before = ns.state();
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let out = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(out.contains("already matches"), "{out}\n{shown}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
+}
