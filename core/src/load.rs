@@ -37,8 +37,8 @@ impl Loaded {
 }
 
 /// The largest document netplug reads, 32 MiB: far above any real network description (65,536
-/// interfaces with an address each take about 5 MiB), small enough that parsing it and
-/// reporting on it stay within a small machine's memory.
+/// interfaces with an address each take about 5 MiB). It bounds what a hostile document can
+/// cost (docs/reliability.md has the measurement).
 pub const MAX_DOCUMENT_BYTES: u64 = 32 << 20;
 
 /// A document's bytes, or its size when it is larger than [`MAX_DOCUMENT_BYTES`]. The size is

@@ -59,8 +59,22 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
             plugins.push(file.to_string());
         } else {
             let unit = rel.starts_with("lib/systemd/system/netplug-") && rel.ends_with(".service");
-            let allowed =
-                rel.is_empty() || mode.starts_with('d') || rel.starts_with("share/doc/netplug/") || unit;
+            let man = rel.starts_with("share/man/man") && rel.ends_with(".gz");
+            let completion = [
+                "share/bash-completion/completions/netplug",
+                "share/zsh/site-functions/_netplug",
+                "share/fish/vendor_completions.d/netplug.fish",
+            ]
+            .contains(&rel);
+            if man || completion {
+                assert_eq!(mode, "-rw-r--r--", "{line}");
+            }
+            let allowed = rel.is_empty()
+                || mode.starts_with('d')
+                || rel.starts_with("share/doc/netplug/")
+                || unit
+                || man
+                || completion;
             assert!(allowed, "unexpected entry {line}");
         }
     }
@@ -71,6 +85,16 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     assert_eq!(plugins, expected);
     assert!(listing.contains(&format!("{name}/share/doc/netplug/packaging.md")));
     assert!(listing.contains(&format!("{name}/lib/systemd/system/netplug-apply.service")));
+    for file in [
+        "share/man/man8/netplug.8.gz",
+        "share/man/man8/netplug-apply.8.gz",
+        "share/man/man5/netplug.xml.5.gz",
+        "share/bash-completion/completions/netplug",
+        "share/zsh/site-functions/_netplug",
+        "share/fish/vendor_completions.d/netplug.fish",
+    ] {
+        assert!(listing.contains(&format!("{name}/{file}")), "no {file} in\n{listing}");
+    }
 
     // Unpacked anywhere, the binary finds exactly those plugins in ../lib/netplug/plugins.
     let unpacked = tempfile::tempdir().expect("temp dir");

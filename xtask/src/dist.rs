@@ -1,6 +1,7 @@
-//! `install` and `dist`: build netplug and put the binary and a chosen set of plugins into an
-//! install tree (`bin/netplug`, `lib/netplug/plugins/libnetplug_plugin_<name>.so`), or a
-//! tarball of one. Distributions pick plugins with `--plugins`; see docs/packaging.md.
+//! `install` and `dist`: build netplug and put the binary, a chosen set of plugins, the systemd
+//! units, man pages and shell completions into an install tree (`bin/netplug`,
+//! `lib/netplug/plugins/libnetplug_plugin_<name>.so`, `share/...`), or a tarball of one.
+//! Distributions pick plugins with `--plugins`; see docs/packaging.md.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -9,17 +10,42 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::{cargo, flag, option, root, run};
+use crate::util::{cargo, root, run};
 
 /// Every plugin this repository ships, by the name `--plugins` takes.
 pub const PLUGINS: &[&str] = &["ethernet", "bond", "bridge", "vlan", "static", "dhcp", "routes"];
 
-fn chosen_plugins(args: &[String]) -> Result<Vec<String>> {
-    let Some(list) = option(args, "--plugins") else {
+/// The command line of `install`.
+#[derive(clap::Args)]
+pub struct InstallArgs {
+    /// Install under DIR: DIR/bin/netplug, DIR/lib/netplug/plugins/*.so, DIR/share/...
+    #[arg(long, value_name = "DIR", default_value = "/usr/local")]
+    prefix: PathBuf,
+    /// The plugins to install, comma-separated (default: all).
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',')]
+    plugins: Option<Vec<String>>,
+    /// A debug build instead of a release one.
+    #[arg(long)]
+    debug: bool,
+}
+
+/// The command line of `dist`.
+#[derive(clap::Args)]
+pub struct DistArgs {
+    /// The plugins to ship, comma-separated (default: all).
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',')]
+    plugins: Option<Vec<String>>,
+    /// Where to write the tarball and its unpacked tree (default target/dist).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn chosen_plugins(list: &Option<Vec<String>>) -> Result<Vec<String>> {
+    let Some(list) = list else {
         return Ok(PLUGINS.iter().map(|s| s.to_string()).collect());
     };
     let mut out = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if !PLUGINS.contains(&name) {
             bail!("unknown plugin `{name}` (known: {})", PLUGINS.join(", "));
         }
@@ -30,11 +56,14 @@ fn chosen_plugins(args: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Build the CLI and the chosen plugins; return the directory holding the artifacts.
-fn build(plugins: &[String], release: bool) -> Result<PathBuf> {
+/// Build the CLI and every plugin; return the directory holding the artifacts. Always every
+/// plugin, whichever are chosen: cargo unifies the features of shared dependencies over the
+/// packages of one build, so building a subset would compile the binary and the rest again,
+/// a second release build of minutes beside the one `deb` and `bench` make.
+pub fn build(release: bool) -> Result<PathBuf> {
     let mut cmd = cargo();
     cmd.arg("build").args(["--package", "netplug"]);
-    for p in plugins {
+    for p in PLUGINS {
         cmd.args(["--package", &format!("netplug-plugin-{p}")]);
     }
     if release {
@@ -49,7 +78,7 @@ fn build(plugins: &[String], release: bool) -> Result<PathBuf> {
 /// Install the systemd units of `cli/systemd/` into `prefix/lib/systemd/system`, naming
 /// `bindir` as where `netplug` is. Installing does not enable them: that is the
 /// administrator's (or the package's) decision.
-fn install_units(prefix: &Path, bindir: &str) -> Result<()> {
+pub fn install_units(prefix: &Path, bindir: &str) -> Result<()> {
     let units = prefix.join("lib/systemd/system");
     fs::create_dir_all(&units)?;
     for entry in fs::read_dir(root().join("cli/systemd"))? {
@@ -65,13 +94,18 @@ fn install_units(prefix: &Path, bindir: &str) -> Result<()> {
     Ok(())
 }
 
-/// Copy the binary and plugins from `artifacts` into the tree at `prefix`.
+/// Copy the binary from `artifacts` into the tree at `prefix`, and the chosen plugins.
 fn populate(artifacts: &Path, prefix: &Path, plugins: &[String]) -> Result<()> {
     let bin = prefix.join("bin");
-    let plugdir = prefix.join("lib/netplug/plugins");
     fs::create_dir_all(&bin)?;
-    fs::create_dir_all(&plugdir)?;
     copy_mode(&artifacts.join("netplug"), &bin.join("netplug"), 0o755)?;
+    install_plugins(artifacts, prefix, plugins)
+}
+
+/// Copy the chosen plugins from `artifacts` into `prefix/lib/netplug/plugins`, removing others.
+pub fn install_plugins(artifacts: &Path, prefix: &Path, plugins: &[String]) -> Result<()> {
+    let plugdir = prefix.join("lib/netplug/plugins");
+    fs::create_dir_all(&plugdir)?;
     // A plugin left from an earlier install that is no longer chosen would still load: clear them.
     for entry in fs::read_dir(&plugdir)? {
         let path = entry?.path();
@@ -87,8 +121,45 @@ fn populate(artifacts: &Path, prefix: &Path, plugins: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Where the zsh completion goes under `share/`: zsh's own search path has
+/// `/usr/local/share/zsh/site-functions`; Debian's zsh adds `vendor-completions` for packages.
+pub enum ZshDir {
+    SiteFunctions,
+    VendorCompletions,
+}
+
+/// Write the man pages (gzipped) and the bash, zsh and fish completions under `prefix/share`.
+pub fn install_man_and_completions(prefix: &Path, zsh: ZshDir) -> Result<()> {
+    let share = prefix.join("share");
+    let man = share.join("man");
+    let pages = crate::man::write_pages(&man)?;
+    for page in &pages {
+        fs::set_permissions(page, fs::Permissions::from_mode(0o644))?;
+    }
+    // -n: no name or time stamp inside, so the same page gives the same bytes; -f replaces
+    // the pages of an earlier install.
+    run(Command::new("gzip").args(["-9", "-n", "-f"]).args(&pages))?;
+    let scripts = crate::completions::scripts()?;
+    let zsh_dir = match zsh {
+        ZshDir::SiteFunctions => "zsh/site-functions",
+        ZshDir::VendorCompletions => "zsh/vendor-completions",
+    };
+    for (dir, file, text) in [
+        ("bash-completion/completions", "netplug", &scripts.bash),
+        (zsh_dir, "_netplug", &scripts.zsh),
+        ("fish/vendor_completions.d", "netplug.fish", &scripts.fish),
+    ] {
+        let dir = share.join(dir);
+        fs::create_dir_all(&dir)?;
+        let path = dir.join(file);
+        fs::write(&path, text)?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
+}
+
 /// Copy through a temporary name and rename, so a running netplug never sees half a file.
-fn copy_mode(from: &Path, to: &Path, mode: u32) -> Result<()> {
+pub fn copy_mode(from: &Path, to: &Path, mode: u32) -> Result<()> {
     let tmp = to.with_extension("tmp-install");
     fs::copy(from, &tmp).with_context(|| format!("copying {} to {}", from.display(), tmp.display()))?;
     fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))?;
@@ -96,13 +167,14 @@ fn copy_mode(from: &Path, to: &Path, mode: u32) -> Result<()> {
     Ok(())
 }
 
-pub fn install(args: &[String]) -> Result<()> {
-    let prefix = PathBuf::from(option(args, "--prefix").unwrap_or_else(|| "/usr/local".into()));
-    let plugins = chosen_plugins(args)?;
-    let artifacts = build(&plugins, !flag(args, "--debug"))?;
-    populate(&artifacts, &prefix, &plugins)?;
+pub fn install(args: &InstallArgs) -> Result<()> {
+    let prefix = &args.prefix;
+    let plugins = chosen_plugins(&args.plugins)?;
+    let artifacts = build(!args.debug)?;
+    populate(&artifacts, prefix, &plugins)?;
     let bindir = fs::canonicalize(prefix.join("bin"))?;
-    install_units(&prefix, &bindir.display().to_string())?;
+    install_units(prefix, &bindir.display().to_string())?;
+    install_man_and_completions(prefix, ZshDir::SiteFunctions)?;
     eprintln!(
         "installed {} and {} plugin(s) ({}) under {}",
         prefix.join("bin/netplug").display(),
@@ -113,12 +185,10 @@ pub fn install(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub fn dist(args: &[String]) -> Result<()> {
-    let plugins = chosen_plugins(args)?;
-    let out = PathBuf::from(
-        option(args, "--out").unwrap_or_else(|| root().join("target/dist").display().to_string()),
-    );
-    let artifacts = build(&plugins, true)?;
+pub fn dist(args: &DistArgs) -> Result<()> {
+    let plugins = chosen_plugins(&args.plugins)?;
+    let out = args.out.clone().unwrap_or_else(|| root().join("target/dist"));
+    let artifacts = build(true)?;
     let version = env!("CARGO_PKG_VERSION");
     let name = format!("netplug-{version}-{}", std::env::consts::ARCH);
     let tree = out.join(&name);
@@ -128,6 +198,7 @@ pub fn dist(args: &[String]) -> Result<()> {
     populate(&artifacts, &tree, &plugins)?;
     // A distribution tarball is unpacked under /usr (see docs/packaging.md).
     install_units(&tree, "/usr/bin")?;
+    install_man_and_completions(&tree, ZshDir::SiteFunctions)?;
     let doc = tree.join("share/doc/netplug");
     fs::create_dir_all(&doc)?;
     for f in ["README.md", "docs/format.md", "docs/packaging.md", "docs/plugin-guide.md", "docs/dhcp.md"] {

@@ -1,49 +1,68 @@
 //! Build chores for netplug, in Rust rather than shell scripts (after rust-analyzer's xtask).
 //!
-//! Run as `cargo xtask <chore>`; each chore is one module. Avoid adding dependencies here: a
-//! chore is a few `cargo` invocations and file copies.
+//! Run as `cargo xtask <chore>`; each chore is one module and declares its options with clap,
+//! so `cargo xtask help <chore>` (or `<chore> --help`) describes it.
 
 mod bench;
+mod completions;
+mod deb;
 mod dist;
+mod man;
+mod mdroff;
 mod test;
 mod util;
 mod vm;
 
-use anyhow::{bail, Result};
+use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask <chore> [options]
+use clap::{Parser, Subcommand};
 
-chores:
-  bench [--sizes 100,1000,10000 | --quick] [--only veth,routes,bridges,vlans] [--runs R]
-        [--ipv6 on|off] [--write] [--no-build] [--no-floor] [--no-vm]
-        time netplug against one `ip -batch` doing the same work in fresh namespaces, as ratios;
-        vlans runs in the qemu guest (--no-vm leaves it out); --write puts the results into
-        docs/performance.md
-  install [--prefix DIR] [--plugins a,b,..] [--debug]
-        build netplug and its plugins and install them under DIR (default /usr/local):
-        DIR/bin/netplug, DIR/lib/netplug/plugins/*.so
-  dist [--plugins a,b,..] [--out DIR]
-        build a release tarball holding exactly the chosen plugins (default: all)
-  test [--no-vm]
-        build everything, then run every test tier (unit, end-to-end in network namespaces,
-        then vm-test; --no-vm leaves the last out)
-";
+/// Build chores for netplug: tests, benchmarks, install trees, tarballs and Debian packages.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Xtask {
+    #[command(subcommand)]
+    chore: Chore,
+}
 
-fn main() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let chore = args.next().unwrap_or_default();
-    let rest: Vec<String> = args.collect();
-    match chore.as_str() {
-        "bench" => bench::main(&rest),
-        "install" => dist::install(&rest),
-        "dist" => dist::dist(&rest),
-        "test" => test::all(&rest),
-        "vm-test" => vm::run(&rest),
-        "" | "help" | "-h" | "--help" => {
-            print!("{USAGE}{}", vm::USAGE);
-            Ok(())
+#[derive(Subcommand)]
+enum Chore {
+    /// Time netplug against one `ip -batch` doing the same work in fresh namespaces, as ratios.
+    Bench(bench::Args),
+    /// Build netplug and its plugins and install them, with units, man pages and completions,
+    /// under a prefix.
+    Install(dist::InstallArgs),
+    /// Build a release tarball holding exactly the chosen plugins.
+    Dist(dist::DistArgs),
+    /// Build the Debian packages: `netplug` and one `netplug-plugin-<kind>` per optional plugin.
+    Deb(deb::Args),
+    /// Write the man pages and shell completions into a directory.
+    Man(man::Args),
+    /// Build everything, then run every test tier (unit, end-to-end in network namespaces,
+    /// then vm-test).
+    Test(test::Args),
+    /// Run the tests that need kernel features this machine lacks in one qemu guest.
+    VmTest(vm::Args),
+}
+
+fn main() -> ExitCode {
+    let chore = Xtask::parse().chore;
+    let result = match chore {
+        Chore::Bench(a) => bench::main(a),
+        Chore::Install(a) => dist::install(&a),
+        Chore::Dist(a) => dist::dist(&a),
+        Chore::Deb(a) => deb::build(&a),
+        Chore::Man(a) => man::run(&a),
+        Chore::Test(a) => test::all(&a),
+        Chore::VmTest(a) => vm::run(a),
+    };
+    // A failed chore is a message, not a Rust backtrace (anyhow's `Debug` prints one when
+    // RUST_BACKTRACE is set, which cargo's test runs often have).
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
         }
-        other => bail!("unknown chore `{other}`\n\n{USAGE}{}", vm::USAGE),
     }
 }

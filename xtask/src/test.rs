@@ -4,14 +4,18 @@
 //! in a development build, so everything is built first. The vm tier comes last: it boots a
 //! guest kernel for what this machine's kernel cannot do (bonding, VLANs).
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use crate::util::{cargo, flag, run};
+use crate::util::{cargo, run};
 
-pub fn all(args: &[String]) -> Result<()> {
-    if let Some(other) = args.iter().find(|a| *a != "--no-vm") {
-        bail!("test: unknown option `{other}`");
-    }
+#[derive(clap::Args)]
+pub struct Args {
+    /// Leave the vm tier out.
+    #[arg(long)]
+    no_vm: bool,
+}
+
+pub fn all(args: &Args) -> Result<()> {
     // Plugins are cdylibs nobody links against: build them explicitly so the binary finds them.
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     // Doctests in a run of their own: built together with the test targets, whose
@@ -19,8 +23,8 @@ pub fn all(args: &[String]) -> Result<()> {
     // a second build of the SDK and no longer see that the plugin implements its trait.
     run(cargo().args(["test", "--workspace", "--no-fail-fast", "--all-targets"]))?;
     run(cargo().args(["test", "--workspace", "--no-fail-fast", "--doc"]))?;
-    if !flag(args, "--no-vm") {
-        crate::vm::run(&["--keep-going".to_string()])?;
+    if !args.no_vm {
+        crate::vm::run(crate::vm::Args { keep_going: true, ..Default::default() })?;
     }
     Ok(())
 }

@@ -35,23 +35,3 @@ fn describe(cmd: &Command) -> String {
     }
     s
 }
-
-/// The value of `--name VALUE` or `--name=VALUE` in `args`.
-pub fn option(args: &[String], name: &str) -> Option<String> {
-    let prefix = format!("{name}=");
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            return it.next().cloned();
-        }
-        if let Some(v) = a.strip_prefix(&prefix) {
-            return Some(v.to_string());
-        }
-    }
-    None
-}
-
-/// Whether a bare `--flag` is present.
-pub fn flag(args: &[String], name: &str) -> bool {
-    args.iter().any(|a| a == name)
-}

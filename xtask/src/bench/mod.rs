@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::{cargo, flag, option, root, run as run_cmd};
+use crate::util::{cargo, root, run as run_cmd};
 use workload::Case;
 
 /// What one invocation measures and how.
@@ -44,39 +44,65 @@ pub struct Options {
     pub vlans: bool,
 }
 
+/// The command line of `bench`.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    /// Sizes to measure, comma-separated (default 100,1000,10000).
+    #[arg(long, value_name = "N,N,..")]
+    sizes: Option<String>,
+    /// Sizes 100 and 1000 only.
+    #[arg(long, conflicts_with = "sizes")]
+    quick: bool,
+    /// Cases to run, comma-separated: veth, routes, bridges, vlans (default: all).
+    #[arg(long, value_name = "CASE,..")]
+    only: Option<String>,
+    /// Runs per measurement (default: as many as a size affords).
+    #[arg(long, value_name = "R")]
+    runs: Option<usize>,
+    /// IPv6 in the namespaces.
+    #[arg(long, value_name = "on|off", default_value = "off", value_parser = ["on", "off"])]
+    ipv6: String,
+    /// Put the results into docs/performance.md.
+    #[arg(long)]
+    write: bool,
+    /// Use the release binaries as they are.
+    #[arg(long)]
+    no_build: bool,
+    /// Leave out the raw-netlink floor for bridges.
+    #[arg(long)]
+    no_floor: bool,
+    /// Leave out the vlans case (it runs in the qemu guest).
+    #[arg(long)]
+    no_vm: bool,
+    #[command(subcommand)]
+    guest: Option<GuestMode>,
+}
+
+/// What the vm-test guest runs of the bench: this same binary, in a mode of its own.
+#[derive(clap::Subcommand)]
+enum GuestMode {
+    /// The vlans case's timer, as the vm-test guest runs it.
+    #[command(name = vlans::GUEST_MODE, hide = true)]
+    GuestVlans(vlans::GuestArgs),
+}
+
 impl Options {
-    fn parse(args: &[String]) -> Result<Options> {
-        let known = [
-            "--sizes",
-            "--quick",
-            "--only",
-            "--runs",
-            "--ipv6",
-            "--write",
-            "--no-build",
-            "--no-floor",
-            "--no-vm",
-        ];
-        for a in args {
-            let name = a.split('=').next().unwrap_or(a);
-            if a.starts_with("--") && !known.contains(&name) {
-                bail!("bench: unknown option `{a}`");
-            }
-        }
-        let sizes = match option(args, "--sizes") {
+    fn parse(args: &Args) -> Result<Options> {
+        let sizes = match &args.sizes {
             Some(list) => list
                 .split(',')
                 .map(|s| {
                     s.trim().replace('_', "").parse::<usize>().with_context(|| format!("bad size `{s}`"))
                 })
                 .collect::<Result<Vec<_>>>()?,
-            None if flag(args, "--quick") => vec![100, 1_000],
+            None if args.quick => vec![100, 1_000],
             None => vec![100, 1_000, 10_000],
         };
-        let only = option(args, "--only");
+        let only = &args.only;
         let vlans = match &only {
             Some(list) => list.split(',').any(|s| s.trim() == "vlans"),
-            None => !flag(args, "--no-vm"),
+            None => !args.no_vm,
         };
         let cases = match only {
             Some(list) => list
@@ -96,23 +122,19 @@ impl Options {
                 bail!("size {n} out of range (1..={})", Case::Veth.max_size());
             }
         }
-        let runs = option(args, "--runs").map(|r| r.parse::<usize>().context("bad --runs")).transpose()?;
+        let runs = args.runs;
         if runs == Some(0) {
             bail!("--runs must be at least 1");
         }
-        let ipv6 = match option(args, "--ipv6").as_deref() {
-            None | Some("off") => false,
-            Some("on") => true,
-            Some(other) => bail!("--ipv6 takes on or off, not `{other}`"),
-        };
+        let ipv6 = args.ipv6 == "on";
         Ok(Options {
             sizes,
             cases,
             runs,
             ipv6,
-            write: flag(args, "--write"),
-            build: !flag(args, "--no-build"),
-            floor: !flag(args, "--no-floor"),
+            write: args.write,
+            build: !args.no_build,
+            floor: !args.no_floor,
             vlans,
         })
     }
@@ -191,12 +213,11 @@ fn build(opts: &Options) -> Result<Binaries> {
     Ok(bins)
 }
 
-pub fn main(args: &[String]) -> Result<()> {
-    // The vlans case's timer, as the vm-test guest runs it.
-    if args.first().is_some_and(|a| a == vlans::GUEST_MODE) {
-        return vlans::guest(&args[1..]);
+pub fn main(args: Args) -> Result<()> {
+    if let Some(GuestMode::GuestVlans(guest)) = args.guest {
+        return vlans::guest(&guest);
     }
-    let opts = Options::parse(args)?;
+    let opts = Options::parse(&args)?;
     if !std::path::Path::new("/run").exists() || std::process::Command::new("ip").arg("-V").output().is_err()
     {
         bail!("bench needs iproute2's `ip` and root");

@@ -19,7 +19,7 @@ use super::netns::{self, Netns};
 use super::report::{self, cpu, item_label, notes_cell, ratio_text, secs, Machine};
 use super::run::{tail, time, Samples, Timed, REAPPLIES};
 use super::{Binaries, Options};
-use crate::util::{option, root};
+use crate::util::root;
 use crate::vm;
 
 /// The hidden first argument of `bench` that makes it the guest's timer.
@@ -247,15 +247,22 @@ impl Drop for Stage {
 /// Guest side (`xtask bench guest-vlans --sizes A,B --runs R --ipv6 on|off --netplug PATH`):
 /// for each size and run, one `ip -batch` and netplug's apply and re-apply, each in a fresh
 /// namespace holding an up dummy parent, printed as [`DATA`] lines.
-pub fn guest(args: &[String]) -> Result<()> {
-    let get = |name: &str| option(args, name).with_context(|| format!("bench {GUEST_MODE}: {name} missing"));
-    let sizes = get("--sizes")?
-        .split(',')
-        .map(|s| s.parse::<usize>().with_context(|| format!("bad size `{s}`")))
-        .collect::<Result<Vec<_>>>()?;
-    let runs: usize = get("--runs")?.parse().context("bad --runs")?;
-    let ipv6 = get("--ipv6")? == "on";
-    let netplug = PathBuf::from(get("--netplug")?);
+/// The command line [`run`] gives the guest's `xtask bench guest-vlans`.
+#[derive(clap::Args)]
+pub struct GuestArgs {
+    #[arg(long, value_delimiter = ',', required = true)]
+    sizes: Vec<usize>,
+    #[arg(long)]
+    runs: usize,
+    #[arg(long, value_parser = ["on", "off"])]
+    ipv6: String,
+    #[arg(long)]
+    netplug: PathBuf,
+}
+
+pub fn guest(args: &GuestArgs) -> Result<()> {
+    let sizes: &[usize] = &args.sizes;
+    let (runs, ipv6, netplug) = (args.runs, args.ipv6 == "on", args.netplug.clone());
     if let Some(&n) = sizes.iter().find(|&&n| n == 0 || n > MAX_VLANS) {
         bail!("{n} VLANs: one parent holds 1 to {MAX_VLANS}");
     }
@@ -266,7 +273,7 @@ pub fn guest(args: &[String]) -> Result<()> {
     // Read the programs over 9p once, so that the first run does not time that.
     time(Command::new(&netplug).arg("plugins"))?;
     time(Command::new("ip").arg("-V"))?;
-    for &n in &sizes {
+    for &n in sizes {
         let xml = dir.join(format!("vlans-{n}.xml"));
         let batch_file = dir.join(format!("vlans-{n}.batch"));
         fs::write(&xml, document(n))?;

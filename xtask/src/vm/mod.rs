@@ -36,38 +36,37 @@ const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan"]
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.
 pub const MARK: &str = "@@netplug-vm-test";
 
-pub const USAGE: &str = "\
-  vm-test [--keep-going] [--kernel-log] [--no-systemd|--only-systemd] [-- <test binary args>]
-        build the guest tests (plugins/bond/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and
-        run them in one qemu guest booting Debian's kernel; then boot the guest again with
-        systemd as PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there
-        (not with --no-systemd). Arguments after -- go to every test binary (e.g. a test name
-        filter). --keep-going runs every binary after a failure; --kernel-log (or
-        NETPLUG_VM_KERNEL_LOG=1) shows the guest kernel's log.
-        Environment: NETPLUG_VM_TIMEOUT (seconds, 1800), NETPLUG_VM_MEM (1G),
-        NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/),
-        NETPLUG_VM_APPEND (extra kernel command line). See docs/testing.md.
-";
+/// Build the guest tests (plugins/bond/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and run
+/// them in one qemu guest booting Debian's kernel; then boot the guest again with systemd as
+/// PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there.
+#[derive(clap::Args, Default)]
+#[command(after_help = "Environment: NETPLUG_VM_TIMEOUT (seconds, 1800), NETPLUG_VM_MEM (1G), \
+NETPLUG_VM_ACCEL (kvm|tcg), NETPLUG_VM_KROOT (a root with boot/ and lib/modules/), \
+NETPLUG_VM_APPEND (extra kernel command line), NETPLUG_VM_KERNEL_LOG=1 (as --kernel-log). \
+See docs/testing.md.")]
+pub struct Args {
+    /// Run every test binary after a failure.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Show the guest kernel's log.
+    #[arg(long)]
+    pub kernel_log: bool,
+    /// Leave out the boot with systemd as PID 1.
+    #[arg(long, conflicts_with = "only_systemd")]
+    pub no_systemd: bool,
+    /// Only the boot with systemd as PID 1.
+    #[arg(long)]
+    pub only_systemd: bool,
+    /// Arguments for every test binary (after --), e.g. a test name filter.
+    #[arg(last = true, value_name = "TEST ARGS")]
+    pub test_args: Vec<String>,
+}
 
-pub fn run(args: &[String]) -> Result<()> {
+pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let (options, test_args) = match args.iter().position(|a| a == "--") {
-        Some(i) => (&args[..i], args[i + 1..].to_vec()),
-        None => (args, Vec::new()),
-    };
-    let mut keep_going = false;
-    let mut with_systemd = true;
-    let mut only_systemd = false;
-    let mut kernel_log = std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
-    for o in options {
-        match o.as_str() {
-            "--keep-going" => keep_going = true,
-            "--kernel-log" => kernel_log = true,
-            "--no-systemd" => with_systemd = false,
-            "--only-systemd" => only_systemd = true,
-            other => bail!("vm-test: unknown option `{other}`\n\nusage:\n{USAGE}"),
-        }
-    }
+    let Args { keep_going, kernel_log, no_systemd, only_systemd, test_args } = args;
+    let with_systemd = !no_systemd;
+    let kernel_log = kernel_log || std::env::var("NETPLUG_VM_KERNEL_LOG").is_ok_and(|v| v == "1");
 
     if only_systemd {
         return systemd_boot(&test_args, kernel_log);

@@ -1,0 +1,144 @@
+//! The shell completions `cargo xtask man` writes (the ones `install`, `dist` and `deb`
+//! install), run by the real shells: verbs and options complete, and where a verb takes an
+//! interface name, the names of the stored definitions in the configuration directory do.
+//! Needs bash, zsh and fish (`.ci/run` installs them).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// The generated scripts, once per test binary: (directory holding them, its guard).
+fn scripts() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(workspace())
+            .args(["xtask", "man", "--out"])
+            .arg(dir.path())
+            .output()
+            .expect("cargo xtask man");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+    .path()
+}
+
+/// A configuration directory holding definitions of these names (and a file that is not one).
+fn config(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for n in names {
+        std::fs::write(dir.path().join(format!("{n}.xml")), "").unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+    dir
+}
+
+fn shell(program: &str, script: &str) -> Vec<String> {
+    let out = Command::new(program)
+        .args(["-c", script])
+        .env_remove("NETPLUG_CONFIG_DIR")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed for this test (apt-get install {program}): {e}"));
+    assert!(
+        out.status.success(),
+        "{program}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut words: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect();
+    words.sort();
+    words
+}
+
+/// bash: what `_netplug` offers for the last of `words`.
+fn bash(words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    shell(
+        "bash",
+        &format!(
+            "source {}/completions/netplug.bash\n\
+             COMP_WORDS=({}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n\
+             _netplug netplug \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            scripts().display(),
+            quoted.join(" ")
+        ),
+    )
+}
+
+#[test]
+fn bash_completes_verbs_options_and_defined_names() {
+    let cfg = config(&["eth0", "br0"]);
+    let dir = cfg.path().to_str().unwrap();
+    assert_eq!(bash(&["netplug", "sta"]), ["start", "status"]);
+    assert_eq!(bash(&["netplug", "--config-dir", dir, "start", ""]), ["br0", "eth0"]);
+    assert_eq!(bash(&["netplug", "--config-dir", dir, "stop", "br0", "e"]), ["eth0"]);
+    assert_eq!(bash(&["netplug", &format!("--config-dir={dir}"), "dumpxml", "b"]), ["br0"]);
+    assert!(bash(&["netplug", "--config-dir", dir, "dumpxml", "--in"]).contains(&"--inactive".to_string()));
+    // An option's value is not a name; a FILE is not one either.
+    assert!(!bash(&["netplug", "--config-dir", dir, "bridge", "--delay", ""]).contains(&"eth0".to_string()));
+    assert!(!bash(&["netplug", "--config-dir", dir, "apply", ""]).contains(&"eth0".to_string()));
+}
+
+#[test]
+fn bash_takes_the_directory_from_the_environment() {
+    let cfg = config(&["bond0"]);
+    let script = format!(
+        "source {}/completions/netplug.bash\nexport NETPLUG_CONFIG_DIR={}\n\
+         COMP_WORDS=(netplug start ''); COMP_CWORD=2; _netplug netplug '' start\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        scripts().display(),
+        cfg.path().display()
+    );
+    assert_eq!(shell("bash", &script), ["bond0"]);
+}
+
+#[test]
+fn fish_completes_verbs_and_defined_names() {
+    let cfg = config(&["eth0", "br0"]);
+    let complete = |line: &str| {
+        let script = format!("source {}/completions/netplug.fish\ncomplete -C '{line}'", scripts().display());
+        // `complete -C` prints `candidate<TAB>description`: keep the candidates.
+        let out = Command::new("fish")
+            .args(["--no-config", "-c", &script])
+            .env_remove("NETPLUG_CONFIG_DIR")
+            .output()
+            .expect("fish is needed for this test (apt-get install fish)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect();
+        words.sort();
+        words
+    };
+    let dir = cfg.path().display();
+    assert_eq!(complete(&format!("netplug --config-dir {dir} start ")), ["br0", "eth0"]);
+    assert_eq!(complete(&format!("netplug --config-dir {dir} undefine e")), ["eth0"]);
+    assert!(complete("netplug sta").contains(&"status".to_string()));
+}
+
+#[test]
+fn zsh_reads_the_names_from_the_configuration_directory() {
+    let cfg = config(&["eth0", "vlan10"]);
+    // Outside a completion widget `_wanted` cannot add matches: stand one in that prints them.
+    let script = format!(
+        "autoload -U compinit && compinit -u -D\n\
+         source {}/completions/_netplug\n\
+         _wanted() {{ print -l -- ${{(P)argv[-1]}} }}\n\
+         BUFFER='netplug --config-dir {} start e'\n\
+         _netplug_names",
+        scripts().display(),
+        cfg.path().display()
+    );
+    assert_eq!(shell("zsh", &script), ["eth0", "vlan10"]);
+    let syntax = Command::new("zsh").arg("-n").arg(scripts().join("completions/_netplug")).status().unwrap();
+    assert!(syntax.success());
+}
