@@ -38,6 +38,13 @@ pub struct PluginInfo {
     /// features before it has read the kernel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
+    /// Device settings another plugin owns (`ethtool`) that this plugin's kinds take only in
+    /// part: element name → the attributes and child elements their devices accept (empty:
+    /// none). An element not listed is accepted whole. Core refuses the rest in validation, at
+    /// its place, so that nothing is planned that the kernel cannot keep (a bridge's offloads
+    /// follow its ports; a bridge has no speed).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub device_settings: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
