@@ -6,7 +6,6 @@
 mod cmd;
 mod daemon;
 mod exit;
-mod heap;
 mod logging;
 mod progress;
 mod report;

@@ -158,9 +158,8 @@ impl<'a> DeviceSettings<'a> {
     }
 }
 
-/// Read the kernel again and plan `desired` against it, without keeping the live state: what
-/// verification needs. Equivalent to [`read_live`] then [`plan_changes`], but plugins that can
-/// (see `Plugin::replan`) plan against what they read without handing it to core.
+/// Read the kernel again and plan `desired` against it: what verification does. The same
+/// [`read_live`] then [`plan_changes`] as any plan.
 pub fn replan_changes(
     config: &Config,
     registry: &Registry,
@@ -168,31 +167,8 @@ pub fn replan_changes(
     desired: &HashMap<String, Vec<Item>>,
     rank: &HashMap<String, usize>,
 ) -> Result<Vec<Step>, PlanError> {
-    let _pass = crate::host::ReadPass::begin();
-    let devices = DeviceSettings::of(config);
-    let empty = Vec::new();
-    let mut steps = Vec::new();
-    for name in plugins {
-        let (r, scope) = involved(config, registry, name);
-        let want = desired.get(name).unwrap_or(&empty);
-        let failed = |error| PlanError { plugin: name.clone(), error };
-        let _watch = crate::watchdog::watch(name, "replan");
-        let changes = if scope.is_empty() {
-            if want.is_empty() {
-                continue;
-            }
-            r.plugin.plan(want, &[], &scope).map_err(failed)?
-        } else if DeviceSettings::applies_to(&r.info) {
-            let mut live = r.plugin.read(Some(&scope)).map_err(failed)?;
-            devices.keep_managed(&r.info, &mut live);
-            r.plugin.plan(want, &live, &scope).map_err(failed)?
-        } else {
-            r.plugin.replan(want, &scope).map_err(failed)?
-        };
-        steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));
-    }
-    sort_steps(&mut steps, rank, plugins);
-    Ok(steps)
+    let live = read_live(registry, plugins, config)?;
+    plan_changes(config, registry, plugins, desired, &live, rank)
 }
 
 /// Plan the changes that turn `live` into `desired` for every involved plugin, in global order.

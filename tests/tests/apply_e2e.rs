@@ -226,40 +226,6 @@ fn a_no_change_run_dumps_the_links_once() {
     assert_eq!(dumps.len(), 1, "one link dump per read pass:\n{text}");
 }
 
-/// The DHCP plugin declares its lease records (`Plugin::records`): a run naming no interface
-/// that has one answers the plugin's read and plan without opening its file, and a record for
-/// a named interface gets the plugin asked again.
-#[test]
-fn the_dhcp_plugin_is_opened_only_for_interfaces_with_lease_records() {
-    let ns = Netns::new("records");
-    nics(&ns);
-    let dir = tempfile::tempdir().unwrap();
-    let doc = document(dir.path(), "stack.xml", STACK);
-    // The first run lists the plugins in the index; later runs open only what they call.
-    ns.netplug(&["plugins"]).ok();
-    let apply = || {
-        let out = ns.command().env("NETPLUG_LOG", "netplug::host=debug").args(["apply"]).arg(&doc).output();
-        let out = out.expect("run netplug");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
-    let opened = |log: &str, plugin: &str| log.contains(&format!("opened plugin '{plugin}'"));
-
-    let log = apply();
-    assert!(opened(&log, "static") && opened(&log, "routes"), "{log}");
-    assert!(!opened(&log, "dhcp"), "no lease record, no reason to open dhcp:\n{log}");
-
-    // A record of another interface changes nothing; one of eth0 has dhcp asked about it (this
-    // one is not a lease the plugin can read, which it says and skips).
-    let records = ns.dir.path().join("run").join("dhcp");
-    std::fs::create_dir_all(&records).unwrap();
-    std::fs::write(records.join("eth9.dhcp.json"), "{}").unwrap();
-    assert!(!opened(&apply(), "dhcp"));
-    std::fs::write(records.join("eth0.dhcp.json"), "{}").unwrap();
-    let log = apply();
-    assert!(opened(&log, "dhcp"), "{log}");
-}
-
 /// The options that say where netplug keeps its files go before the verb; given after it they
 /// get an answer that says so. --json (like --netns, -v, -q) may come on either side.
 #[test]

@@ -221,3 +221,35 @@ fn name_finds_a_veth_by_its_mac_written_either_way() {
         assert_eq!(ns.netplug(&["name", mac]).ok().trim(), "m0", "{mac}");
     }
 }
+
+/// `<ethtool>` by kind (issue #14, reproduction 6): a bridge's offloads follow its ports and it
+/// has no link to negotiate, so the bridge plugin says it takes no `<ethtool>`; a VLAN takes
+/// offloads only. The rest is refused at its place, before anything changes (it used to fail
+/// verification and then fail to roll back speed and autoneg).
+#[test]
+fn ethtool_settings_a_kind_does_not_take_are_refused_at_their_place() {
+    let ns = Netns::new("ethtool");
+    veth(&ns, "m1", "m1peer");
+    let doc = document(
+        ns.dir.path(),
+        "br.xml",
+        r#"<interfaces>
+  <interface device="m1"/>
+  <bridge name="br0"><member device="m1"/>
+    <ethtool><feature name="rx-gro" state="off"/></ethtool>
+  </bridge>
+  <vlan name="m1.7" device="m1" tag="7">
+    <ethtool speed="1000"><feature name="rx-gro" state="off"/><channels combined="2"/></ethtool>
+  </vlan>
+</interfaces>"#,
+    );
+    let before = ns.state();
+    let run = ns.netplug(&["apply", doc.to_str().unwrap()]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let err = run.stderr();
+    assert!(err.contains("br.xml:4:5") && err.contains("a bridge takes no <ethtool> settings"), "{err}");
+    assert!(err.contains("br.xml:7:14") && err.contains("a vlan does not take <ethtool> speed"), "{err}");
+    assert!(err.contains("a vlan does not take <ethtool> <channels>"), "{err}");
+    assert!(!err.contains("<feature>"), "a VLAN takes offloads: {err}");
+    netplug_tests::assert_same_state(&before, &ns.state(), "refused document");
+}

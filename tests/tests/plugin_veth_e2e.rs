@@ -233,7 +233,7 @@ fn plugins_lists_the_veth_plugin() {
             .unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!((&reports[0]["name"], &reports[0]["status"]), (&"veth".into(), &"loaded".into()));
-    assert_eq!(reports[0]["sdk_version"], netplug_plugin_sdk::ffi::SDK_VERSION);
+    assert_eq!(reports[0]["sdk_version"], netplug_plugin_sdk::abi::SDK_VERSION);
 
     // The permission rule, as the real binary applies it: group-writable is refused.
     let so = s.plugin_dir().join("libnetplug_plugin_veth.so");

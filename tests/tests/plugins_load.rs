@@ -39,7 +39,7 @@ fn two_plugins_each_answer_as_themselves() {
     let report = report(&reports, "libnetplug_plugin_hello2.so");
     assert_eq!(report.version.as_deref(), Some("0.1.0"));
     assert_eq!(report.kinds, ["hello2"]);
-    assert_eq!(report.sdk_version.as_deref(), Some(netplug_plugin_sdk::ffi::SDK_VERSION));
+    assert_eq!(report.sdk_version.as_deref(), Some(netplug_plugin_sdk::abi::SDK_VERSION));
     assert_eq!(report.source, Source::PluginDir);
 }
 
@@ -144,31 +144,31 @@ fn reports_serialise_for_json_output() {
 }
 
 /// What a run learns goes to the plugin index: the next run registers those files from it and
-/// opens one only when it is called (and without the layout check); `Opening::Now` opens all,
-/// still without the check. A file replaced since it was listed is loaded afresh, and one
-/// replaced between registration and its first call is refused at that call.
+/// opens one (checking it like any other) only when it is called; `Opening::Now` opens all.
+/// A file replaced since it was listed is loaded afresh, and one replaced between registration
+/// and its first call is refused at that call.
 #[test]
 fn the_plugin_index_defers_opening_until_a_plugin_is_called() {
     let dir = plugin_dir(&["hello", "hello2"]);
     let run = tempfile::tempdir().unwrap();
     let search = SearchPath::only(vec![dir.path().into()]);
     let load = |opening| load_all_indexed(&search, &mut PluginIndex::in_dir(run.path()), opening);
-    let how = |reports: &[LoadReport]| {
-        reports.iter().map(|r| (r.name.clone(), r.deferred, r.layout_remembered)).collect::<Vec<_>>()
-    };
-    let h = |a: &str, deferred, remembered| (a.to_string(), deferred, remembered);
+    let how =
+        |reports: &[LoadReport]| reports.iter().map(|r| (r.name.clone(), r.deferred)).collect::<Vec<_>>();
+    let h = |a: &str, deferred| (a.to_string(), deferred);
     let (_, first) = load(Opening::OnFirstUse);
-    assert_eq!(how(&first), [h("hello", false, false), h("hello2", false, false)]);
+    assert_eq!(how(&first), [h("hello", false), h("hello2", false)]);
 
     let (registry, second) = load(Opening::OnFirstUse);
     assert!(second.iter().all(|r| r.status == LoadStatus::Loaded), "{second:#?}");
-    assert_eq!(how(&second), [h("hello", true, true), h("hello2", true, true)]);
+    assert_eq!(how(&second), [h("hello", true), h("hello2", true)]);
+    assert_eq!(second[0].abi_version.as_deref(), Some("1.0"), "from the index");
     assert_eq!(registry.for_kind("hello2").unwrap().info.kinds, ["hello2"], "routed from the index");
     let plugin = &registry.for_kind("hello").unwrap().plugin;
     assert_eq!(plugin.validate(&[item("hello", "x0")]).diagnostics[0].message, "hello from hello");
 
     let (_, now) = load(Opening::Now);
-    assert_eq!(how(&now), [h("hello", false, true), h("hello2", false, true)]);
+    assert_eq!(how(&now), [h("hello", false), h("hello2", false)]);
 
     // Replaced after it was listed: loaded and checked afresh.
     let replace = || {
@@ -177,7 +177,7 @@ fn the_plugin_index_defers_opening_until_a_plugin_is_called() {
     };
     replace();
     let (_, third) = load(Opening::OnFirstUse);
-    assert_eq!(how(&third), [h("hello", false, false), h("hello2", true, true)]);
+    assert_eq!(how(&third), [h("hello", false), h("hello2", true)]);
 
     // Replaced after this run registered it: its first call says so.
     let (registry, _) = load(Opening::OnFirstUse);

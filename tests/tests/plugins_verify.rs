@@ -1,8 +1,6 @@
 //! Verification through a real plugin file: after an apply, core re-reads and re-plans, and
-//! anything left to do is a mismatch that rolls the run back. (`hello` claims elements as well
-//! as a kind, so core re-reads it with `read` and `plan`, as it does the ethernet plugin; the
-//! route a plain kind or feature plugin takes, a quiet read the plugin's own `replan` answers,
-//! is tested in the SDK's `export` module.)
+//! anything left to do is a mismatch that rolls the run back. Verification is a `read` and a
+//! `plan` like any other.
 //!
 //! The `hello` fixture never converges (its plan always has a change for every desired
 //! interface), which is exactly a kernel that does not match after an apply.

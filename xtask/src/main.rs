@@ -3,6 +3,7 @@
 //! Run as `cargo xtask <chore>`; each chore is one module and declares its options with clap,
 //! so `cargo xtask help <chore>` (or `<chore> --help`) describes it.
 
+mod ansible;
 mod bench;
 mod completions;
 mod deb;
@@ -39,8 +40,11 @@ enum Chore {
     /// Write the man pages and shell completions into a directory.
     Man(man::Args),
     /// Build everything, then run every test tier (unit, end-to-end in network namespaces,
-    /// then vm-test).
+    /// the Ansible collection's ansible-test, then vm-test).
     Test(test::Args),
+    /// The Ansible collection's `ansible-test sanity` and `ansible-test units` (needs
+    /// ansible-core; see docs/fleet.md).
+    AnsibleTest(ansible::Args),
     /// Run the tests that need kernel features this machine lacks in one qemu guest.
     VmTest(vm::Args),
 }
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Chore::Deb(a) => deb::build(&a),
         Chore::Man(a) => man::run(&a),
         Chore::Test(a) => test::all(&a),
+        Chore::AnsibleTest(a) => ansible::run_all(&a),
         Chore::VmTest(a) => vm::run(a),
     };
     // A failed chore is a message, not a Rust backtrace (anyhow's `Debug` prints one when

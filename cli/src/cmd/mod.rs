@@ -134,9 +134,8 @@ pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
     host::load_all_indexed(&SearchPath::new(cli.plugin_dirs.clone()), &mut index, opening)
 }
 
-/// Read documents (parse them; see `load::load_files`), with the heap prepared for their size.
+/// Read documents (parse them; see `load::load_files`).
 pub fn read_documents(files: &[PathBuf]) -> Loaded {
-    crate::heap::prepare_for(files);
     load::load_files(files)
 }
 

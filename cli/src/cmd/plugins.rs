@@ -37,6 +37,9 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
         if let Some(sdk) = &r.sdk_version {
             println!("    sdk:      {sdk}");
         }
+        if let Some(abi) = &r.abi_version {
+            println!("    abi:      {abi}");
+        }
         let abi = match &r.status {
             LoadStatus::Loaded => "ok".to_string(),
             other => other.to_string(),

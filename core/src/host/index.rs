@@ -1,16 +1,16 @@
-//! What this netplug learnt from plugin files in earlier runs, so later runs need not open
-//! files they do not use, nor check again the ones they do.
+//! What plugin files said about themselves in earlier runs, so later runs need not open files
+//! they do not use.
 //!
-//! Opening a plugin costs `dlopen` and `abi_stable`'s check of its root-module layout, each
-//! about 130 µs; with seven plugins installed that was a third of a small apply, most of it
-//! for plugins the apply never called. Both the check's verdict and what a plugin says about
-//! itself (`info`) are the same every time for the same file and the same netplug. So the
-//! files that loaded are listed in `<run dir>/plugin-index`, each by what identifies a file's
-//! content without reading it (device, inode, size, modification and change times; replacing
-//! or rewriting a file gives it a new change time, which no one but the clock sets), with the
-//! SDK version and the info it answered, under the same identity of the netplug executable
-//! that loaded them. A listed file is registered from the list and opened on its first call,
-//! with its layout taken as checked; any other is loaded as before, and listed. The run
+//! Opening a plugin costs `dlopen` (70-100 µs for a Rust library of a megabyte or so); with
+//! seven plugins installed that was a third of a small apply, most of it for plugins the apply
+//! never called. What a plugin says about itself (`info`: its kinds and elements, which route
+//! items to it) is the same every time for the same file. So the files that loaded are listed
+//! in `<run dir>/plugin-index`, each by what identifies a file's content without reading it
+//! (device, inode, size, modification and change times; replacing or rewriting a file gives it
+//! a new change time, which no one but the clock sets), with its ABI version and the info it answered, under the
+//! identity of the netplug executable that loaded them. A listed file is registered from the
+//! list and opened on its first call, where it is checked (permissions, ABI version, layout)
+//! like any other; any other file is loaded as before, and listed. The run
 //! directory is a tmpfs, so the list starts empty at each boot. A list that cannot be read,
 //! was written by another netplug, or could be written by others than root or the user
 //! running netplug is not used.
@@ -21,15 +21,16 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use netplug_plugin_sdk::ffi::InfoAnswer;
+use netplug_plugin_sdk::abi::InfoAnswer;
 
 /// The list's file name in the run directory.
 pub const FILE_NAME: &str = "plugin-index";
 
-/// What a file said when it loaded: its SDK version and its `info` answer.
+/// What a file said when it loaded: the plugin ABI version it was built for, and its `info`
+/// answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Indexed {
-    pub sdk_version: String,
+    pub abi_version: String,
     pub answer: InfoAnswer,
 }
 
@@ -89,7 +90,7 @@ impl PluginIndex {
         known.sort_by_key(|(id, _)| *id);
         for (id, i) in known {
             let json = serde_json::to_string(&i.answer).expect("plugin info serialises");
-            text.push_str(&format!("{id}\t{}\t{json}\n", i.sdk_version));
+            text.push_str(&format!("{id}\t{}\t{json}\n", i.abi_version));
         }
         let temp = file.with_extension(format!("{}.new", std::process::id()));
         // The first run on a machine may be one that takes no lock (`netplug plugins`), which
@@ -145,16 +146,15 @@ fn read(file: &Path, host: &str) -> Option<HashMap<String, Indexed>> {
     }
     let entry = |line: &str| {
         let mut fields = line.splitn(3, '\t');
-        let (id, sdk, json) = (fields.next()?, fields.next()?, fields.next()?);
+        let (id, abi_version, json) = (fields.next()?, fields.next()?, fields.next()?);
         let answer: InfoAnswer = serde_json::from_str(json).ok()?;
-        Some((id.to_string(), Indexed { sdk_version: sdk.to_string(), answer }))
+        Some((id.to_string(), Indexed { abi_version: abi_version.to_string(), answer }))
     };
     Some(lines.filter_map(entry).collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use netplug_plugin_sdk::ffi::WireFeatures;
     use netplug_plugin_sdk::PluginInfo;
 
     use super::*;
@@ -166,8 +166,7 @@ mod tests {
             kinds: vec!["k".into()],
             ..Default::default()
         };
-        let wire = WireFeatures { memo: true, compact: 1 };
-        Indexed { sdk_version: "0.1.1".into(), answer: InfoAnswer { info, wire, records: Some("x".into()) } }
+        Indexed { abi_version: "1.0".into(), answer: InfoAnswer { info, sdk_version: "0.2.0".into() } }
     }
 
     /// `netplug plugins` takes no lock, so on a fresh machine it is the first to write there.
@@ -181,7 +180,7 @@ mod tests {
         let mut index = PluginIndex::in_dir(&run);
         index.record(&meta, said("x"));
         index.save();
-        assert_eq!(PluginIndex::in_dir(&run).entry(&meta), Some(&said("x")), "kept, records and all");
+        assert_eq!(PluginIndex::in_dir(&run).entry(&meta), Some(&said("x")), "kept, info and all");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Opening one plugin file: refuse it if someone other than root or us could have changed it,
-//! check that it is a netplug plugin of a compatible SDK, and initialise it.
+//! check that it is a netplug plugin of an ABI this host serves, check its root module's
+//! layout, and initialise it.
 //!
 //! The permission check comes first because `dlopen` runs the file's initialisers, as root.
-//! What `abi_stable` checks (its own ABI, the SDK version, the root module's layout) and what
-//! netplug adds (the module's base name, the wire format) each get a message that says what
-//! to do, rather than `abi_stable`'s layout dump, which goes to the debug log.
+//! The ABI version is read from the file's header before anything else, so a plugin this host
+//! cannot serve is refused with one line naming the file, both versions and what to do
+//! (`docs/plugin-abi.md`). The layout check runs on every open: the root module is two
+//! functions, so it is cheap. `abi_stable`'s own layout dump goes to the debug log.
 
 use std::collections::HashSet;
 use std::fs::Metadata;
@@ -12,9 +14,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use abi_stable::library::{lib_header_from_path, LibraryError, RootModule};
+use abi_stable::library::{lib_header_from_path, LibraryError};
 use abi_stable::sabi_types::{VersionNumber, VersionStrings};
-use netplug_plugin_sdk::ffi::{InfoAnswer, PluginModuleRef, BASE_NAME, WIRE_ABI};
+use netplug_plugin_sdk::abi::{self, InfoAnswer, PluginModuleRef, BASE_NAME};
 
 use super::index::{self, Indexed, PluginIndex};
 use super::log::Sink;
@@ -26,8 +28,8 @@ use super::plugin::LoadedPlugin;
 pub struct LoadError {
     pub path: PathBuf,
     pub kind: LoadErrorKind,
-    /// The SDK version the plugin was built against, when the file got that far.
-    pub sdk_version: Option<String>,
+    /// The plugin ABI version (`major.minor`) the file was built for, when it got that far.
+    pub abi_version: Option<String>,
 }
 
 /// The kinds of [`LoadError`].
@@ -45,14 +47,12 @@ pub enum LoadErrorKind {
     Open(String),
     #[error("not a netplug plugin: {0}")]
     NotAPlugin(String),
-    /// Built against an SDK this netplug cannot load.
+    /// Built for a plugin ABI this netplug cannot serve.
     #[error("{0}")]
-    Sdk(String),
+    Abi(String),
     /// The root module's layout does not match, for a reason the versions do not explain.
     #[error("its plugin interface does not match this netplug's: {0}")]
     Interface(String),
-    #[error("it speaks netplug wire format {found}, this netplug speaks {expected}")]
-    WireAbi { found: u32, expected: u32 },
     /// The plugin loaded but could not describe itself.
     #[error("{0}")]
     Info(String),
@@ -67,8 +67,6 @@ pub struct LoadTimings {
     pub open: Duration,
     /// `abi_stable`'s version and layout check, and getting the root module.
     pub check_layout: Duration,
-    /// The layout check was skipped: this file passed it before (see [`PluginIndex`]).
-    pub layout_remembered: bool,
     /// The plugin's `init` (installing its log forwarding).
     pub init: Duration,
     /// The plugin's `info`, which also builds the plugin value.
@@ -90,13 +88,6 @@ pub enum Opening {
     OnFirstUse,
 }
 
-/// What opening a plugin file yields.
-pub(super) struct Opened {
-    pub module: PluginModuleRef,
-    pub answer: InfoAnswer,
-    pub sdk_version: String,
-}
-
 impl LoadedPlugin {
     /// Load the plugin in `path`. `file_name` is the plugin name its file name implies, used
     /// for its log target until it has said its own name.
@@ -107,9 +98,9 @@ impl LoadedPlugin {
         Self::load_indexed(path, file_name, &mut PluginIndex::none(), Opening::Now)
     }
 
-    /// [`LoadedPlugin::load`] with what earlier runs learnt (see [`PluginIndex`]): a file the
-    /// index lists is opened without the layout check, and with [`Opening::OnFirstUse`] not
-    /// opened at all until it is called; a file it does not list is loaded and listed.
+    /// [`LoadedPlugin::load`] with what earlier runs learnt (see [`PluginIndex`]): with
+    /// [`Opening::OnFirstUse`] a file the index lists is registered from what it said and
+    /// opened (and checked) on its first call; any other file is loaded now and listed.
     pub fn load_indexed(
         path: &Path,
         file_name: &str,
@@ -138,21 +129,25 @@ impl LoadedPlugin {
         let meta = real.and_then(|real| checked_real(&real, path, trusted)).map_err(|e| LoadError {
             path: path.to_path_buf(),
             kind: LoadErrorKind::Unsafe(e),
-            sdk_version: None,
+            abi_version: None,
         })?;
         timings.check_file = start.elapsed();
 
-        let listed = index.entry(&meta).cloned();
-        let layout_known = listed.is_some();
-        if let (Some(listed), Opening::OnFirstUse) = (listed, opening) {
-            timings.layout_remembered = true;
+        if let (Some(listed), Opening::OnFirstUse) = (index.entry(&meta).cloned(), opening) {
             let deferred = Deferred { file_name: file_name.to_string(), identity: index::identity(&meta) };
-            return Ok(LoadedPlugin::deferred(path.to_path_buf(), listed, timings, deferred));
+            let Indexed { abi_version, answer } = listed;
+            return Ok(LoadedPlugin::new(
+                None,
+                answer,
+                abi_version,
+                path.to_path_buf(),
+                timings,
+                Some(deferred),
+            ));
         }
-        let opened = open(path, file_name, layout_known, &mut timings)?;
-        let indexed = Indexed { sdk_version: opened.sdk_version.clone(), answer: opened.answer.clone() };
-        index.record(&meta, indexed);
-        Ok(LoadedPlugin::new(opened, path.to_path_buf(), timings))
+        let (module, answer, abi_version) = open(path, file_name, &mut timings)?;
+        index.record(&meta, Indexed { abi_version: abi_version.clone(), answer: answer.clone() });
+        Ok(LoadedPlugin::new(Some(module), answer, abi_version, path.to_path_buf(), timings, None))
     }
 }
 
@@ -164,49 +159,46 @@ pub(super) struct Deferred {
     pub identity: String,
 }
 
-/// Open a plugin registered from the index, on its first call. The file must still be the
-/// one listed (same device, inode, size and times), so what it said of itself then (its name,
-/// its info) still holds and is not asked again.
+/// Open a plugin registered from the index, on its first call: checked like any other open.
+/// The file must still be the one listed (same device, inode, size and times), so what it
+/// said of itself then (its name, its info) still holds and is not asked again.
 pub(super) fn open_deferred(path: &Path, deferred: &Deferred, name: &str) -> Result<PluginModuleRef, String> {
     let meta = checked_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if index::identity(&meta) != deferred.identity {
         return Err(format!("{} was replaced after netplug started; run netplug again", path.display()));
     }
-    let (module, sink, _) = open_module(path, &deferred.file_name, true, &mut LoadTimings::default())
-        .map_err(|e| e.to_string())?;
+    let (module, sink, _) =
+        open_module(path, &deferred.file_name, &mut LoadTimings::default()).map_err(|e| e.to_string())?;
     sink.set_name(name);
     Ok(module)
 }
 
-/// `dlopen` a checked file, check what it exports (its layout only if `layout_known` is
-/// false), initialise it and ask who it is.
+/// `dlopen` a checked file, check what it exports, initialise it and ask who it is.
 fn open(
     path: &Path,
     file_name: &str,
-    layout_known: bool,
     timings: &mut LoadTimings,
-) -> Result<Opened, LoadError> {
-    let (module, sink, sdk_version) = open_module(path, file_name, layout_known, timings)?;
+) -> Result<(PluginModuleRef, InfoAnswer, String), LoadError> {
+    let (module, sink, abi_version) = open_module(path, file_name, timings)?;
     let start = Instant::now();
     let answer = LoadedPlugin::read_info(module).map_err(|e| LoadError {
         path: path.to_path_buf(),
         kind: LoadErrorKind::Info(e),
-        sdk_version: Some(sdk_version.clone()),
+        abi_version: Some(abi_version.clone()),
     })?;
     timings.info = start.elapsed();
     sink.set_name(&answer.info.name);
-    Ok(Opened { module, answer, sdk_version })
+    Ok((module, answer, abi_version))
 }
 
 /// [`open`] up to and including the plugin's `init`: the module, its log sink (named after
-/// the file until the plugin says its name) and the SDK version it was built with.
+/// the file until the plugin says its name) and the ABI version it was built for.
 fn open_module(
     path: &Path,
     file_name: &str,
-    layout_known: bool,
     timings: &mut LoadTimings,
 ) -> Result<(PluginModuleRef, &'static Sink, String), LoadError> {
-    let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: None };
+    let error = |kind| LoadError { path: path.to_path_buf(), kind, abi_version: None };
     let start = Instant::now();
     super::elf::check(path).map_err(|e| error(LoadErrorKind::Open(e)))?;
     let header = lib_header_from_path(path).map_err(|e| error(open_error(e)))?;
@@ -218,30 +210,19 @@ fn open_module(
         return Err(error(LoadErrorKind::NotAPlugin(why)));
     }
     let found = header.version_strings();
-    let error = |kind| LoadError { path: path.to_path_buf(), kind, sdk_version: Some(found.to_string()) };
-    check_sdk_version(found).map_err(|e| error(LoadErrorKind::Sdk(e)))?;
+    let error = |kind| LoadError { path: path.to_path_buf(), kind, abi_version: Some(abi_version(found)) };
+    check_abi_version(found).map_err(|e| error(LoadErrorKind::Abi(e)))?;
 
     let start = Instant::now();
-    let module = if layout_known {
-        // SAFETY: this very file (same device, inode, size and times) passed the layout
-        // check against this very netplug executable; the check would say the same again.
-        unsafe { header.init_root_module_with_unchecked_layout::<PluginModuleRef>() }
-    } else {
-        header.init_root_module::<PluginModuleRef>()
-    }
-    .map_err(|e| error(layout_error(found, e)))?;
+    let module = header.init_root_module::<PluginModuleRef>().map_err(|e| error(layout_error(e)))?;
     timings.check_layout = start.elapsed();
-    timings.layout_remembered = layout_known;
-    if module.abi() != WIRE_ABI {
-        return Err(error(LoadErrorKind::WireAbi { found: module.abi(), expected: WIRE_ABI }));
-    }
 
     let start = Instant::now();
     let (sink, callbacks) = Sink::callbacks(file_name);
     (module.init())(callbacks);
     timings.init = start.elapsed();
 
-    Ok((module, sink, found.to_string()))
+    Ok((module, sink, abi_version(found)))
 }
 
 /// Refuse a file that anyone but root or the current user could have written: its owner, its
@@ -335,7 +316,7 @@ fn open_error(e: LibraryError) -> LoadErrorKind {
         ),
         LibraryError::InvalidAbiHeader(found) => {
             let ours = abi_stable::library::AbiHeader::VALUE;
-            LoadErrorKind::Sdk(format!(
+            LoadErrorKind::Abi(format!(
                 "it was built with abi_stable ABI {}.{}, this netplug uses {}.{}: \
                  rebuild it against this netplug's SDK",
                 found.abi_major, found.abi_minor, ours.abi_major, ours.abi_minor
@@ -345,41 +326,37 @@ fn open_error(e: LibraryError) -> LoadErrorKind {
     }
 }
 
-/// The SDK versions a host accepts, by `abi_stable`'s rules: the same major version, and in
-/// `0.x` the same minor (there `abi_stable` treats a minor release as breaking). Which patch
-/// releases work is the layout check's business: a plugin may have more root-module
-/// functions than the host knows, not fewer.
-fn check_sdk_version(found: VersionStrings) -> Result<(), String> {
-    let ours = PluginModuleRef::VERSION_STRINGS;
-    let (Ok(f), Ok(o)) = (VersionNumber::new(found), VersionNumber::new(ours)) else {
-        return Err(format!("it names an unreadable netplug-plugin-sdk version '{found}'"));
-    };
-    let series = |v: VersionNumber| if v.major == 0 { format!("0.{}", v.minor) } else { v.major.to_string() };
-    let compatible = f.major == o.major && (o.major != 0 || f.minor == o.minor);
-    if compatible {
-        return Ok(());
-    }
-    let built = format!("plugin built against netplug-plugin-sdk {f}");
-    if (f.major, f.minor) < (o.major, o.minor) {
-        Err(format!("{built}, this netplug needs >= {o} ({}.x): rebuild the plugin against it", series(o)))
-    } else {
-        Err(format!("{built}, newer than this netplug's SDK {o} ({}.x): upgrade netplug", series(o)))
+/// `major.minor` of an ABI version as `abi_stable` stores it (`major.minor.0`).
+fn abi_version(v: VersionStrings) -> String {
+    match VersionNumber::new(v) {
+        Ok(n) => format!("{}.{}", n.major, n.minor),
+        Err(_) => v.to_string(),
     }
 }
 
-fn layout_error(found: VersionStrings, e: LibraryError) -> LoadErrorKind {
+/// Whether this host serves a plugin built for ABI `found`: the same major, and a minor no
+/// later than the host's. The error is the rest of the one line a refusal prints: both
+/// versions and what to do.
+fn check_abi_version(found: VersionStrings) -> Result<(), String> {
+    let Ok(f) = VersionNumber::new(found) else {
+        return Err(format!("it names an unreadable plugin ABI version '{found}'"));
+    };
+    let (major, minor) = (abi::MAJOR, abi::MINOR);
+    let built =
+        format!("built for plugin ABI {}.{}, this netplug speaks ABI {major}.{minor}", f.major, f.minor);
+    if f.major == major && f.minor <= minor {
+        Ok(())
+    } else if f.major < major {
+        Err(format!("{built}: rebuild the plugin against a netplug-plugin-sdk for ABI {major}.x"))
+    } else {
+        Err(format!("{built}: upgrade netplug to one that speaks ABI {}.{} or later", f.major, f.minor))
+    }
+}
+
+fn layout_error(e: LibraryError) -> LoadErrorKind {
     let detail = e.to_string();
     tracing::debug!(target: "netplug::host", "abi_stable layout check: {detail}");
-    let ours = PluginModuleRef::VERSION_STRINGS;
-    let older = match (VersionNumber::new(found), VersionNumber::new(ours)) {
-        (Ok(f), Ok(o)) => (f.major, f.minor, f.patch) < (o.major, o.minor, o.patch),
-        _ => false,
-    };
     match e {
-        LibraryError::AbiInstability(_) if older => LoadErrorKind::Sdk(format!(
-            "plugin built against netplug-plugin-sdk {found}, this netplug needs >= {ours} \
-             (the plugin lacks functions added since): rebuild the plugin against it"
-        )),
         LibraryError::RootModule { .. } => {
             LoadErrorKind::Info(format!("its root module failed: {}", one_line(&detail)))
         }
@@ -401,13 +378,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_follow_abi_stables_rules() {
-        assert!(check_sdk_version(PluginModuleRef::VERSION_STRINGS).is_ok());
-        let old = check_sdk_version(VersionStrings::new("0.0.9")).unwrap_err();
-        assert!(old.contains("sdk 0.0.9, this netplug needs >= 0.1"), "{old}");
-        let new = check_sdk_version(VersionStrings::new("0.2.0")).unwrap_err();
-        assert!(new.contains("newer than"), "{new}");
-        assert!(check_sdk_version(VersionStrings::new("0.1.7")).is_ok());
+    fn a_host_serves_its_major_up_to_its_minor() {
+        let v = |s: &'static str| check_abi_version(VersionStrings::new(s));
+        assert!(v("1.0.0").is_ok());
+        assert!(v("1.0.7").is_ok(), "the third number is not part of the ABI version");
+        let newer = v("1.1.0").unwrap_err();
+        assert_eq!(newer, "built for plugin ABI 1.1, this netplug speaks ABI 1.0: upgrade netplug to one that speaks ABI 1.1 or later");
+        assert!(v("2.0.0").unwrap_err().contains("upgrade netplug to one that speaks ABI 2.0"));
+        let old = v("0.1.1").unwrap_err();
+        assert!(old.contains("ABI 0.1, this netplug speaks ABI 1.0: rebuild the plugin"), "{old}");
     }
 
     /// Within one pass a directory is checked once, but every file still is.

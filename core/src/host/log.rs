@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use abi_stable::std_types::RStr;
-use netplug_plugin_sdk::ffi::{level, HostCallbacks, HostCallbacksRef};
+use netplug_plugin_sdk::abi::{level, HostCallbacks, HostCallbacksRef};
 use tracing::field::Value;
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Metadata};

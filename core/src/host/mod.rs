@@ -7,11 +7,12 @@
 //! by an earlier one. A refused plugin never stops netplug; it is logged as a warning and
 //! listed by `netplug plugins`.
 //!
-//! Loading is cheap by design — the permission checks, `dlopen`, `abi_stable`'s layout check,
-//! the plugin's `init` and `info` — and a plugin builds its own state on its first real call,
-//! so a command that touches only bridges never wakes the bond plugin. The CLI goes further
-//! with the [`PluginIndex`] of its run directory: a file an earlier run loaded is registered
-//! from what it said then and opened only if called, without the layout check.
+//! Loading is cheap by design — the permission checks, `dlopen`, the ABI version and
+//! `abi_stable`'s layout check, the plugin's `init` and `info` — and a plugin builds its own
+//! state on its first real call, so a command that touches only bridges never wakes the bond
+//! plugin. The CLI goes further with the [`PluginIndex`] of its run directory: a file an
+//! earlier run loaded is registered from what it said then and opened (and checked) only if
+//! called.
 //!
 //! ```no_run
 //! use netplug_core::host::{load_all, LoadStatus, SearchPath};
@@ -28,7 +29,6 @@ mod elf;
 mod index;
 mod load;
 mod log;
-mod memo;
 mod plugin;
 mod search;
 mod share;
@@ -62,17 +62,17 @@ pub struct LoadReport {
     pub description: String,
     pub kinds: Vec<String>,
     pub elements: Vec<String>,
-    /// The `netplug-plugin-sdk` version the file was built against, when it got that far.
+    /// The `netplug-plugin-sdk` version the file was built against, once loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sdk_version: Option<String>,
+    /// The plugin ABI version (`major.minor`) the file was built for, when it got that far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abi_version: Option<String>,
     #[serde(flatten)]
     pub status: LoadStatus,
     /// Time spent loading the file, in microseconds (loaded plugins only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_micros: Option<u64>,
-    /// The layout check was skipped: the file passed it in an earlier run ([`PluginIndex`]).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub layout_remembered: bool,
     /// Registered from the [`PluginIndex`], to be opened on its first call.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deferred: bool,
@@ -149,9 +149,9 @@ fn load_each(
             kinds: Vec::new(),
             elements: Vec::new(),
             sdk_version: None,
+            abi_version: None,
             status: LoadStatus::Loaded,
             load_micros: None,
-            layout_remembered: false,
             deferred: false,
         };
         if let Some(first) = first_by_name.get(candidate.name.as_str()) {
@@ -163,13 +163,12 @@ fn load_each(
         match &report.status {
             LoadStatus::Loaded => tracing::debug!(
                 target: "netplug::host",
-                "{} plugin '{}' {} from {} in {} µs{}",
+                "{} plugin '{}' {} from {} in {} µs",
                 if report.deferred { "registered (from the index)" } else { "loaded" },
                 report.name,
                 report.version.as_deref().unwrap_or(""),
                 report.path.display(),
                 report.load_micros.unwrap_or(0),
-                if report.layout_remembered && !report.deferred { " (layout check remembered)" } else { "" }
             ),
             LoadStatus::Refused { reason } => tracing::warn!(target: "netplug::host", "{reason}"),
             LoadStatus::Shadowed { by } => tracing::info!(
@@ -197,7 +196,7 @@ fn load_one(
         match LoadedPlugin::load_checked(&candidate.path, real, &candidate.name, index, opening, trusted) {
             Ok(plugin) => plugin,
             Err(e) => {
-                report.sdk_version = e.sdk_version.clone();
+                report.abi_version = e.abi_version.clone();
                 report.status = LoadStatus::Refused { reason: e.to_string() };
                 return;
             }
@@ -210,7 +209,7 @@ fn load_one(
     report.elements = info.elements;
     report.sdk_version = Some(plugin.sdk_version().to_string());
     report.load_micros = Some(u64::try_from(plugin.timings().total().as_micros()).unwrap_or(u64::MAX));
-    report.layout_remembered = plugin.timings().layout_remembered;
+    report.abi_version = Some(plugin.abi_version().to_string());
     report.deferred = !plugin.is_open();
     let origin = candidate.path.display().to_string();
     report.status = match registry.register(Arc::new(plugin), origin) {

@@ -13,7 +13,7 @@ use std::ffi::c_void;
 use std::rc::Rc;
 
 use abi_stable::std_types::{RSlice, RStr, RVec};
-use netplug_plugin_sdk::ffi::SharedVisitor;
+use netplug_plugin_sdk::abi::SharedVisitor;
 
 thread_local! {
     /// The current pass's values, `None` outside a pass.

@@ -93,6 +93,9 @@ fn check_keeping_items(
         for (p, item) in feature_items(iface, registry) {
             per_plugin[p].push(item);
         }
+        if let Some(kind) = registry.for_kind(&iface.kind) {
+            device_settings(iface, &kind.info, &mut diags);
+        }
         for child in &iface.element.children {
             if let ChildOwner::MissingFeature(plugin) = child_owner(&child.name, registry) {
                 diags.push(
@@ -128,6 +131,39 @@ fn check_keeping_items(
     diags.sort_by_key(|d| position(d.span));
     report.diagnostics = diags;
     (report, per_plugin)
+}
+
+/// Device settings (`<ethtool>`) the interface's kind plugin says its devices do not take
+/// (`PluginInfo::device_settings`): refused where they are written, so nothing is planned that
+/// the kernel would not keep and a rollback would have to fight.
+fn device_settings(iface: &Interface, kind: &netplug_plugin_sdk::PluginInfo, out: &mut Vec<Diagnostic>) {
+    for el in &iface.element.children {
+        let Some(accepted) = kind.device_settings.get(&el.name) else { continue };
+        let refuse = |span: Span, what: String, attribute: &str| {
+            let help = if accepted.is_empty() {
+                format!("remove <{}>", el.name)
+            } else {
+                format!("a {} takes only: {}", iface.kind, accepted.join(", "))
+            };
+            Diagnostic::error(span, what).on_interface(&iface.name).on_attribute(attribute).with_help(help)
+        };
+        if accepted.is_empty() {
+            let what = format!(
+                "a {} takes no <{}> settings (its {} plugin says so)",
+                iface.kind, el.name, kind.name
+            );
+            out.push(refuse(el.span, what, &el.name));
+            continue;
+        }
+        for a in el.attributes.iter().filter(|a| !accepted.contains(&a.name)) {
+            let what = format!("a {} does not take <{}> {}", iface.kind, el.name, a.name);
+            out.push(refuse(a.span, what, &a.name));
+        }
+        for c in el.children.iter().filter(|c| !accepted.contains(&c.name)) {
+            let what = format!("a {} does not take <{}> <{}>", iface.kind, el.name, c.name);
+            out.push(refuse(c.span, what, &c.name));
+        }
+    }
 }
 
 fn position(span: Span) -> (u32, u32, u32) {

@@ -63,6 +63,8 @@ impl Plugin for BondPlugin {
             kinds: vec!["bond".into()],
             elements: Vec::new(),
             phase: None,
+            // A bond's offloads are computed from its slaves, and it has no link to negotiate.
+            device_settings: [("ethtool".to_string(), Vec::new())].into(),
         }
     }
 

@@ -59,6 +59,8 @@ impl Plugin for BridgePlugin {
             kinds: vec!["bridge".into()],
             elements: Vec::new(),
             phase: None,
+            // A bridge's offloads are computed from its ports, and it has no link to negotiate.
+            device_settings: [("ethtool".to_string(), Vec::new())].into(),
         }
     }
 

@@ -94,11 +94,8 @@ impl Plugin for DhcpPlugin {
             kinds: Vec::new(),
             elements: vec!["dhcp".into(), "dhcp6".into()],
             phase: Some(Phase::Dynamic),
+            device_settings: Default::default(),
         }
-    }
-
-    fn records(&self) -> Option<&str> {
-        Some(state::RECORDS)
     }
 
     fn validate(&self, items: &[Item]) -> Validation {

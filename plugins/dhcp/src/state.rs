@@ -17,17 +17,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Family;
 
-/// The directory of lease records under the run directory, declared to the host as this
-/// plugin's records (`Plugin::records`): a run that names no interface with a lease record
-/// does not open this plugin.
+/// The directory of lease records under the run directory.
 pub const RECORDS: &str = "dhcp";
 
 /// The files this plugin owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paths {
-    /// netplug's run directory (`netplug_plugin_sdk::records::run_dir`, a tmpfs: leases do
-    /// not survive a reboot, and neither do the addresses they describe); records go in its
-    /// [`RECORDS`] directory.
+    /// netplug's run directory (`NETPLUG_RUN_DIR`, which the CLI sets from `--run-dir`, else
+    /// `/run/netplug`: a tmpfs, so leases do not survive a reboot, and neither do the
+    /// addresses they describe); records go in its [`RECORDS`] directory.
     pub run_dir: PathBuf,
     /// The resolver file `peerdns` writes: `NETPLUG_RESOLV_CONF`, default `RUN_DIR/resolv.conf`
     /// (point `/etc/resolv.conf` at it, or set this to `/etc/resolv.conf` to have netplug own it).
@@ -47,7 +45,7 @@ impl Paths {
     /// From `NETPLUG_RUN_DIR`, `NETPLUG_RESOLV_CONF` and `NETPLUG_YP_CONF`.
     pub fn from_env() -> Paths {
         let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let mut paths = Paths::under(netplug_plugin_sdk::records::run_dir());
+        let mut paths = Paths::under(var("NETPLUG_RUN_DIR").unwrap_or_else(|| "/run/netplug".into()));
         if let Some(p) = var("NETPLUG_RESOLV_CONF") {
             paths.resolv_conf = p;
         }
@@ -62,11 +60,9 @@ impl Paths {
         self.run_dir.join(RECORDS)
     }
 
-    /// `RUN_DIR/dhcp/IFACE.dhcp.json` or `IFACE.dhcp6.json`: named by the SDK's
-    /// `record_prefix`, which the host's check of [`RECORDS`] looks for.
+    /// `RUN_DIR/dhcp/IFACE.dhcp.json` or `IFACE.dhcp6.json`.
     pub fn record_path(&self, interface: &str, family: Family) -> PathBuf {
-        let prefix = netplug_plugin_sdk::records::record_prefix(interface);
-        self.leases_dir().join(format!("{prefix}{}.json", family.element()))
+        self.leases_dir().join(format!("{interface}.{}.json", family.element()))
     }
 }
 

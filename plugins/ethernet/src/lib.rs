@@ -56,6 +56,7 @@ impl Plugin for EthernetPlugin {
             kinds: vec!["ethernet".into()],
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
+            device_settings: Default::default(),
         }
     }
 

@@ -26,7 +26,6 @@
 //! * [`plan`](mod@plan) adds, changes in place and removes routes, comparing destination,
 //!   table and metric (the kernel's key, the family's default metric filled in) and then
 //!   gateway, type and onlink; it never touches a route of another protocol.
-//!   Verification's `replan` reads the kernel's routes straight into that comparison.
 //! * [`apply`](mod@apply) sends one request per change in bursts, adding exclusively, and
 //!   stops at the first failure with the kernel's extended-ack text.
 //!
@@ -58,6 +57,7 @@ impl Plugin for RoutesPlugin {
             kinds: Vec::new(),
             elements: vec!["route".into()],
             phase: Some(Phase::Route),
+            device_settings: Default::default(),
         }
     }
 
@@ -71,10 +71,6 @@ impl Plugin for RoutesPlugin {
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
         plan::plan(desired, live, scope)
-    }
-
-    fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-        read::replan(desired, scope)
     }
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {

@@ -1,6 +1,5 @@
 //! Planning: per interface in scope, the routes to add, change in place and remove, from the
-//! desired and live items alone (no kernel request), or from live routes read straight from
-//! the kernel ([`crate::read::replan`]).
+//! desired and live items alone (no kernel request).
 //!
 //! A route is identified by destination, table and metric (the kernel's key); gateway, type
 //! and onlink are what a change in place (`NLM_F_REPLACE`) alters. Removals run in the
@@ -23,7 +22,7 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
 }
 
 /// The changes that turn each interface's `have` routes into `desired` for the interfaces in
-/// `scope`: what [`plan`] and [`crate::read::replan`] share.
+/// `scope`.
 pub fn plan_against(
     desired: &[Item],
     scope: &[String],

@@ -19,10 +19,9 @@ use netplug_plugin_sdk::link::{plugin_error, LinkTable};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_NETPLUG};
 use netplug_plugin_sdk::netlink::route::RouteFilter;
 use netplug_plugin_sdk::netlink::{Family, Link, Route, Socket};
-use netplug_plugin_sdk::{Change, Envelope, Item, PluginError};
+use netplug_plugin_sdk::{Envelope, Item, PluginError};
 
 use crate::config::RouteType;
-use crate::plan::{self, Routes};
 use crate::spec::RouteSpec;
 
 /// The `RTAX_INITRWND` value naming the interface that declared a refusing route: FNV-1a of the
@@ -45,20 +44,6 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
         Some((table, routes)) => items(&table, &routes, names),
         None => Vec::new(),
     })
-}
-
-/// Read `scope` and plan `desired` against it, as [`read`] then [`plan::plan`] would, but from
-/// the kernel's routes straight to [`RouteSpec`]s: no elements or envelopes made only to be
-/// parsed again.
-pub fn replan(desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let dumped = dump()?;
-    let mut live: HashMap<&str, Routes> = HashMap::new();
-    if let Some((table, routes)) = &dumped {
-        for (owner, spec) in owned(table, routes, Some(scope)) {
-            live.entry(owner).or_default().push(spec.read_back());
-        }
-    }
-    plan::plan_against(desired, scope, |name| Ok(live.remove(name).unwrap_or_default()))
 }
 
 /// netplug's routes, and the link table naming their devices; `None` when there are none.
@@ -94,7 +79,7 @@ pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> V
 }
 
 /// Kernel routes → (owner, route) pairs in dump order, for the interfaces in `names` (all for
-/// `None`): what [`read`] and [`replan`] share.
+/// `None`).
 pub fn owned<'a>(
     table: &'a LinkTable,
     routes: &[Route],

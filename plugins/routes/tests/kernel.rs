@@ -55,18 +55,11 @@ fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
     testing::replan(&RoutesPlugin, desired, &scope(names))
 }
 
-/// The plugin's own `replan` (kernel routes straight to specs), checked against the SDK's
-/// read then plan: the same changes, descriptions and payloads alike; answers the
-/// descriptions as `interface: description`.
+/// Read then plan, as verification does; answers the descriptions as `interface: description`.
 fn replan_both_ways(desired: &[Item], names: &[&str]) -> Vec<String> {
     let scope = scope(names);
     let live = RoutesPlugin.read(Some(&scope)).unwrap();
-    let read_then_plan = RoutesPlugin.plan(desired, &live, &scope).unwrap();
-    let direct = RoutesPlugin.replan(desired, &scope).unwrap();
-    assert_eq!(direct, read_then_plan, "replan differs from read + plan");
-    let plain: Vec<String> = direct.iter().map(|c| c.description.clone()).collect();
-    assert_eq!(testing::replan(&RoutesPlugin, desired, &scope), plain);
-    descriptions(&direct)
+    descriptions(&RoutesPlugin.plan(desired, &live, &scope).unwrap())
 }
 
 fn descriptions(changes: &[Change]) -> Vec<String> {

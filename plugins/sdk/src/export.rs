@@ -1,8 +1,7 @@
-//! The plugin side of the ABI: [`export_plugin!`](crate::export_plugin) and the `extern "C"`
-//! functions behind the root module it exports.
+//! The plugin side of the ABI: [`export_plugin!`](crate::export_plugin) and the root module
+//! it exports.
 //!
-//! Each function decodes its request (JSON, or the [compact form](crate::compact) where the
-//! host chose it), calls the safe [`Plugin`] trait and encodes the answer, inside
+//! `call` decodes its request, calls the safe [`Plugin`] trait and encodes the answer, inside
 //! `catch_unwind`: a panic must never cross into the host (that would abort netplug half-way
 //! through an apply), so it becomes an error naming the plugin, the method, the panic message
 //! and where it happened.
@@ -12,25 +11,19 @@
 //! cheap too; sockets and the like are opened on first use.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Once, OnceLock};
 
-use abi_stable::prefix_type::WithMetadata;
-use abi_stable::std_types::{RErr, ROk, RResult, RStr, RString};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use abi_stable::library::CheckTypeLayout;
+use abi_stable::marker_type::ErasedPrefix;
+use abi_stable::prefix_type::{PrefixRef, WithMetadata};
+use abi_stable::std_types::{RErr, ROk, RResult, RSlice, RStr, RVec};
 
-use crate::compact;
+use crate::abi::{self, level, method, HostCallbacksRef, InfoAnswer, PluginModule, PluginModuleRef};
 use crate::diagnostic::Diagnostic;
 use crate::element::Span;
-use crate::ffi::{
-    level, ApplyRequest, HostCallbacksRef, InfoAnswer, PlanRequest, PluginModule, ReadRequest, RemoveRequest,
-    ValidateRequest, WireFeatures, WIRE_ABI,
-};
-use crate::memo;
-use crate::plugin::{ApplyError, Change, Plugin, PluginError, Validation};
+use crate::plugin::{ApplyError, Plugin, PluginError, Validation};
 
 /// Export a [`Plugin`] from a `cdylib` so `netplug` can load it.
 ///
@@ -58,9 +51,10 @@ use crate::plugin::{ApplyError, Change, Plugin, PluginError, Validation};
 /// netplug_plugin_sdk::export_plugin!(Veth::default());
 /// ```
 ///
-/// It expands to the `abi_stable` library header `netplug` looks for (what
-/// `#[export_root_module]` would produce, spelled with `$crate` paths so the plugin crate need
-/// not depend on `abi_stable` itself).
+/// It expands to the `abi_stable` library header `netplug` looks for, under the symbol name
+/// `abi_stable` looks up (`abi_stable::library::ROOT_MODULE_LOADER_NAME`; a test keeps the
+/// two equal), built by [`header`] and [`load`] so the plugin crate need not depend on
+/// `abi_stable` itself.
 #[macro_export]
 macro_rules! export_plugin {
     ($constructor:expr $(,)?) => {
@@ -69,44 +63,43 @@ macro_rules! export_plugin {
                 ::std::boxed::Box::new($constructor)
             }
 
-            fn __netplug_root_module() -> $crate::export::__private::PluginModuleRef {
-                $crate::export::__private::root_module(__netplug_new_plugin, ::core::env!("CARGO_PKG_NAME"))
+            extern "C" fn __netplug_load() -> $crate::export::RootModuleResult {
+                $crate::export::load(__netplug_new_plugin, ::core::env!("CARGO_PKG_NAME"))
             }
 
-            extern "C" fn __netplug_load_root_module() -> $crate::export::__private::RootModuleResult {
-                $crate::export::__private::__call_root_module_loader(__netplug_root_module)
-            }
-
-            // The symbol name is abi_stable's mangling of "lib_header.root module loader"
-            // (`abi_stable::library::ROOT_MODULE_LOADER_NAME`; a test keeps them equal).
             #[unsafe(no_mangle)]
-            pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::__private::LibHeader =
-                unsafe {
-                    $crate::export::__private::LibHeader::from_constructor::<
-                        $crate::export::__private::PluginModuleRef,
-                    >(__netplug_load_root_module, $crate::export::__private::CheckTypeLayout::Yes)
-                };
+            pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::LibHeader =
+                $crate::export::header(__netplug_load);
         };
     };
 }
 
-/// What [`export_plugin!`](crate::export_plugin) expands to refers to these; not for direct use.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::ffi::PluginModuleRef;
-    pub use abi_stable::library::{__call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult};
+/// `abi_stable`'s types the macro names, so a plugin need not depend on `abi_stable`.
+pub use abi_stable::library::{LibHeader, RootModuleResult};
 
-    /// Remember how to build the plugin, and hand out the module of `extern "C"` functions.
-    pub fn root_module(constructor: super::Constructor, crate_name: &'static str) -> PluginModuleRef {
-        // A second call (the same file loaded twice) keeps the first constructor: it is the
-        // same one.
-        let _ = super::CONSTRUCTOR.set((constructor, crate_name));
-        PluginModuleRef(abi_stable::prefix_type::PrefixRef::from_ref(&super::MODULE))
-    }
+/// The library header [`export_plugin!`](crate::export_plugin) exports: `abi_stable`'s, for
+/// the root module [`abi::PluginModule`], with its layout included so the host checks it.
+/// `loader` must answer [`load`].
+pub const fn header(loader: extern "C" fn() -> RootModuleResult) -> LibHeader {
+    // SAFETY: `loader` answers `load`, whose module is a `PrefixRef<PluginModule>` erased, as
+    // `from_constructor` requires for the module type `PluginModuleRef`.
+    unsafe { LibHeader::from_constructor::<PluginModuleRef>(loader, CheckTypeLayout::Yes) }
+}
+
+/// The root module, remembering how to build the plugin (`constructor`) and the crate's name
+/// (for messages until the plugin has said its own). Called by `abi_stable` on the host's
+/// behalf, once the header has been checked.
+pub fn load(constructor: Constructor, crate_name: &'static str) -> RootModuleResult {
+    // A second call (the same file loaded twice) keeps the first constructor: it is the same.
+    let _ = CONSTRUCTOR.set((constructor, crate_name));
+    let module: PrefixRef<_> = PrefixRef::from_ref(&MODULE);
+    // SAFETY: erased here, and cast back to `PluginModule`'s prefix only by a host that
+    // checked this file's layout against `PluginModuleRef`.
+    ROk(unsafe { module.cast::<ErasedPrefix>() })
 }
 
 /// How to build the plugin value, as the export macro wraps the author's expression.
-type Constructor = fn() -> Box<dyn Plugin>;
+pub type Constructor = fn() -> Box<dyn Plugin>;
 
 /// The constructor and crate name given to the export macro. One per plugin file: each
 /// `cdylib` has its own copy of the SDK's statics.
@@ -117,8 +110,7 @@ static INSTANCE: OnceLock<Box<dyn Plugin>> = OnceLock::new();
 /// is built.
 static NAME: OnceLock<String> = OnceLock::new();
 
-static MODULE: WithMetadata<PluginModule> =
-    WithMetadata::new(PluginModule { abi: WIRE_ABI, init, info, validate, read, plan, apply, remove });
+static MODULE: WithMetadata<PluginModule> = WithMetadata::new(PluginModule { init, call });
 
 fn plugin_name() -> &'static str {
     NAME.get().map(String::as_str).or_else(|| CONSTRUCTOR.get().map(|c| c.1)).unwrap_or("unknown")
@@ -130,8 +122,6 @@ fn plugin() -> Result<&'static dyn Plugin, PluginError> {
         .ok_or_else(|| PluginError::new("plugin called before its root module was loaded"))?;
     Ok(INSTANCE
         .get_or_init(|| {
-            // A host that opens this file from its plugin index does not call `info`; the
-            // plugin's messages still carry the name it gives itself.
             let plugin = constructor();
             let _ = NAME.set(plugin.info().name);
             plugin
@@ -197,31 +187,16 @@ fn guard<T>(method: &str, f: impl FnOnce() -> Result<T, PluginError>) -> Result<
     })
 }
 
-fn decode<T: DeserializeOwned>(method: &str, request: RStr<'_>) -> Result<T, PluginError> {
-    serde_json::from_str(request.as_str()).map_err(|e| unreadable(method, e))
+fn decode<'a, T: serde::Deserialize<'a>>(method: &str, request: &'a [u8]) -> Result<T, PluginError> {
+    abi::decode(request).map_err(|e| {
+        PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
+    })
 }
 
-fn unreadable(method: &str, e: impl std::fmt::Display) -> PluginError {
-    PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
-}
-
-fn encode<T: Serialize>(value: &T) -> RString {
-    // The SDK's types are plain data with string keys; serialising them cannot fail.
-    serde_json::to_string(value).expect("SDK types serialise to JSON").into()
-}
-
-fn answer<T: Serialize>(result: Result<T, PluginError>) -> RResult<RString, RString> {
+fn answer<T: serde::Serialize>(result: Result<T, PluginError>) -> RResult<RVec<u8>, RVec<u8>> {
     match result {
-        Ok(v) => ROk(encode(&v)),
-        Err(e) => RErr(encode(&e)),
-    }
-}
-
-/// Like [`answer`], for an answer already encoded (one the plugin also keeps).
-fn answer_encoded(result: Result<RString, PluginError>) -> RResult<RString, RString> {
-    match result {
-        Ok(json) => ROk(json),
-        Err(e) => RErr(encode(&e)),
+        Ok(v) => ROk(abi::encode(&v)),
+        Err(e) => RErr(abi::encode(&e)),
     }
 }
 
@@ -233,114 +208,56 @@ extern "C" fn init(host: HostCallbacksRef) {
     });
 }
 
-extern "C" fn info() -> RResult<RString, RString> {
-    answer(guard("info", || {
-        let plugin = plugin()?;
-        Ok(InfoAnswer {
-            info: plugin.info(),
-            wire: WireFeatures { memo: true, compact: compact::VERSION },
-            records: plugin.records().map(str::to_string),
-        })
-    }))
-}
-
-extern "C" fn validate(request: RStr<'_>) -> RString {
-    let in_compact = compact::is_compact(request.as_str());
-    let result = guard("validate", || {
-        let (items, keep_as) = if in_compact {
-            compact::read_validate_request(request.as_str()).map_err(|e| unreadable("validate", e))?
-        } else {
-            let request: ValidateRequest = decode("validate", request)?;
-            (request.items.into_owned(), request.keep_as)
-        };
-        let items = std::sync::Arc::new(items);
-        let validation = plugin()?.validate(&items);
-        memo::keep_items(keep_as, items);
-        Ok(validation)
-    });
-    let validation = result.unwrap_or_else(|e| Validation {
-        diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
-        ..Validation::default()
-    });
-    if in_compact {
-        compact::validation(&validation).into()
-    } else {
-        encode(&validation)
-    }
-}
-
-extern "C" fn read(request: RStr<'_>) -> RResult<RString, RString> {
-    answer_encoded(guard("read", || {
-        let request: ReadRequest = decode("read", request)?;
-        if let (true, Some(id)) = (request.quiet, request.keep_as) {
-            // A quiet read is verification's: it answers an empty list, the host names it in
-            // the plan that follows, and that plan does the reading, so a plugin's own
-            // `replan` can compare the kernel with the desired items without building items.
-            memo::keep_unread(id, request.names.map(Cow::into_owned));
-            return Ok(RString::from("[]"));
+extern "C" fn call(name: RStr<'_>, request: RSlice<'_, u8>) -> RResult<RVec<u8>, RVec<u8>> {
+    let request = request.as_slice();
+    match name.as_str() {
+        method::INFO => answer(guard("info", || {
+            let info = plugin()?.info();
+            Ok(InfoAnswer { info, sdk_version: abi::SDK_VERSION.to_string() })
+        })),
+        method::VALIDATE => {
+            let result = guard("validate", || {
+                let request: abi::Validate = decode("validate", request)?;
+                Ok(plugin()?.validate(&request.items))
+            });
+            // Validation has nowhere else to report a failure.
+            ROk(abi::encode(&result.unwrap_or_else(|e| Validation {
+                diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
+                ..Validation::default()
+            })))
         }
-        let items = plugin()?.read(request.names.as_deref())?;
-        let answer =
-            if request.compact == compact::VERSION { compact::items(&items).into() } else { encode(&items) };
-        memo::keep_items(request.keep_as, std::sync::Arc::new(items));
-        Ok(answer)
-    }))
-}
-
-extern "C" fn plan(request: RStr<'_>) -> RResult<RString, RString> {
-    answer_encoded(guard("plan", || {
-        let request: PlanRequest = decode("plan", request)?;
-        let desired = memo::items(request.desired_ref, request.desired.into_owned())?;
-        let changes = match memo::unread(request.live_ref) {
-            Some(names) if names.as_deref().map(Vec::as_slice) == Some(&request.scope[..]) => {
-                plugin()?.replan(&desired, &request.scope)?
+        method::READ => answer(guard("read", || {
+            let request: abi::Read = decode("read", request)?;
+            plugin()?.read(request.names.as_deref())
+        })),
+        method::PLAN => answer(guard("plan", || {
+            let request: abi::Plan = decode("plan", request)?;
+            plugin()?.plan(&request.desired, &request.live, &request.scope)
+        })),
+        method::APPLY => {
+            // A panic or an unreadable request is charged to change 0: which changes ran
+            // before a panic is unknown, and core rolls back to its snapshot whatever it says.
+            let result = guard("apply", || {
+                let request: abi::Apply = decode("apply", request)?;
+                Ok(plugin()?.apply(&request.changes))
+            });
+            match result {
+                Ok(Ok(())) => ROk(abi::encode(&())),
+                Ok(Err(e)) => RErr(abi::encode(&e)),
+                Err(error) => RErr(abi::encode(&ApplyError { index: 0, error })),
             }
-            Some(names) => {
-                let live = plugin()?.read(names.as_deref().map(Vec::as_slice))?;
-                plugin()?.plan(&desired, &live, &request.scope)?
-            }
-            None => {
-                let live = memo::items(request.live_ref, request.live.into_owned())?;
-                plugin()?.plan(&desired, &live, &request.scope)?
-            }
-        };
-        let answer = if request.compact == compact::VERSION {
-            compact::changes(&changes).into()
-        } else {
-            encode(&changes)
-        };
-        memo::keep_changes(request.keep_as, std::sync::Arc::new(changes));
-        Ok(answer)
-    }))
-}
-
-extern "C" fn apply(request: RStr<'_>) -> RResult<RString, RString> {
-    // A panic or an unreadable request is charged to change 0: which changes ran before a
-    // panic is unknown, and core rolls back to its snapshot whatever the index says.
-    let result = guard("apply", || {
-        let request: ApplyRequest = decode("apply", request)?;
-        let picked;
-        let changes: &[Change] = match &request.from_plan {
-            Some(picks) => {
-                picked = memo::picks(picks.plan, &picks.indices)?;
-                &picked
-            }
-            None => &request.changes,
-        };
-        Ok(plugin()?.apply(changes))
-    });
-    match result {
-        Ok(Ok(())) => ROk(encode(&())),
-        Ok(Err(e)) => RErr(encode(&e)),
-        Err(error) => RErr(encode(&ApplyError { index: 0, error })),
+        }
+        method::REMOVE => answer(guard("remove", || {
+            let request: abi::Remove = decode("remove", request)?;
+            plugin()?.remove(&request.interface, &request.live)
+        })),
+        other => answer::<()>(Err(PluginError::new(format!(
+            "plugin '{}' does not know the method '{other}' (it was built for ABI {}.{})",
+            plugin_name(),
+            abi::MAJOR,
+            abi::MINOR
+        )))),
     }
-}
-
-extern "C" fn remove(request: RStr<'_>) -> RResult<RString, RString> {
-    answer(guard("remove", || {
-        let request: RemoveRequest = decode("remove", request)?;
-        plugin()?.remove(&request.interface, &request.live)
-    }))
 }
 
 #[cfg(test)]
@@ -350,71 +267,6 @@ mod tests {
     #[test]
     fn export_symbol_is_abi_stables_root_module_loader() {
         assert_eq!(abi_stable::library::ROOT_MODULE_LOADER_NAME, "_1as_0lib_1header_0root_bmodule_bloader");
-    }
-
-    /// Answers `plan` and `replan` differently, so a test sees which one a request reached.
-    struct Replanner;
-
-    impl Plugin for Replanner {
-        fn info(&self) -> crate::PluginInfo {
-            crate::PluginInfo { name: "replanner".into(), ..Default::default() }
-        }
-
-        fn plan(
-            &self,
-            _: &[crate::Item],
-            _: &[crate::Item],
-            scope: &[String],
-        ) -> Result<Vec<Change>, PluginError> {
-            Ok(scope.iter().map(|s| change(s, "planned")).collect())
-        }
-
-        fn replan(&self, _: &[crate::Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-            Ok(scope.iter().map(|s| change(s, "replanned")).collect())
-        }
-    }
-
-    fn change(interface: &str, description: &str) -> Change {
-        Change {
-            interface: interface.into(),
-            phase: crate::Phase::Create,
-            description: description.into(),
-            payload: String::new(),
-        }
-    }
-
-    fn described(answer: RResult<RString, RString>) -> Vec<String> {
-        let changes: Vec<Change> = match answer {
-            ROk(json) => serde_json::from_str(&json).unwrap(),
-            RErr(e) => panic!("{e}"),
-        };
-        changes.into_iter().map(|c| c.description).collect()
-    }
-
-    /// Verification's quiet read is left to the plan that names it, which calls the plugin's
-    /// own `replan` when it covers the same interfaces (and reads and plans otherwise).
-    /// (The only test here that builds the plugin: a process has one.)
-    #[test]
-    fn a_plan_naming_a_quiet_read_reaches_the_plugins_replan() {
-        let _ = __private::root_module(|| Box::new(Replanner), "replanner");
-        let read_quietly = |id: u64, names: &str| {
-            let request = format!(r#"{{"names":{names},"keep_as":{id},"quiet":true}}"#);
-            match read(RStr::from_str(&request)) {
-                ROk(json) => assert_eq!(json.as_str(), "[]"),
-                RErr(e) => panic!("{e}"),
-            }
-        };
-        let plan_naming = |id: u64, scope: &str| {
-            let request = format!(r#"{{"desired":[],"live":[],"scope":{scope},"live_ref":{id}}}"#);
-            plan(RStr::from_str(&request))
-        };
-        read_quietly(9_000_001, r#"["a","b"]"#);
-        assert_eq!(described(plan_naming(9_000_001, r#"["a","b"]"#)), ["replanned", "replanned"]);
-        assert_eq!(described(plan_naming(9_000_001, r#"["a"]"#)), ["planned"], "other interfaces");
-        match plan_naming(9_000_002, r#"["a"]"#) {
-            RErr(e) => assert!(e.contains(crate::ffi::MEMO_MISS), "{e}"),
-            ROk(json) => panic!("a list never kept was found: {json}"),
-        }
     }
 
     #[test]

@@ -1,24 +1,21 @@
 //! This crate provides everything a netplug plugin needs, and nothing else: the
 //! position-carrying [`Element`] tree, [`Diagnostic`]s, the safe [`Plugin`] trait, helpers for
-//! checking a vocabulary ([`schema`]), and the stable ABI that lets an unmodified `netplug`
+//! checking a vocabulary ([`schema`]), and the export macro that lets an unmodified `netplug`
 //! load a plugin built outside this repository.
 //!
-//! A plugin author implements [`Plugin`] and calls one export macro; the SDK hides the FFI.
-//! See `docs/plugin-guide.md` for a walk-through and the ABI rules.
+//! A plugin author implements [`Plugin`] and calls [`export_plugin!`]; the SDK hides the FFI
+//! ([`abi`], the contract of `docs/plugin-abi.md`, which only the host and the macro use).
+//! See `docs/plugin-guide.md` for a walk-through.
 
-pub mod compact;
+pub mod abi;
 pub mod diagnostic;
 pub mod element;
-#[doc(hidden)]
 pub mod export;
-pub mod ffi;
 pub mod ip;
 #[cfg(feature = "netlink")]
 pub mod link;
 mod log;
-mod memo;
 pub mod plugin;
-pub mod records;
 pub mod schema;
 pub mod share;
 pub mod testing;

@@ -20,7 +20,7 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
-use crate::ffi::{level, HostCallbacksRef};
+use crate::abi::{level, HostCallbacksRef};
 
 /// The host's callbacks, set once by the first `init`.
 static HOST: OnceLock<HostCallbacksRef> = OnceLock::new();

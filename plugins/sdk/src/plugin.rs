@@ -38,6 +38,13 @@ pub struct PluginInfo {
     /// features before it has read the kernel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
+    /// Device settings another plugin owns (`ethtool`) that this plugin's kinds take only in
+    /// part: element name → the attributes and child elements their devices accept (empty:
+    /// none). An element not listed is accepted whole. Core refuses the rest in validation, at
+    /// its place, so that nothing is planned that the kernel cannot keep (a bridge's offloads
+    /// follow its ports; a bridge has no speed).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub device_settings: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
@@ -294,15 +301,6 @@ pub trait Plugin: Send + Sync + 'static {
     /// Name, version, kinds and elements.
     fn info(&self) -> PluginInfo;
 
-    /// The directory (one plain name under netplug's run directory) where this plugin records
-    /// what it configured, one file per interface named `<interface>.<anything>`, if it keeps
-    /// such records. Declaring one promises that for an interface without a record `read`
-    /// answers nothing and `plan` of nothing against nothing changes nothing; the host then
-    /// does not call (or even open) the plugin about it. See [`crate::records`].
-    fn records(&self) -> Option<&str> {
-        None
-    }
-
     /// Check items of this plugin's vocabulary; report every problem with its span and the
     /// dependencies the items declare. Never touches the kernel.
     fn validate(&self, items: &[Item]) -> Validation {
@@ -323,16 +321,6 @@ pub trait Plugin: Send + Sync + 'static {
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
         let _ = (desired, live, scope);
         Ok(Vec::new())
-    }
-
-    /// Read the interfaces in `scope` again and plan `desired` against what is there: what
-    /// verification does after an apply (for plugins that own a kind or elements, not both),
-    /// inside the plugin, so the live list never crosses the boundary. The default reads and
-    /// plans; a plugin with many items may compare the kernel with `desired` more directly,
-    /// but must answer exactly what `read` then `plan` would.
-    fn replan(&self, desired: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-        let live = self.read(Some(scope))?;
-        self.plan(desired, &live, scope)
     }
 
     /// Apply changes previously returned by `plan`, in order; stop at the first failure.

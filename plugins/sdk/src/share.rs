@@ -11,14 +11,14 @@
 //!
 //! Core never looks inside the bytes. Outside a pass (an apply's own lookups, the daemon)
 //! nothing is kept and every plugin dumps for itself, so a value is never stale across a
-//! change. With a host older than SDK 0.1.1 nothing is shared.
+//! change.
 
 use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
 
 use abi_stable::std_types::{RSlice, RStr, RVec};
 
-use crate::ffi::SharedVisitor;
+use crate::abi::SharedVisitor;
 
 /// The raw messages of an `RTM_GETLINK` dump of every link, statistics left out.
 pub const LINKS: &str = "rtnetlink/links/skip-stats";
@@ -26,7 +26,7 @@ pub const LINKS: &str = "rtnetlink/links/skip-stats";
 /// `f` applied to the bytes shared under `key` in the current read pass, if there are any.
 pub fn with<T, F: FnOnce(&[u8]) -> T>(key: &str, f: F) -> Option<T> {
     let host = crate::log::host()?;
-    let get = host.shared_get()?;
+    let get = host.shared_get();
     let mut state = Visit { f: Some(f), out: None };
     let cookie = &mut state as *mut Visit<F, T> as *mut c_void;
     get(host.context(), RStr::from_str(key), SharedVisitor { func: visit_trampoline::<F, T> }, cookie);
@@ -51,9 +51,7 @@ extern "C" fn visit_trampoline<F: FnOnce(&[u8]) -> T, T>(cookie: *mut c_void, by
 /// Offer `bytes` under `key` to the plugins read after this one in the current pass.
 pub fn put(key: &str, bytes: Vec<u8>) {
     let Some(host) = crate::log::host() else { return };
-    if let Some(put) = host.shared_put() {
-        put(host.context(), RStr::from_str(key), RVec::from(bytes));
-    }
+    (host.shared_put())(host.context(), RStr::from_str(key), RVec::from(bytes));
 }
 
 /// `parse` of the bytes under `key`: shared by an earlier plugin of this pass, or made by

@@ -55,6 +55,8 @@ impl Plugin for VlanPlugin {
             kinds: vec!["vlan".into()],
             elements: Vec::new(),
             phase: None,
+            // A VLAN's offloads can be turned off; its link is its parent's.
+            device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
         }
     }
 

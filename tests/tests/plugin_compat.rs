@@ -1,0 +1,107 @@
+//! Compatibility across SDK releases of one plugin ABI (`docs/plugin-abi.md`): the out-of-tree
+//! example `docs/examples/plugin-veth` is built twice, against the current SDK and against the
+//! SDK frozen when ABI 1.0 was declared (`tests/fixtures/sdk-abi-1.0`), and both files load in
+//! the current host and answer through it. Each build reports the SDK it was built with, so
+//! the test cannot pass by loading one build twice.
+
+mod plugins_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use netplug_core::host::LoadStatus;
+use netplug_plugin_sdk::{Element, Envelope, Item};
+use plugins_support::{load, report};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"))
+}
+
+/// Build the project whose manifest is `manifest` into the example's target directory; the
+/// directory holding its `.so`.
+fn build(manifest: &Path, locked: bool) -> PathBuf {
+    let release = !cfg!(debug_assertions);
+    let target = target_dir().join("plugin-veth");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(&target)
+        .args(locked.then_some("--locked"))
+        .args(release.then_some("--release"))
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "building {} failed:\n{}",
+        manifest.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    target.join(if release { "release" } else { "debug" })
+}
+
+/// A copy of the example whose SDK dependency is the frozen ABI 1.0 SDK, as a third party's
+/// plugin pinned to the first SDK of ABI 1.0 would be.
+fn frozen_example() -> PathBuf {
+    let from = workspace().join("docs/examples/plugin-veth");
+    let to = target_dir().join("plugin-veth-frozen-sdk");
+    let _ = std::fs::remove_dir_all(to.join("src"));
+    std::fs::create_dir_all(to.join("src")).unwrap();
+    for entry in std::fs::read_dir(from.join("src")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join("src").join(entry.file_name())).unwrap();
+    }
+    let frozen = workspace().join("tests/fixtures/sdk-abi-1.0");
+    let manifest = std::fs::read_to_string(from.join("Cargo.toml")).unwrap();
+    let pinned = manifest
+        .replace("path = \"../../../plugins/sdk\"", &format!("path = {:?}", frozen.display().to_string()));
+    assert_ne!(pinned, manifest, "the example's manifest no longer names the SDK by that path");
+    std::fs::write(to.join("Cargo.toml"), pinned).unwrap();
+    std::fs::copy(from.join("Cargo.lock"), to.join("Cargo.lock")).unwrap();
+    to.join("Cargo.toml")
+}
+
+/// Put the built `.so` alone in a fresh plugin directory.
+fn plugin_dir(built: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("libnetplug_plugin_veth.so");
+    std::fs::copy(built.join("libnetplug_plugin_veth.so"), &file).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    dir
+}
+
+/// Load the plugin in `dir` and call it: its SDK version as it reports it.
+fn load_and_call(dir: &Path) -> String {
+    let (registry, reports) = load(&[dir]);
+    let r = report(&reports, "libnetplug_plugin_veth.so");
+    assert_eq!(r.status, LoadStatus::Loaded, "{r:#?}");
+    assert_eq!(r.abi_version.as_deref(), Some("1.0"));
+    let plugin = &registry.for_kind("veth").expect("the veth kind is registered").plugin;
+    let mut element = Element::new("veth").with_attr("peer", "v0p").with_attr("perr", "x");
+    element.span.line = 3;
+    let item = Item {
+        interface: "v0".into(),
+        kind: "veth".into(),
+        envelope: Some(Envelope { name: "v0".into(), kind: "veth".into(), ..Default::default() }),
+        element,
+    };
+    let validation = plugin.validate(&[item]);
+    let messages: Vec<&str> = validation.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["unknown attribute `perr` on <veth>"], "{validation:#?}");
+    r.sdk_version.clone().expect("a loaded plugin reports its SDK")
+}
+
+#[test]
+fn the_example_built_against_the_frozen_abi_1_0_sdk_and_the_current_one_both_load() {
+    let current = plugin_dir(&build(&workspace().join("docs/examples/plugin-veth/Cargo.toml"), true));
+    assert_eq!(load_and_call(current.path()), netplug_plugin_sdk::abi::SDK_VERSION);
+
+    let frozen = plugin_dir(&build(&frozen_example(), false));
+    assert_eq!(load_and_call(frozen.path()), "1.0.0 (frozen ABI 1.0 copy)");
+}
