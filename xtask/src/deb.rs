@@ -55,13 +55,16 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     },
 ];
 
-/// The interface between netplug and its plugins, as a virtual package: the loader takes
-/// plugins built against the same `major.minor` of the SDK (docs/plugin-guide.md, "The ABI
-/// rules"), so a third-party plugin's package depends on `netplug-abi-<major.minor>`.
+/// The plugin ABI as a versioned virtual package (docs/plugin-abi.md): a host speaking ABI
+/// `M.y` loads plugins built for `M.x` with `x <= y`, so `netplug` provides `netplug-abi-M (=
+/// M.y)` and a plugin built for `M.x` depends on `netplug-abi-M (>= M.x)`.
 pub fn abi_package() -> String {
-    let version = env!("CARGO_PKG_VERSION");
-    let major_minor: Vec<&str> = version.split('.').take(2).collect();
-    format!("netplug-abi-{}", major_minor.join("."))
+    format!("netplug-abi-{}", netplug_plugin_sdk::abi::MAJOR)
+}
+
+/// `M.m`, the ABI this build speaks.
+fn abi_version() -> String {
+    format!("{}.{}", netplug_plugin_sdk::abi::MAJOR, netplug_plugin_sdk::abi::MINOR)
 }
 
 const MAINTAINER: &str = "netplug developers <netplug@example.invalid>";
@@ -123,7 +126,7 @@ fn build_all(out: &Path) -> Result<Vec<PathBuf>> {
         package: "netplug".into(),
         arch: arch.clone(),
         depends: shlibs(&binaries, &stage)?,
-        extra: format!("Provides: {}\nSuggests: {}\n", abi_package(), suggests()),
+        extra: format!("Provides: {} (= {})\nSuggests: {}\n", abi_package(), abi_version(), suggests()),
         summary: "declarative configuration of Linux network interfaces".into(),
         description: "netplug makes the kernel's network interfaces match XML documents \
                       (netcf's and libvirt's vocabulary): in order, verified, rolled back on any \
@@ -153,10 +156,10 @@ fn build_all(out: &Path) -> Result<Vec<PathBuf>> {
         dist::install_plugins(&artifacts, &usr, &[plugin.name.to_string()])?;
         let binaries = vec![plugin_path(&usr, plugin.name)];
         let mut depends = shlibs(&binaries, &stage)?;
-        // Built with this netplug: the loader refuses plugins of another SDK minor, and all
-        // plugins of one release come from one build.
+        // All plugins of one release come from one build, so they pin it; the ABI dependency
+        // is what a third party's plugin package would carry alone.
         depends.push(format!("netplug (= {version})"));
-        depends.push(abi_package());
+        depends.push(format!("{} (>= {})", abi_package(), abi_version()));
         let control = Control {
             package: name,
             arch: arch.clone(),
