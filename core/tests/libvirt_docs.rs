@@ -13,7 +13,8 @@ fn xml_blocks(markdown: &str) -> Vec<String> {
     let mut current: Option<String> = None;
     for line in markdown.lines() {
         match (&mut current, line.trim_start()) {
-            (None, "```xml") => current = Some(String::new()),
+            // `xml fragment` marks a snippet that is not a whole document (docs_examples.rs).
+            (None, "```xml" | "```xml fragment") => current = Some(String::new()),
             (Some(_), "```") => blocks.push(current.take().unwrap()),
             (Some(b), _) => {
                 b.push_str(line);
