@@ -250,12 +250,16 @@ impl Daemon<'_> {
         let lock = match super::engine::lock(self.cli) {
             Ok(lock) => lock,
             Err(e) => {
-                tracing::warn!("onboot: {names}: {e:#}; trying again shortly");
+                tracing::warn!(
+                    interface = %names,
+                    "onboot: {names}: {}; trying again shortly",
+                    crate::report::error_text(e.as_ref())
+                );
                 self.boot_retry = Some(Instant::now() + TICK);
                 return;
             }
         };
-        tracing::info!("onboot: applying {names}");
+        tracing::info!(interface = %names, "onboot: applying {names}");
         let opts = ApplyOptions::default();
         let result =
             super::apply::apply_available(self.cli, &boot, &self.registry, &opts, Instant::now(), None);
