@@ -95,6 +95,7 @@ impl Plugin for DhcpPlugin {
             elements: vec!["dhcp".into(), "dhcp6".into()],
             phase: Some(Phase::Dynamic),
             device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
         }
     }
 

@@ -57,6 +57,7 @@ impl Plugin for EthernetPlugin {
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
             device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
         }
     }
 

@@ -58,6 +58,7 @@ impl Plugin for RoutesPlugin {
             elements: vec!["route".into()],
             phase: Some(Phase::Route),
             device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
         }
     }
 

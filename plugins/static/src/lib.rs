@@ -50,6 +50,7 @@ impl Plugin for StaticPlugin {
             elements: vec!["static".into()],
             phase: Some(Phase::Address),
             device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
         }
     }
 
