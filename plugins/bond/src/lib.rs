@@ -66,6 +66,7 @@ impl Plugin for BondPlugin {
             // A bond's offloads are computed from its slaves, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            ..PluginInfo::default()
         }
     }
 

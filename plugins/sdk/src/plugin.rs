@@ -54,6 +54,12 @@ pub struct PluginInfo {
     /// `schema.rng` file and `include_str!` it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub vocabulary: String,
+    /// ABI 1.1. This plugin's kinds are physical devices: never created or deleted, only
+    /// configured, and its `read` reports any existing link asked for by name, whatever made
+    /// it (core asks it whether a device the documents only refer to exists). Absent (`false`,
+    /// as from a 1.0 plugin): its kinds are virtual links it creates and deletes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub physical: bool,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
