@@ -7,8 +7,9 @@
 //!
 //! Putting a port into a VRF or taking it out cycles the port down and up (`cycle_netdev`):
 //! its IPv4 routes are flushed and its prefix routes come back in the new table, and its IPv6
-//! addresses are flushed unless `keep_addr_on_down` is set. Core plans addresses and routes
-//! after enslaving, so a new port gets them in its VRF.
+//! addresses are flushed unless `keep_addr_on_down` is set. Core applies addresses and routes
+//! after enslaving, so a new port gets them in its VRF, and adds again, once, what the kernel
+//! dropped from a configured port this run moved (see core's apply).
 
 use std::collections::{HashMap, HashSet};
 
