@@ -2,13 +2,25 @@
 
 use netplug_plugin_sdk::link::{apply_kind_changes, Batch};
 use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request};
-use netplug_plugin_sdk::{ApplyError, Change, PluginError};
+use netplug_plugin_sdk::{ApplyError, Change, Phase, PluginError};
 
 use crate::plan::MacvlanOp;
 
 /// Apply changes from [`crate::plan::plan`] in order; stop at the first failure.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    apply_kind_changes(changes, requests)
+    apply_kind_changes(changes, requests).map_err(|e| explain_missing_kind(e, changes))
+}
+
+/// The kernel loads a link kind's module on demand (`rtnl-link-KIND`); a create that still
+/// finds no such kind (`EOPNOTSUPP`, "Unknown device type") means the module is not there.
+fn explain_missing_kind(mut e: ApplyError, changes: &[Change]) -> ApplyError {
+    let creating = changes.get(e.index).is_some_and(|c| c.phase == Phase::Create);
+    if creating && e.error.errno == Some(libc::EOPNOTSUPP) {
+        e.error
+            .message
+            .push_str(" (this kernel has no such link kind: is its module, macvlan or macvtap, installed?)");
+    }
+    e
 }
 
 fn requests(op: &MacvlanOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {

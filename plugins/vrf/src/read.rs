@@ -8,6 +8,10 @@ use netplug_plugin_sdk::{Element, Item, PluginError};
 
 pub const IFLA_VRF_TABLE: u16 = nl::IFLA_VRF_TABLE as u16;
 
+/// A new VRF's MTU (`IP6_MAX_MTU`, 65535 + an IPv6 header): above what a document may write
+/// (65535), so it is reported as no MTU, which is what a document without one gets.
+pub const DEFAULT_MTU: u32 = 65535 + 40;
+
 /// The VRFs called `names` (all VRFs when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
@@ -28,10 +32,9 @@ fn item(table: &LinkTable, link: &Link) -> Item {
     for port in table.ports_of(link.index) {
         element.children.push(Element::new("member").with_attr("device", &port.name));
     }
-    Item {
-        interface: link.name.clone(),
-        kind: "vrf".into(),
-        envelope: Some(table.envelope(link, "vrf")),
-        element,
+    let mut envelope = table.envelope(link, "vrf");
+    if envelope.mtu == Some(DEFAULT_MTU) {
+        envelope.mtu = None;
     }
+    Item { interface: link.name.clone(), kind: "vrf".into(), envelope: Some(envelope), element }
 }
