@@ -1,7 +1,7 @@
 //! A kind whose kernel module is missing is refused cleanly: the kernel's own words, which
-//! module to look for, and the namespace as it was. This machine's kernel has no macvlan,
-//! ipvlan or VRF support (docs/testing.md), so here the refusal is what is tested; the qemu
-//! guest, whose kernel has them, tests the kinds themselves (tests/tests/vm_*.rs).
+//! module to look for, and the namespace as it was. This machine's kernel has no ipvlan or VRF
+//! support (docs/testing.md), so here the refusal is what is tested; the qemu guest, whose
+//! kernel has them, tests the kinds themselves (tests/tests/vm_*.rs).
 
 use netplug_tests::{assert_same_state, document, Netns};
 
@@ -19,11 +19,6 @@ fn kernel_has(ns: &Netns, args: &[&str]) -> bool {
 #[test]
 fn kinds_the_kernel_lacks_are_refused_and_nothing_changes() {
     let cases = [
-        (
-            "macvlan",
-            r#"<macvlan name="mv0" device="nic0" mode="bridge"/>"#,
-            ["probe", "link", "nic0", "type", "macvlan"],
-        ),
         ("ipvlan", r#"<ipvlan name="ipv0" device="nic0"/>"#, ["probe", "link", "nic0", "type", "ipvlan"]),
         (
             "VRF",
