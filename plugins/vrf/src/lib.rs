@@ -38,6 +38,7 @@ impl Plugin for VrfPlugin {
             phase: None,
             // A VRF is a routing domain: it has no link and no offloads of its own.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }
