@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use netplug_tests::docs::{
-    examples, libvirt_documents, libvirt_interface_rng, libvirt_valid, native_schema, relaxng_valid, Dialect,
-    Example, Kind,
+    examples, libvirt_documents, libvirt_interface_rng, libvirt_valid, native_schema, relaxng_valid,
+    stand_ins, Dialect, Example, Kind,
 };
 use netplug_tests::{assert_same_state, netplug, Netns};
 
@@ -106,39 +106,6 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// The devices a document names but does not create: the ethernet interfaces it configures
-/// and the ports it refers to.
-fn stand_ins(xml: &str) -> Vec<String> {
-    let mut created = Vec::new();
-    let mut named = Vec::new();
-    let value = |s: &str| -> Option<String> {
-        let q = s.chars().next()?;
-        Some(s[1..].split(q).next()?.to_string())
-    };
-    for (i, _) in xml.match_indices('<') {
-        let tag: String = xml[i + 1..].chars().take_while(|c| c.is_alphanumeric() || *c == '-').collect();
-        let element = &xml[i..i + xml[i..].find('>').unwrap_or(xml.len() - i)];
-        let attr = |name: &str| {
-            element.find(&format!(" {name}=")).and_then(|at| value(&element[at + name.len() + 2..]))
-        };
-        match tag.as_str() {
-            // Native: `<interface device=..>` is an existing device; libvirt: type='ethernet'.
-            "interface" if attr("type").is_none() => named.extend(attr("device").or(attr("name"))),
-            "interface" if attr("type").as_deref() == Some("ethernet") => named.extend(attr("name")),
-            "interface" => created.extend(attr("name")),
-            "member" | "slave" => named.extend(attr("device")),
-            "bridge" | "bond" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "vrf" => {
-                created.extend(attr("name"))
-            }
-            _ => {}
-        }
-    }
-    named.retain(|n| !created.contains(n));
-    named.sort();
-    named.dedup();
-    named
 }
 
 #[test]
