@@ -57,6 +57,8 @@ impl Plugin for EthernetPlugin {
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
             physical: true,
+            // A NIC has no subtree in libvirt: the envelope is all of it.
+            libvirt: vec!["ethernet".into()],
             ..PluginInfo::default()
         }
     }
