@@ -219,11 +219,13 @@ impl Reader<'_> {
         };
         let Some(kind) = self.kinds.iter().find(|k| **k == ty.value).cloned() else {
             let kinds: Vec<&str> = self.kinds.iter().map(String::as_str).collect();
-            self.diags.push(with_suggestion(
-                bad_value(ty, iface, format!("expected {known}")),
-                &ty.value,
-                &kinds,
-            ));
+            let d = match self.registry.for_kind(&ty.value) {
+                Some(r) => bad_value(ty, iface, format!("the '{}' plugin has no libvirt form of it", r.info.name))
+                    .with_help("write it in the native dialect, or use a plugin that lists the kind in PluginInfo::libvirt (plugin ABI 1.1)"),
+                None if kinds.is_empty() => bad_value(ty, iface, "no installed plugin reads libvirt's dialect"),
+                None => with_suggestion(bad_value(ty, iface, format!("expected {known}")), &ty.value, &kinds),
+            };
+            self.diags.push(d);
             return None;
         };
         if let Some((kinds, rule)) = allowed {
