@@ -68,6 +68,7 @@ impl Plugin for BondPlugin {
             // A bond's offloads are computed from its slaves, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             libvirt: vec!["bond".into()],
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

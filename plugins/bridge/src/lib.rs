@@ -64,6 +64,7 @@ impl Plugin for BridgePlugin {
             // A bridge's offloads are computed from its ports, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             libvirt: vec!["bridge".into()],
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }
