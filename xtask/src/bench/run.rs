@@ -51,7 +51,10 @@ pub struct Row {
     pub document_bytes: usize,
     /// The raw-netlink floor (`bench_routes`, the `routes` case only): one process, one socket.
     pub floor: Samples,
+    pub floor_cpu: Samples,
     pub floor_error: Option<String>,
+    /// CPU time of `validate FILE`.
+    pub validate_cpu: Samples,
     /// `netplug plan FILE` once applied.
     pub plan_applied: Samples,
     pub netplug_error: Option<String>,
@@ -176,7 +179,9 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
         apply_mib: Samples::default(),
         document_bytes: 0,
         floor: Samples::default(),
+        floor_cpu: Samples::default(),
         floor_error: None,
+        validate_cpu: Samples::default(),
         plan_applied: Samples::default(),
         netplug_error: None,
         notes: Vec::new(),
@@ -233,6 +238,7 @@ fn time_floor(floor: &Path, n: usize, opts: &Options, row: &mut Row) -> Result<O
         return Ok(None);
     }
     row.floor.0.push(t.secs);
+    row.floor_cpu.0.push(t.cpu);
     Ok(Some(ns.state()?))
 }
 
@@ -303,7 +309,10 @@ fn time_netplug(
                 row.apply_cpu.0.push(t.cpu);
                 row.apply_mib.0.push(t.peak_mib);
             }
-            ("validate", Some(f)) if f == xml => row.validate_mib.0.push(t.peak_mib),
+            ("validate", Some(f)) if f == xml => {
+                row.validate_mib.0.push(t.peak_mib);
+                row.validate_cpu.0.push(t.cpu);
+            }
             _ => {}
         }
     }
