@@ -165,7 +165,7 @@ pub fn plan_live(
                 snapshot.items.insert(name.clone(), live);
                 changes
             } else {
-                let _watch = crate::watchdog::watch(name, "read-plan");
+                let _watch = crate::watchdog::watch(name, "read_plan");
                 let answer = r.plugin.read_plan(want, &scope, keep_live).map_err(fail)?;
                 // Live items come back with changes (or from a plugin that read them anyway).
                 if answer.changes.is_empty() && answer.live.is_empty() {

@@ -62,7 +62,7 @@ impl RootModule for PluginModuleRef {
     const VERSION_STRINGS: VersionStrings = VersionStrings::new(VERSION);
 }
 
-/// The method names of ABI 1.0 and its minors, with their request and answer types.
+/// The method names of ABI 1.1, with their request and answer types.
 pub mod method {
     /// [`InfoRequest`](super::InfoRequest) → [`InfoAnswer`](super::InfoAnswer).
     pub const INFO: &str = "info";
@@ -79,7 +79,13 @@ pub mod method {
     pub const REMOVE: &str = "remove";
     /// ABI 1.1: [`ReadPlanRequest`](super::ReadPlanRequest) → `LivePlan`. Sent only to plugins
     /// built for 1.1 or later; an older one is asked `read` and then `plan`.
-    pub const READ_PLAN: &str = "read-plan";
+    pub const READ_PLAN: &str = "read_plan";
+    /// ABI 1.1: [`ToNative`](crate::libvirt::ToNative) → [`Native`](crate::libvirt::Native).
+    /// Sent only for a kind the plugin lists in `PluginInfo::libvirt`, which no 1.0 plugin does.
+    pub const LIBVIRT_TO_NATIVE: &str = "libvirt_to_native";
+    /// ABI 1.1: [`FromNative`](crate::libvirt::FromNative) → [`Libvirt`](crate::libvirt::Libvirt),
+    /// on the same terms.
+    pub const LIBVIRT_FROM_NATIVE: &str = "libvirt_from_native";
 }
 
 /// What the host gives a plugin at `init`: a prefix type, so a later minor can append
@@ -230,7 +236,7 @@ pub struct PlanRequest<T, N> {
     pub scope: N,
 }
 
-/// What `read-plan` gets (ABI 1.1): `plan`'s request without the live items, which the plugin
+/// What `read_plan` gets (ABI 1.1): `plan`'s request without the live items, which the plugin
 /// reads itself, and whether to send them back when there are changes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReadPlanRequest<T, N> {
