@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 
 const BASE: [&str; 3] = ["ethernet", "routes", "static"];
-const OPTIONAL: [&str; 4] = ["bridge", "bond", "vlan", "dhcp"];
+const OPTIONAL: &[&str] = &["bridge", "bond", "vlan", "veth", "dhcp"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -104,7 +104,7 @@ fn slow_deb_packages_install_exactly_their_plugins() {
     let provides = field(&package("netplug"), "Provides");
     assert!(provides.starts_with("netplug-abi-1 (= 1."), "{provides}");
     let abi = "netplug-abi-1 (>= 1.";
-    for p in OPTIONAL {
+    for p in OPTIONAL.iter().copied() {
         let deb = package(&format!("netplug-plugin-{p}"));
         let depends = field(&deb, "Depends");
         assert!(depends.contains(abi) && depends.contains("netplug (="), "{p}: {depends}");
@@ -118,7 +118,7 @@ fn slow_deb_packages_install_exactly_their_plugins() {
     // Everything installed: every plugin, from the installed directory.
     let all = install(&debs);
     let mut every: Vec<&str> = BASE.to_vec();
-    every.extend(OPTIONAL);
+    every.extend(OPTIONAL.iter().copied());
     assert_eq!(plugins(all.path()), loaded(&every));
 
     // Man pages and completions are where man(1) and the shells look.

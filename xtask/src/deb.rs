@@ -47,6 +47,13 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
                       parent interface. Needs the kernel's 8021q module.",
     },
     OptionalPlugin {
+        name: "veth",
+        summary: "netplug plugin for virtual Ethernet pairs",
+        description: "Configures <veth> interfaces: virtual Ethernet pairs, the peer in this \
+                      network namespace or created in a named one (peer-netns), as container \
+                      hosts connect containers. Needs the kernel's veth module.",
+    },
+    OptionalPlugin {
         name: "dhcp",
         summary: "netplug plugin for DHCP and DHCPv6 clients",
         description: "Configures addresses by <dhcp> and <dhcp6> (SLAAC, DHCPv6) with its own \
