@@ -19,6 +19,8 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("bridge", "bridge"),
     ("vlan", "vlan"),
     ("veth", "veth"),
+    ("dummy", "dummy"),
+    ("vxlan", "vxlan"),
     ("static", "static"),
     ("dhcp", "dhcp"),
     ("dhcp6", "dhcp"),

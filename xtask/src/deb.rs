@@ -54,6 +54,19 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
                       hosts connect containers. Needs the kernel's veth module.",
     },
     OptionalPlugin {
+        name: "dummy",
+        summary: "netplug plugin for dummy interfaces",
+        description: "Configures <dummy> interfaces: links that belong to no NIC, for service \
+                      addresses, router IDs and blackholes. Needs the kernel's dummy module.",
+    },
+    OptionalPlugin {
+        name: "vxlan",
+        summary: "netplug plugin for VXLAN tunnels",
+        description: "Configures <vxlan> interfaces: Ethernet segments tunnelled in UDP to a \
+                      remote endpoint, a multicast group or endpoints in the FDB, alone or as \
+                      bridge ports. Needs the kernel's vxlan module.",
+    },
+    OptionalPlugin {
         name: "dhcp",
         summary: "netplug plugin for DHCP and DHCPv6 clients",
         description: "Configures addresses by <dhcp> and <dhcp6> (SLAAC, DHCPv6) with its own \
