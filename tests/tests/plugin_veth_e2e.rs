@@ -63,7 +63,7 @@ fn validate_points_at_each_problem() {
         lines,
         [
             format!(
-                "{f}:2:3: error: v0: <veth> needs a `peer` attribute \
+                "{f}:2:3: warning: v0: <veth> has no `peer`: v0 must exist already \
                  (a veth is created with its other end: add peer=\"v0p\", say)"
             ),
             format!("{f}:2:19: error: v0: unknown attribute `peeer` on <veth> (did you mean `peer`?)"),

@@ -27,7 +27,7 @@ fn is_up(link: &Value) -> bool {
 
 #[test]
 #[ignore = "needs the dummy module: runs in the qemu guest (cargo xtask vm-test)"]
-fn dummies_apply_read_back_reapply_and_change_in_place() {
+fn dummy_applies_reads_back_reapplies_and_changes_in_place() {
     let ns = Netns::new("dummy");
     let doc = document(ns.dir.path(), "dummies.xml", DUMMIES);
     let doc = doc.to_str().unwrap();
@@ -81,7 +81,7 @@ fn dummies_apply_read_back_reapply_and_change_in_place() {
 
 #[test]
 #[ignore = "needs the dummy module: runs in the qemu guest (cargo xtask vm-test)"]
-fn a_failure_at_every_step_rolls_back_whole() {
+fn dummy_failure_at_every_step_rolls_back_whole() {
     let ns = Netns::new("dummy-fail");
     ns.ip(&["link", "add", "old0", "mtu", "1400", "type", "dummy"]);
     ns.ip(&["link", "add", "gone0", "type", "dummy"]);

@@ -101,8 +101,13 @@ fn check_one(item: &Item, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(peer) = PEER.attr(el) else {
+        // A warning, not an error: `show` cannot name a peer that lives in a namespace without
+        // a name (a container runtime's), and its output must apply back. Such a veth must
+        // exist already; planning to create one without a peer fails, naming it.
         out.push(
-            schema::missing_attr(el, PEER.name, name)
+            Diagnostic::warning(el.span, format!("<{}> has no `peer`: {name} must exist already", el.name))
+                .on_interface(name)
+                .on_attribute(PEER.name)
                 .with_help(format!("a veth is created with its other end: add peer=\"{name}p\", say")),
         );
         return;

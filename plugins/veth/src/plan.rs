@@ -99,7 +99,8 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
             continue; // created as the peer of an interface earlier in scope
         }
         let Some(peer) = want.peer else {
-            return Err(PluginError::new("a veth to create needs a peer").on_interface(name));
+            let why = format!("{name} does not exist, and without a `peer` it cannot be created");
+            return Err(PluginError::new(why).on_interface(name));
         };
         // The peer's own desired envelope, when the documents declare it here as a veth too.
         let peer_wants = match want.local_peer() {

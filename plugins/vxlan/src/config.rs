@@ -107,8 +107,9 @@ pub const ATTRIBUTES: &[AttrSpec] = &[
     UDP6ZEROCSUMRX,
 ];
 
-/// Check every VXLAN item; report diagnostics, and each VXLAN's `device` as a `Requires`
-/// dependency (the device must exist first; removing it leaves the VXLAN).
+/// Check every VXLAN item; report diagnostics, and each VXLAN's `device` as a `Parent`
+/// dependency: the device must exist first, and the kernel deletes the VXLAN with it
+/// (`vxlan_handle_lowerdev_unregister`), as it deletes a VLAN with its parent.
 pub fn validate(items: &[Item]) -> Validation {
     let mut v = Validation::default();
     // (VNI, port, local) → where the VNI was written: the kernel allows one VXLAN of each.
@@ -226,7 +227,7 @@ pub fn validate(items: &[Item]) -> Validation {
                 v.dependencies.push(Dependency {
                     from: name.to_string(),
                     to: device.to_string(),
-                    relation: Relation::Requires,
+                    relation: Relation::Parent,
                     span: dev.value_span,
                 });
             }

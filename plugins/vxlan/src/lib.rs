@@ -8,8 +8,9 @@
 //! ```
 //!
 //! [`VxlanPlugin`] implements the SDK's [`Plugin`] trait; the vocabulary and its rules are in
-//! [`config`]. The `device` is a `Requires` dependency: core creates it first, and a bridge
-//! holding the VXLAN waits for it as for any member.
+//! [`config`]. The `device` is a `Parent` dependency, as a VLAN's: core creates it first (and
+//! the kernel deletes the VXLAN with it), and a bridge holding the VXLAN waits for it as for
+//! any member.
 //!
 //! The kernel side follows the data: [`read`] turns the kernel's VXLANs into `<vxlan>` items
 //! (every option, from one link dump), [`plan`] compares them with the document — what the

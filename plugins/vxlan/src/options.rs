@@ -57,6 +57,17 @@ pub const FLAGS: &[(&str, u16, bool)] = &[
     ("udp6zerocsumrx", IFLA_VXLAN_UDP_ZERO_CSUM6_RX, false),
 ];
 
+/// The switches of [`FLAGS`] that have a default, and that default.
+pub const DEFAULT_FLAGS: &[(&str, bool)] = &[
+    ("learning", true),
+    ("proxy", false),
+    ("rsc", false),
+    ("l2miss", false),
+    ("l3miss", false),
+    ("udp6zerocsumtx", false),
+    ("udp6zerocsumrx", false),
+];
+
 /// The outer packets' TTL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -179,6 +190,26 @@ impl Options {
             maxaddress: num("maxaddress")?,
             flags,
         })
+    }
+
+    /// These options with the format's defaults filled in where the element is silent: what a
+    /// document means, since a default is what netplug makes true when an attribute is left
+    /// out. The endpoints, device and source ports have none (left out, they are left alone),
+    /// nor has `udpcsum` (the kernel's default has changed between releases).
+    pub fn with_defaults(mut self) -> Options {
+        self.dstport.get_or_insert(DEFAULT_DSTPORT);
+        self.ttl.get_or_insert(Ttl::Auto);
+        self.tos.get_or_insert(0);
+        self.ageing.get_or_insert(300);
+        self.maxaddress.get_or_insert(0);
+        for (name, default) in DEFAULT_FLAGS {
+            if self.flag(name).is_none() {
+                self.flags.push((name.to_string(), *default));
+            }
+        }
+        // Table order, as read back, so descriptions and payloads do not depend on the document.
+        self.flags.sort_by_key(|(n, _)| FLAGS.iter().position(|(f, _, _)| f == n));
+        self
     }
 
     /// The value of switch `name`, when set.
@@ -510,6 +541,19 @@ mod tests {
                 "proxy yes (was no)"
             ]
         );
+    }
+
+    #[test]
+    fn defaults_fill_what_the_element_leaves_out() {
+        let o = Options::of(&el(&[("id", "1"), ("proxy", "yes")])).unwrap().with_defaults();
+        assert_eq!(
+            (o.dstport, o.ttl, o.tos, o.ageing, o.maxaddress),
+            (Some(4789), Some(Ttl::Auto), Some(0), Some(300), Some(0))
+        );
+        assert_eq!(o.flag("learning"), Some(true));
+        assert_eq!(o.flag("proxy"), Some(true), "what the element says stays");
+        assert_eq!((o.remote, o.device.as_deref(), o.srcport, o.flag("udpcsum")), (None, None, None, None));
+        assert_eq!(o.flags.first().map(|(n, _)| n.as_str()), Some("learning"), "table order");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Live → desired: the changes that create, change, recreate and delete VXLANs.
 //!
-//! What the kernel changes in place (endpoints within their family, device, TTL, TOS,
+//! The document's options with their defaults (see [`Options::with_defaults`]) are what is
+//! compared. What the kernel changes in place (endpoints within their family, device, TTL, TOS,
 //! learning, ageing) is one change; a new VNI, port, FDB limit or fixed flag means deleting
 //! the VXLAN and creating it again, and the plan says which option made it so. The new link
 //! loses what the old one had from elsewhere: the plan puts back its options, MTU, MAC, admin
@@ -70,12 +71,14 @@ fn error(item: &Item, message: String) -> PluginError {
 fn create(d: &Item, again: bool, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
     let env = normalized(&d.envelope_or_default());
-    let options = Options::of(&d.element).map_err(|m| error(d, m))?;
-    if options.id.is_none() {
+    let given = Options::of(&d.element).map_err(|m| error(d, m))?;
+    if given.id.is_none() {
         return Err(error(d, "a VXLAN needs an id to be created".into()));
     }
+    // Described as the document gives it; created with the defaults it leaves implicit.
     let mut shown = Element::new("vxlan");
-    options.write(&mut shown);
+    given.write(&mut shown);
+    let options = given.with_defaults();
     let mut what: Vec<String> = shown.attributes.iter().map(|a| format!("{} {}", a.name, a.value)).collect();
     what.extend(env.mtu.map(|m| format!("mtu {m}")));
     what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
@@ -94,7 +97,7 @@ fn create(d: &Item, again: bool, out: &mut Vec<Change>) -> Result<(), PluginErro
 
 fn update(d: &Item, l: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
     let name = d.interface.as_str();
-    let want = Options::of(&d.element).map_err(|m| error(d, m))?;
+    let want = Options::of(&d.element).map_err(|m| error(d, m))?.with_defaults();
     let have = Options::of(&l.element).map_err(|m| error(l, m))?;
     let diff = differences(&want, &have);
     if !diff.recreate.is_empty() {

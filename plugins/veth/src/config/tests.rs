@@ -60,11 +60,17 @@ fn unknown_attributes_get_hints() {
 }
 
 #[test]
-fn the_peer_is_required_unless_removing() {
+fn a_missing_peer_is_a_warning_and_nothing_when_removing() {
     let got = messages(&[veth(2, "v0", &[], LinkState::Up)]);
     assert_eq!(got.len(), 1);
     assert_eq!((got[0].0, got[0].1), (2, 1), "points at the element");
-    assert_eq!(got[0].2, "<veth> needs a `peer` attribute");
+    assert_eq!(got[0].2, "<veth> has no `peer`: v0 must exist already");
+    let severity = validate(&[veth(2, "v0", &[], LinkState::Up)]).diagnostics[0].severity;
+    assert_eq!(
+        severity,
+        netplug_plugin_sdk::Severity::Warning,
+        "show's output for a peer it cannot name applies back"
+    );
     assert!(messages(&[veth(2, "v0", &[], LinkState::Absent)]).is_empty());
 }
 

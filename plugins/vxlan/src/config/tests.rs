@@ -37,7 +37,7 @@ fn a_complete_vxlan_is_fine_and_its_device_comes_first() {
     )]);
     assert!(v.diagnostics.is_empty(), "{:?}", v.diagnostics);
     assert_eq!(v.dependencies.len(), 1);
-    assert_eq!((v.dependencies[0].to.as_str(), v.dependencies[0].relation), ("eth0", Relation::Requires));
+    assert_eq!((v.dependencies[0].to.as_str(), v.dependencies[0].relation), ("eth0", Relation::Parent));
     let group = [vxlan(1, "vx0", &[("id", "1"), ("group", "ff05::100"), ("device", "eth0")])];
     assert!(messages(&group).is_empty());
 }

@@ -12,6 +12,23 @@ fn vxlan(name: &str, attrs: &[(&str, &str)]) -> Item {
     Item { interface: name.into(), kind: "vxlan".into(), envelope: Some(envelope), element }
 }
 
+/// The item as the kernel reads it back: every option with its default where not given.
+fn with_kernel_defaults(item: &Item) -> Item {
+    let mut element = Element::new("vxlan");
+    Options::of(&item.element).unwrap().with_defaults().write(&mut element);
+    Item { element, ..item.clone() }
+}
+
+#[test]
+fn a_default_left_out_is_made_true() {
+    let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42"), ("dstport", "8472")]))];
+    let got = plan(&[vxlan("vx0", &[("id", "42")])], &live, &scope(&["vx0"])).unwrap();
+    assert_eq!(got[0].description, "delete to change dstport 4789 (was 8472)");
+    let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42"), ("learning", "no")]))];
+    let got = plan(&[vxlan("vx0", &[("id", "42")])], &live, &scope(&["vx0"])).unwrap();
+    assert_eq!(described(&got), [(Phase::Configure, "set learning yes (was no)")]);
+}
+
 fn scope(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
@@ -32,10 +49,7 @@ fn a_new_vxlan_is_created_with_every_option_and_set_up() {
 
 #[test]
 fn changes_the_kernel_takes_are_made_in_place() {
-    let live = [vxlan(
-        "vx0",
-        &[("id", "42"), ("remote", "192.0.2.2"), ("ttl", "auto"), ("learning", "yes"), ("dstport", "4789")],
-    )];
+    let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42"), ("remote", "192.0.2.2")]))];
     let want = [vxlan("vx0", &[("id", "42"), ("remote", "192.0.2.3"), ("ttl", "32"), ("learning", "no")])];
     let got = plan(&want, &live, &scope(&["vx0"])).unwrap();
     assert_eq!(
@@ -50,7 +64,7 @@ fn changes_the_kernel_takes_are_made_in_place() {
 
 #[test]
 fn fixed_options_make_it_again_in_its_bridge() {
-    let live = [vxlan("vx0", &[("id", "42"), ("dstport", "4789"), ("proxy", "no")])];
+    let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42")]))];
     let mut want = vxlan("vx0", &[("id", "43"), ("dstport", "4789"), ("proxy", "yes")]);
     want.envelope.as_mut().unwrap().master = Some("br0".into());
     let got = plan(&[want], &live, &scope(&["vx0"])).unwrap();
