@@ -104,7 +104,7 @@ fn slow_deb_packages_install_exactly_their_plugins() {
     let provides = field(&package("netplug"), "Provides");
     assert!(provides.starts_with("netplug-abi-1 (= 1."), "{provides}");
     let abi = "netplug-abi-1 (>= 1.";
-    for p in OPTIONAL.iter().copied() {
+    for p in OPTIONAL {
         let deb = package(&format!("netplug-plugin-{p}"));
         let depends = field(&deb, "Depends");
         assert!(depends.contains(abi) && depends.contains("netplug (="), "{p}: {depends}");
