@@ -7,6 +7,7 @@
 
 use std::process::Command;
 
+use netplug_tests::docs::relaxng_valid;
 use netplug_tests::{assert_same_state, document, Netns};
 use serde_json::Value;
 
@@ -263,4 +264,37 @@ fn a_kernel_error_rolls_back_what_ran_before_it() {
     assert!(stderr.contains("File exists"), "carries the kernel's errno: {stderr}");
     assert!(stderr.contains("as it was before"), "{stderr}");
     assert_same_state(&before, &ns.state(), "rolled back");
+}
+
+/// The shipped veth plugin declares its vocabulary: `netplug schema` holds `<veth>` with
+/// `peer` and `peer-netns` beside the envelope and the feature elements, and every plugin of
+/// the workspace (veth, dummy and vxlan among them) is `declared`.
+#[test]
+fn schema_has_the_veth_kind_and_its_vocabulary() {
+    let ns = Netns::new("veth-schema");
+    let schema = document(ns.dir.path(), "netplug.rng", &ns.netplug(&["schema"]).ok());
+    let documents = [
+        r#"<veth name="v0" peer="v0p" mtu="9000" state="up"/>"#,
+        r#"<veth name="ct0" peer="eth0" peer-netns="container1"/>"#,
+        r#"<interfaces><veth name="v0" peer="v0p"><static ipaddr="192.0.2.1/24"/></veth><bridge name="br0"><member device="v0"/></bridge></interfaces>"#,
+    ];
+    for xml in documents {
+        assert_eq!(relaxng_valid(&schema, xml), Ok(()), "{xml}");
+    }
+    // Its own attributes are checked, the envelope is still core's, the feature elements theirs.
+    for xml in [
+        r#"<veth name="v0" peer="v0p" peeer="x"/>"#,
+        r#"<veth name="v0" peer="v0p" peer-netns="a/b"/>"#,
+        r#"<veth name="v0" mtu="9"/>"#,
+        r#"<veth name="v0"><static ipadr="192.0.2.1/24"/></veth>"#,
+    ] {
+        assert!(relaxng_valid(&schema, xml).is_err(), "{xml}");
+    }
+
+    let doc: Value = serde_json::from_str(&ns.netplug(&["--json", "schema"]).ok()).unwrap();
+    let plugins = doc["plugins"].as_array().unwrap();
+    for kind in ["veth", "dummy", "vxlan"] {
+        assert!(plugins.iter().any(|p| p["name"] == kind), "{kind} is listed: {plugins:?}");
+    }
+    assert!(plugins.iter().all(|p| p["vocabulary"] == "declared"), "{plugins:?}");
 }

@@ -40,6 +40,7 @@ impl Plugin for VethPlugin {
             // A veth has offloads and (for XDP) channels; it has no link modes or rings.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string(), "channels".to_string()])]
                 .into(),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

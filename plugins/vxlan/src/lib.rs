@@ -39,6 +39,7 @@ impl Plugin for VxlanPlugin {
             phase: None,
             // A VXLAN's offloads can be switched; it has no link modes, rings or channels.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }
