@@ -187,7 +187,7 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
         eprintln!("bench: {} n={n} run {}/{runs}", case.name(), run + 1);
         let ip_state = if row.ip_error.is_none() { time_ip(&batch, opts, &mut row)? } else { None };
         let np_state =
-            if row.netplug_error.is_none() { time_netplug(&xml, bins, opts, &mut row)? } else { None };
+            if row.netplug_error.is_none() { time_netplug(case, &xml, bins, opts, &mut row)? } else { None };
         if let (Some(a), Some(b)) = (ip_state, np_state) {
             if a != b && row.notes.is_empty() {
                 row.notes.push(format!("end states differ: ip -batch left {a}; netplug left {b}"));
@@ -251,7 +251,13 @@ fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>>
 /// No-change re-applies timed after each apply.
 pub(super) const REAPPLIES: usize = 3;
 
-fn time_netplug(xml: &Path, bins: &Binaries, opts: &Options, row: &mut Row) -> Result<Option<State>> {
+fn time_netplug(
+    case: Case,
+    xml: &Path,
+    bins: &Binaries,
+    opts: &Options,
+    row: &mut Row,
+) -> Result<Option<State>> {
     if !bins.netplug.exists() {
         bail!("{} is missing: build it or drop --no-build", bins.netplug.display());
     }
