@@ -13,7 +13,8 @@ use std::process::Command;
 use serde_json::Value;
 
 const BASE: [&str; 3] = ["ethernet", "routes", "static"];
-const OPTIONAL: &[&str] = &["bridge", "bond", "vlan", "veth", "dummy", "vxlan", "dhcp"];
+const OPTIONAL: &[&str] =
+    &["bridge", "bond", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "dhcp"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
