@@ -274,11 +274,6 @@ fn time_netplug(
         // The bench's own lock and journals: it never writes the machine's /run or /var/lib.
         let state = std::env::temp_dir().join(format!("netplug-bench-{}", std::process::id()));
         cmd.env("NETPLUG_RUN_DIR", state.join("run")).env("NETPLUG_STATE_DIR", state.join("state"));
-        if case.needs_veth_plugin() {
-            if let Some(dir) = &bins.veth_dir {
-                cmd.arg("--plugin-dir").arg(dir);
-            }
-        }
         cmd.arg(verb);
         cmd.args(file);
         // Logging as a user has it by default; NETPLUG_LOG from the caller would add its cost.
