@@ -216,7 +216,7 @@ pub fn stand_ins(xml: &str) -> Vec<String> {
             "interface" if attr("type").as_deref() == Some("ethernet") => named.extend(attr("name")),
             "interface" => created.extend(attr("name")),
             "member" | "slave" => named.extend(attr("device")),
-            "bridge" | "bond" | "vrf" => created.extend(attr("name")),
+            "bridge" | "bond" | "vrf" | "veth" | "dummy" | "vxlan" => created.extend(attr("name")),
             // Stacked on a parent, named by `device`.
             "vlan" | "macvlan" | "macvtap" | "ipvlan" => {
                 created.extend(attr("name"));

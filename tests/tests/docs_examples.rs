@@ -101,6 +101,10 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
         Some("VRF: the host's kernel lacks it")
     } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
         Some("DHCP and SLAAC need a server on the link")
+    } else if xml.contains("<dummy") {
+        Some("dummy: the host's kernel lacks it")
+    } else if xml.contains("peer-netns=") {
+        Some("peer-netns needs the named namespace to exist")
     } else if xml.contains("<ethtool") || xml.contains("<link ") {
         Some("veth stand-ins cannot take a NIC's ethtool settings")
     } else {
