@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use netplug_plugin_sdk::testing::wait_for;
+use netplug_plugin_testing::wait_for;
 use netplug_tests::{document, Netns};
 
 /// A running `netplug daemon`, killed if the test ends without stopping it.

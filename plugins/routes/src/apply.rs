@@ -11,8 +11,8 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::{plugin_error, Batch};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTPROT_NETPLUG};
+use netplug_plugin_sdk::netlink::Batch;
 use netplug_plugin_sdk::netlink::{self, Request, RouteMessage, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
@@ -144,7 +144,7 @@ impl<'a> RouteOp<'a> {
 
 /// Apply route changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused()?;
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {

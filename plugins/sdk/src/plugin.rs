@@ -223,16 +223,37 @@ impl Phase {
     }
 }
 
-/// One change a plugin plans and later applies. `payload` is the plugin's own data (often
-/// JSON); core never looks inside it.
+/// One change a plugin plans and later applies. The payload is the plugin's own typed
+/// operation, which [`Change::new`] encodes and [`Change::op`] decodes; core never looks inside.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Change {
     pub interface: String,
     pub phase: Phase,
     /// Human-readable, e.g. `set mtu 9000 (was 1500)`.
     pub description: String,
+    /// The operation, as [`Change::new`] encoded it (JSON text).
     #[serde(default)]
     pub payload: String,
+}
+
+impl Change {
+    /// A change to `interface` in `phase` that carries `op`, the plugin's own operation.
+    pub fn new(interface: &str, phase: Phase, description: impl Into<String>, op: &impl Serialize) -> Change {
+        Change {
+            interface: interface.to_string(),
+            phase,
+            description: description.into(),
+            // The plugin's own plain data types: encoding them cannot fail.
+            payload: serde_json::to_string(op).expect("a change's operation encodes"),
+        }
+    }
+
+    /// The operation [`Change::new`] was given, or an error on this change's interface when
+    /// the payload is not a `T`.
+    pub fn op<T: serde::de::DeserializeOwned>(&self) -> Result<T, PluginError> {
+        serde_json::from_str(&self.payload)
+            .map_err(|e| PluginError::new(format!("bad change payload: {e}")).on_interface(&self.interface))
+    }
 }
 
 /// An error from a plugin, carrying what the kernel said.

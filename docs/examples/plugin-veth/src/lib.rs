@@ -23,7 +23,7 @@ pub mod query;
 
 use std::sync::Mutex;
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::Socket;
 use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
@@ -44,7 +44,7 @@ impl VethPlugin {
         // panic); the socket is still usable, since every request waits for its own answer.
         let mut guard = self.socket.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            *guard = Some(Socket::route().map_err(|e| plugin_error("", e))?);
+            *guard = Some(Socket::route()?);
         }
         f(guard.as_mut().expect("just opened"))
     }

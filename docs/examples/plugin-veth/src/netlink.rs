@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use netplug_plugin_sdk::link::{Batch, LinkOp};
 use netplug_plugin_sdk::netlink::consts::{IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, VETH_INFO_PEER};
 use netplug_plugin_sdk::netlink::{parse_mac, AttrBuilder, LinkMessage, Request, Socket};
+use netplug_plugin_sdk::netlink::{Batch, KindOp, LinkOp};
 use netplug_plugin_sdk::{ApplyError, Change, Phase, PluginError};
 
 /// What to set on one end of a pair as it is created.
@@ -37,12 +37,7 @@ pub struct CreatePair {
 
 impl CreatePair {
     pub fn change(&self, phase: Phase, description: String) -> Change {
-        Change {
-            interface: self.name.clone(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("a CreatePair serialises"),
-        }
+        KindOp::Kind(self).change(&self.name, phase, description)
     }
 
     /// The request. The peer's settings travel inside `IFLA_INFO_DATA`/`VETH_INFO_PEER` as an
@@ -94,11 +89,9 @@ enum Op {
 }
 
 fn decode(change: &Change) -> Result<Op, PluginError> {
-    if let Ok(op) = serde_json::from_str::<LinkOp>(&change.payload) {
-        return Ok(Op::Link(op));
-    }
-    serde_json::from_str::<CreatePair>(&change.payload).map(Op::Create).map_err(|e| {
-        PluginError::new(format!("not a change this plugin planned: {e}")).on_interface(&change.interface)
+    Ok(match change.op::<KindOp<CreatePair>>()? {
+        KindOp::Link(op) => Op::Link(op),
+        KindOp::Kind(create) => Op::Create(create),
     })
 }
 

@@ -17,7 +17,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+#[cfg(test)]
+use netplug_plugin_sdk::netlink::KindOp;
+use netplug_plugin_sdk::netlink::{envelope_changes, LinkOp};
 use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
 use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
 
@@ -155,7 +157,7 @@ mod tests {
         let want = [item("v0", Some("v0p"), LinkState::Up, Some(9000))];
         let got = plan(&want, &[], &scope(&["v0"])).unwrap();
         assert_eq!(described(&got), [(Phase::Create, "create veth v0 with peer v0p (mtu 9000, up)")]);
-        let payload: CreatePair = serde_json::from_str(&got[0].payload).unwrap();
+        let Ok(KindOp::Kind(payload)) = got[0].op::<KindOp<CreatePair>>() else { panic!("{got:?}") };
         assert_eq!((payload.up, payload.this), (true, End { mtu: Some(9000), mac: None }));
         assert_eq!(payload.other, End::default(), "an undeclared peer is left as the kernel makes it");
     }
@@ -170,7 +172,7 @@ mod tests {
             [(Phase::Create, "create veth a with peer b (up)"), (Phase::Up, "set up")]
         );
         assert_eq!(got[1].interface, "b");
-        let payload: CreatePair = serde_json::from_str(&got[0].payload).unwrap();
+        let Ok(KindOp::Kind(payload)) = got[0].op::<KindOp<CreatePair>>() else { panic!("{got:?}") };
         assert_eq!(payload.other, End { mtu: Some(1400), mac: None });
     }
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use netplug_plugin_sdk::link::LinkTable;
 use netplug_plugin_sdk::netlink::Link;
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::{Element, Item};
 
 use crate::config::{KIND, PEER};

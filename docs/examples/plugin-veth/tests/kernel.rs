@@ -4,9 +4,9 @@
 //!
 //! Needs root (to create namespaces); run with `cargo test`.
 
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::Socket;
 use netplug_plugin_sdk::{Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 use netplug_plugin_veth::VethPlugin;
 
 fn veth(name: &str, peer: &str, state: LinkState, mtu: Option<u32>) -> Item {
