@@ -5,7 +5,7 @@
 //! own, with a veth stand-in for each device it names but does not create, and re-applied
 //! as a no-op (an empty plan, the same state). Other blocks say what they are after `xml`:
 //! `fragment` (part of a document; must be well-formed), `invalid` (shows netplug's
-//! diagnostics: must be refused), `plugin-veth` (needs the example plugin of
+//! diagnostics: must be refused), `plugin` (needs the example plugin of
 //! docs/plugin-guide.md; must be well-formed).
 
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ enum Kind {
     Document,
     Fragment,
     Invalid,
-    PluginVeth,
+    Plugin,
 }
 
 fn examples() -> Vec<Example> {
@@ -48,7 +48,7 @@ fn examples() -> Vec<Example> {
                 "" => Kind::Document,
                 "fragment" => Kind::Fragment,
                 "invalid" => Kind::Invalid,
-                "plugin-veth" => Kind::PluginVeth,
+                "plugin" => Kind::Plugin,
                 other => panic!("{rel}:{}: unknown xml block kind `{other}`", i + 1),
             };
             let mut xml = String::new();
@@ -128,7 +128,7 @@ fn every_document_validates_and_every_invalid_one_is_refused() {
                     bad.push(format!("{}: shown as invalid, but exit {code}:\n{stderr}", e.place));
                 }
             }
-            Kind::Fragment | Kind::PluginVeth => {}
+            Kind::Fragment | Kind::Plugin => {}
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
