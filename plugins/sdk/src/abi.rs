@@ -104,6 +104,39 @@ pub struct HostCallbacks {
     pub shared_put: extern "C" fn(context: usize, key: RStr<'_>, value: RVec<u8>),
 }
 
+/// ABI 1.1: an event's fields, carried in the `target` argument of [`HostCallbacks::log`]
+/// after [`LOG_FIELDS_SEPARATOR`], as JSON. The message argument stays what a 1.0 host prints
+/// (the message, then `name=value` for each field); a host that reads this takes the first
+/// `message_len` bytes of it as the message and keeps the fields as fields. (A callback
+/// appended to [`HostCallbacks`] would have been the plainer way, but `abi_stable`'s layout
+/// check then refuses every plugin built for 1.0.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFields {
+    pub message_len: usize,
+    /// `(name, value)`, each value as text.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Where the [`LogFields`] start in a `log` target: the ASCII unit separator, which no Rust
+/// module path contains.
+pub const LOG_FIELDS_SEPARATOR: char = '\u{1f}';
+
+impl LogFields {
+    /// The `log` target carrying `self` after `target`.
+    pub fn into_target(&self, target: &str) -> String {
+        let json = serde_json::to_string(self).expect("strings encode");
+        format!("{target}{LOG_FIELDS_SEPARATOR}{json}")
+    }
+
+    /// A `log` target's own part, and the fields it carries, if any (and readable).
+    pub fn from_target(target: &str) -> (&str, Option<LogFields>) {
+        match target.split_once(LOG_FIELDS_SEPARATOR) {
+            Some((target, json)) => (target, serde_json::from_str(json).ok()),
+            None => (target, None),
+        }
+    }
+}
+
 /// What [`HostCallbacks::shared_get`] calls with the bytes it finds: `func(cookie, bytes)`.
 #[repr(transparent)]
 #[derive(StableAbi, Clone, Copy)]
