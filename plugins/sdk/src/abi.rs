@@ -62,7 +62,7 @@ impl RootModule for PluginModuleRef {
     const VERSION_STRINGS: VersionStrings = VersionStrings::new(VERSION);
 }
 
-/// The method names of ABI 1.0, with their request and answer types.
+/// The method names of ABI 1.1, with their request and answer types.
 pub mod method {
     /// [`InfoRequest`](super::InfoRequest) → [`InfoAnswer`](super::InfoAnswer).
     pub const INFO: &str = "info";
@@ -77,6 +77,12 @@ pub mod method {
     pub const APPLY: &str = "apply";
     /// [`RemoveRequest`](super::RemoveRequest) → `Vec<Change>`.
     pub const REMOVE: &str = "remove";
+    /// ABI 1.1: [`ToNative`](crate::libvirt::ToNative) → [`Native`](crate::libvirt::Native).
+    /// Sent only for a kind the plugin lists in `PluginInfo::libvirt`, which no 1.0 plugin does.
+    pub const LIBVIRT_TO_NATIVE: &str = "libvirt_to_native";
+    /// ABI 1.1: [`FromNative`](crate::libvirt::FromNative) → [`Libvirt`](crate::libvirt::Libvirt),
+    /// on the same terms.
+    pub const LIBVIRT_FROM_NATIVE: &str = "libvirt_from_native";
 }
 
 /// What the host gives a plugin at `init`: a prefix type, so a later minor can append

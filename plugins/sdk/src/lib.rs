@@ -17,6 +17,7 @@ mod diagnostic;
 mod element;
 pub mod export;
 pub mod ip;
+pub mod libvirt;
 #[cfg(feature = "netlink")]
 mod link;
 mod log;

@@ -1,7 +1,7 @@
 //! Test helpers for netplug plugins, used as a dev-dependency beside `netplug-plugin-sdk`.
 //!
 //! * Vocabulary tests: [`items_from_xml`] gives the [`Item`]s netplug would hand a plugin for a
-//!   document (either dialect), read by netplug's own reader, so positions and the split
+//!   document, read by netplug's own reader, so positions and the split
 //!   between a kind's element, the envelope and other plugins' children are the real ones;
 //!   [`validate_xml`] validates them and [`diagnostic_lines`] prints the result compactly;
 //!   [`element_from_xml`] and [`element_to_xml`] read and write one element.
@@ -20,22 +20,24 @@ use netplug_plugin_sdk::{Change, Element, Item, Plugin, PluginInfo, Validation};
 
 pub use netplug_netlink::testing::in_new_netns;
 
-/// The items netplug hands `plugin` for the document `xml` (native or libvirt dialect, one
-/// interface or many): for a kind plugin one per interface of its kinds (the element without
+/// The items netplug hands `plugin` for the native document `xml` (one interface or many): for a kind plugin one per interface of its kinds (the element without
 /// the envelope's attributes and other plugins' children, and the [`Envelope`]), for a feature
 /// plugin one per element it owns. Panics when netplug reads no interface from the document
 /// (not well-formed, or an `<interface type=…>` taken for libvirt's); netplug's own checks of
-/// the envelope are not applied (a plugin is called despite them too).
+/// the envelope are not applied (a plugin is called despite them too). A libvirt document is
+/// read too, but a kind's own subtree comes out empty: translating it is the plugin's
+/// `libvirt_to_native`, which this helper, given only `&dyn Plugin`, does not call.
 ///
 /// [`Envelope`]: netplug_plugin_sdk::Envelope
 pub fn items_from_xml(plugin: &dyn Plugin, xml: &str) -> Vec<Item> {
+    let mut registry = Registry::new();
+    registry.register(Arc::new(Described(plugin.info())), "test").expect("one plugin registers");
     let mut sources = SourceMap::default();
-    let (interfaces, diagnostics, dialect) = netplug_core::load::load_str("test.xml", xml, &mut sources);
+    let (interfaces, diagnostics, dialect) =
+        netplug_core::load::load_str("test.xml", xml, &mut sources, &registry);
     if dialect.is_none() || interfaces.is_empty() {
         panic!("netplug reads no interface from the test document ({dialect:?}): {diagnostics:#?}");
     }
-    let mut registry = Registry::new();
-    registry.register(Arc::new(Described(plugin.info())), "test").expect("one plugin registers");
     items_by_plugin(&Config { interfaces }, &registry).swap_remove(0)
 }
 
