@@ -18,6 +18,7 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("bond", "bond"),
     ("bridge", "bridge"),
     ("vlan", "vlan"),
+    ("wireguard", "wireguard"),
     ("static", "static"),
     ("dhcp", "dhcp"),
     ("dhcp6", "dhcp"),

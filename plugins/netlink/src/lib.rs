@@ -41,6 +41,7 @@ pub mod reuse;
 pub mod route;
 pub mod socket;
 pub mod testing;
+pub mod wireguard;
 
 pub use addr::{AddrMessage, Address, Family};
 pub use attr::{Attr, AttrBuilder, Attrs};
@@ -51,6 +52,7 @@ pub use message::{Message, Op, Request};
 pub use reuse::Reused;
 pub use route::{NextHop, Route, RouteMessage, RouteType};
 pub use socket::{Protocol, Socket};
+pub use wireguard::WireGuard;
 
 /// Re-exported so plugins use the same neli and kernel constants as this crate.
 pub use linux_raw_sys;
