@@ -142,6 +142,8 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
         Some("bonding: the host's kernel lacks it")
     } else if xml.contains("<vlan") || xml.contains("type='vlan'") {
         Some("802.1Q: the host's kernel lacks it")
+    } else if xml.contains("<wireguard") {
+        Some("WireGuard: the host's kernel lacks it")
     } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
         Some("DHCP and SLAAC need a server on the link")
     } else if xml.contains("<ethtool") || xml.contains("<link ") {

@@ -7,7 +7,8 @@
 //! [`dump_links`](Socket::dump_links), [`dump_addrs`](Socket::dump_addrs) and
 //! [`dump_routes`](Socket::dump_routes)), the builders [`LinkMessage`], [`AddrMessage`] and
 //! [`RouteMessage`] that produce [`Request`]s, [`Ethtool`] for features, link modes, rings
-//! and channels, and [`Error`], which keeps the kernel's extended-ack text.
+//! and channels, [`WireGuard`] for WireGuard devices and their peers, and [`Error`], which keeps
+//! the kernel's extended-ack text.
 //!
 //! One design decision: neli provides the socket and frames outgoing messages, but attribute
 //! payloads are built and parsed by this crate's small [`AttrBuilder`]/[`Attrs`], and replies

@@ -559,7 +559,8 @@ mod tests {
     fn long_peer_lists_split_and_a_split_peer_continues_without_replacing() {
         let mut big = PeerChange::new(key(1));
         big.replace_allowed_ips = true;
-        big.allowed_ips = (0..2000u32).map(|i| ip(&Ipv4Addr::from(0x0a00_0000 + (i << 8)).to_string(), 24)).collect();
+        big.allowed_ips =
+            (0..2000u32).map(|i| ip(&Ipv4Addr::from(0x0a00_0000 + (i << 8)).to_string(), 24)).collect();
         let mut small = PeerChange::new(key(2));
         small.allowed_ips = vec![ip("192.168.0.0", 16)];
         let remove = PeerChange { remove: true, ..PeerChange::new(key(3)) };
@@ -585,7 +586,8 @@ mod tests {
             .filter(|m| {
                 let peers = Attrs::new(m.as_bytes()).get(WGDEVICE_A_PEERS).unwrap();
                 peers.nested().any(|p| {
-                    p.nested().get(WGPEER_A_FLAGS).and_then(|f| f.u32()).unwrap_or(0) & WGPEER_F_REPLACE_ALLOWEDIPS
+                    p.nested().get(WGPEER_A_FLAGS).and_then(|f| f.u32()).unwrap_or(0)
+                        & WGPEER_F_REPLACE_ALLOWEDIPS
                         != 0
                 })
             })

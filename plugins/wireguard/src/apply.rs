@@ -19,7 +19,11 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     apply_kind_changes(changes, |op: &WgOp, batch| requests(op, batch, &mut wg))
 }
 
-fn requests(op: &WgOp, batch: &mut Batch<'_>, wg: &mut Option<WireGuard>) -> Result<Vec<Request>, ApplyError> {
+fn requests(
+    op: &WgOp,
+    batch: &mut Batch<'_>,
+    wg: &mut Option<WireGuard>,
+) -> Result<Vec<Request>, ApplyError> {
     let name = match op {
         WgOp::Create { name, mtu } => {
             let mut create = LinkMessage::create(name, "wireguard");
@@ -61,8 +65,10 @@ fn device_change(op: &WgOp) -> Result<DeviceChange, String> {
             change.preshared_key = preshared_key.as_ref().map(preshared_key_of).transpose()?;
             if let Some(ips) = allowed_ips {
                 change.replace_allowed_ips = true;
-                change.allowed_ips =
-                    ips.iter().map(|t| parse_allowed_ip(t).map(|(ip, _)| ip)).collect::<Result<Vec<AllowedIp>, _>>()?;
+                change.allowed_ips = ips
+                    .iter()
+                    .map(|t| parse_allowed_ip(t).map(|(ip, _)| ip))
+                    .collect::<Result<Vec<AllowedIp>, _>>()?;
             }
             Ok(DeviceChange { ifname: name.clone(), peers: vec![change], ..Default::default() })
         }
@@ -99,9 +105,8 @@ fn preshared_key_of(source: &PresharedSource) -> Result<SecretKey, String> {
             }
             Ok(key)
         }
-        PresharedSource::Remembered { id } => {
-            keys::remembered_preshared(id).ok_or_else(|| format!("preshared key {id} is not known to this run"))
-        }
+        PresharedSource::Remembered { id } => keys::remembered_preshared(id)
+            .ok_or_else(|| format!("preshared key {id} is not known to this run")),
     }
 }
 

@@ -49,8 +49,12 @@ pub const KEY_PUBLIC: AttrSpec = AttrSpec {
 /// The attributes of `<private-key>`.
 pub const PRIVATE_KEY_ATTRIBUTES: &[AttrSpec] = &[KEY_FILE, KEY_PUBLIC];
 
-pub const PEER_PUBLIC_KEY: AttrSpec =
-    AttrSpec { name: "public-key", help: "the peer's public key", kind: ValueKind::Other("a base64 key; required"), default: None };
+pub const PEER_PUBLIC_KEY: AttrSpec = AttrSpec {
+    name: "public-key",
+    help: "the peer's public key",
+    kind: ValueKind::Other("a base64 key; required"),
+    default: None,
+};
 pub const ENDPOINT: AttrSpec = AttrSpec {
     name: "endpoint",
     help: "where to reach the peer: ADDRESS:PORT or [IPv6]:PORT; without one the peer's is \
@@ -208,7 +212,8 @@ impl Config {
             None => None,
             Some(v) => Some(v.trim().parse::<u16>().map_err(|_| format!("invalid listen-port `{v}`"))?),
         };
-        let fwmark = el.value(FWMARK.name).map(|v| parse_fwmark(v).map_err(|m| bad("fwmark", v, m))).transpose()?;
+        let fwmark =
+            el.value(FWMARK.name).map(|v| parse_fwmark(v).map_err(|m| bad("fwmark", v, m))).transpose()?;
         let private_key = match el.child("private-key") {
             None => None,
             Some(k) => {
@@ -227,8 +232,10 @@ impl Config {
         for p in el.children_named("peer") {
             let key = p.value("public-key").ok_or("a <peer> needs a public-key")?;
             let public_key = keys::parse_public(key).map_err(|m| bad("public-key", key, m))?;
-            let endpoint =
-                p.value("endpoint").map(|v| parse_endpoint(v).map_err(|m| bad("endpoint", v, m))).transpose()?;
+            let endpoint = p
+                .value("endpoint")
+                .map(|v| parse_endpoint(v).map_err(|m| bad("endpoint", v, m)))
+                .transpose()?;
             let keepalive = p
                 .value("persistent-keepalive")
                 .map(|v| parse_keepalive(v).map_err(|m| bad("persistent-keepalive", v, m)))
@@ -287,7 +294,12 @@ pub fn validate(items: &[Item]) -> Validation {
 }
 
 /// The `<private-key>` rules; the device's public key when the key file is readable.
-fn check_private_keys(el: &Element, name: &str, absent: bool, out: &mut Vec<Diagnostic>) -> Option<PublicKey> {
+fn check_private_keys(
+    el: &Element,
+    name: &str,
+    absent: bool,
+    out: &mut Vec<Diagnostic>,
+) -> Option<PublicKey> {
     let keys: Vec<&Element> = el.children_named("private-key").collect();
     if keys.is_empty() && !absent {
         out.push(
@@ -314,7 +326,7 @@ fn check_private_keys(el: &Element, name: &str, absent: bool, out: &mut Vec<Diag
         }
         return stated;
     };
-    let derived = match key_path(&file.value).and_then(|p| keys::read_key_file(&p)) {
+    let derived = match key_path(&file.value).and_then(|p| read_key_file(&p)) {
         Ok(key) => keys::public_of(&key),
         Err(m) => {
             out.push(schema::bad_value(file, name, m));
@@ -330,6 +342,14 @@ fn check_private_keys(el: &Element, name: &str, absent: bool, out: &mut Vec<Diag
         }
     }
     Some(derived)
+}
+
+/// [`keys::read_key_file`] for a diagnostic, which quotes the path already.
+fn read_key_file(
+    path: &std::path::Path,
+) -> Result<netplug_plugin_sdk::netlink::wireguard::SecretKey, String> {
+    let prefix = format!("{}: ", path.display());
+    keys::read_key_file(path).map_err(|m| m.strip_prefix(&prefix).map(str::to_string).unwrap_or(m))
 }
 
 fn public_attr(a: &Attribute, name: &str, out: &mut Vec<Diagnostic>) -> Option<PublicKey> {
@@ -389,7 +409,7 @@ fn check_peers(el: &Element, name: &str, own_key: Option<PublicKey>, out: &mut V
                 "a peer's preshared key comes from `preshared-key-file` or is kept by its id, not both",
             )),
             (Some(f), None) => {
-                if let Err(m) = key_path(&f.value).and_then(|p| keys::read_key_file(&p)) {
+                if let Err(m) = key_path(&f.value).and_then(|p| read_key_file(&p)) {
                     out.push(schema::bad_value(f, name, m));
                 }
             }
@@ -425,7 +445,9 @@ fn check_peers(el: &Element, name: &str, own_key: Option<PublicKey>, out: &mut V
                             schema::bad_value(
                                 a,
                                 name,
-                                format!("{allowed} is allowed to {other} already; a range belongs to one peer"),
+                                format!(
+                                    "{allowed} is allowed to {other} already; a range belongs to one peer"
+                                ),
                             )
                             .with_help(format!("the first is at {}:{}", first.line, first.col)),
                         ),

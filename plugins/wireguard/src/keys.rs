@@ -90,7 +90,10 @@ pub fn read_key_file(path: &Path) -> Result<SecretKey, String> {
     }
     // A key is 44 characters; read a little more to tell a longer file from a key.
     let mut text = Zeroizing::new(Vec::with_capacity(128));
-    file.by_ref().take(128).read_to_end(&mut text).map_err(|e| format!("{}: {}", path.display(), io_text(&e)))?;
+    file.by_ref()
+        .take(128)
+        .read_to_end(&mut text)
+        .map_err(|e| format!("{}: {}", path.display(), io_text(&e)))?;
     let text = std::str::from_utf8(&text).map_err(|_| format!("{}: not a base64 key", path.display()))?;
     let key = decode(text.trim()).map_err(|m| format!("{}: {m}", path.display()))?;
     Ok(SecretKey::new(*key))

@@ -162,7 +162,10 @@ fn configure(d: &Item, l: Option<&Item>, out: &mut Vec<Change>) -> Result<(), Pl
             let key = keys::read_key_file(path).map_err(|m| error(name, m))?;
             let derived = keys::remember_private(&key);
             if public_key.is_some_and(|p| p != derived) {
-                return Err(error(name, format!("{}: not the key of the public-key the document gives", path.display())));
+                return Err(error(
+                    name,
+                    format!("{}: not the key of the public-key the document gives", path.display()),
+                ));
             }
             (live != Some(derived)).then(|| {
                 let public = keys::format_public(&derived);
@@ -209,7 +212,11 @@ fn configure(d: &Item, l: Option<&Item>, out: &mut Vec<Change>) -> Result<(), Pl
     for p in have.iter().flat_map(|h| &h.peers).filter(|p| !wanted.contains(&p.public_key)) {
         let key = keys::format_public(&p.public_key);
         let description = format!("remove peer {}", short(&key));
-        out.push(WgOp::RemovePeer { name: name.to_string(), peer: key }.change(name, Phase::Configure, description));
+        out.push(WgOp::RemovePeer { name: name.to_string(), peer: key }.change(
+            name,
+            Phase::Configure,
+            description,
+        ));
     }
     for p in &want.peers {
         if let Some(change) = peer_change(name, p, live_peers.get(&p.public_key).copied())? {
@@ -231,7 +238,11 @@ fn ips_text(ips: &[AllowedIp]) -> String {
 }
 
 /// The change adding a peer (`live == None`) or making a live one match; `None` if it does.
-fn peer_change(name: &str, p: &config::Peer, live: Option<&config::Peer>) -> Result<Option<Change>, PluginError> {
+fn peer_change(
+    name: &str,
+    p: &config::Peer,
+    live: Option<&config::Peer>,
+) -> Result<Option<Change>, PluginError> {
     let key = keys::format_public(&p.public_key);
     let peer = short(&key).to_string();
     let mut what = Vec::new();

@@ -38,7 +38,10 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
 /// A device in the format's words; its keys are remembered (see [`keys`]) so that a rollback
 /// can put them back.
 pub fn write_device(device: &Device, el: &mut Element) {
-    el.set_attr("listen-port", device.listen_port);
+    // 0: none yet (the kernel picks one when the device goes up); left out, as a document would.
+    if device.listen_port != 0 {
+        el.set_attr("listen-port", device.listen_port);
+    }
     el.set_attr("fwmark", device.fwmark);
     if let Some(private) = &device.private_key {
         let public = keys::remember_private(private);

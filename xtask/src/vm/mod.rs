@@ -26,8 +26,12 @@ use crate::util::{cargo, root};
 use initramfs::{GuestTest, Plan};
 
 /// Integration test files the guest runs: (package directory, file pattern with one `*`).
-const GUEST_TESTS: &[(&str, &str)] =
-    &[("plugins/bond", "tests/*.rs"), ("plugins/vlan", "tests/*.rs"), ("plugins/wireguard", "tests/*.rs"), ("tests", "tests/vm_*.rs")];
+const GUEST_TESTS: &[(&str, &str)] = &[
+    ("plugins/bond", "tests/*.rs"),
+    ("plugins/vlan", "tests/*.rs"),
+    ("plugins/wireguard", "tests/*.rs"),
+    ("tests", "tests/vm_*.rs"),
+];
 
 /// Modules the guest loads before the tests: the link kinds this machine's kernel lacks.
 const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan", "wireguard"];

@@ -37,7 +37,8 @@ pub fn items(xml: &str) -> Vec<Item> {
             };
             e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
             e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            let envelope = Envelope { name: name.clone(), kind: "wireguard".into(), state, ..Default::default() };
+            let envelope =
+                Envelope { name: name.clone(), kind: "wireguard".into(), state, ..Default::default() };
             Item { interface: name, kind: "wireguard".into(), envelope: Some(envelope), element: e }
         })
         .collect()
@@ -95,10 +96,7 @@ fn a_complete_document_is_clean() {
 fn key_files_open_to_others_or_missing_are_refused_at_their_place() {
     let dir = tempfile::tempdir().unwrap();
     let open = key_file(dir.path(), "open.key", ALICE_PRIVATE, 0o644);
-    let xml = format!(
-        "<wireguard name=\"wg0\">\n  <private-key file=\"{}\"/>\n</wireguard>",
-        open.display()
-    );
+    let xml = format!("<wireguard name=\"wg0\">\n  <private-key file=\"{}\"/>\n</wireguard>", open.display());
     let d = diags(&xml);
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0].starts_with("2:22 error file: invalid file"), "{d:?}");
@@ -111,7 +109,7 @@ fn key_files_open_to_others_or_missing_are_refused_at_their_place() {
     let xml = "<wireguard name=\"wg0\">\n  <private-key file=\"/nonexistent/wg0.key\"/>\n</wireguard>";
     assert_eq!(
         diags(xml),
-        ["2:22 error file: invalid file `/nonexistent/wg0.key`: /nonexistent/wg0.key: No such file or directory"]
+        ["2:22 error file: invalid file `/nonexistent/wg0.key`: No such file or directory"]
     );
     let xml = "<wireguard name=\"wg0\">\n  <private-key file=\"wg0.key\"/>\n</wireguard>";
     assert!(diags(xml)[0].contains("absolute path"));
@@ -127,7 +125,10 @@ fn a_device_needs_one_private_key() {
     let xml = format!(
         "<wireguard name=\"wg0\">\n  <private-key public-key=\"{ALICE_PUBLIC}\"/>\n  <private-key public-key=\"{ALICE_PUBLIC}\"/>\n</wireguard>"
     );
-    assert_eq!(diags(&xml), ["3:3 error private-key: a device has one private key; this is a second <private-key>"]);
+    assert_eq!(
+        diags(&xml),
+        ["3:3 error private-key: a device has one private key; this is a second <private-key>"]
+    );
 }
 
 #[test]
@@ -178,5 +179,8 @@ fn two_devices_cannot_share_a_port() {
     );
     let d = diags(&xml);
     assert_eq!(d.len(), 1, "{d:?}");
-    assert!(d[0].starts_with("3:38 error listen-port: invalid listen-port `51820`: port 51820 is wg0's already"), "{d:?}");
+    assert!(
+        d[0].starts_with("3:38 error listen-port: invalid listen-port `51820`: port 51820 is wg0's already"),
+        "{d:?}"
+    );
 }

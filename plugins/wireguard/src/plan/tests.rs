@@ -17,7 +17,6 @@ fn lines(changes: &[Change]) -> Vec<String> {
     changes.iter().map(|c| format!("{:?} {}", c.phase, c.description)).collect()
 }
 
-
 fn alice() -> SecretKey {
     let public = keys::parse_public(ALICE_PRIVATE).unwrap();
     SecretKey::new(public.0)
@@ -45,7 +44,8 @@ fn live(endpoint: &str, ips: &[&str]) -> Item {
     };
     let mut element = Element::new("wireguard");
     write_device(&device, &mut element);
-    let envelope = Envelope { name: "wg0".into(), kind: "wireguard".into(), mtu: Some(1420), ..Envelope::default() };
+    let envelope =
+        Envelope { name: "wg0".into(), kind: "wireguard".into(), mtu: Some(1420), ..Envelope::default() };
     Item { interface: "wg0".into(), kind: "wireguard".into(), envelope: Some(envelope), element }
 }
 
@@ -105,9 +105,13 @@ fn a_matching_device_plans_nothing_and_peers_change_in_place() {
 
     // A peer gone from the document is removed; the device keeps its key.
     let key = dir.path().join("wg0.key");
-    let alone = items(&format!(r#"<wireguard name="wg0"><private-key file="{}"/></wireguard>"#, key.display()))
-        .remove(0);
-    assert_eq!(lines(&plan(&[alone], &[have.clone()], &scope()).unwrap()), ["Configure remove peer 3p7bfXt9wb"]);
+    let alone =
+        items(&format!(r#"<wireguard name="wg0"><private-key file="{}"/></wireguard>"#, key.display()))
+            .remove(0);
+    assert_eq!(
+        lines(&plan(&[alone], &[have.clone()], &scope()).unwrap()),
+        ["Configure remove peer 3p7bfXt9wb"]
+    );
 
     // Gone from the scope's document altogether: deleted.
     assert_eq!(lines(&plan(&[], &[have], &scope()).unwrap()), ["Delete delete wireguard device"]);
