@@ -171,11 +171,11 @@ fn a_tunnel_between_two_namespaces_carries_pings_and_keeps_its_keys() {
     let a2_key = key_file(keys.path(), "a2.key", A2_PRIVATE, 0o600);
     let rotated = end(&a2_key, 51822, "10.9.0.1/24", B_PUBLIC, "192.0.2.2:51821", "10.9.0.2/32", &psk)
         .replace(
-        "    <static",
-        &format!(
+            "    <static",
+            &format!(
             "    <peer public-key=\"{C_PUBLIC}\"><allowed-ip prefix=\"10.9.3.0/24\"/></peer>\n    <static"
         ),
-    );
+        );
     let rotated = document(a.dir.path(), "rotated.xml", &rotated);
     let kernel_before = config_of(&device(&a));
     let state_before = a.state();

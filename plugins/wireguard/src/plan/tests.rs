@@ -94,12 +94,12 @@ fn a_matching_device_plans_nothing_and_peers_change_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let have = live("192.0.2.7:51820", &["10.10.0.0/24"]);
     let same = document(dir.path(), r#"endpoint="192.0.2.7:51820""#, &["10.10.0.0/24"]);
-    assert_eq!(lines(&plan(&[same], &[have.clone()], &scope()).unwrap()), Vec::<String>::new());
+    assert_eq!(lines(&plan(&[same], std::slice::from_ref(&have), &scope()).unwrap()), Vec::<String>::new());
 
     // Without an endpoint the learnt one stays; a new allowed IP replaces the list in place.
     let changed = document(dir.path(), "", &["10.10.0.0/24", "10.20.0.0/24"]);
     assert_eq!(
-        lines(&plan(&[changed], &[have.clone()], &scope()).unwrap()),
+        lines(&plan(&[changed], std::slice::from_ref(&have), &scope()).unwrap()),
         ["Configure change peer 3p7bfXt9wb (allowed-ips 10.10.0.0/24 10.20.0.0/24 (was 10.10.0.0/24))"]
     );
 
@@ -109,7 +109,7 @@ fn a_matching_device_plans_nothing_and_peers_change_in_place() {
         items(&format!(r#"<wireguard name="wg0"><private-key file="{}"/></wireguard>"#, key.display()))
             .remove(0);
     assert_eq!(
-        lines(&plan(&[alone], &[have.clone()], &scope()).unwrap()),
+        lines(&plan(&[alone], std::slice::from_ref(&have), &scope()).unwrap()),
         ["Configure remove peer 3p7bfXt9wb"]
     );
 
@@ -126,7 +126,7 @@ fn a_snapshot_puts_back_keys_this_process_read_and_refuses_others() {
     let other = SecretKey::new([0x42; 32]);
     let other_public = keys::format_public(&keys::public_of(&other));
     now.element.children[0].set_attr("public-key", &other_public);
-    let changes = plan(&[snapshot.clone()], &[now], &scope()).unwrap();
+    let changes = plan(std::slice::from_ref(&snapshot), &[now], &scope()).unwrap();
     assert_eq!(lines(&changes), [format!("Configure set private key back to public key {ALICE_PUBLIC}")]);
 
     // A key no run of this process has seen cannot be put back; the error says why.
