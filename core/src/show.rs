@@ -11,8 +11,9 @@ use crate::model::{Config, Interface, StartMode};
 use crate::plan::PlanError;
 use crate::registry::Registry;
 
-/// Read every plugin's live state (for `names`, or everything) and assemble it. Interfaces no
-/// kind plugin reports (loopback, kinds without a plugin) are left out.
+/// Read every plugin's live state (for `names`, or everything) and assemble it. A link of a
+/// kind without a plugin is reported by the ethernet plugin, which reads every link, and is
+/// assembled as an `<interface>`; loopback is left out.
 pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Config, PlanError> {
     let mut kind_items: Vec<Item> = Vec::new();
     let mut features: HashMap<String, Vec<Element>> = HashMap::new();

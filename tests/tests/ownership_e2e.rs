@@ -222,6 +222,67 @@ fn name_finds_a_veth_by_its_mac_written_either_way() {
     }
 }
 
+/// `state="absent"` on a device (issue #14, reproduction 8): never deleted, deconfigured (down,
+/// netplug's addresses and gateway gone, a hand-added address kept), and said so at the element
+/// even when nothing is left to undo.
+#[test]
+fn an_absent_device_is_deconfigured_never_deleted_and_said_so() {
+    let ns = Netns::new("absentdev");
+    veth(&ns, "d0", "d0peer");
+    ns.ip(&["link", "set", "d0peer", "up"]);
+    let doc = document(
+        ns.dir.path(),
+        "d0.xml",
+        r#"<interface device="d0"><static ipaddr="10.8.0.2/24" gateway="10.8.0.1"/></interface>"#,
+    );
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    ns.ip(&["addr", "add", "10.8.9.9/24", "dev", "d0"]);
+    let absent = document(ns.dir.path(), "absent.xml", r#"<interface device="d0" state="absent"/>"#);
+    let run = ns.netplug(&["apply", absent.to_str().unwrap()]);
+    let out = run.ok();
+    assert!(out.contains("remove address 10.8.0.2/24") && out.contains("set down"), "{out}");
+    let note = format!("{}:1:1: note: d0 is a device, which netplug never deletes", absent.display());
+    assert!(run.stderr().contains(&note), "{}", run.stderr());
+    let addrs = ns.ip(&["-br", "addr", "show", "dev", "d0"]);
+    assert!(has_link(&ns, "d0") && addrs.contains("DOWN"), "{addrs}");
+    assert!(addrs.contains("10.8.9.9/24") && !addrs.contains("10.8.0.2"), "{addrs}");
+    assert!(ns.ip(&["route", "show", "default"]).is_empty());
+    // Nothing left to undo: it says what absent means for a device, not just "matches".
+    let again = ns.netplug(&["apply", absent.to_str().unwrap()]);
+    assert!(again.ok().contains("already matches") && again.stderr().contains(&note), "{}", again.stderr());
+}
+
+/// Links of kinds no plugin knows (issue #14, reproduction 11): an `ifb` and a `vxlan` made by
+/// hand are listed by `show` as plain interfaces with their addresses, MTU, state and master,
+/// found by `name`, and a hand-added one of them keeps the bridge netplug made from pruning.
+#[test]
+fn links_of_kinds_without_a_plugin_are_visible() {
+    let ns = Netns::new("unknown");
+    ns.ip(&["link", "add", "ifb7", "address", "02:10:00:00:00:07", "mtu", "1400", "type", "ifb"]);
+    ns.ip(&["link", "set", "ifb7", "up"]);
+    ns.ip(&["addr", "add", "10.7.0.1/24", "dev", "ifb7"]);
+    let doc = document(ns.dir.path(), "br.xml", r#"<bridge name="brx" stp="off"/>"#);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    ns.ip(&["link", "add", "ifb8", "type", "ifb"]);
+    ns.ip(&["link", "set", "ifb8", "master", "brx"]);
+
+    let shown = ns.netplug(&["show"]).ok();
+    assert!(shown.contains(r#"<interface device="ifb7" mtu="1400">"#), "{shown}");
+    assert!(shown.contains(r#"<static ipaddr="10.7.0.1/24"/>"#), "{shown}");
+    assert!(shown.contains(r#"<interface device="ifb8" state="down""#), "{shown}");
+    assert!(shown.contains(r#"<member device="ifb8"/>"#), "the master is shown: {shown}");
+    let observed = ns.netplug(&["show", "--observed"]).ok();
+    assert!(observed.contains("<hwaddr>02:10:00:00:00:07</hwaddr>"), "{observed}");
+    for mac in ["02:10:00:00:00:07", "02-10-00-00-00-07"] {
+        assert_eq!(ns.netplug(&["name", mac]).ok().trim(), "ifb7", "{mac}");
+    }
+    // The bridge netplug made, dropped from the document, keeps its hand-added ifb port.
+    let other = document(ns.dir.path(), "other.xml", r#"<bridge name="bro" stp="off"/>"#);
+    let out = ns.netplug(&["apply", "--prune", other.to_str().unwrap()]).ok();
+    assert!(out.contains("keeping brx") && out.contains("ifb8"), "{out}");
+    assert!(has_link(&ns, "brx"), "{}", links(&ns));
+}
+
 /// `<ethtool>` by kind (issue #14, reproduction 6): a bridge's offloads follow its ports and it
 /// has no link to negotiate, so the bridge plugin says it takes no `<ethtool>`; a VLAN takes
 /// offloads only. The rest is refused at its place, before anything changes (it used to fail

@@ -94,7 +94,8 @@ impl Plugin for DhcpPlugin {
             kinds: Vec::new(),
             elements: vec!["dhcp".into(), "dhcp6".into()],
             phase: Some(Phase::Dynamic),
-            device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
+            ..PluginInfo::default()
         }
     }
 

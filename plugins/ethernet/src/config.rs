@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
+use netplug_plugin_sdk::diagnostic::Severity;
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{kernel_enum, Diagnostic, Element, Item, Span, Validation};
+use netplug_plugin_sdk::{kernel_enum, Diagnostic, Element, Item, LinkState, Span, Validation};
 
 kernel_enum! {
     /// Link duplex (`DUPLEX_HALF`, `DUPLEX_FULL`).
@@ -95,6 +96,9 @@ pub fn validate(items: &[Item]) -> Validation {
             // anything left is unknown.
             v.diagnostics.extend(schema::check_specs(el, &[], ENVELOPE_ATTRIBUTES, name));
             v.diagnostics.extend(schema::check_children_hinting(el, &[], FEATURE_ELEMENTS, name));
+            if item.envelope.as_ref().is_some_and(|e| e.state == LinkState::Absent) {
+                v.diagnostics.push(absent_device(el.span, name));
+            }
             continue;
         }
         if let Some(f) = first.get(name) {
@@ -110,6 +114,25 @@ pub fn validate(items: &[Item]) -> Validation {
         check_ethtool(el, name, &mut v.diagnostics);
     }
     v
+}
+
+/// What `state="absent"` does to a device, said where it is written: netplug never deletes
+/// what it did not create (docs/ownership.md), so the word cannot mean what it means for a
+/// bridge, and an apply that finds nothing to undo must not look as if it ignored it.
+fn absent_device(span: Span, name: &str) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Note,
+        ..Diagnostic::error(
+            span,
+            format!(
+                "{name} is a device, which netplug never deletes: state=\"absent\" sets it down and removes \
+                 the addresses, routes and DHCP netplug gave it; hand-added addresses, <ethtool> settings and \
+                 its master stay"
+            ),
+        )
+    }
+    .on_interface(name)
+    .on_attribute("state")
 }
 
 fn check_ethtool(el: &Element, name: &str, out: &mut Vec<Diagnostic>) {

@@ -56,7 +56,9 @@ impl Plugin for EthernetPlugin {
             kinds: vec!["ethernet".into()],
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
-            device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
+            physical: true,
+            ..PluginInfo::default()
         }
     }
 

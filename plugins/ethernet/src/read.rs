@@ -13,18 +13,22 @@ use crate::plan::ETHERNET;
 const ARPHRD_LOOPBACK: u16 = 772;
 
 /// Live items: `Some(names)`, every link of those names whatever its kind (core asks this to
-/// learn whether a device exists); `None`, the devices without a kind (NICs) and veths, loopback
-/// excepted. Each with an `<ethtool>` item; four ethtool dumps cover them all.
+/// learn whether a device exists); `None`, every link but loopback. Each with an `<ethtool>`
+/// item; four ethtool dumps cover them all.
 ///
-/// A link of another kind (a bridge asked for by name) keeps its kernel kind in the envelope,
-/// so that plan never takes it for an ethernet device to deconfigure; veths count as ethernet
-/// devices (they stand in for NICs in containers and tests).
+/// Every link, not only devices, because this plugin is the one reader of links of kinds no
+/// plugin knows (an `ifb`, a `vxlan` made by hand): they are still interfaces that `show`
+/// lists, `name` finds by MAC and ownership sees as ports and users. Where a link's own kind
+/// plugin reports it too, core takes that plugin's view. A link of another kind keeps its
+/// kernel kind in the envelope, so that plan never takes it for an ethernet device to
+/// deconfigure; veths count as ethernet devices (they stand in for NICs in containers and
+/// tests).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
     let table = LinkTable::dump(&mut sock)?;
     let mut links: Vec<&Link> = match names {
         Some(names) => names.iter().filter_map(|n| table.by_name(n)).collect(),
-        None => table.links().iter().filter(|l| is_device(l) && l.link_type != ARPHRD_LOOPBACK).collect(),
+        None => table.links().iter().filter(|l| l.link_type != ARPHRD_LOOPBACK).collect(),
     };
     links.sort_by_key(|l| l.index);
     links.dedup_by_key(|l| l.index);
@@ -48,11 +52,6 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
         out.push(settings);
     }
     Ok(out)
-}
-
-/// Whether a link is a device in this plugin's sense: no kind (a NIC), or a veth.
-fn is_device(link: &Link) -> bool {
-    matches!(link.kind.as_deref(), None | Some("veth"))
 }
 
 /// The `<interface>` item of a link: nothing but the envelope.

@@ -8,12 +8,19 @@
 //! route with the same metric, and a protocol-filtered dump would no longer show it). Changes
 //! use `NLM_F_REPLACE`, which also re-creates a route the kernel dropped meanwhile (IPv4 drops
 //! every route through a device whose last address goes).
+//!
+//! One exception to `NLM_F_EXCL`: a default route whose key (family, table, metric) is held by
+//! netplug's own gateway route (protocol [`RTPROT_NETPLUG_GATEWAY`], the static plugin's) is
+//! added with `NLM_F_REPLACE`, taking that route over in place. That is how a `<static
+//! gateway>` becomes a `<route>` default make-before-break: the static plugin removes its
+//! gateway only after every route is in, and finds it already replaced.
 
 use std::net::IpAddr;
 
 use netplug_plugin_sdk::link::{plugin_error, Batch};
-use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTPROT_NETPLUG};
-use netplug_plugin_sdk::netlink::{self, Request, RouteMessage, Socket};
+use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTPROT_NETPLUG, RTPROT_NETPLUG_GATEWAY};
+use netplug_plugin_sdk::netlink::route::RouteFilter;
+use netplug_plugin_sdk::netlink::{self, Family, Request, Route, RouteMessage, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::read::owner_tag;
@@ -111,10 +118,11 @@ impl<'a> RouteOp<'a> {
     }
 
     /// The request, resolving the output device through `batch`.
-    pub fn request(&self, batch: &mut Batch<'_>) -> Result<Request, ApplyError> {
+    pub fn request(&self, batch: &mut Batch<'_>, takes_over: bool) -> Result<Request, ApplyError> {
         let r = &self.route;
         let (dst, len) = (r.destination, r.prefix_len);
         let msg = match self.op {
+            Op::Add if takes_over => RouteMessage::replace(dst, len),
             Op::Add => RouteMessage::add(dst, len),
             Op::Replace => RouteMessage::replace(dst, len),
             Op::Remove => RouteMessage::delete(dst, len),
@@ -145,6 +153,8 @@ impl<'a> RouteOp<'a> {
 /// Apply route changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    // netplug's gateway routes, read once when the first default route is added.
+    let mut gateways: Option<Vec<Route>> = None;
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {
@@ -152,7 +162,13 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
             let op = RouteOp::decode(&c.payload).map_err(|why| {
                 batch.fail(PluginError::new(format!("bad change payload: {why}")).on_interface(&c.interface))
             })?;
-            let req = op.request(&mut batch)?;
+            let takes_over = op.op == Op::Add
+                && op.route.prefix_len == 0
+                && gateways
+                    .get_or_insert_with(|| own_gateways(batch.socket()))
+                    .iter()
+                    .any(|g| op.holds_key_of(g));
+            let req = op.request(&mut batch, takes_over)?;
             batch.push(req);
         }
         batch.flush()
@@ -164,6 +180,23 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
         }
         e
     })
+}
+
+/// The static plugin's gateway routes (a failed read is no takeover: the add then says why).
+fn own_gateways(sock: &mut Socket) -> Vec<Route> {
+    let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG_GATEWAY), ..Default::default() };
+    sock.dump_routes_filtered(Family::All, &filter).unwrap_or_default()
+}
+
+impl RouteOp<'_> {
+    /// Whether `live`, a default route, has this route's key: family, table and metric.
+    fn holds_key_of(&self, live: &Route) -> bool {
+        let r = &self.route;
+        live.dst_len == 0
+            && live.table == r.table
+            && live.priority.unwrap_or(0) == r.metric
+            && matches!((live.family, r.destination.is_ipv4()), (Family::V4, true) | (Family::V6, false))
+    }
 }
 
 /// The kernel says only "File exists" when a route with the same key is there already; say

@@ -57,7 +57,8 @@ impl Plugin for RoutesPlugin {
             kinds: Vec::new(),
             elements: vec!["route".into()],
             phase: Some(Phase::Route),
-            device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
+            ..PluginInfo::default()
         }
     }
 

@@ -46,13 +46,22 @@ pub enum StaticOp {
         #[serde(default)]
         promote: bool,
     },
+    /// Add the gateway's default route; `beside_own` when a netplug gateway of the family is
+    /// live (the one it replaces, removed only afterwards): added next to it rather than
+    /// refused for having its key.
     AddGateway {
         name: String,
         gateway: IpAddr,
+        #[serde(default)]
+        beside_own: bool,
     },
+    /// Remove the gateway's default route; `after_replacement` when it runs after the new
+    /// default routes are in, one of which may have replaced it in place: gone is then done.
     RemoveGateway {
         name: String,
         gateway: IpAddr,
+        #[serde(default)]
+        after_replacement: bool,
     },
 }
 
@@ -91,7 +100,10 @@ impl StaticOp {
                 out.push(AddrMessage::delete(index, address, prefix_len).build());
                 out
             }
-            StaticOp::AddGateway { gateway, .. } => vec![gateway_route(RouteMessage::add, gateway, index)],
+            StaticOp::AddGateway { gateway, beside_own, .. } => {
+                let new = if beside_own { RouteMessage::create } else { RouteMessage::add };
+                vec![gateway_route(new, gateway, index)]
+            }
             StaticOp::RemoveGateway { gateway, .. } => {
                 vec![gateway_route(RouteMessage::delete, gateway, index)]
             }
@@ -152,6 +164,19 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
             let op: StaticOp = serde_json::from_str(&c.payload).map_err(|e| {
                 batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
             })?;
+            if let StaticOp::RemoveGateway { after_replacement: true, .. } = op {
+                // Alone, so that "no such route" (replaced in place meanwhile) is not a failure.
+                let requests = op.requests(&mut batch)?;
+                batch.flush()?;
+                for req in requests {
+                    match batch.socket().request(req) {
+                        Err(e) if e.is_not_found() => {}
+                        other => other.map_err(|e| batch.fail(plugin_error(&c.interface, e)))?,
+                    }
+                }
+                ops.push(op);
+                continue;
+            }
             for req in op.requests(&mut batch)? {
                 batch.push(req);
             }

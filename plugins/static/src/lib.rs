@@ -49,7 +49,8 @@ impl Plugin for StaticPlugin {
             kinds: Vec::new(),
             elements: vec!["static".into()],
             phase: Some(Phase::Address),
-            device_settings: Default::default(),
+            vocabulary: include_str!("../schema.rng").into(),
+            ..PluginInfo::default()
         }
     }
 

@@ -25,9 +25,17 @@
 //!   subnet), and leaves the setting on.
 //! * IPv6 addresses are added with duplicate address detection, as the kernel does by
 //!   default; a tentative address counts as present, so verification passes at once.
-//! * The gateway is a default route of protocol 177 through the interface; another gateway
-//!   replaces it by removal (`RemoveRoute`) and addition (`Route`), never by `NLM_F_REPLACE`,
-//!   which could replace a default route of another origin with the same metric.
+//! * The gateway is a default route of protocol 177 through the interface. **A gateway is
+//!   replaced make-before-break**: the new default route is added first, next to the old one
+//!   (`NLM_F_CREATE` without `NLM_F_EXCL`, as `ip route prepend`: IPv4 puts it first, IPv6
+//!   makes it a multipath sibling), and the old one is removed after every plugin's routes are
+//!   in (phase `Dynamic`, the last), so a default route exists at every moment. The same late
+//!   removal lets a `<route>` default take over (the routes plugin replaces netplug's own
+//!   gateway route in place when the keys meet); the removal then finds nothing, which is
+//!   done, not an error. Never `NLM_F_REPLACE` here, which could replace a default route of
+//!   another origin with the same metric. Only when the interface loses all its addresses (or
+//!   goes away) is the gateway removed early (`RemoveRoute`), before the kernel drops it with
+//!   the last address.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -114,6 +122,11 @@ fn side<'a>(items: impl Iterator<Item = &'a Item>, name: &str) -> Result<Side, P
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
     let desired = items_by_interface(desired.iter().filter(|i| !i.is_absent()));
     let live = items_by_interface(live.iter());
+    // Which families have a netplug gateway live anywhere: a new gateway is added beside it.
+    let mut gateway_families = [false; 2];
+    for g in live.values().flatten().filter_map(|i| i.element.value("gateway")) {
+        gateway_families[usize::from(g.contains(':'))] = true;
+    }
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
@@ -122,28 +135,37 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
         }
         let want = side(desired.get(name.as_str()).into_iter().flatten().copied(), name)?;
         let have = side(live.get(name.as_str()).into_iter().flatten().copied(), name)?;
-        plan_interface(name, &want, &have, &mut out);
+        plan_interface(name, &want, &have, gateway_families, &mut out);
     }
     out.sort_by_key(|c| c.phase);
     Ok(out)
 }
 
-fn plan_interface(name: &str, want: &Side, have: &Side, out: &mut Vec<Change>) {
+fn plan_interface(name: &str, want: &Side, have: &Side, gateway_families: [bool; 2], out: &mut Vec<Change>) {
     let origin_in = |side: &Side, p: &Prefix| side.origin(p);
     let wanted: Vec<Prefix> =
         want.addresses.iter().filter(|(_, o)| *o == Origin::Netplug).map(|(p, _)| *p).collect();
     let op = |op: StaticOp, phase: Phase, what: String| op.change(name, phase, what);
 
-    // Gateways: removals early, additions once addresses are there.
-    for (family, (want_gw, have_gw)) in ["IPv4", "IPv6"].iter().zip(want.gateways.iter().zip(&have.gateways))
-    {
+    // Gateways: additions once addresses are there; removals after every route is in while
+    // the interface keeps addresses (make before break), early when it loses them all.
+    let keeps_addresses = !want.addresses.is_empty();
+    for (f, family) in ["IPv4", "IPv6"].iter().enumerate() {
+        let (want_gw, have_gw) = (&want.gateways[f], &have.gateways[f]);
         let keep = want_gw.first();
         for g in have_gw.iter().filter(|g| Some(*g) != keep) {
-            let remove = StaticOp::RemoveGateway { name: name.into(), gateway: *g };
-            out.push(op(remove, Phase::RemoveRoute, format!("remove {family} gateway {g}")));
+            let remove = StaticOp::RemoveGateway {
+                name: name.into(),
+                gateway: *g,
+                after_replacement: keeps_addresses,
+            };
+            let phase = if keeps_addresses { Phase::Dynamic } else { Phase::RemoveRoute };
+            out.push(op(remove, phase, format!("remove {family} gateway {g}")));
         }
         if let Some(g) = keep.filter(|g| !have_gw.contains(g)) {
-            let add = StaticOp::AddGateway { name: name.into(), gateway: *g };
+            // Next to an old gateway that goes only later, or one on another interface.
+            let beside = gateway_families[f];
+            let add = StaticOp::AddGateway { name: name.into(), gateway: *g, beside_own: beside };
             out.push(op(add, Phase::Route, format!("add {family} gateway {g}")));
         }
     }

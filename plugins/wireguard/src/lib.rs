@@ -44,6 +44,8 @@ impl Plugin for WireGuardPlugin {
             phase: None,
             // Offloads can be turned off; a tunnel has no link modes, rings or channels.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
+            vocabulary: include_str!("../schema.rng").into(),
+            ..PluginInfo::default()
         }
     }
 

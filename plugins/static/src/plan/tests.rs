@@ -70,13 +70,13 @@ fn a_new_address_comes_before_the_old_one_goes() {
     assert_eq!(
         show(&changes),
         [
-            "RemoveRoute: remove IPv4 gateway 10.0.0.1",
             "Address: add address 192.168.1.5/24",
             "Address: remove address 10.0.0.5/24",
             "Route: add IPv4 gateway 192.168.1.1",
+            "Dynamic: remove IPv4 gateway 10.0.0.1",
         ]
     );
-    assert!(matches!(op(&changes[2]), StaticOp::RemoveAddress { promote: false, .. }));
+    assert!(matches!(op(&changes[1]), StaticOp::RemoveAddress { promote: false, .. }));
 }
 
 #[test]
@@ -177,12 +177,22 @@ fn an_ipv6_address_changing_its_length_makes_room_first() {
 fn gateway_changes_and_removals() {
     let live = [item("eth0", &[("ipaddr", "10.0.0.5/24"), ("gateway", "10.0.0.1")])];
     let want = [item("eth0", &[("ipaddr", "10.0.0.5/24"), ("gateway", "10.0.0.2")])];
-    assert_eq!(
-        show(&plan(&want, &live, &eth0()).unwrap()),
-        ["RemoveRoute: remove IPv4 gateway 10.0.0.1", "Route: add IPv4 gateway 10.0.0.2"]
-    );
+    // Make before break: the new gateway is added beside the old one, which goes last.
+    let changes = plan(&want, &live, &eth0()).unwrap();
+    assert_eq!(show(&changes), ["Route: add IPv4 gateway 10.0.0.2", "Dynamic: remove IPv4 gateway 10.0.0.1"]);
+    assert!(matches!(op(&changes[0]), StaticOp::AddGateway { beside_own: true, .. }));
+    assert!(matches!(op(&changes[1]), StaticOp::RemoveGateway { after_replacement: true, .. }));
+    // Dropped while the addresses stay (a <route> default may take over): still last.
     let want = [item("eth0", &[("ipaddr", "10.0.0.5/24")])];
-    assert_eq!(show(&plan(&want, &live, &eth0()).unwrap()), ["RemoveRoute: remove IPv4 gateway 10.0.0.1"]);
+    assert_eq!(show(&plan(&want, &live, &eth0()).unwrap()), ["Dynamic: remove IPv4 gateway 10.0.0.1"]);
+    // With the interface's last address: early, before the kernel drops it with the address.
+    let changes = plan(&[], &live, &eth0()).unwrap();
+    assert_eq!(show(&changes)[0], "RemoveRoute: remove IPv4 gateway 10.0.0.1");
+    assert!(matches!(op(&changes[0]), StaticOp::RemoveGateway { after_replacement: false, .. }));
+    // A first gateway, with none live anywhere, is added exclusively.
+    let bare = [item("eth0", &[("ipaddr", "10.0.0.5/24")])];
+    let changes = plan(&live, &bare, &eth0()).unwrap();
+    assert!(matches!(op(&changes[0]), StaticOp::AddGateway { beside_own: false, .. }));
 }
 
 #[test]
