@@ -34,7 +34,8 @@ const GUEST_TESTS: &[(&str, &str)] = &[
 ];
 
 /// Modules the guest loads before the tests: the link kinds this machine's kernel lacks.
-const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan", "wireguard"];
+const GUEST_MODULES: &[&str] =
+    &["bonding", "8021q", "dummy", "veth", "macvlan", "macvtap", "ipvlan", "vrf", "wireguard"];
 
 /// Prefix of the guest's report lines on the `results` port: `ready <uptime>`, `note <text>`,
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.
