@@ -34,3 +34,4 @@ pub use netplug_netlink::{
     LinkModesChange, Message, NextHop, Op, OperState, Request, Reused, Rings, Route, RouteMessage, RouteType,
     Socket,
 };
+pub use netplug_netlink::{wireguard, WireGuard};
