@@ -200,6 +200,20 @@ fn show_applies_back_as_a_no_op() {
     }
     let observed = ns.netplug(&["show", "--observed", "e0"]).ok();
     assert!(observed.contains("<ethtool") && observed.contains("<hwaddr"), "{observed}");
+    // dumpxml (virsh iface-dumpxml) of a live interface follows the same rule, in both dialects.
+    for name in ["e0", "brs"] {
+        for dialect in [&[][..], &["--libvirt"][..]] {
+            let args: Vec<&str> = ["dumpxml"].iter().chain(dialect).chain(&[name]).copied().collect();
+            let dumped = ns.netplug(&args).ok();
+            for fact in ["<ethtool", "speed=", "<hwaddr", "<mac ", "<channels", "foreign="] {
+                assert!(!dumped.contains(fact), "{args:?} prints an observed fact ({fact}):\n{dumped}");
+            }
+        }
+    }
+    assert!(ns.netplug(&["dumpxml", "brs"]).ok().contains(r#"forwarddelay="4""#));
+    let dumped = ns.netplug(&["dumpxml", "--observed", "e0"]).ok();
+    assert!(dumped.contains("<ethtool") && dumped.contains("<hwaddr"), "{dumped}");
+    assert!(ns.netplug(&["dumpxml", "--libvirt", "--observed", "e0"]).ok().contains("<mac address="));
 
     let before = ns.state();
     let back = document(ns.dir.path(), "shown.xml", &shown);
