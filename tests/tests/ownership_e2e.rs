@@ -77,10 +77,12 @@ fn apply_file_prune_keeps_what_the_definitions_describe() {
     let defined = document(
         ns.dir.path(),
         "defined.xml",
-        r#"<bridge name="brdef" stp="off"><member device="brport"/></bridge>"#,
+        r#"<interfaces><bridge name="brdef" stp="off"><member device="brport"/></bridge>
+           <bridge name="brdef2" stp="off"/></interfaces>"#,
     );
     ns.netplug(&["define", defined.to_str().unwrap()]).ok();
     ns.netplug(&["start", "brdef"]).ok();
+    ns.netplug(&["start", "brdef2"]).ok();
     let doc = document(
         ns.dir.path(),
         "doc.xml",
@@ -92,15 +94,15 @@ fn apply_file_prune_keeps_what_the_definitions_describe() {
     assert!(out.contains("pruning brb"), "{out}");
     assert!(!out.contains("pruning brdef"), "{out}");
     assert!(!has_link(&ns, "brb"), "{}", links(&ns));
-    for kept in ["bra", "brdef", "brport"] {
+    for kept in ["bra", "brdef", "brdef2", "brport"] {
         assert!(has_link(&ns, kept), "{kept}: {}", links(&ns));
     }
     assert!(ns.ip(&["-br", "link", "show", "master", "brdef"]).contains("brport"), "{}", links(&ns));
-    // Undefined, brdef is described by nothing: the next --prune takes it, never its device.
-    ns.netplug(&["undefine", "--keep-ports", "brdef"]).ok();
+    // Undefined, brdef2 is described by nothing: the next --prune takes it.
+    ns.netplug(&["undefine", "brdef2"]).ok();
     let out = ns.netplug(&["apply", "--prune", only_a.to_str().unwrap()]).ok();
-    assert!(out.contains("pruning brdef"), "{out}");
-    assert!(has_link(&ns, "bra") && !has_link(&ns, "brdef") && has_link(&ns, "brport"), "{}", links(&ns));
+    assert!(out.contains("pruning brdef2"), "{out}");
+    assert!(has_link(&ns, "bra") && has_link(&ns, "brdef") && !has_link(&ns, "brdef2"), "{}", links(&ns));
 }
 
 #[test]
