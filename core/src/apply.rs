@@ -146,6 +146,9 @@ fn without_spans(mut desired: HashMap<String, Vec<Item>>) -> HashMap<String, Vec
     desired
 }
 
+/// What [`Run::apply_recorded`] calls before the first change, with the snapshot and the plan.
+pub type BeforeFirstChange<'a> = dyn FnMut(&Snapshot, &[Step]) -> Result<(), String> + 'a;
+
 /// The engine's view of one run: the configuration, the plugins involved, the dependency
 /// levels and the desired items per plugin.
 pub struct Run<'a> {
@@ -218,7 +221,7 @@ impl<'a> Run<'a> {
     pub fn apply_recorded(
         &self,
         opts: &ApplyOptions,
-        before: &mut dyn FnMut(&Snapshot, &[Step]) -> Result<(), String>,
+        before: &mut BeforeFirstChange<'_>,
     ) -> Result<Vec<Step>, ApplyError> {
         let (plan, snapshot) = self.plan()?;
         if plan.steps.is_empty() {
