@@ -11,6 +11,7 @@ use std::time::Duration;
 use netplug_plugin_sdk::{Element, Item, PluginError, Span};
 
 use crate::model::Config;
+use crate::order::Ranks;
 use crate::plan::{self, Plan, PlanError, Snapshot, Step};
 use crate::registry::Registry;
 
@@ -149,13 +150,13 @@ fn without_spans(mut desired: HashMap<String, Vec<Item>>) -> HashMap<String, Vec
 /// What [`Run::apply_recorded`] calls before the first change, with the snapshot and the plan.
 pub type BeforeFirstChange<'a> = dyn FnMut(&Snapshot, &[Step]) -> Result<(), String> + 'a;
 
-/// The engine's view of one run: the configuration, the plugins involved, the dependency
-/// levels and the desired items per plugin.
+/// The engine's view of one run: the configuration, the plugins involved, the interfaces'
+/// ranks in the order of steps ([`crate::order`]) and the desired items per plugin.
 pub struct Run<'a> {
     pub config: &'a Config,
     pub registry: &'a Registry,
     pub plugins: Vec<String>,
-    pub levels: HashMap<String, usize>,
+    pub ranks: Ranks,
     pub desired: HashMap<String, Vec<Item>>,
 }
 
@@ -179,7 +180,9 @@ impl<'a> Run<'a> {
             config,
             registry,
             plugins: plan::involved_plugins(config, registry),
-            levels: plan::levels(config),
+            // Validation refused cycles; a configuration that was not validated (a journal's,
+            // rolled back) keeps each plugin's own order.
+            ranks: Ranks::of(config, &[]).unwrap_or_default(),
             desired: without_spans(desired),
         }
     }
@@ -194,7 +197,7 @@ impl<'a> Run<'a> {
         live: &Snapshot,
         desired: &HashMap<String, Vec<Item>>,
     ) -> Result<Vec<Step>, PlanError> {
-        plan::plan_changes(self.config, self.registry, &self.plugins, desired, live, &self.levels)
+        plan::plan_changes(self.config, self.registry, &self.plugins, desired, live, &self.ranks)
     }
 
     /// Read the kernel and plan, changing nothing.
@@ -250,13 +253,8 @@ impl<'a> Run<'a> {
             if attempt > 0 {
                 std::thread::sleep(VERIFY_DELAY);
             }
-            left = match plan::replan_changes(
-                self.config,
-                self.registry,
-                &self.plugins,
-                desired,
-                &self.levels,
-            ) {
+            left = match plan::replan_changes(self.config, self.registry, &self.plugins, desired, &self.ranks)
+            {
                 Ok(steps) if steps.is_empty() => return Ok(()),
                 Ok(steps) => steps,
                 Err(e) => vec![Step {

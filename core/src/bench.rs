@@ -99,7 +99,16 @@ impl Plugin for Synthetic {
                 ("synthetic-static", vec![], vec!["static".to_string()], Some(Phase::Address))
             }
         };
-        PluginInfo { name: name.into(), version: "0".into(), kinds, elements, phase, ..Default::default() }
+        let physical = matches!(self, Synthetic::Ethernet);
+        PluginInfo {
+            name: name.into(),
+            version: "0".into(),
+            kinds,
+            elements,
+            phase,
+            physical,
+            ..Default::default()
+        }
     }
 
     fn validate(&self, items: &[Item]) -> Validation {
@@ -196,8 +205,8 @@ mod tests {
         let m = super::run(101);
         assert_eq!(m.interfaces, 101);
         assert_eq!(m.diagnostics, 0);
-        // 51 ethernets: configure, enslave (50 of them), up; 50 bridges: create, configure, up,
+        // 51 ethernets: configure, up; 50 bridges: create, configure, enslave (their port), up,
         // address.
-        assert_eq!(m.steps, 51 * 2 + 50 + 50 * 4);
+        assert_eq!(m.steps, 51 * 2 + 50 * 5);
     }
 }

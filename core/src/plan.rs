@@ -1,10 +1,11 @@
 //! Planning: read the kernel's live state through the plugins, ask each plugin for the changes
 //! that make it match the desired state, and put all changes in one order.
 //!
-//! The order is by phase first (all teardown, then all creates, all enslaves, all ups, all
-//! addresses, all routes…), then by the dependency order of the interfaces (reversed for
-//! teardown). Grouping by phase across interfaces is what lets a plugin batch a thousand
-//! creations into one burst of netlink messages.
+//! The order is [`crate::order::sort`]'s, the one `netplug order` prints: by phase first (all
+//! teardown, then all creates, all enslaves, all ups, all addresses, all routes…), then by the
+//! dependency order of the interfaces (reversed for teardown). Grouping by phase across
+//! interfaces is what lets a plugin batch a thousand creations into one burst of netlink
+//! messages.
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use netplug_plugin_sdk::{Change, Item, PluginError, PluginInfo};
 use serde::Serialize;
 
 use crate::model::Config;
+use crate::order::{self, Ranks};
 use crate::registry::{Registered, Registry};
 
 /// Live state read from the plugins, per plugin name. Kept from before the first change so a
@@ -165,10 +167,10 @@ pub fn replan_changes(
     registry: &Registry,
     plugins: &[String],
     desired: &HashMap<String, Vec<Item>>,
-    rank: &HashMap<String, usize>,
+    ranks: &Ranks,
 ) -> Result<Vec<Step>, PlanError> {
     let live = read_live(registry, plugins, config)?;
-    plan_changes(config, registry, plugins, desired, &live, rank)
+    plan_changes(config, registry, plugins, desired, &live, ranks)
 }
 
 /// Plan the changes that turn `live` into `desired` for every involved plugin, in global order.
@@ -179,7 +181,7 @@ pub fn plan_changes(
     plugins: &[String],
     desired: &HashMap<String, Vec<Item>>,
     live: &Snapshot,
-    rank: &HashMap<String, usize>,
+    ranks: &Ranks,
 ) -> Result<Vec<Step>, PlanError> {
     let empty = Vec::new();
     let mut steps = Vec::new();
@@ -195,60 +197,6 @@ pub fn plan_changes(
             r.plugin.plan(want, have, &scope).map_err(|error| PlanError { plugin: name.clone(), error })?;
         steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));
     }
-    sort_steps(&mut steps, rank, plugins);
+    order::sort(&mut steps, ranks, plugins, |s| (s.change.phase, &s.change.interface, &s.plugin));
     Ok(steps)
-}
-
-/// Order steps by phase, then by the interfaces' dependency rank (reversed for teardown), then
-/// by plugin, keeping each plugin's own order for the rest.
-pub fn sort_steps(steps: &mut [Step], rank: &HashMap<String, usize>, plugins: &[String]) {
-    let plugin_rank = |p: &str| plugins.iter().position(|n| n == p).unwrap_or(usize::MAX);
-    steps.sort_by_key(|s| {
-        let r = rank.get(&s.change.interface).copied().unwrap_or(usize::MAX / 2);
-        let r = if s.change.phase.is_teardown() { usize::MAX - r } else { r };
-        (s.change.phase, r, plugin_rank(&s.plugin))
-    });
-}
-
-/// Each interface's dependency level: 0 for one that depends on nothing in the documents, else
-/// one more than the deepest interface it needs (its ports, its parent). Sorting a phase by
-/// level rather than by a full topological index keeps all interfaces of one level — often all
-/// of one kind — together, so each plugin gets long batches.
-pub fn levels(config: &Config) -> HashMap<String, usize> {
-    // needs[x] = interfaces x needs first: its ports (they name x as master) and its parent.
-    let mut needs: HashMap<&str, Vec<&str>> = HashMap::new();
-    for i in &config.interfaces {
-        if let Some(m) = &i.master {
-            needs.entry(m.as_str()).or_default().push(i.name.as_str());
-        }
-        if let Some(p) = &i.parent {
-            needs.entry(i.name.as_str()).or_default().push(p.as_str());
-        }
-    }
-    let mut level: HashMap<String, usize> = HashMap::new();
-    for i in &config.interfaces {
-        level_of(i.name.as_str(), &needs, &mut level, 0);
-    }
-    level
-}
-
-fn level_of(
-    name: &str,
-    needs: &HashMap<&str, Vec<&str>>,
-    memo: &mut HashMap<String, usize>,
-    depth: usize,
-) -> usize {
-    if let Some(&l) = memo.get(name) {
-        return l;
-    }
-    // Validation rejects cycles; the depth bound only keeps a bad graph from recursing forever.
-    if depth > needs.len() {
-        return 0;
-    }
-    let l = needs
-        .get(name)
-        .map(|ns| ns.iter().map(|n| level_of(n, needs, memo, depth + 1) + 1).max().unwrap_or(0))
-        .unwrap_or(0);
-    memo.insert(name.to_string(), l);
-    l
 }

@@ -124,6 +124,16 @@ impl Registry {
         self.elements.get(name).map(|&i| &self.plugins[i])
     }
 
+    /// Whether `kind` is a physical device (its plugin says so): never created or deleted.
+    pub fn is_physical(&self, kind: &str) -> bool {
+        self.for_kind(kind).is_some_and(|r| r.info.physical)
+    }
+
+    /// The first plugin of physical devices, which reports any existing link by name.
+    pub fn physical(&self) -> Option<&Registered> {
+        self.plugins.iter().find(|r| r.info.physical)
+    }
+
     /// Every kind some plugin creates.
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
         self.kinds.keys().map(String::as_str)

@@ -41,6 +41,7 @@ fn registry() -> Registry {
             kinds: kinds.iter().map(|s| s.to_string()).collect(),
             elements: elements.iter().map(|s| s.to_string()).collect(),
             phase,
+            physical: name == "ethernet",
             ..Default::default()
         };
         r.register(Arc::new(Fake(info)), "builtin").unwrap();
@@ -107,8 +108,8 @@ fn a_bond_over_two_ethernets() {
             (Configure, "eth0"),
             (Configure, "eth1"),
             (Configure, "bond0"),
-            (Enslave, "eth0"),
-            (Enslave, "eth1"),
+            // The bond's plugin enslaves its ports: the change is the bond's.
+            (Enslave, "bond0"),
             (Up, "eth0"),
             (Up, "eth1"),
             (Up, "bond0"),
@@ -132,8 +133,8 @@ fn a_bridge_over_a_bond() {
             (Configure, "eth0"),
             (Configure, "bond0"),
             (Configure, "br0"),
-            (Enslave, "eth0"),
             (Enslave, "bond0"),
+            (Enslave, "br0"),
             (Up, "eth0"),
             (Up, "bond0"),
             (Up, "br0"),
@@ -180,15 +181,16 @@ fn a_full_stack_runs_phase_by_phase_lower_devices_first() {
             (Create, "bond0"),
             (Create, "br0"),
             (Create, "br0.10"),
-            // ethtool and a plugin that declares no phase both configure the link: one step.
+            // The ethernet plugin configures the link and its <ethtool> in one step; a plugin
+            // that declares no phase configures it too, after the level's ethernet steps.
             (Configure, "eth1"),
             (Configure, "eth0"),
+            (Configure, "eth1"),
             (Configure, "bond0"),
             (Configure, "br0"),
             (Configure, "br0.10"),
-            (Enslave, "eth1"),
-            (Enslave, "eth0"),
             (Enslave, "bond0"),
+            (Enslave, "br0"),
             (Up, "eth1"),
             (Up, "eth0"),
             (Up, "bond0"),
@@ -241,7 +243,6 @@ fn absent_interfaces_are_torn_down_first_in_reverse_order() {
             (Down, "br0.10"),
             (Down, "br0"),
             (Down, "bond0"),
-            (Release, "bond0"),
             (Delete, "br0.10"),
             (Delete, "br0"),
             (Delete, "bond0"),
@@ -250,6 +251,30 @@ fn absent_interfaces_are_torn_down_first_in_reverse_order() {
             (Up, "eth2"),
             (Up, "eth0"),
             (Address, "eth2"),
+        ]
+    );
+}
+
+#[test]
+fn a_kept_master_releases_a_port_being_removed_before_it_is_deleted() {
+    let o = run(vec![
+        i(1, "bridge", "br0", &[]),
+        master(i(2, "bridge", "br1", &[]), "br0"),
+        state(master(i(3, "vlan", "eth0.5", &[]), "br0"), LinkState::Absent),
+    ]);
+    assert_eq!(
+        steps(&o),
+        [
+            (Down, "eth0.5"),
+            (Release, "br0"),
+            (Delete, "eth0.5"),
+            (Create, "br1"),
+            (Create, "br0"),
+            (Configure, "br1"),
+            (Configure, "br0"),
+            (Enslave, "br0"),
+            (Up, "br1"),
+            (Up, "br0"),
         ]
     );
 }
@@ -298,9 +323,9 @@ fn json_has_one_object_per_step_with_kebab_case_phases() {
     assert_eq!(
         json,
         serde_json::json!([
-            {"interface": "bond0", "kind": "bond", "step": "remove-address", "group": 0},
-            {"interface": "bond0", "kind": "bond", "step": "down", "group": 0},
-            {"interface": "bond0", "kind": "bond", "step": "delete", "group": 0},
+            {"interface": "bond0", "kind": "bond", "step": "remove-address", "plugin": "static", "group": 0},
+            {"interface": "bond0", "kind": "bond", "step": "down", "plugin": "bond", "group": 0},
+            {"interface": "bond0", "kind": "bond", "step": "delete", "plugin": "bond", "group": 0},
         ])
     );
 }

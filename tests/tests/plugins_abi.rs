@@ -4,8 +4,8 @@
 //!
 //! The fixtures `nextminor` and `nextmajor` are built against a stand-in SDK
 //! (`tests/fixtures/plugins/sdk-future`) whose root module has exactly ABI 1.0's layout but
-//! declares ABI 1.1 or 2.0: so the refusal is for the version, which the test shows by
-//! `abi_stable` alone accepting the 1.1 file.
+//! declares ABI 1.2 or 2.0: so the refusal is for the version, which the test shows by
+//! `abi_stable` alone accepting the 1.2 file.
 
 mod plugins_support;
 
@@ -28,13 +28,13 @@ fn refusal(name: &str) -> (String, String) {
 
 #[test]
 fn a_plugin_built_for_the_next_minor_is_refused_in_one_line() {
-    assert_eq!((MAJOR, MINOR), (1, 0), "the fixtures declare 1.1 and 2.0: move them with the ABI");
+    assert_eq!((MAJOR, MINOR), (1, 1), "the fixtures declare 1.2 and 2.0: move them with the ABI");
     let (reason, file) = refusal("nextminor");
     assert_eq!(
         reason,
         format!(
-            "{file}: built for plugin ABI 1.1, this netplug speaks ABI 1.0: upgrade netplug to one \
-             that speaks ABI 1.1 or later"
+            "{file}: built for plugin ABI 1.2, this netplug speaks ABI 1.1: upgrade netplug to one \
+             that speaks ABI 1.2 or later"
         )
     );
     assert!(!reason.contains('\n'));
@@ -51,7 +51,7 @@ fn a_plugin_built_for_the_next_major_is_refused_in_one_line() {
     assert_eq!(
         reason,
         format!(
-            "{file}: built for plugin ABI 2.0, this netplug speaks ABI 1.0: upgrade netplug to one \
+            "{file}: built for plugin ABI 2.0, this netplug speaks ABI 1.1: upgrade netplug to one \
              that speaks ABI 2.0 or later"
         )
     );
@@ -63,6 +63,6 @@ fn a_plugin_of_this_abi_reports_its_versions() {
     let (_, reports) = load(&[dir.path()]);
     let r = report(&reports, "libnetplug_plugin_hello.so");
     assert_eq!(r.status, LoadStatus::Loaded, "{r:#?}");
-    assert_eq!(r.abi_version.as_deref(), Some("1.0"));
+    assert_eq!(r.abi_version.as_deref(), Some("1.1"));
     assert_eq!(r.sdk_version.as_deref(), Some(netplug_plugin_sdk::abi::SDK_VERSION));
 }

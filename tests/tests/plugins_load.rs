@@ -162,7 +162,7 @@ fn the_plugin_index_defers_opening_until_a_plugin_is_called() {
     let (registry, second) = load(Opening::OnFirstUse);
     assert!(second.iter().all(|r| r.status == LoadStatus::Loaded), "{second:#?}");
     assert_eq!(how(&second), [h("hello", true), h("hello2", true)]);
-    assert_eq!(second[0].abi_version.as_deref(), Some("1.0"), "from the index");
+    assert_eq!(second[0].abi_version.as_deref(), Some("1.1"), "from the index");
     assert_eq!(registry.for_kind("hello2").unwrap().info.kinds, ["hello2"], "routed from the index");
     let plugin = &registry.for_kind("hello").unwrap().plugin;
     assert_eq!(plugin.validate(&[item("hello", "x0")]).diagnostics[0].message, "hello from hello");

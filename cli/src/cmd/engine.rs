@@ -52,16 +52,16 @@ pub fn prepare_loaded(cli: &Cli, mut loaded: Loaded, registry: &Registry) -> Opt
     Some(loaded)
 }
 
-/// Whether a device exists, asked of the ethernet plugin, which reports any link by name. It
-/// is only consulted for references the documents do not define, so it costs nothing in the
-/// common case.
+/// Whether a device exists, asked of the plugin of physical devices, which reports any link by
+/// name. It is only consulted for references the documents do not define, so it costs nothing
+/// in the common case.
 fn device_exists(registry: &Registry, name: &str) -> bool {
-    let Some(ethernet) = registry.for_kind("ethernet") else {
+    let Some(physical) = registry.physical() else {
         // Without the plugin we cannot look; do not turn a warning into a false error.
         return true;
     };
-    let _watch = netplug_core::watchdog::watch(&ethernet.info.name, "read");
-    match ethernet.plugin.read(Some(&[name.to_string()])) {
+    let _watch = netplug_core::watchdog::watch(&physical.info.name, "read");
+    match physical.plugin.read(Some(&[name.to_string()])) {
         Ok(items) => items.iter().any(|i| i.interface == name),
         Err(_) => true,
     }

@@ -1,4 +1,5 @@
-//! `netplug order FILE...`: the steps an apply would take, in dependency order, by phase.
+//! `netplug order FILE...`: the steps an apply from scratch takes, in the order it takes them
+//! (the planner's own sort, `netplug_core::order::sort`), with the plugin that plans each.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,11 +46,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         for (i, s) in ordered.steps.iter().enumerate() {
             let step = serde_json::to_value(s.step).ok().and_then(|v| v.as_str().map(str::to_string));
             println!(
-                "{:>4}  {:<16} {:<10} {:<16} group {}",
+                "{:>4}  {:<16} {:<10} {:<16} {:<10} group {}",
                 i + 1,
                 s.interface,
                 s.kind,
                 step.unwrap_or_default(),
+                s.plugin,
                 s.group
             );
         }

@@ -380,13 +380,15 @@ mod tests {
     #[test]
     fn a_host_serves_its_major_up_to_its_minor() {
         let v = |s: &'static str| check_abi_version(VersionStrings::new(s));
+        assert_eq!((abi::MAJOR, abi::MINOR), (1, 1), "move these versions with the ABI");
         assert!(v("1.0.0").is_ok());
+        assert!(v("1.1.0").is_ok());
         assert!(v("1.0.7").is_ok(), "the third number is not part of the ABI version");
-        let newer = v("1.1.0").unwrap_err();
-        assert_eq!(newer, "built for plugin ABI 1.1, this netplug speaks ABI 1.0: upgrade netplug to one that speaks ABI 1.1 or later");
+        let newer = v("1.2.0").unwrap_err();
+        assert_eq!(newer, "built for plugin ABI 1.2, this netplug speaks ABI 1.1: upgrade netplug to one that speaks ABI 1.2 or later");
         assert!(v("2.0.0").unwrap_err().contains("upgrade netplug to one that speaks ABI 2.0"));
         let old = v("0.1.1").unwrap_err();
-        assert!(old.contains("ABI 0.1, this netplug speaks ABI 1.0: rebuild the plugin"), "{old}");
+        assert!(old.contains("ABI 0.1, this netplug speaks ABI 1.1: rebuild the plugin"), "{old}");
     }
 
     /// Within one pass a directory is checked once, but every file still is.

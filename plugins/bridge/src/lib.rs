@@ -61,6 +61,7 @@ impl Plugin for BridgePlugin {
             phase: None,
             // A bridge's offloads are computed from its ports, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            ..PluginInfo::default()
         }
     }
 

@@ -94,7 +94,7 @@ impl Plugin for DhcpPlugin {
             kinds: Vec::new(),
             elements: vec!["dhcp".into(), "dhcp6".into()],
             phase: Some(Phase::Dynamic),
-            device_settings: Default::default(),
+            ..PluginInfo::default()
         }
     }
 

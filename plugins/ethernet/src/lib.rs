@@ -56,7 +56,8 @@ impl Plugin for EthernetPlugin {
             kinds: vec!["ethernet".into()],
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
-            device_settings: Default::default(),
+            physical: true,
+            ..PluginInfo::default()
         }
     }
 

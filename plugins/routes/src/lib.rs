@@ -57,7 +57,7 @@ impl Plugin for RoutesPlugin {
             kinds: Vec::new(),
             elements: vec!["route".into()],
             phase: Some(Phase::Route),
-            device_settings: Default::default(),
+            ..PluginInfo::default()
         }
     }
 

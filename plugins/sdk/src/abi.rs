@@ -1,4 +1,4 @@
-//! Plugin ABI 1.0: what a plugin file exports, what the host hands it, and the one encoding
+//! Plugin ABI 1.1: what a plugin file exports, what the host hands it, and the one encoding
 //! every call's request and answer travel in. `docs/plugin-abi.md` is the contract; this
 //! module is its code, shared by the host (`netplug-core`) and the SDK's export macro.
 //! Plugin code never uses it.
@@ -27,10 +27,10 @@ use crate::plugin::{Change, Item, PluginInfo};
 /// The ABI major version: plugins of another major are refused.
 pub const MAJOR: u32 = 1;
 /// The ABI minor version: a plugin built for minor `x` loads in every host of minor `y >= x`.
-pub const MINOR: u32 = 0;
+pub const MINOR: u32 = 1;
 /// `MAJOR.MINOR.0`, as `abi_stable` stores it in every plugin file's header (a test keeps it
 /// equal to [`MAJOR`] and [`MINOR`]).
-const VERSION: &str = "1.0.0";
+const VERSION: &str = "1.1.0";
 
 /// The `BASE_NAME` of the root module; a library exporting another `abi_stable` root module
 /// is not a netplug plugin.

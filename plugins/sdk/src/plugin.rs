@@ -45,6 +45,12 @@ pub struct PluginInfo {
     /// follow its ports; a bridge has no speed).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub device_settings: std::collections::BTreeMap<String, Vec<String>>,
+    /// ABI 1.1. This plugin's kinds are physical devices: never created or deleted, only
+    /// configured, and its `read` reports any existing link asked for by name, whatever made
+    /// it (core asks it whether a device the documents only refer to exists). Absent (`false`,
+    /// as from a 1.0 plugin): its kinds are virtual links it creates and deletes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub physical: bool,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to

@@ -49,7 +49,7 @@ impl Plugin for StaticPlugin {
             kinds: Vec::new(),
             elements: vec!["static".into()],
             phase: Some(Phase::Address),
-            device_settings: Default::default(),
+            ..PluginInfo::default()
         }
     }
 
