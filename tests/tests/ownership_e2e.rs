@@ -264,6 +264,44 @@ fn show_applies_back_as_a_no_op() {
     netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
 }
 
+/// `show` prints a bridge's options only where they differ from what the kernel gives a new
+/// bridge, or where a definition sets them (issue #14): not the kernel's timers. `--observed`
+/// prints them all, and `show` fed back to `apply` stays a no-op.
+#[test]
+fn show_leaves_out_the_kernels_defaults_unless_a_definition_sets_them() {
+    let ns = Netns::new("showdef");
+    let defined = document(ns.dir.path(), "brd.xml", r#"<bridge name="brd" stp="off" hellotime="2"/>"#);
+    ns.netplug(&["define", defined.to_str().unwrap()]).ok();
+    ns.netplug(&["start", "brd"]).ok();
+    let doc = document(ns.dir.path(), "brn.xml", r#"<bridge name="brn" maxage="12"/>"#);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+
+    let shown = ns.netplug(&["show"]).ok();
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(r#"<bridge name="{name}""#)))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let brn = line("brn");
+    assert!(brn.contains(r#"maxage="12""#), "{shown}");
+    for default in
+        ["stp=", "hellotime=", "forwarddelay=", "priority=", "ageing=", "vlan_filtering=", "mcast_snooping="]
+    {
+        assert!(!brn.contains(default), "brn shows the kernel's default {default}:\n{shown}");
+    }
+    let brd = line("brd");
+    assert!(brd.contains(r#"stp="off""#) && brd.contains(r#"hellotime="2""#), "defined, so shown: {shown}");
+    assert!(!brd.contains("maxage=") && !brd.contains("ageing="), "{shown}");
+    let observed = ns.netplug(&["show", "--observed", "brn"]).ok();
+    assert!(observed.contains(r#"hellotime="2""#) && observed.contains(r#"ageing="300""#), "{observed}");
+
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let again = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+}
+
 #[test]
 fn name_finds_a_veth_by_its_mac_written_either_way() {
     let ns = Netns::new("name");
