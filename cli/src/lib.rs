@@ -121,6 +121,9 @@ pub enum Command {
     Confirm,
     /// List the plugins found, what they handle, and whether they loaded.
     Plugins(cmd::plugins::Args),
+    /// Print the RelaxNG schema of the native dialect, with every loaded plugin's vocabulary
+    /// (for editors and `xmllint --relaxng`).
+    Schema(cmd::schema::Args),
     /// Keep interfaces as defined: onboot at start, hotplug and ifplug as devices and carrier
     /// come and go, DHCP leases renewed. Runs until SIGTERM; SIGHUP reloads the definitions.
     Daemon(cmd::daemon::Args),

@@ -26,6 +26,7 @@ pub mod ownership;
 pub mod plan;
 pub mod rebridge;
 pub mod registry;
+pub mod schema;
 pub mod show;
 pub mod source;
 pub mod store;

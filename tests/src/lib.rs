@@ -2,6 +2,8 @@
 //! clean up after themselves, and a snapshot of a namespace's whole state that is independent
 //! of netplug (it is read with iproute2, so a test does not grade netplug with netplug).
 
+pub mod docs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -85,6 +85,17 @@ fn bash_completes_verbs_options_and_defined_names() {
     // An option's value is not a name; a FILE is not one either.
     assert!(!bash(&["netplug", "--config-dir", dir, "bridge", "--delay", ""]).contains(&"eth0".to_string()));
     assert!(!bash(&["netplug", "--config-dir", dir, "apply", ""]).contains(&"eth0".to_string()));
+    // `bridge IFACE BRIDGE`: a device or a definition first, then a new name: nothing offered.
+    let first = bash(&["netplug", "--config-dir", dir, "bridge", ""]);
+    assert!(first.contains(&"eth0".to_string()) && first.contains(&"br0".to_string()), "{first:?}");
+    assert!(!first.contains(&"lo".to_string()), "{first:?}");
+    let first = bash(&["netplug", "--config-dir", dir, "bridge", "--no-stp", "--delay", "2", "e"]);
+    assert!(first.contains(&"eth0".to_string()), "{first:?}");
+    assert_eq!(bash(&["netplug", "--config-dir", dir, "bridge", "eth0", ""]), Vec::<String>::new());
+    assert_eq!(
+        bash(&["netplug", "--config-dir", dir, "bridge", "--delay", "2", "eth0", "b"]),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -123,6 +134,11 @@ fn fish_completes_verbs_and_defined_names() {
     assert_eq!(complete(&format!("netplug --config-dir {dir} start ")), ["br0", "eth0"]);
     assert_eq!(complete(&format!("netplug --config-dir {dir} undefine e")), ["eth0"]);
     assert!(complete("netplug sta").contains(&"status".to_string()));
+    let first = complete(&format!("netplug --config-dir {dir} bridge "));
+    assert!(first.contains(&"eth0".to_string()) && first.contains(&"br0".to_string()), "{first:?}");
+    let first = complete(&format!("netplug --config-dir {dir} bridge --delay 2 e"));
+    assert!(first.contains(&"eth0".to_string()), "{first:?}");
+    assert_eq!(complete(&format!("netplug --config-dir {dir} bridge eth0 ")), Vec::<String>::new());
 }
 
 #[test]

@@ -8,63 +8,14 @@
 //! diagnostics: must be refused), `plugin-veth` (needs the example plugin of
 //! docs/plugin-guide.md; must be well-formed).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use netplug_tests::{assert_same_state, netplug, workspace, Netns};
-
-struct Example {
-    /// `docs/format.md:42`: where the block starts.
-    place: String,
-    kind: Kind,
-    xml: String,
-}
-
-#[derive(Debug, PartialEq)]
-enum Kind {
-    Document,
-    Fragment,
-    Invalid,
-    PluginVeth,
-}
-
-fn examples() -> Vec<Example> {
-    let root = workspace();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    files.sort();
-    files.push(root.join("README.md"));
-    let mut out = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let rel = file.strip_prefix(&root).unwrap().display().to_string();
-        let mut lines = text.lines().enumerate();
-        while let Some((i, line)) = lines.next() {
-            let Some(info) = line.trim_start().strip_prefix("```xml") else { continue };
-            let kind = match info.trim() {
-                "" => Kind::Document,
-                "fragment" => Kind::Fragment,
-                "invalid" => Kind::Invalid,
-                "plugin-veth" => Kind::PluginVeth,
-                other => panic!("{rel}:{}: unknown xml block kind `{other}`", i + 1),
-            };
-            let mut xml = String::new();
-            for (_, l) in lines.by_ref() {
-                if l.trim_start().starts_with("```") {
-                    break;
-                }
-                xml.push_str(l);
-                xml.push('\n');
-            }
-            out.push(Example { place: format!("{rel}:{}", i + 1), kind, xml });
-        }
-    }
-    assert!(out.len() >= 20, "the docs' XML examples were not found: {}", out.len());
-    out
-}
+use netplug_tests::docs::{
+    examples, libvirt_documents, libvirt_interface_rng, libvirt_valid, native_schema, relaxng_valid, Dialect,
+    Example, Kind,
+};
+use netplug_tests::{assert_same_state, netplug, Netns};
 
 /// `xmllint --noout` on the text; a fragment inside a root of its own.
 fn well_formed(example: &Example) -> Result<(), String> {
@@ -215,4 +166,84 @@ fn stand_ins_are_what_a_document_names_but_does_not_create() {
                <member device=\"eth9\"/></bridge>\n<interface type='bridge' name='br1'>\
                <bridge><interface type='ethernet' name='ens3'/></bridge></interface></interfaces>";
     assert_eq!(stand_ins(xml), ["ens3", "eth0", "eth9"]);
+}
+
+/// What a fragment of the native dialect needs around it to be a document: a feature element
+/// goes in an `<interface>`.
+fn native_document(e: &Example) -> String {
+    match e.kind {
+        Kind::Fragment => format!("<interface device=\"eth0\">\n{}</interface>\n", e.xml),
+        _ => e.xml.clone(),
+    }
+}
+
+#[test]
+fn every_native_example_is_valid_by_the_schema_netplug_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = native_schema(dir.path(), &[]);
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    // `plugin-veth` blocks need that plugin (tests/tests/plugin_veth_e2e.rs checks them);
+    // `invalid` ones are invalid.
+    for e in examples().into_iter().filter(|e| matches!(e.kind, Kind::Document | Kind::Fragment)) {
+        if e.dialect() != Dialect::Native {
+            continue;
+        }
+        if let Err(why) = relaxng_valid(&schema, &native_document(&e)) {
+            bad.push(format!("{}: {why}", e.place));
+        }
+        checked += 1;
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(checked >= 12, "only {checked} native examples checked");
+}
+
+#[test]
+fn the_schema_netplug_writes_refuses_unknown_elements_and_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = native_schema(dir.path(), &[]);
+    for (xml, what) in [
+        (r#"<bridge name="br0"><nonsense/></bridge>"#, "nonsense"),
+        (r#"<bridge name="br0"><membr device="eth0"/></bridge>"#, "membr"),
+        (r#"<bridge name="br0" fowarddelay="4"/>"#, "fowarddelay"),
+        (r#"<interfaces><tunnel name="t0"/></interfaces>"#, "tunnel"),
+        (r#"<bond name="bond0" mode="fastest"/>"#, "mode"),
+        // `device_settings`: a bridge takes no <ethtool>, a VLAN only its <feature>s.
+        (r#"<bridge name="br0"><ethtool speed="1000"/></bridge>"#, "ethtool"),
+        (r#"<vlan name="v" device="eth0" tag="5"><ethtool speed="1000"/></vlan>"#, "ethtool"),
+        (r#"<interface device="eth0"><dhcp/><dhcp/></interface>"#, "dhcp"),
+    ] {
+        let refused = relaxng_valid(&schema, xml).expect_err(xml);
+        assert!(refused.contains(what), "{xml}: {refused}");
+        let (code, _) = validate(xml);
+        assert_eq!(code, 1, "netplug validate accepts what the schema refuses: {xml}");
+    }
+    let feature = r#"<vlan name="v" device="eth0" tag="5"><ethtool><feature name="rx-gro-hw" state="off"/></ethtool></vlan>"#;
+    assert_eq!(relaxng_valid(&schema, feature), Ok(()));
+}
+
+#[test]
+fn every_libvirt_example_is_valid_by_libvirts_own_schema() {
+    let schema = libvirt_interface_rng();
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for e in examples().into_iter().filter(|e| matches!(e.kind, Kind::Document | Kind::Fragment)) {
+        if e.dialect() != Dialect::Libvirt {
+            continue;
+        }
+        let documents = match e.kind {
+            Kind::Fragment => {
+                vec![format!("<interface type='ethernet' name='eth0'>\n{}</interface>\n", e.xml)]
+            }
+            _ => libvirt_documents(&e.xml),
+        };
+        for d in documents {
+            if let Err(why) = libvirt_valid(schema, &d) {
+                bad.push(format!("{}: {why}", e.place));
+            }
+            checked += 1;
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(checked >= 10, "only {checked} libvirt examples checked");
 }

@@ -49,6 +49,7 @@ fn the_schema_is_a_valid_json_schema_and_docs_name_every_document() {
         "list",
         "status",
         "plugins",
+        "schema",
         "definitions",
         "transaction",
         "rollback",
@@ -142,6 +143,8 @@ fn every_verb_prints_a_document_of_its_schema() {
     conforms("list", &run(&["list", "--all"]).ok());
     conforms("status", &run(&["status"]).ok());
     conforms("plugins", &run(&["plugins"]).ok());
+    let v = conforms("schema", &run(&["schema"]).ok());
+    assert!(v["schema"].as_str().unwrap().contains("<element name=\"bridge\">"));
 
     assert_eq!(conforms("transaction", &run(&["begin"]).ok())["transaction"], "open");
     conforms("apply", &run(&["stop", "br0"]).ok());

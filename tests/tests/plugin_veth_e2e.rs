@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use netplug_tests::docs::relaxng_valid;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -389,5 +390,37 @@ fn the_examples_own_tests_pass() {
             target.to_str().unwrap(),
         ],
         "cargo test of docs/examples/plugin-veth",
+    );
+}
+
+/// A third-party kind is in the schema as soon as its plugin is installed; this one declares
+/// no vocabulary (it builds against the ABI 1.0 SDK too), so `<veth>` takes any attributes
+/// besides the envelope's, beside the workspace's kinds with their own vocabularies.
+#[test]
+fn schema_has_the_veth_kind_beside_the_workspace_kinds() {
+    let s = Setup::beside_workspace_plugins();
+    let run = s.netplug(None, &["schema"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let schema = s.doc("netplug.rng", &run.stdout);
+    let documents = [
+        r#"<veth name="v0" peer="v0p" mtu="9000" state="up"/>"#,
+        r#"<interfaces><veth name="v0" peer="v0p"><static ipaddr="192.0.2.1/24"/></veth><bridge name="br0"><member device="v0"/></bridge></interfaces>"#,
+    ];
+    for xml in documents {
+        assert_eq!(relaxng_valid(&schema, xml), Ok(()), "{xml}");
+    }
+    // The envelope is still core's, and the feature elements their plugins'.
+    for xml in [r#"<veth name="v0" mtu="9"/>"#, r#"<veth name="v0"><static ipadr="192.0.2.1/24"/></veth>"#] {
+        assert!(relaxng_valid(&schema, xml).is_err(), "{xml}");
+    }
+
+    let run = s.netplug(None, &["--json", "schema"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let plugins = doc["plugins"].as_array().unwrap();
+    let veth = plugins.iter().find(|p| p["name"] == "veth").expect("veth is listed");
+    assert_eq!(veth["vocabulary"], "open");
+    assert!(
+        plugins.iter().filter(|p| p["name"] != "veth").all(|p| p["vocabulary"] == "declared"),
+        "{plugins:?}"
     );
 }

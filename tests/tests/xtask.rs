@@ -52,3 +52,37 @@ fn a_failing_chore_prints_one_message() {
     assert!(said.contains("xtask: error: --runs must be at least 1"), "{said}");
     assert!(!said.contains("Stack backtrace") && !said.contains("stack backtrace"), "{said}");
 }
+
+/// Man pages carry a date, and the same one at every build of the same source:
+/// `SOURCE_DATE_EPOCH` when set, else the commit's date.
+#[test]
+fn man_pages_are_dated_reproducibly() {
+    let page = |dir: &Path, file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+    let run = |dir: &Path, epoch: Option<&str>| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+            .args(["xtask", "man", "--out"])
+            .arg(dir);
+        match epoch {
+            Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
+            None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        let out = cmd.output().expect("cargo xtask man");
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run(one.path(), Some("1798761600"));
+    for file in ["man8/netplug.8", "man8/netplug-schema.8", "man5/netplug.xml.5"] {
+        let text = page(one.path(), file);
+        let header = text.lines().find(|l| l.starts_with(".TH")).unwrap_or_default();
+        assert!(header.contains("2027-01-01"), "{file}: {header}");
+    }
+    run(one.path(), None);
+    run(two.path(), None);
+    let header =
+        |dir: &Path| page(dir, "man8/netplug.8").lines().find(|l| l.starts_with(".TH")).unwrap().to_string();
+    assert_eq!(header(one.path()), header(two.path()));
+    assert!(header(one.path()).contains(" 20"), "the commit's date: {}", header(one.path()));
+    assert_eq!(page(one.path(), "man5/netplug.xml.5"), page(two.path(), "man5/netplug.xml.5"));
+}

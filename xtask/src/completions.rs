@@ -25,18 +25,43 @@ pub fn scripts() -> Result<Scripts> {
     })
 }
 
-/// What a verb takes: the ids of its positionals that name an existing interface, and its
-/// options that take a value (after which a word is that value, not a name).
+/// What a positional of a verb completes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Completion {
+    /// The stored definitions' names.
+    Names,
+    /// The machine's network devices and the stored definitions' names.
+    Devices,
+    /// Nothing: a name that does not exist yet (`bridge IFACE BRIDGE`'s bridge).
+    Nothing,
+}
+
+/// What a verb takes: its positionals that name an interface, in order, and its options that
+/// take a value (after which a word is that value, not a name).
 #[derive(Default)]
 struct Verb {
-    name_args: Vec<String>,
+    /// (clap id, what it completes to).
+    positionals: Vec<(String, Completion)>,
     value_options: Vec<String>,
 }
 
-/// Whether a verb's positional names a defined interface. `bridge IFACE BRIDGE` names a new
-/// bridge second; `unbridge BRIDGE` an existing one.
-fn names_an_interface(verb: &str, value_name: &str) -> bool {
-    matches!(value_name, "NAME" | "IFACE") || (verb == "unbridge" && value_name == "BRIDGE")
+impl Verb {
+    /// Whether every positional completes to the names, wherever it is on the line.
+    fn names_everywhere(&self) -> bool {
+        self.positionals.iter().all(|(_, c)| *c == Completion::Names)
+    }
+}
+
+/// What a verb's positional completes to, if it names an interface. `bridge IFACE BRIDGE`
+/// puts a new bridge over a device or a defined interface; `unbridge BRIDGE` names an existing
+/// one.
+fn completion(verb: &str, value_name: &str) -> Option<Completion> {
+    match (verb, value_name) {
+        ("bridge", "IFACE") => Some(Completion::Devices),
+        ("bridge", "BRIDGE") => Some(Completion::Nothing),
+        (_, "NAME" | "IFACE") | ("unbridge", "BRIDGE") => Some(Completion::Names),
+        _ => None,
+    }
 }
 
 /// The verbs with a positional naming an interface, by verb name.
@@ -50,8 +75,8 @@ fn name_args() -> BTreeMap<String, Verb> {
         for arg in sub.get_arguments() {
             let value_name = arg.get_value_names().and_then(|v| v.first()).map(|v| v.as_str());
             if arg.is_positional() {
-                if value_name.is_some_and(|v| names_an_interface(verb, v)) {
-                    found.name_args.push(arg.get_id().to_string());
+                if let Some(c) = value_name.and_then(|v| completion(verb, v)) {
+                    found.positionals.push((arg.get_id().to_string(), c));
                 }
             } else if arg.get_num_args().is_some_and(|n| n.takes_values()) {
                 if let Some(long) = arg.get_long() {
@@ -62,7 +87,7 @@ fn name_args() -> BTreeMap<String, Verb> {
                 }
             }
         }
-        if !found.name_args.is_empty() {
+        if found.positionals.iter().any(|(_, c)| *c != Completion::Nothing) {
             verbs.insert(verb.to_string(), found);
         }
     }
@@ -92,6 +117,35 @@ _netplug_names() {
     done
 }
 
+# The network devices (but lo) and the stored definitions' names.
+_netplug_devices() {
+    local d
+    {
+        _netplug_names
+        for d in /sys/class/net/*; do
+            [[ -e $d && ${d##*/} != lo ]] && printf '%s\n' "${d##*/}"
+        done
+    } | sort -u
+}
+
+# Which positional of VERB the word being completed is (0 for the first), skipping options
+# and the values of the options given after VERB.
+_netplug_position() {
+    local verb=$1 i n=-1 skip=0 w o
+    shift
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w="${COMP_WORDS[i]}"
+        if ((skip)); then skip=0; continue; fi
+        if ((n < 0)); then [[ $w == "$verb" ]] && n=0; continue; fi
+        if [[ $w == -* ]]; then
+            for o in "$@"; do [[ $w == "$o" ]] && skip=1; done
+            continue
+        fi
+        n=$((n + 1))
+    done
+    printf '%s\n' "$n"
+}
+
 "#;
 
 /// bash: in each such verb's branch, a word that is neither an option nor an option's value
@@ -99,19 +153,39 @@ _netplug_names() {
 fn bash(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
     let mut out = String::from(BASH_NAMES);
     let mut hooked = 0;
-    let mut pending: Option<&Verb> = None;
+    let mut pending: Option<(&str, &Verb)> = None;
     for line in script.lines() {
         out.push_str(line);
         out.push('\n');
         let trimmed = line.trim();
         if let Some(label) = trimmed.strip_prefix("netplug__subcmd__").and_then(|l| l.strip_suffix(')')) {
             // clap_complete spells `wait-online` as `wait__subcmd__online` in its case labels.
-            pending = verbs.iter().find(|(name, _)| name.replace('-', "__subcmd__") == label).map(|(_, v)| v);
-        } else if let (Some(verb), true) = (pending, trimmed.starts_with("opts=")) {
+            pending = verbs
+                .iter()
+                .find(|(name, _)| name.replace('-', "__subcmd__") == label)
+                .map(|(name, v)| (name.as_str(), v));
+        } else if let (Some((name, verb)), true) = (pending, trimmed.starts_with("opts=")) {
             let values =
                 if verb.value_options.is_empty() { "\"\"".to_string() } else { verb.value_options.join("|") };
+            let complete = if verb.names_everywhere() {
+                "COMPREPLY=( $(compgen -W \"$(_netplug_names)\" -- \"${cur}\") )".to_string()
+            } else {
+                let mut arms = String::new();
+                for (i, (_, c)) in verb.positionals.iter().enumerate() {
+                    let words = match c {
+                        Completion::Names => "$(compgen -W \"$(_netplug_names)\" -- \"${cur}\")",
+                        Completion::Devices => "$(compgen -W \"$(_netplug_devices)\" -- \"${cur}\")",
+                        Completion::Nothing => "",
+                    };
+                    arms.push_str(&format!("{i}) COMPREPLY=( {words} ) ;; "));
+                }
+                format!(
+                    "case $(_netplug_position {name} {}) in {arms}*) COMPREPLY=() ;; esac",
+                    verb.value_options.join(" ")
+                )
+            };
             out.push_str(&format!(
-                "            if [[ ${{cur}} != -* ]]; then\n                case \"${{prev}}\" in\n                    {values}) ;;\n                    *) COMPREPLY=( $(compgen -W \"$(_netplug_names)\" -- \"${{cur}}\") ); return 0 ;;\n                esac\n            fi\n"
+                "            if [[ ${{cur}} != -* ]]; then\n                case \"${{prev}}\" in\n                    {values}) ;;\n                    *) {complete}; return 0 ;;\n                esac\n            fi\n"
             ));
             hooked += 1;
             pending = None;
@@ -142,31 +216,48 @@ _netplug_names() {
     names=(${dir}/*.xml(N-.:t:r))
     _wanted interfaces expl 'defined interface' compadd -a names
 }
+
+# The network devices (but lo) and the stored definitions' names.
+(( $+functions[_netplug_devices] )) ||
+_netplug_devices() {
+    local -a devices
+    devices=(/sys/class/net/*(N:t))
+    devices=(${devices:#lo})
+    _alternative 'devices:network device:compadd -a devices' 'interfaces:defined interface:_netplug_names'
+}
 "#;
 
-/// zsh: the positional's action `_default` becomes `_netplug_names`.
+/// zsh: the positional's action `_default` becomes `_netplug_names` (or `_netplug_devices`,
+/// or nothing: `' '`).
 fn zsh(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
     let mut out = String::new();
     let mut verb: Option<&Verb> = None;
     let mut hooked = 0;
-    let wanted: usize = verbs.values().map(|v| v.name_args.len()).sum();
+    let wanted: usize = verbs.values().map(|v| v.positionals.len()).sum();
     for (i, line) in script.lines().enumerate() {
         let trimmed = line.trim();
         if let Some(name) = trimmed.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
             verb = verbs.get(name);
         }
-        let hook = verb.is_some_and(|v| {
-            v.name_args.iter().any(|id| {
+        let hook = verb.and_then(|v| {
+            v.positionals.iter().find_map(|(id, c)| {
                 let spec = trimmed.strip_prefix("'*::").or_else(|| trimmed.strip_prefix("':"));
                 let named = spec.and_then(|s| s.strip_prefix(id.as_str()));
                 // `:id:_default'` or `:id -- help:_default'`
-                named.is_some_and(|s| {
-                    (s.starts_with(':') || s.starts_with(" -- ")) && s.ends_with(":_default' \\")
-                })
+                named
+                    .is_some_and(|s| {
+                        (s.starts_with(':') || s.starts_with(" -- ")) && s.ends_with(":_default' \\")
+                    })
+                    .then_some(*c)
             })
         });
-        if hook {
-            out.push_str(&line.replace(":_default'", ":_netplug_names'"));
+        if let Some(c) = hook {
+            let action = match c {
+                Completion::Names => ":_netplug_names'",
+                Completion::Devices => ":_netplug_devices'",
+                Completion::Nothing => ": '",
+            };
+            out.push_str(&line.replace(":_default'", action));
             hooked += 1;
         } else {
             out.push_str(line);
@@ -182,9 +273,28 @@ fn zsh(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
     Ok(out)
 }
 
-/// fish: one more `complete` line for the verbs taking names.
+/// fish: one more `complete` line for the verbs taking names anywhere, and one per positional
+/// for the others.
 fn fish(script: &str, verbs: &BTreeMap<String, Verb>) -> String {
-    let names: Vec<&str> = verbs.keys().map(String::as_str).collect();
+    let names: Vec<&str> =
+        verbs.iter().filter(|(_, v)| v.names_everywhere()).map(|(n, _)| n.as_str()).collect();
+    let mut by_position = String::new();
+    for (name, verb) in verbs.iter().filter(|(_, v)| !v.names_everywhere()) {
+        let options = verb.value_options.join(" ");
+        // A positional that completes to nothing must not complete files either.
+        by_position
+            .push_str(&format!("complete -c netplug -n \"__fish_netplug_using_subcommand {name}\" -f\n"));
+        for (i, (_, c)) in verb.positionals.iter().enumerate() {
+            let (words, what) = match c {
+                Completion::Names => ("__fish_netplug_names", "defined interface"),
+                Completion::Devices => ("__fish_netplug_devices", "interface"),
+                Completion::Nothing => continue,
+            };
+            by_position.push_str(&format!(
+                "complete -c netplug -n \"__fish_netplug_using_subcommand {name}; and test (__fish_netplug_position {name} {options}) = {i}\" -f -a \"({words})\" -d '{what}'\n"
+            ));
+        }
+    }
     format!(
         r#"{script}
 # The stored definitions' names (NAME.xml in the configuration directory).
@@ -206,8 +316,39 @@ function __fish_netplug_names
     end
 end
 
+# The network devices (but lo) and the stored definitions' names.
+function __fish_netplug_devices
+    begin
+        __fish_netplug_names
+        for d in /sys/class/net/*
+            set -l n (basename $d)
+            test $n != lo; and echo $n
+        end
+    end | sort -u
+end
+
+# Which positional of VERB the word being completed is (0 for the first), skipping options
+# and the values of the options given (the other arguments).
+function __fish_netplug_position --argument-names verb
+    set -l value_options $argv[2..-1]
+    set -l n -1
+    set -l skip 0
+    for t in (commandline -opc)[2..-1]
+        if test $skip = 1
+            set skip 0
+        else if test $n -lt 0
+            test "$t" = "$verb"; and set n 0
+        else if string match -q -- '-*' $t
+            contains -- $t $value_options; and set skip 1
+        else
+            set n (math $n + 1)
+        end
+    end
+    echo $n
+end
+
 complete -c netplug -n "__fish_netplug_using_subcommand {}" -f -a "(__fish_netplug_names)" -d 'defined interface'
-"#,
+{by_position}"#,
         names.join(" ")
     )
 }
@@ -224,14 +365,19 @@ mod tests {
         {
             assert!(verbs.contains_key(verb), "{verb} takes an interface name: {:?}", verbs.keys());
         }
-        assert_eq!(verbs["bridge"].name_args, ["iface"], "bridge's second argument is a new bridge");
+        let bridge: Vec<Completion> = verbs["bridge"].positionals.iter().map(|(_, c)| *c).collect();
+        assert_eq!(
+            bridge,
+            [Completion::Devices, Completion::Nothing],
+            "bridge's second argument is a new bridge"
+        );
         assert!(!verbs.contains_key("apply") && !verbs.contains_key("name"), "FILE and MAC are not names");
         // The hooks fail loudly if clap_complete's output no longer has the shape they expect.
         let s = scripts().unwrap();
         assert!(s.bash.contains("_netplug_names()") && s.bash.contains("complete -F _netplug"));
         assert!(s.zsh.starts_with("#compdef netplug\n"));
         assert!(s.zsh.contains("'*::names:_netplug_names' \\"));
-        let fish = "__fish_netplug_using_subcommand bridge dumpxml edit mac show start status stop unbridge undefine wait-online\"";
+        let fish = "__fish_netplug_using_subcommand dumpxml edit mac show start status stop unbridge undefine wait-online\"";
         assert!(s.fish.contains(fish), "{}", s.fish);
     }
 }

@@ -109,13 +109,14 @@ pub fn write_pages(dir: &Path) -> Result<Vec<PathBuf>> {
     cmd.build();
     let verbs: Vec<clap::Command> = cmd.get_subcommands().filter(|c| !c.is_hide_set()).cloned().collect();
 
+    let date = date();
     let path = man8.join("netplug.8");
-    fs::write(&path, main_page(cmd)?)?;
+    fs::write(&path, main_page(cmd, &date)?)?;
     written.push(path);
     for verb in verbs {
         let name = verb.get_display_name().unwrap_or(verb.get_name()).to_string();
         let path = man8.join(format!("{name}.8"));
-        fs::write(&path, verb_page(verb)?)?;
+        fs::write(&path, verb_page(verb, &date)?)?;
         written.push(path);
     }
 
@@ -126,6 +127,7 @@ pub fn write_pages(dir: &Path) -> Result<Vec<PathBuf>> {
         title: "NETPLUG.XML",
         section: "5",
         source: &source(),
+        date: &date,
         manual: "File Formats",
         name: "netplug.xml",
         summary: "the native XML dialect of netplug's interface documents",
@@ -140,14 +142,50 @@ fn source() -> String {
     format!("netplug {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn man(cmd: clap::Command) -> Man {
-    let title = cmd.get_display_name().unwrap_or(cmd.get_name()).to_uppercase();
-    Man::new(cmd).title(title).section("8").source(source()).manual("System Administration")
+/// The pages' date, `YYYY-MM-DD`: `SOURCE_DATE_EPOCH` when set (reproducible builds), else the
+/// date of the commit built, so that building the same source twice writes the same pages.
+/// Without either (a tree outside git), none.
+fn date() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().or_else(|| {
+        let out = std::process::Command::new("git")
+            .args(["log", "-1", "--format=%ct"])
+            .current_dir(root())
+            .output()
+            .ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    });
+    match epoch.as_deref().map(str::parse::<i64>) {
+        Some(Ok(seconds)) => iso_date(seconds),
+        _ => {
+            eprintln!("man pages: no SOURCE_DATE_EPOCH and no git commit: the pages carry no date");
+            String::new()
+        }
+    }
 }
 
-fn main_page(cmd: clap::Command) -> Result<Vec<u8>> {
+/// `YYYY-MM-DD` of a Unix time, in UTC (the proleptic Gregorian calendar, as `date -u +%F`).
+fn iso_date(seconds: i64) -> String {
+    // Days since 1970-01-01 to a civil date: Howard Hinnant's days_from_civil, inverted.
+    let z = seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn man(cmd: clap::Command, date: &str) -> Man {
+    let title = cmd.get_display_name().unwrap_or(cmd.get_name()).to_uppercase();
+    Man::new(cmd).title(title).section("8").date(date).source(source()).manual("System Administration")
+}
+
+fn main_page(cmd: clap::Command, date: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    man(cmd).render(&mut out)?;
+    man(cmd, date).render(&mut out)?;
     let mut extra = String::new();
     extra.push_str(".SH \"EXIT STATUS\"\nEvery verb exits with one of these statuses:\n");
     for (status, meaning) in exit_statuses()? {
@@ -163,9 +201,9 @@ fn main_page(cmd: clap::Command) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn verb_page(cmd: clap::Command) -> Result<Vec<u8>> {
+fn verb_page(cmd: clap::Command, date: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    man(cmd).render(&mut out)?;
+    man(cmd, date).render(&mut out)?;
     out.extend_from_slice(
         b".SH \"EXIT STATUS\"\nAs for every verb; see \\fBnetplug\\fR(8).\n\
           .SH \"SEE ALSO\"\n\\fBnetplug\\fR(8), \\fBnetplug.xml\\fR(5)\n",
@@ -181,5 +219,18 @@ fn definition_list(out: &mut String, heading: &str, rows: &[(&str, &str)]) {
             crate::mdroff::escape(term),
             crate::mdroff::escape(text)
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso_date;
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_date(951_782_400), "2000-02-29");
+        assert_eq!(iso_date(1_798_761_599), "2026-12-31");
+        assert_eq!(iso_date(1_798_761_600), "2027-01-01");
     }
 }

@@ -10,6 +10,8 @@ pub struct Page<'a> {
     pub title: &'a str,
     pub section: &'a str,
     pub source: &'a str,
+    /// `YYYY-MM-DD`, or empty.
+    pub date: &'a str,
     pub manual: &'a str,
     pub name: &'a str,
     pub summary: &'a str,
@@ -133,9 +135,10 @@ pub fn render(page: &Page, markdown: &str) -> String {
         skip_heading: false,
     };
     w.out.push_str(&format!(
-        ".TH \"{}\" \"{}\" \"\" \"{}\" \"{}\"\n.SH NAME\n{} \\- {}\n",
+        ".TH \"{}\" \"{}\" \"{}\" \"{}\" \"{}\"\n.SH NAME\n{} \\- {}\n",
         page.title,
         page.section,
+        page.date,
         page.source,
         page.manual,
         escape(page.name),
@@ -294,6 +297,7 @@ mod tests {
             title: "T",
             section: "5",
             source: "s",
+            date: "2026-01-02",
             manual: "m",
             name: "n",
             summary: "what",
@@ -306,7 +310,7 @@ mod tests {
         let md = "# Title\n\nSome `code` and **bold**.\n\n## A section\n\n```xml\n<bond name=\"b\"/>\n.dot\n```\n\n\
                   | a | b |\n|---|---|\n| `x` | y@z |\n\n* one\n* two\n";
         let roff = render(&page(), md);
-        assert!(roff.starts_with(".TH \"T\" \"5\""), "{roff}");
+        assert!(roff.starts_with(".TH \"T\" \"5\" \"2026-01-02\""), "{roff}");
         assert!(!roff.contains("Title"), "the document's title is the NAME: {roff}");
         assert!(roff.contains("Some \\fBcode\\fR and \\fBbold\\fR."), "{roff}");
         assert!(roff.contains(".SH \"A SECTION\""), "{roff}");

@@ -17,6 +17,7 @@ pub mod lookup;
 pub mod order;
 pub mod plugins;
 pub mod rebridge;
+pub mod schema;
 pub mod show;
 pub mod status;
 pub mod txn;
@@ -50,6 +51,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Convert(a) => convert::run(cli, a),
         Command::Order(a) => order::run(cli, a),
         Command::Plugins(a) => plugins::run(cli, a),
+        Command::Schema(a) => schema::run(cli, a),
         Command::Plan(a) => apply::plan(cli, a),
         Command::Apply(a) => apply::run(cli, a),
         Command::Check(a) => check::run(cli, a),
@@ -126,7 +128,8 @@ fn require_net_admin(verb: &str) -> Result<()> {
 /// Load the plugins on the search path this invocation names.
 pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
     let mut index = host::PluginIndex::in_dir(&cli.run_dir);
-    let opening = if matches!(cli.command, Command::Plugins(_)) {
+    // The index keeps no vocabularies (they are large and only `schema` reads them).
+    let opening = if matches!(cli.command, Command::Plugins(_) | Command::Schema(_)) {
         host::Opening::Now
     } else {
         host::Opening::OnFirstUse

@@ -69,11 +69,14 @@ impl PluginIndex {
         self.known.get(&identity(meta))
     }
 
-    /// The file with this metadata loaded now and said this.
-    pub fn record(&mut self, meta: &Metadata, indexed: Indexed) {
+    /// The file with this metadata loaded now and said this. Its vocabulary is left out: it is
+    /// the bulk of an answer, every run reads the list, and only `netplug schema` needs it,
+    /// which opens every file.
+    pub fn record(&mut self, meta: &Metadata, mut indexed: Indexed) {
         if self.file.is_none() {
             return;
         }
+        indexed.answer.info.vocabulary.clear();
         let id = identity(meta);
         if self.known.get(&id) != Some(&indexed) {
             self.known.insert(id, indexed);

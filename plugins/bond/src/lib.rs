@@ -65,6 +65,7 @@ impl Plugin for BondPlugin {
             phase: None,
             // A bond's offloads are computed from its slaves, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

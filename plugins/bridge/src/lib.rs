@@ -61,6 +61,7 @@ impl Plugin for BridgePlugin {
             phase: None,
             // A bridge's offloads are computed from its ports, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            vocabulary: include_str!("../schema.rng").into(),
             // What a bridge made without these options has, as read back: show leaves it out.
             kernel_defaults: [(
                 "bridge".to_string(),

@@ -94,6 +94,7 @@ impl Plugin for DhcpPlugin {
             kinds: Vec::new(),
             elements: vec!["dhcp".into(), "dhcp6".into()],
             phase: Some(Phase::Dynamic),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

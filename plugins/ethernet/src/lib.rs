@@ -56,6 +56,7 @@ impl Plugin for EthernetPlugin {
             kinds: vec!["ethernet".into()],
             elements: vec!["ethtool".into()],
             phase: Some(Phase::Configure),
+            vocabulary: include_str!("../schema.rng").into(),
             physical: true,
             ..PluginInfo::default()
         }

@@ -57,6 +57,7 @@ impl Plugin for RoutesPlugin {
             kinds: Vec::new(),
             elements: vec!["route".into()],
             phase: Some(Phase::Route),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

@@ -45,6 +45,15 @@ pub struct PluginInfo {
     /// follow its ports; a bridge has no speed).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub device_settings: std::collections::BTreeMap<String, Vec<String>>,
+    /// ABI 1.1: this plugin's vocabulary as a RelaxNG grammar (XML syntax), from which
+    /// `netplug schema` assembles the native dialect's schema: a `<define>` named after each
+    /// of `kinds` (the kind's own attributes and children; core adds the envelope and the
+    /// feature elements) and after each of `elements` (the element with its cardinality,
+    /// such as `<optional><element name="dhcp">…`). Empty: the plugin's kinds and elements
+    /// take any content. `docs/plugin-guide.md` has the conventions; plugins keep it in a
+    /// `schema.rng` file and `include_str!` it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vocabulary: String,
     /// ABI 1.1. This plugin's kinds are physical devices: never created or deleted, only
     /// configured, and its `read` reports any existing link asked for by name, whatever made
     /// it (core asks it whether a device the documents only refer to exists). Absent (`false`,

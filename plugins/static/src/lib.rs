@@ -49,6 +49,7 @@ impl Plugin for StaticPlugin {
             kinds: Vec::new(),
             elements: vec!["static".into()],
             phase: Some(Phase::Address),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

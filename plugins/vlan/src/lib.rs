@@ -57,6 +57,7 @@ impl Plugin for VlanPlugin {
             phase: None,
             // A VLAN's offloads can be turned off; its link is its parent's.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
+            vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
     }

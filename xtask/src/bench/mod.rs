@@ -31,6 +31,8 @@ use workload::Case;
 /// What one invocation measures and how.
 pub struct Options {
     pub sizes: Vec<usize>,
+    /// Sizes the `routes` case adds to `sizes`: 50,000 in a full run (a router's full table).
+    pub routes_extra: Vec<usize>,
     pub cases: Vec<Case>,
     /// Runs per measurement; `None` is 3 below 10,000 items and 1 from there (teardowns of
     /// 10,000 bridges take minutes).
@@ -38,7 +40,8 @@ pub struct Options {
     pub ipv6: bool,
     pub write: bool,
     pub build: bool,
-    /// Also time the raw-netlink floor for bridges (`bench_bridges`), for sizes up to 1,000.
+    /// Also time the raw-netlink floors: for bridges (`bench_bridges`, sizes up to 1,000) and
+    /// for routes (`bench_routes`, every size).
     pub floor: bool,
     /// Run the `vlans` case in the vm-test guest.
     pub vlans: bool,
@@ -54,7 +57,7 @@ pub struct Args {
     /// Sizes 100 and 1000 only.
     #[arg(long, conflicts_with = "sizes")]
     quick: bool,
-    /// Cases to run, comma-separated: veth, routes, bridges, vlans (default: all).
+    /// Cases to run, comma-separated: veth, routes, bridges, ports, vlans (default: all).
     #[arg(long, value_name = "CASE,..")]
     only: Option<String>,
     /// Runs per measurement (default: as many as a size affords).
@@ -69,12 +72,15 @@ pub struct Args {
     /// Use the release binaries as they are.
     #[arg(long)]
     no_build: bool,
-    /// Leave out the raw-netlink floor for bridges.
+    /// Leave out the raw-netlink floors (bridges, routes).
     #[arg(long)]
     no_floor: bool,
     /// Leave out the vlans case (it runs in the qemu guest).
     #[arg(long)]
     no_vm: bool,
+    /// Seconds to wait, before each run, for the CPUs to be mostly idle (then time anyway).
+    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    idle_wait: f64,
     #[command(subcommand)]
     guest: Option<GuestMode>,
 }
@@ -127,8 +133,10 @@ impl Options {
             bail!("--runs must be at least 1");
         }
         let ipv6 = args.ipv6 == "on";
+        let routes_extra = if args.sizes.is_none() && !args.quick { vec![ROUTES_FULL_TABLE] } else { vec![] };
         Ok(Options {
             sizes,
+            routes_extra,
             cases,
             runs,
             ipv6,
@@ -137,6 +145,15 @@ impl Options {
             floor: !args.no_floor,
             vlans,
         })
+    }
+
+    /// The sizes `case` is measured at.
+    pub fn sizes_for(&self, case: Case) -> Vec<usize> {
+        let mut sizes = self.sizes.clone();
+        if case == Case::Routes {
+            sizes.extend(&self.routes_extra);
+        }
+        sizes
     }
 
     /// Runs per size, as many as a size can afford: other work on these shared machines moved
@@ -156,6 +173,9 @@ impl Options {
     }
 }
 
+/// The routes case's extra size in a full run: the full routing table.
+const ROUTES_FULL_TABLE: usize = 50_000;
+
 /// Where the binaries under test are.
 pub struct Binaries {
     pub netplug: PathBuf,
@@ -163,6 +183,7 @@ pub struct Binaries {
     pub veth_dir: Option<PathBuf>,
     pub validate_order: PathBuf,
     pub bench_bridges: PathBuf,
+    pub bench_routes: PathBuf,
 }
 
 fn target_dir() -> PathBuf {
@@ -178,6 +199,7 @@ fn build(opts: &Options) -> Result<Binaries> {
         veth_dir: veth_manifest.exists().then(|| veth_target.join("release")),
         validate_order: release.join("examples/validate_order"),
         bench_bridges: release.join("examples/bench_bridges"),
+        bench_routes: release.join("examples/bench_routes"),
     };
     if !opts.build {
         return Ok(bins);
@@ -194,6 +216,9 @@ fn build(opts: &Options) -> Result<Binaries> {
     }
     if opts.floor && opts.cases.contains(&Case::Bridges) {
         run_cmd(cargo().args(["build", "--release", "-p", "netplug-netlink", "--example", "bench_bridges"]))?;
+    }
+    if opts.floor && opts.cases.contains(&Case::Routes) {
+        run_cmd(cargo().args(["build", "--release", "-p", "netplug-netlink", "--example", "bench_routes"]))?;
     }
     if opts.cases.iter().any(|c| c.needs_veth_plugin()) {
         if veth_manifest.exists() {
@@ -218,6 +243,7 @@ pub fn main(args: Args) -> Result<()> {
         return vlans::guest(&guest);
     }
     let opts = Options::parse(&args)?;
+    netns::set_idle_wait(std::time::Duration::from_secs_f64(args.idle_wait.max(0.0)));
     if !std::path::Path::new("/run").exists() || std::process::Command::new("ip").arg("-V").output().is_err()
     {
         bail!("bench needs iproute2's `ip` and root");
@@ -251,7 +277,7 @@ fn host_cases(bins: &Binaries, opts: &Options) -> Result<()> {
     };
     let mut rows = Vec::new();
     for &case in &opts.cases {
-        for &n in &opts.sizes {
+        for n in opts.sizes_for(case) {
             let row = run::measure(case, n, bins, opts)?;
             eprintln!("{}", report::row_line(&row));
             rows.push(row);

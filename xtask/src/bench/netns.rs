@@ -8,6 +8,7 @@
 
 use std::fs;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -121,7 +122,7 @@ pub fn remove_stale() -> Result<()> {
 pub fn settle() -> Result<Duration> {
     let start = Instant::now();
     settle_netns()?;
-    let quiet_until = Instant::now() + QUIET_LIMIT;
+    let quiet_until = Instant::now() + Duration::from_millis(QUIET_LIMIT_MS.load(Ordering::Relaxed));
     while busy_fraction(Duration::from_millis(200)) > QUIET_BUSY {
         if Instant::now() > quiet_until {
             eprintln!("bench: the CPUs stay busy (other work on the machine); timing anyway");
@@ -133,8 +134,14 @@ pub fn settle() -> Result<Duration> {
 
 /// How busy the CPUs may be (fraction of all of them) for a run to start.
 const QUIET_BUSY: f64 = 0.25;
-/// How long to wait for that before timing anyway.
-const QUIET_LIMIT: Duration = Duration::from_secs(20);
+/// How long to wait for that before timing anyway (`--idle-wait`; 20 s unless told).
+static QUIET_LIMIT_MS: AtomicU64 = AtomicU64::new(20_000);
+
+/// Wait at most `limit` for idle CPUs before each run. On a machine that other work keeps
+/// busy for hours, the default 20 s is spent before every run and buys nothing.
+pub fn set_idle_wait(limit: Duration) {
+    QUIET_LIMIT_MS.store(limit.as_millis() as u64, Ordering::Relaxed);
+}
 
 /// The fraction of all CPU time not idle over `interval`, from `/proc/stat`.
 fn busy_fraction(interval: Duration) -> f64 {

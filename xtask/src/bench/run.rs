@@ -2,6 +2,8 @@
 //! benchmark and the raw-netlink floor.
 
 use std::fs;
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,6 +44,14 @@ pub struct Row {
     pub reapply: Samples,
     pub apply_cpu: Samples,
     pub reapply_cpu: Samples,
+    /// Peak resident memory (MiB) of `validate FILE` and of `apply FILE`.
+    pub validate_mib: Samples,
+    pub apply_mib: Samples,
+    /// The document's size in bytes.
+    pub document_bytes: usize,
+    /// The raw-netlink floor (`bench_routes`, the `routes` case only): one process, one socket.
+    pub floor: Samples,
+    pub floor_error: Option<String>,
     /// `netplug plan FILE` once applied.
     pub plan_applied: Samples,
     pub netplug_error: Option<String>,
@@ -59,39 +69,59 @@ fn fresh_netns(ipv6: bool) -> Result<Netns> {
 /// What a timed process did.
 pub(super) struct Timed {
     pub(super) secs: f64,
-    /// User + system CPU time of the process (and its threads), 10 ms resolution.
+    /// User + system CPU time of the process (and its threads), from `wait4`'s resource usage.
     pub(super) cpu: f64,
+    /// Peak resident memory of the process in MiB (`ru_maxrss`).
+    pub(super) peak_mib: f64,
     pub(super) ok: bool,
     pub(super) stdout: String,
     pub(super) stderr: String,
 }
 
-/// Run `cmd` to its end, timing the whole process (wall and CPU).
+/// Run `cmd` to its end, timing the whole process (wall and CPU) and taking its peak memory.
+///
+/// The process is reaped with `wait4`, which reports that one child's resource usage (the
+/// `RUSAGE_CHILDREN` of `getrusage` would be the largest of every child so far).
 pub(super) fn time(cmd: &mut Command) -> Result<Timed> {
-    cmd.stdin(Stdio::null());
-    let cpu_before = children_cpu();
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
-    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    let mut child = cmd.spawn().with_context(|| format!("running {cmd:?}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    // Both pipes are drained while the process runs, or a full one would stall it.
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let mut out = Vec::new();
+    let _ = stdout.read_to_end(&mut out);
+    let err = err_reader.join().unwrap_or_default();
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own unreaped child; `status` and `usage` are valid for writes.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e).with_context(|| format!("waiting for {cmd:?}"));
+        }
+    }
     let secs = start.elapsed().as_secs_f64();
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     Ok(Timed {
         secs,
-        cpu: children_cpu() - cpu_before,
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        peak_mib: usage.ru_maxrss as f64 / 1024.0,
+        ok: std::process::ExitStatus::from_raw(status).success(),
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
     })
-}
-
-/// CPU seconds of this process's reaped children (`cutime` + `cstime` of /proc/self/stat, in
-/// USER_HZ ticks, which is 100 on Linux): a measure the other work on a shared machine does not
-/// inflate the way it inflates wall time.
-fn children_cpu() -> f64 {
-    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; cutime and cstime are the 16th and 17th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(13) + tick(14)) / 100.0
 }
 
 /// The line of a failed run's output that says why: its first error line, else its last line.
@@ -124,7 +154,8 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
     let dir = work_dir()?;
     let xml = dir.join(format!("{}-{n}.xml", case.name()));
     let batch = dir.join(format!("{}-{n}.batch", case.name()));
-    fs::write(&xml, workload::document(case, n))?;
+    let document = workload::document(case, n);
+    fs::write(&xml, &document)?;
     fs::write(dir.join("empty.xml"), "<interfaces/>\n")?;
     fs::write(&batch, workload::batch(case, n))?;
     let runs = opts.runs_for(Some(case), n);
@@ -141,10 +172,17 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
         reapply: Samples::default(),
         apply_cpu: Samples::default(),
         reapply_cpu: Samples::default(),
+        validate_mib: Samples::default(),
+        apply_mib: Samples::default(),
+        document_bytes: 0,
+        floor: Samples::default(),
+        floor_error: None,
         plan_applied: Samples::default(),
         netplug_error: None,
         notes: Vec::new(),
     };
+    row.document_bytes = document.len();
+    let floor = (case == Case::Routes && opts.floor).then_some(&bins.bench_routes);
     for run in 0..runs {
         eprintln!("bench: {} n={n} run {}/{runs}", case.name(), run + 1);
         let ip_state = if row.ip_error.is_none() { time_ip(&batch, opts, &mut row)? } else { None };
@@ -155,12 +193,51 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
                 row.notes.push(format!("end states differ: ip -batch left {a}; netplug left {b}"));
             }
         }
+        if let Some(floor) = floor.filter(|_| row.floor_error.is_none()) {
+            let state = time_floor(floor, n, opts, &mut row)?;
+            if let (Some(a), Some(b)) = (ip_state, state) {
+                if a != b && !row.notes.iter().any(|n| n.starts_with("floor")) {
+                    row.notes.push(format!("floor's end state differs: ip -batch left {a}; it left {b}"));
+                }
+            }
+        }
     }
     Ok(row)
 }
 
-fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>> {
+/// A fresh namespace holding what `case` needs to exist before it is timed.
+fn prepared_netns(case: Case, n: usize, opts: &Options) -> Result<Netns> {
     let ns = fresh_netns(opts.ipv6)?;
+    if let Some(setup) = workload::setup(case, n) {
+        let file = work_dir()?.join(format!("{}-{n}.setup", case.name()));
+        fs::write(&file, setup)?;
+        let t = time(Command::new("ip").args(["-n", &ns.name, "-batch"]).arg(&file))?;
+        if !t.ok {
+            bail!("setting up {} n={n}: {}", case.name(), tail(&t));
+        }
+        // The setup's own kernel work (new links' events, IPv6 set-up) must not be timed.
+        netns::settle()?;
+    }
+    Ok(ns)
+}
+
+fn time_floor(floor: &Path, n: usize, opts: &Options, row: &mut Row) -> Result<Option<State>> {
+    if !floor.exists() {
+        row.floor_error = Some(format!("{} is missing", floor.display()));
+        return Ok(None);
+    }
+    let ns = prepared_netns(row.case, n, opts)?;
+    let t = time(Command::new(floor).arg(&ns.name).arg(n.to_string()))?;
+    if !t.ok {
+        row.floor_error = Some(tail(&t));
+        return Ok(None);
+    }
+    row.floor.0.push(t.secs);
+    Ok(Some(ns.state()?))
+}
+
+fn time_ip(batch: &Path, opts: &Options, row: &mut Row) -> Result<Option<State>> {
+    let ns = prepared_netns(row.case, row.n, opts)?;
     let t = time(Command::new("ip").args(["-n", &ns.name, "-batch"]).arg(batch))?;
     if !t.ok {
         row.ip_error = Some(tail(&t));
@@ -184,7 +261,7 @@ fn time_netplug(
     if !bins.netplug.exists() {
         bail!("{} is missing: build it or drop --no-build", bins.netplug.display());
     }
-    let ns = fresh_netns(opts.ipv6)?;
+    let ns = prepared_netns(case, row.n, opts)?;
     let netplug = |verb: &str, file: Option<&Path>| {
         let mut cmd = Command::new(&bins.netplug);
         cmd.args(["--netns", &ns.name]);
@@ -221,8 +298,13 @@ fn time_netplug(
             return Ok(None);
         }
         samples.0.push(t.secs);
-        if verb == "apply" {
-            row.apply_cpu.0.push(t.cpu);
+        match (verb, file) {
+            ("apply", _) => {
+                row.apply_cpu.0.push(t.cpu);
+                row.apply_mib.0.push(t.peak_mib);
+            }
+            ("validate", Some(f)) if f == xml => row.validate_mib.0.push(t.peak_mib),
+            _ => {}
         }
     }
     // The first re-apply comes while the kernel still settles the links the apply made (about

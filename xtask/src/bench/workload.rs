@@ -16,9 +16,16 @@ pub enum Case {
     Routes,
     /// N bridges, each with one veth port and an IPv4 address, bridge and port up.
     Bridges,
+    /// N veths that exist before the run (made untimed), declared as `<interface device>` and
+    /// enslaved as ports into one bridge per [`PORTS_PER_BRIDGE`], each bridge with an IPv4
+    /// address; ports and bridges up. The commonest layout on a real host.
+    Ports,
 }
 
-pub const ALL: [Case; 3] = [Case::Veth, Case::Routes, Case::Bridges];
+pub const ALL: [Case; 4] = [Case::Veth, Case::Routes, Case::Bridges, Case::Ports];
+
+/// How many existing ports the `ports` case puts into each bridge (1,000 ports: 10 bridges).
+pub const PORTS_PER_BRIDGE: usize = 100;
 
 /// The rtnetlink protocol netplug's `<route>`s carry (`RTPROT_NETPLUG`).
 const RTPROT_NETPLUG: u32 = 176;
@@ -29,6 +36,7 @@ impl Case {
             Case::Veth => "veth",
             Case::Routes => "routes",
             Case::Bridges => "bridges",
+            Case::Ports => "ports",
         }
     }
 
@@ -42,7 +50,27 @@ impl Case {
             Case::Veth => "N veth pairs, an IPv4 /24 on one end, that end up",
             Case::Routes => "N routes via one gateway on one bridge (with one address, up)",
             Case::Bridges => "N bridges, each with one veth port and an IPv4 /24; bridge and port up",
+            Case::Ports => {
+                "N existing veths (made before timing, declared as `<interface device>`) enslaved 100 to \
+                 a bridge, each bridge with an IPv4 /24; ports and bridges up"
+            }
         }
+    }
+
+    /// The interfaces the document declares, for targets stated per 1,000 interfaces.
+    pub fn interfaces(self, n: usize) -> usize {
+        match self {
+            Case::Veth => n,
+            Case::Routes => 1,
+            Case::Bridges => 2 * n,
+            Case::Ports => n + bridges_for(n),
+        }
+    }
+
+    /// Whether the case creates every link it declares (netplug can then send fewer messages
+    /// than `ip`: a link created up, with its master, in one request).
+    pub fn creates_links(self) -> bool {
+        matches!(self, Case::Veth | Case::Bridges)
     }
 
     /// Whether netplug needs the out-of-tree veth plugin for this case.
@@ -54,6 +82,22 @@ impl Case {
     pub fn max_size(self) -> usize {
         65_536
     }
+}
+
+/// The bridges of the `ports` case at size `n`.
+fn bridges_for(n: usize) -> usize {
+    n.div_ceil(PORTS_PER_BRIDGE)
+}
+
+/// The `ip -batch` file that makes what a case needs to exist before it is timed (the `ports`
+/// case's veths), run untimed in each namespace, netplug's and `ip`'s alike.
+pub fn setup(case: Case, n: usize) -> Option<String> {
+    let Case::Ports = case else { return None };
+    let mut b = String::with_capacity(n * 40);
+    for i in 0..n {
+        let _ = writeln!(b, "link add p{i} type veth peer name q{i}");
+    }
+    Some(b)
 }
 
 /// The `i`th /24's first address: 10.(i/256).(i%256).1, unique for i < 65,536.
@@ -106,6 +150,18 @@ pub fn document(case: Case, n: usize) -> String {
                 );
             }
         }
+        Case::Ports => {
+            for i in 0..n {
+                let _ = writeln!(x, "  <interface device=\"p{i}\"/>");
+            }
+            for b in 0..bridges_for(n) {
+                let _ = writeln!(x, "  <bridge name=\"br{b}\">");
+                for i in ports_of(b, n) {
+                    let _ = writeln!(x, "    <member device=\"p{i}\"/>");
+                }
+                let _ = writeln!(x, "    <static ipaddr=\"{}\"/>\n  </bridge>", address(b));
+            }
+        }
     }
     x.push_str("</interfaces>\n");
     x
@@ -156,8 +212,33 @@ pub fn batch(case: Case, n: usize) -> String {
                 let _ = writeln!(b, "address add {} dev br{i}", address(i));
             }
         }
+        Case::Ports => {
+            let bridges = bridges_for(n);
+            for j in 0..bridges {
+                let _ = writeln!(b, "link add br{j} type bridge");
+            }
+            for j in 0..bridges {
+                for i in ports_of(j, n) {
+                    let _ = writeln!(b, "link set p{i} master br{j}");
+                }
+            }
+            for i in 0..n {
+                let _ = writeln!(b, "link set p{i} up");
+            }
+            for j in 0..bridges {
+                let _ = writeln!(b, "link set br{j} up");
+            }
+            for j in 0..bridges {
+                let _ = writeln!(b, "address add {} dev br{j}", address(j));
+            }
+        }
     }
     b
+}
+
+/// The ports of the `ports` case's bridge `b`.
+fn ports_of(b: usize, n: usize) -> std::ops::Range<usize> {
+    b * PORTS_PER_BRIDGE..((b + 1) * PORTS_PER_BRIDGE).min(n)
 }
 
 #[cfg(test)]
@@ -171,6 +252,11 @@ mod tests {
         assert_eq!(batch(Case::Bridges, 10).lines().count(), 60);
         assert_eq!(document(Case::Routes, 10).matches("<route ").count(), 10);
         assert_eq!(document(Case::Bridges, 10).matches("<member ").count(), 10);
+        // 250 ports: 3 bridges; create, enslave, port up, bridge up, address.
+        assert_eq!(batch(Case::Ports, 250).lines().count(), 3 + 250 + 250 + 3 + 3);
+        assert_eq!(document(Case::Ports, 250).matches("<member ").count(), 250);
+        assert_eq!(document(Case::Ports, 250).matches("<bridge ").count(), 3);
+        assert_eq!(setup(Case::Ports, 250).unwrap().lines().count(), 250);
     }
 
     #[test]
