@@ -21,6 +21,12 @@ pub const VERIFY_ATTEMPTS: u32 = 3;
 /// The pause between verification attempts.
 pub const VERIFY_DELAY: Duration = Duration::from_millis(50);
 
+/// The phases of what the kernel removes by itself when links change under it (a port put into
+/// or taken out of a VRF, a link deleted and created again): addresses and routes. A
+/// verification that finds only these missing re-applies them once before it calls a mismatch.
+const DROPPED_BY_THE_KERNEL: &[netplug_plugin_sdk::Phase] =
+    &[netplug_plugin_sdk::Phase::Address, netplug_plugin_sdk::Phase::Route];
+
 /// How an apply should behave.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
@@ -236,8 +242,30 @@ impl<'a> Run<'a> {
             let rollback = self.rollback(&snapshot);
             return Err(ApplyError::Step { error, rollback });
         }
-        match self.verify(&self.desired) {
-            Ok(()) => Ok(plan.steps),
+        let mut steps = plan.steps;
+        let mut verified = self.verify(&self.desired);
+        if let Err(left) = &verified {
+            if left.iter().all(|s| DROPPED_BY_THE_KERNEL.contains(&s.change.phase)) {
+                // A port entering or leaving a VRF is cycled down and up by the kernel, which
+                // flushes its IPv6 addresses and IPv4 routes; a recreated link loses what was
+                // configured on it. Other plugins planned against the links as they were, so
+                // what the kernel dropped is added again, once, and verified again.
+                tracing::info!(
+                    count = left.len(),
+                    "the kernel dropped addresses or routes while links changed; adding them again"
+                );
+                let again = left.clone();
+                if let Err(error) = execute(self.registry, &again, None) {
+                    tracing::warn!("{error}; rolling back");
+                    let rollback = self.rollback(&snapshot);
+                    return Err(ApplyError::Step { error, rollback });
+                }
+                steps.extend(again);
+                verified = self.verify(&self.desired);
+            }
+        }
+        match verified {
+            Ok(()) => Ok(steps),
             Err(mismatch) => {
                 tracing::warn!("verification failed; rolling back");
                 let rollback = self.rollback(&snapshot);

@@ -12,6 +12,7 @@ use netplug_plugin_sdk::{Diagnostic, Element, Span};
 
 use crate::dialect::{libvirt, native};
 use crate::model::{Config, Dialect, Interface};
+use crate::registry::Registry;
 use crate::source::SourceMap;
 use crate::xml::{self, Locator};
 
@@ -68,8 +69,9 @@ pub const STDIN: &str = "-";
 const STDIN_LABEL: &str = "<stdin>";
 
 /// Load every file in `paths`, in order; `-` is standard input (read once: naming it twice is
-/// an error, as the second read would find it empty).
-pub fn load_files(paths: &[PathBuf]) -> Loaded {
+/// an error, as the second read would find it empty). A libvirt document is read with
+/// `registry`'s plugins, which translate their kinds' subtrees.
+pub fn load_files(paths: &[PathBuf], registry: &Registry) -> Loaded {
     let mut loaded = Loaded::default();
     let mut stdin_read = false;
     for path in paths {
@@ -85,7 +87,7 @@ pub fn load_files(paths: &[PathBuf]) -> Loaded {
             read_document(path)
         };
         let (interfaces, diagnostics, dialect) = match bytes {
-            Ok(Ok(bytes)) => load_bytes(&label, &bytes, &mut loaded.sources),
+            Ok(Ok(bytes)) => load_bytes(&label, &bytes, &mut loaded.sources, registry),
             Ok(Err(size)) => {
                 let file = loaded.sources.add(&label, "");
                 let span = Span { file, ..Span::default() };
@@ -118,6 +120,7 @@ pub fn load_str(
     path_label: &str,
     text: &str,
     sources: &mut SourceMap,
+    registry: &Registry,
 ) -> (Vec<Interface>, Vec<Diagnostic>, Option<Dialect>) {
     let file = sources.add(path_label, text);
     let root = match xml::parse(text, file) {
@@ -127,7 +130,7 @@ pub fn load_str(
     let dialect = detect(&root);
     let (interfaces, diagnostics) = match dialect {
         Dialect::Native => native::read(root),
-        Dialect::Libvirt => libvirt::read(&root),
+        Dialect::Libvirt => libvirt::read(&root, registry),
     };
     (interfaces, diagnostics, Some(dialect))
 }
@@ -137,9 +140,10 @@ pub fn load_bytes(
     path_label: &str,
     bytes: &[u8],
     sources: &mut SourceMap,
+    registry: &Registry,
 ) -> (Vec<Interface>, Vec<Diagnostic>, Option<Dialect>) {
     match std::str::from_utf8(bytes) {
-        Ok(text) => load_str(path_label, text, sources),
+        Ok(text) => load_str(path_label, text, sources, registry),
         Err(e) => {
             // The lossy text equals the original up to the bad byte, so positions there hold.
             let text = String::from_utf8_lossy(bytes).into_owned();

@@ -30,9 +30,9 @@ pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Conf
             }
         }
     }
-    // The ethernet plugin reports any link asked for by name (a veth stands in for a NIC);
-    // when the link's own kind plugin reports it too, that plugin's view wins.
-    kind_items.sort_by_key(|i| (i.interface.clone(), i.kind == "ethernet"));
+    // The plugin of physical devices reports any link asked for by name (a veth stands in for
+    // a NIC); when the link's own kind plugin reports it too, that plugin's view wins.
+    kind_items.sort_by_key(|i| (i.interface.clone(), registry.is_physical(&i.kind)));
     kind_items.dedup_by(|later, first| later.interface == first.interface);
     kind_items.sort_by_key(|i| i.envelope.as_ref().and_then(|e| e.ifindex).unwrap_or(u32::MAX));
     let interfaces = kind_items

@@ -75,7 +75,8 @@ impl Store {
 
     /// Load every definition (with positions, so a hand-edited file's errors point into it).
     pub fn load(&self) -> Result<Loaded, StoreError> {
-        Ok(load::load_files(&self.files()?))
+        // The store holds native documents only (`define` converts), which need no plugin.
+        Ok(load::load_files(&self.files()?, &crate::registry::Registry::new()))
     }
 
     /// Whether `name` is defined.
@@ -156,7 +157,7 @@ mod tests {
     use super::*;
 
     fn interface(xml: &str) -> Interface {
-        let loaded = load::load_str("t.xml", xml, &mut Default::default());
+        let loaded = load::load_str("t.xml", xml, &mut Default::default(), &crate::registry::Registry::new());
         loaded.0.into_iter().next().expect("one interface")
     }
 

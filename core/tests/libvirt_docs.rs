@@ -57,7 +57,11 @@ fn every_example_in_the_format_document_reads() {
         if !is_document(&root) {
             continue;
         }
-        let (_, diags) = if libvirt::looks_like(&root) { libvirt::read(&root) } else { native::read(root) };
+        let (_, diags) = if libvirt::looks_like(&root) {
+            libvirt::read(&root, libvirt_support::registry())
+        } else {
+            native::read(root)
+        };
         let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{errors:?}\n{block}");
         read += 1;

@@ -10,7 +10,7 @@ use netplug_plugin_sdk::{Diagnostic, Severity};
 
 /// Read `text`; return the diagnostics with the text each one points at.
 fn diagnose(text: &str) -> Vec<(Diagnostic, String)> {
-    let (_, diags) = libvirt::read(&parse(text));
+    let (_, diags) = libvirt::read(&parse(text), libvirt_support::registry());
     diags.into_iter().map(|d| (d.clone(), spanned(text, d.span).to_string())).collect()
 }
 
@@ -64,8 +64,10 @@ fn start_modes_use_libvirt_words() {
     let (d, at) = only("<interface type='ethernet' name='eth0'><start mode='manual'/></interface>");
     assert_eq!(at, "manual");
     assert_eq!(d.help.as_deref(), Some("libvirt spells it `none`"));
-    let (ifaces, diags) =
-        libvirt::read(&parse("<interface type='ethernet' name='e'><start mode='none'/></interface>"));
+    let (ifaces, diags) = libvirt::read(
+        &parse("<interface type='ethernet' name='e'><start mode='none'/></interface>"),
+        libvirt_support::registry(),
+    );
     assert!(diags.is_empty());
     assert_eq!(ifaces[0].start_mode, StartMode::Manual);
     assert_eq!(ifaces[0].element.value("startmode"), Some("manual"));
@@ -99,10 +101,10 @@ fn live_link_state_keeps_up_and_reports_the_rest() {
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|(d, _)| d.severity == Severity::Warning && d.message.starts_with("dropped:")));
     assert_eq!(all.iter().map(|(_, at)| at.as_str()).collect::<Vec<_>>(), ["100", "down"]);
-    let (ifaces, _) = libvirt::read(&parse(text));
+    let (ifaces, _) = libvirt::read(&parse(text), libvirt_support::registry());
     assert_eq!(ifaces[0].element.value("state"), None);
 
-    let (ifaces, diags) = libvirt::read(&parse("<interface type='vlan' name='v'><link state='up'/><vlan tag='5'><interface name='eth0'/></vlan></interface>"));
+    let (ifaces, diags) = libvirt::read(&parse("<interface type='vlan' name='v'><link state='up'/><vlan tag='5'><interface name='eth0'/></vlan></interface>"), libvirt_support::registry());
     assert!(diags.is_empty());
     assert_eq!(ifaces[0].element.value("state"), Some("up"));
 
@@ -162,9 +164,10 @@ fn the_kind_elements_are_checked() {
 
 #[test]
 fn a_vlan_without_a_name_is_named_parent_dot_tag() {
-    let (ifaces, diags) = libvirt::read(&parse(
-        "<interface type='vlan'><vlan tag='42'><interface name='eth0'/></vlan></interface>",
-    ));
+    let (ifaces, diags) = libvirt::read(
+        &parse("<interface type='vlan'><vlan tag='42'><interface name='eth0'/></vlan></interface>"),
+        libvirt_support::registry(),
+    );
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(ifaces[0].name, "eth0.42");
     assert_eq!(ifaces[0].element.value("device"), Some("eth0"));
@@ -174,7 +177,7 @@ fn a_vlan_without_a_name_is_named_parent_dot_tag() {
 #[test]
 fn native_attributes_carry_the_libvirt_positions() {
     let text = fixture("bridge-bond.xml");
-    let (elements, diags) = libvirt::to_native(&parse(&text));
+    let (elements, diags) = libvirt::to_native(&parse(&text), libvirt_support::registry());
     assert!(diags.is_empty());
     let at =
         |e: &netplug_plugin_sdk::Element, a: &str| spanned(&text, e.attr(a).unwrap().value_span).to_string();
@@ -196,7 +199,7 @@ fn native_attributes_carry_the_libvirt_positions() {
 #[test]
 fn nothing_but_warnings_for_a_clean_live_dump() {
     let text = fixture("live-state.xml");
-    let (ifaces, diags) = libvirt::read(&parse(&text));
+    let (ifaces, diags) = libvirt::read(&parse(&text), libvirt_support::registry());
     assert!(errors(&diags).is_empty());
     assert_eq!(diags.len(), 1, "{}", render(&text, &diags));
     assert_eq!(ifaces[0].element.children_named("static").count(), 3);
@@ -207,7 +210,7 @@ fn nothing_but_warnings_for_a_clean_live_dump() {
 #[test]
 fn stp_on_with_a_delay_under_2_s_is_applied_as_2_s_with_a_warning() {
     let text = "<interface type='bridge' name='br0'><bridge stp='on' delay='0'><interface type='ethernet' name='eth0'/></bridge></interface>";
-    let (ifaces, diags) = libvirt::read(&parse(text));
+    let (ifaces, diags) = libvirt::read(&parse(text), libvirt_support::registry());
     assert_eq!(diags.len(), 1, "{}", render(text, &diags));
     assert!(
         diags[0].severity == Severity::Warning && diags[0].message.contains("applying 2 s"),
@@ -220,7 +223,7 @@ fn stp_on_with_a_delay_under_2_s_is_applied_as_2_s_with_a_warning() {
     for (stp, delay) in [("off", "0"), ("on", "2"), ("on", "2.5")] {
         let text =
             format!("<interface type='bridge' name='br0'><bridge stp='{stp}' delay='{delay}'/></interface>");
-        let (ifaces, diags) = libvirt::read(&parse(&text));
+        let (ifaces, diags) = libvirt::read(&parse(&text), libvirt_support::registry());
         assert!(diags.is_empty(), "{}", render(&text, &diags));
         assert_eq!(ifaces[0].element.value("forwarddelay"), Some(delay));
     }
@@ -234,7 +237,7 @@ fn an_ipv4_address_without_prefix_takes_the_classful_default() {
         let text = format!(
             "<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='{addr}'/></protocol></interface>"
         );
-        let (ifaces, diags) = libvirt::read(&parse(&text));
+        let (ifaces, diags) = libvirt::read(&parse(&text), libvirt_support::registry());
         assert_eq!(diags.len(), 1, "{}", render(&text, &diags));
         assert!(diags[0].severity == Severity::Warning, "{:?}", diags[0]);
         assert!(diags[0].message.contains(&format!("classful default /{len}")), "{}", diags[0].message);

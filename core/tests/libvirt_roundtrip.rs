@@ -24,9 +24,9 @@ fn there_are_fixtures_of_every_kind() {
 fn every_fixture_reads_without_errors_and_writes_back_the_same() {
     for (name, text) in fixtures() {
         let root = parse(&text);
-        let (interfaces, diags) = libvirt::read(&root);
+        let (interfaces, diags) = libvirt::read(&root, libvirt_support::registry());
         assert!(errors(&diags).is_empty(), "{name}:\n{}", render(&text, &diags));
-        let (back, dropped) = libvirt::from_native(&interfaces);
+        let (back, dropped) = libvirt::from_native(&interfaces, libvirt_support::registry());
         assert!(dropped.is_empty(), "{name}: dropped {dropped:?}");
         let mut expected = root.clone();
         if name == "live-state.xml" {
@@ -44,10 +44,10 @@ fn every_fixture_reads_without_errors_and_writes_back_the_same() {
 #[test]
 fn write_document_reads_back_as_the_same_tree() {
     for (name, text) in fixtures() {
-        let (interfaces, _) = libvirt::read(&parse(&text));
-        let (written, dropped) = libvirt::write_document(&interfaces);
+        let (interfaces, _) = libvirt::read(&parse(&text), libvirt_support::registry());
+        let (written, dropped) = libvirt::write_document(&interfaces, libvirt_support::registry());
         assert!(dropped.is_empty());
-        let (again, diags) = libvirt::read(&parse(&written));
+        let (again, diags) = libvirt::read(&parse(&written), libvirt_support::registry());
         assert!(errors(&diags).is_empty(), "{name}:\n{written}");
         let elements =
             |v: &[netplug_core::model::Interface]| v.iter().map(|i| normal(&i.element)).collect::<Vec<_>>();
@@ -57,7 +57,7 @@ fn write_document_reads_back_as_the_same_tree() {
 
 #[test]
 fn the_model_of_a_bridge_over_a_bond() {
-    let (interfaces, diags) = libvirt::read(&parse(&fixture("bridge-bond.xml")));
+    let (interfaces, diags) = libvirt::read(&parse(&fixture("bridge-bond.xml")), libvirt_support::registry());
     assert!(diags.is_empty(), "{diags:?}");
     let names: Vec<(&str, &str)> = interfaces.iter().map(|i| (i.name.as_str(), i.kind.as_str())).collect();
     assert_eq!(names, [("br1", "bridge"), ("bond0", "bond"), ("eth0", "ethernet"), ("eth1", "ethernet")]);
@@ -87,7 +87,7 @@ fn the_model_of_a_bridge_over_a_bond() {
 
 #[test]
 fn libvirt_spellings_become_native_ones() {
-    let (interfaces, diags) = libvirt::read(&parse(&fixture("bond-miimon.xml")));
+    let (interfaces, diags) = libvirt::read(&parse(&fixture("bond-miimon.xml")), libvirt_support::registry());
     assert!(diags.is_empty(), "{diags:?}");
     let bond = &interfaces[0].element;
     assert_eq!(bond.value("miimon"), Some("100"));
@@ -97,7 +97,7 @@ fn libvirt_spellings_become_native_ones() {
         bond.children_named("slave").map(|s| (s.value("device"), s.value("primary"))).collect();
     assert_eq!(slaves, [(Some("eth1"), Some("yes")), (Some("eth0"), None)]);
 
-    let (interfaces, _) = libvirt::read(&parse(&fixture("ipv6-autoconf.xml")));
+    let (interfaces, _) = libvirt::read(&parse(&fixture("ipv6-autoconf.xml")), libvirt_support::registry());
     let e = &interfaces[0];
     assert_eq!(e.start_mode, StartMode::Hotplug);
     assert_eq!(
@@ -105,7 +105,7 @@ fn libvirt_spellings_become_native_ones() {
         normal(&parse(r#"<dhcp6 autoconf="yes" dhcp="no"/>"#))
     );
 
-    let (interfaces, _) = libvirt::read(&parse(&fixture("ethernet-static.xml")));
+    let (interfaces, _) = libvirt::read(&parse(&fixture("ethernet-static.xml")), libvirt_support::registry());
     assert_eq!(interfaces[0].start_mode, StartMode::Manual, "start mode none is manual");
     assert_eq!(interfaces[0].mac.as_deref(), Some("52:54:00:ab:cd:ef"));
 }
@@ -151,9 +151,9 @@ fn expressible_native_documents_survive_native_libvirt_native() {
         let root = parse(doc);
         let (interfaces, diags) = native::read(root.clone());
         assert!(errors(&diags).is_empty(), "{diags:?}");
-        let (libvirt_root, dropped) = libvirt::from_native(&interfaces);
+        let (libvirt_root, dropped) = libvirt::from_native(&interfaces, libvirt_support::registry());
         assert!(dropped.is_empty(), "{dropped:?}\n{}", xml::write(&libvirt_root));
-        let (back, diags) = libvirt::to_native(&libvirt_root);
+        let (back, diags) = libvirt::to_native(&libvirt_root, libvirt_support::registry());
         assert!(diags.is_empty(), "{diags:?}\n{}", xml::write(&libvirt_root));
         let original = if root.name == "interfaces" { root.children.clone() } else { vec![root.clone()] };
         assert_eq!(normal_all(&back), normal_all(&original), "via\n{}", xml::write(&libvirt_root));
@@ -163,7 +163,7 @@ fn expressible_native_documents_survive_native_libvirt_native() {
 #[test]
 fn ports_are_nested_and_a_vlan_names_its_parent() {
     let (interfaces, _) = native::read(parse(EXPRESSIBLE[1]));
-    let (root, _) = libvirt::from_native(&interfaces);
+    let (root, _) = libvirt::from_native(&interfaces, libvirt_support::registry());
     let expected = parse(
         "<interfaces>
            <interface type='bridge' name='br0'>

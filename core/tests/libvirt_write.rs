@@ -12,7 +12,7 @@ use netplug_plugin_sdk::{Element, LinkState, Span};
 fn write(doc: &str) -> (Element, Vec<String>) {
     let (ifaces, diags) = native::read(parse(doc));
     assert!(diags.is_empty(), "{diags:?}");
-    libvirt::from_native(&ifaces)
+    libvirt::from_native(&ifaces, libvirt_support::registry())
 }
 
 #[test]
@@ -48,19 +48,19 @@ fn everything_libvirt_cannot_say_is_listed() {
     assert_eq!(
         dropped,
         [
-            "br0: member br9 (a bridge; libvirt bridges hold ethernet, bond and vlan ports)",
-            "eth0: mtu 9000 (a port takes br0's MTU in libvirt: unset)",
-            "eth0: <static> (libvirt has addresses only on the top-level interface, br0)",
-            "eth0: <ethtool> (libvirt has no ethtool settings)",
+            "br0: port br9 (a bridge; libvirt's bridge interfaces hold ethernet, bond and vlan)",
             "br0: bridge attribute hellotime",
             "br0: bridge attribute maxage",
             "br0: bridge attribute priority",
             "br0: bridge attribute ageing",
+            "eth0: mtu 9000 (a port takes br0's MTU in libvirt: unset)",
+            "eth0: <static> (libvirt has addresses only on the top-level interface, br0)",
+            "eth0: <ethtool> (libvirt has no <ethtool>)",
             "bond0: bond attribute arp_interval (libvirt has miimon or arpmon; miimon is kept)",
-            "bond0: slave eth2 primary (libvirt has a primary only in active-backup mode)",
-            "bond0: slave eth1 attribute queue_id",
             "bond0: bond attribute xmit_hash_policy",
             "bond0: bond attribute lacp_rate",
+            "bond0: slave eth1 attribute queue_id",
+            "bond0: slave eth2 primary (libvirt has a primary only in active-backup mode)",
             "eth3: startmode ifplug (libvirt has onboot, none and hotplug)",
             "eth3: dhcp attribute hostname",
             "eth3: dhcp attribute sethostname",
@@ -76,7 +76,7 @@ fn everything_libvirt_cannot_say_is_listed() {
             "eth3: state down (libvirt has no administrative state; its <link> is live state)",
             "vlan5: vlan protocol 802.1ad (libvirt VLANs are 802.1Q)",
             "eth4: state absent (libvirt cannot describe removing an interface); not written",
-            "veth0: kind veth (libvirt has ethernet, bridge, bond and vlan); not written",
+            "veth0: kind veth (libvirt has ethernet, bond, bridge and vlan); not written",
             "bond1: no primary slave (libvirt makes the first slave, eth8, primary)",
         ]
     );
@@ -156,7 +156,7 @@ fn the_envelope_stands_in_for_attributes_the_element_lacks() {
     let bridge = live("br0", "bridge", Element::new("bridge").with_attr("name", "br0"));
     let mut port = live("eth0", "ethernet", Element::new("interface").with_attr("device", "eth0"));
     port.master = Some("br0".into());
-    let (root, dropped) = libvirt::from_native(&[bridge, port]);
+    let (root, dropped) = libvirt::from_native(&[bridge, port], libvirt_support::registry());
     assert_eq!(
         dropped,
         ["br0: hwaddr 52:54:00:00:00:07 (libvirt has a MAC address only on ethernet interfaces)"]
@@ -171,7 +171,7 @@ fn the_envelope_stands_in_for_attributes_the_element_lacks() {
 
 #[test]
 fn no_interfaces_is_an_empty_wrapper() {
-    let (root, dropped) = libvirt::from_native(&[]);
+    let (root, dropped) = libvirt::from_native(&[], libvirt_support::registry());
     assert_eq!(root, Element::new("interfaces"));
     assert!(dropped.is_empty());
 }

@@ -1,6 +1,8 @@
 //! Tests of the native dialect's envelope rules, each asserting the exact rendered diagnostic
 //! (`FILE:LINE:COL: severity: message`), and of what `native::read` keeps.
 
+mod libvirt_support;
+
 use netplug_core::dialect::native;
 use netplug_core::load::load_str;
 use netplug_core::model::{Dialect, Interface, StartMode};
@@ -10,7 +12,8 @@ use netplug_plugin_sdk::LinkState;
 /// Load `text` as `net.xml`: the interfaces and the rendered diagnostics.
 fn load(text: &str) -> (Vec<Interface>, Vec<String>) {
     let mut sources = SourceMap::new();
-    let (interfaces, diagnostics, dialect) = load_str("net.xml", text, &mut sources);
+    let (interfaces, diagnostics, dialect) =
+        load_str("net.xml", text, &mut sources, libvirt_support::registry());
     if !diagnostics.iter().any(|d| d.message.contains("XML") || d.message.contains("document")) {
         assert_eq!(dialect, Some(Dialect::Native));
     }
@@ -227,7 +230,8 @@ fn hwaddr() {
 #[test]
 fn diagnostics_name_the_interface_and_attribute() {
     let mut sources = SourceMap::new();
-    let (_, diagnostics, _) = load_str("net.xml", "<bond name=\"b\" mtu=\"1\"/>", &mut sources);
+    let (_, diagnostics, _) =
+        load_str("net.xml", "<bond name=\"b\" mtu=\"1\"/>", &mut sources, libvirt_support::registry());
     assert_eq!(diagnostics[0].interface.as_deref(), Some("b"));
     assert_eq!(diagnostics[0].attribute.as_deref(), Some("mtu"));
     assert_eq!(sources.to_json(&diagnostics[0]).column, 21);

@@ -1,6 +1,8 @@
 //! Tests of `load`: several files concatenated in order, every problem reported without
 //! stopping the other files, encodings checked, and the dialect detected per file.
 
+mod libvirt_support;
+
 use std::path::PathBuf;
 
 use netplug_core::load::{detect, load_bytes, load_files, load_str};
@@ -25,7 +27,8 @@ fn files_are_concatenated_and_every_problem_reported() {
         "b.xml",
         b"<interfaces>\n  <bond name=\"bond0\" mtu=\"9\"/>\n  <bridge name=\"br0\"/>\n</interfaces>\n",
     );
-    let loaded = load_files(&[a.clone(), bad.clone(), missing.clone(), b.clone()]);
+    let loaded =
+        load_files(&[a.clone(), bad.clone(), missing.clone(), b.clone()], libvirt_support::registry());
     let names: Vec<_> = loaded.config.interfaces.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["eth0", "bond0", "br0"]);
     assert_eq!(loaded.dialects, [Dialect::Native, Dialect::Native]);
@@ -54,7 +57,8 @@ fn files_are_concatenated_and_every_problem_reported() {
 #[test]
 fn encodings() {
     let mut sources = SourceMap::new();
-    let (_, diagnostics, dialect) = load_bytes("x.xml", b"<a>\n  caf\xe9</a>", &mut sources);
+    let (_, diagnostics, dialect) =
+        load_bytes("x.xml", b"<a>\n  caf\xe9</a>", &mut sources, libvirt_support::registry());
     assert_eq!(dialect, None);
     assert_eq!(
         sources.render(&diagnostics[0]),
@@ -62,13 +66,17 @@ fn encodings() {
     );
     let utf16: Vec<u8> =
         [0xff, 0xfe].into_iter().chain("<a/>".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-    let (_, diagnostics, _) = load_bytes("y.xml", &utf16, &mut sources);
+    let (_, diagnostics, _) = load_bytes("y.xml", &utf16, &mut sources, libvirt_support::registry());
     assert_eq!(
         sources.render(&diagnostics[0]),
         "y.xml:1:1: error: the document is UTF-16; netplug reads UTF-8"
     );
-    let (interfaces, diagnostics, _) =
-        load_bytes("z.xml", "\u{feff}<bond name=\"b\"/>".as_bytes(), &mut sources);
+    let (interfaces, diagnostics, _) = load_bytes(
+        "z.xml",
+        "\u{feff}<bond name=\"b\"/>".as_bytes(),
+        &mut sources,
+        libvirt_support::registry(),
+    );
     assert_eq!((interfaces.len(), diagnostics.len()), (1, 0));
 }
 
@@ -90,7 +98,8 @@ fn dialect_detection() {
 
     let mut sources = SourceMap::new();
     let text = "<interface type=\"ethernet\" name=\"eth0\">\n  <start mode=\"onboot\"/>\n  <mtu size=\"9000\"/>\n</interface>";
-    let (interfaces, diagnostics, detected) = load_str("l.xml", text, &mut sources);
+    let (interfaces, diagnostics, detected) =
+        load_str("l.xml", text, &mut sources, libvirt_support::registry());
     assert_eq!(detected, Some(Dialect::Libvirt));
     assert_eq!(diagnostics, []);
     assert_eq!((interfaces[0].name.as_str(), interfaces[0].kind.as_str()), ("eth0", "ethernet"));
@@ -101,7 +110,7 @@ fn dialect_detection() {
 fn libvirt_envelope_problems_point_into_the_libvirt_file() {
     let mut sources = SourceMap::new();
     let text = "<interface type=\"ethernet\" name=\"eth0\">\n  <mtu size=\"9\"/>\n</interface>";
-    let (_, diagnostics, _) = load_str("l.xml", text, &mut sources);
+    let (_, diagnostics, _) = load_str("l.xml", text, &mut sources, libvirt_support::registry());
     let rendered: Vec<_> = diagnostics.iter().map(|d| sources.render(d)).collect();
     assert_eq!(
         rendered,

@@ -140,7 +140,7 @@ proptest! {
             },
             Err(_) => {
                 let mut sources = SourceMap::new();
-                let (_, diagnostics, dialect) = load_bytes("x.xml", &bytes, &mut sources);
+                let (_, diagnostics, dialect) = load_bytes("x.xml", &bytes, &mut sources, &netplug_core::registry::Registry::new());
                 prop_assert!(dialect.is_none());
                 prop_assert_eq!(diagnostics.len(), 1);
             }

@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 
 const BASE: [&str; 3] = ["ethernet", "routes", "static"];
-const OPTIONAL: [&str; 4] = ["bridge", "bond", "vlan", "dhcp"];
+const OPTIONAL: [&str; 7] = ["bridge", "bond", "vlan", "macvlan", "ipvlan", "vrf", "dhcp"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()

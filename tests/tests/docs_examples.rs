@@ -93,6 +93,12 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
         Some("bonding: the host's kernel lacks it")
     } else if xml.contains("<vlan") || xml.contains("type='vlan'") {
         Some("802.1Q: the host's kernel lacks it")
+    } else if xml.contains("<macvlan") || xml.contains("<macvtap") {
+        Some("macvlan: not every host's kernel has it; the vm tier tests it")
+    } else if xml.contains("<ipvlan") {
+        Some("ipvlan: the host's kernel lacks it")
+    } else if xml.contains("<vrf") {
+        Some("VRF: the host's kernel lacks it")
     } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
         Some("DHCP and SLAAC need a server on the link")
     } else if xml.contains("<ethtool") || xml.contains("<link ") {
@@ -123,7 +129,9 @@ fn stand_ins(xml: &str) -> Vec<String> {
             "interface" if attr("type").as_deref() == Some("ethernet") => named.extend(attr("name")),
             "interface" => created.extend(attr("name")),
             "member" | "slave" => named.extend(attr("device")),
-            "bridge" | "bond" | "vlan" => created.extend(attr("name")),
+            "bridge" | "bond" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "vrf" => {
+                created.extend(attr("name"))
+            }
             _ => {}
         }
     }

@@ -21,7 +21,7 @@ fn a_mismatch_after_apply_is_reported_and_rolled_back() {
     let (registry, _) = load(&[dir.path()]);
     let mut sources = SourceMap::default();
     let (interfaces, diagnostics, _) =
-        load_str("doc.xml", r#"<interfaces><hello name="h0"/></interfaces>"#, &mut sources);
+        load_str("doc.xml", r#"<interfaces><hello name="h0"/></interfaces>"#, &mut sources, &registry);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let mut config = Config { interfaces };
     let diagnostics = validate(&mut config, &registry, &ValidateOptions::default());

@@ -47,6 +47,25 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
                       parent interface. Needs the kernel's 8021q module.",
     },
     OptionalPlugin {
+        name: "macvlan",
+        summary: "netplug plugin for macvlan and macvtap interfaces",
+        description: "Configures <macvlan> and <macvtap> interfaces on a parent interface: \
+                      private, vepa, bridge, passthru and source modes. Needs the kernel's \
+                      macvlan module (and macvtap for <macvtap>).",
+    },
+    OptionalPlugin {
+        name: "ipvlan",
+        summary: "netplug plugin for ipvlan interfaces",
+        description: "Configures <ipvlan> interfaces on a parent interface: l2, l3 and l3s \
+                      modes, bridge, private and vepa isolation. Needs the kernel's ipvlan module.",
+    },
+    OptionalPlugin {
+        name: "vrf",
+        summary: "netplug plugin for VRF routing domains",
+        description: "Configures <vrf> interfaces, their routing table and member ports; routes \
+                      of the members land in the VRF's table. Needs the kernel's vrf module.",
+    },
+    OptionalPlugin {
         name: "dhcp",
         summary: "netplug plugin for DHCP and DHCPv6 clients",
         description: "Configures addresses by <dhcp> and <dhcp6> (SLAAC, DHCPv6) with its own \

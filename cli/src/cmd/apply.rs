@@ -94,7 +94,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         let (code, _) = apply_available(cli, &config, &registry, &opts, started, args.confirm.seconds)?;
         return confirm_after(cli, &registry, args, code);
     }
-    let loaded = super::read_documents(&args.files);
+    let loaded = super::read_documents(&args.files, &registry);
     let Some(mut loaded) = super::engine::prepare_loaded(cli, loaded, &registry) else {
         return Ok(Exit::Failed.into());
     };

@@ -32,16 +32,18 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
-    // Conversion needs well-formed documents and a sound envelope, not the plugins: a file can
-    // be converted on a machine that lacks the plugins to apply it.
-    let loaded = super::read_documents(&args.files);
+    // Conversion needs well-formed documents and a sound envelope, and for the libvirt dialect
+    // the plugins of its kinds, which translate their subtrees both ways; it does not validate
+    // with them.
+    let (registry, _) = super::plugins(cli);
+    let loaded = super::read_documents(&args.files, &registry);
     if loaded.has_errors() {
         super::print_diagnostics(cli, &loaded);
         return Ok(Exit::Failed.into());
     }
     let (text, dropped) = match args.to {
         Target::Native => (xml::write(&native::write(&loaded.config)), Vec::new()),
-        Target::Libvirt => libvirt::write_document(&loaded.config.interfaces),
+        Target::Libvirt => libvirt::write_document(&loaded.config.interfaces, &registry),
     };
     let refused = args.strict && !dropped.is_empty();
     if cli.json {

@@ -32,6 +32,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
+    let (registry, _) = super::plugins(cli);
     let interfaces = if args.inactive {
         let store = Store::new(&cli.config_dir);
         let text = store.read(&args.name)?;
@@ -40,9 +41,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         let label = store.path_of(&args.name).display().to_string();
-        load::load_str(&label, &text, &mut Default::default()).0
+        load::load_str(&label, &text, &mut Default::default(), &registry).0
     } else {
-        let (registry, _) = super::plugins(cli);
         let mut live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
         if live.get(&args.name).is_none() {
             return Err(usage(format!(
@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
-        libvirt::write_document(&interfaces).0
+        libvirt::write_document(&interfaces, &registry).0
     } else {
         xml::write(&native::write(&netplug_core::model::Config { interfaces }))
     };

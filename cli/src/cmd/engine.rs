@@ -31,7 +31,7 @@ pub fn lock_only(cli: &Cli) -> anyhow::Result<Lock> {
 /// Load and validate for a verb that will touch the kernel. `None` means diagnostics with
 /// errors were printed and the caller should exit 1.
 pub fn prepare(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Option<Loaded> {
-    prepare_loaded(cli, super::read_documents(files), registry)
+    prepare_loaded(cli, super::read_documents(files, registry), registry)
 }
 
 /// [`prepare`] for documents already loaded (from the store, say).

@@ -82,7 +82,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let mut loaded = Loaded::default();
     let label = format!("<import of {}>", path.display());
-    let (interfaces, diagnostics, _) = load::load_str(&label, &text, &mut loaded.sources);
+    let (interfaces, diagnostics, _) = load::load_str(&label, &text, &mut loaded.sources, &registry);
     loaded.config.interfaces = interfaces;
     loaded.diagnostics = diagnostics;
     let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };

@@ -137,16 +137,17 @@ pub fn plugins(cli: &Cli) -> (Registry, Vec<LoadReport>) {
     host::load_all_indexed(&SearchPath::new(cli.plugin_dirs.clone()), &mut index, opening)
 }
 
-/// Read documents (parse them; see `load::load_files`).
-pub fn read_documents(files: &[PathBuf]) -> Loaded {
-    load::load_files(files)
+/// Read documents (parse them; see `load::load_files`): a libvirt one with the plugins of its
+/// kinds, which translate their subtrees.
+pub fn read_documents(files: &[PathBuf], registry: &Registry) -> Loaded {
+    load::load_files(files, registry)
 }
 
 /// Read documents and validate them with the plugins: the first stage of every verb that
 /// takes files. Diagnostics from both stages are in `loaded.diagnostics`, sorted.
 pub fn load_and_validate(cli: &Cli, files: &[PathBuf], registry: &Registry) -> Loaded {
     let _ = cli;
-    let mut loaded = read_documents(files);
+    let mut loaded = read_documents(files, registry);
     let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };
     let mut diagnostics = netplug_core::validate::validate(&mut loaded.config, registry, &opts);
     loaded.diagnostics.append(&mut diagnostics);

@@ -45,7 +45,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
-        libvirt::write_document(&config.interfaces).0
+        libvirt::write_document(&config.interfaces, &registry).0
     } else {
         xml::write(&native::write(&config))
     };

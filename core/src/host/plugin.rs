@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use abi_stable::std_types::{RResult, RSlice, RStr, RVec};
 use netplug_plugin_sdk::abi::{self, method, InfoAnswer, PluginModuleRef};
+use netplug_plugin_sdk::libvirt;
 use netplug_plugin_sdk::{
     ApplyError, Change, Diagnostic, Item, Plugin, PluginError, PluginInfo, Span, Validation,
 };
@@ -196,5 +197,15 @@ impl Plugin for LoadedPlugin {
 
     fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {
         self.call(method::REMOVE, &abi::RemoveRef { interface, live })
+    }
+
+    // ABI 1.1: core sends these only for kinds the plugin lists in `PluginInfo::libvirt`, which
+    // a 1.0 plugin cannot, so a plugin without the method is never asked.
+    fn libvirt_to_native(&self, request: &libvirt::ToNative) -> Result<libvirt::Native, PluginError> {
+        self.call(method::LIBVIRT_TO_NATIVE, request)
+    }
+
+    fn libvirt_from_native(&self, request: &libvirt::FromNative) -> Result<libvirt::Libvirt, PluginError> {
+        self.call(method::LIBVIRT_FROM_NATIVE, request)
     }
 }

@@ -66,3 +66,40 @@ pub fn errors(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
 pub fn spanned(text: &str, span: netplug_plugin_sdk::Span) -> &str {
     &text[span.start as usize..span.end as usize]
 }
+
+/// The plugins of libvirt's four kinds, built and loaded as netplug loads them: they translate
+/// their subtrees. (Linked in process, two plugins' exported root modules would clash.)
+pub fn registry() -> &'static netplug_core::registry::Registry {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::OnceLock;
+    static REGISTRY: OnceLock<netplug_core::registry::Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        const PLUGINS: [&str; 4] = ["bond", "bridge", "ethernet", "vlan"];
+        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+        // In the qemu guest the host built everything beforehand and the tree is read-only.
+        if std::env::var_os("NETPLUG_IN_VM").is_none() {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut build = std::process::Command::new(cargo);
+            build.current_dir(&workspace).args(["build", "--quiet"]);
+            build.args((profile == "release").then_some("--release"));
+            for p in PLUGINS {
+                build.args(["-p", &format!("netplug-plugin-{p}")]);
+            }
+            assert!(build.status().expect("run cargo build").success(), "building the plugins failed");
+        }
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for p in PLUGINS {
+            let file = format!("libnetplug_plugin_{p}.so");
+            let to = dir.path().join(&file);
+            std::fs::copy(workspace.join("target").join(profile).join(&file), &to).expect(&file);
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let search = netplug_core::host::SearchPath::only(vec![dir.path().to_path_buf()]);
+        let (registry, reports) = netplug_core::host::load_all(&search);
+        assert_eq!(registry.plugins().len(), PLUGINS.len(), "{reports:#?}");
+        // Plugins are never unloaded; neither is the directory they were loaded from.
+        std::mem::forget(dir);
+        registry
+    })
+}

@@ -44,11 +44,13 @@
 
 pub mod apply;
 pub mod config;
+pub mod libvirt;
 pub mod options;
 pub mod plan;
 pub mod read;
 pub mod values;
 
+use netplug_plugin_sdk::libvirt::{FromNative, Libvirt, Native, ToNative};
 use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The bond plugin.
@@ -65,6 +67,7 @@ impl Plugin for BondPlugin {
             phase: None,
             // A bond's offloads are computed from its slaves, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            libvirt: vec!["bond".into()],
             vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
@@ -84,6 +87,14 @@ impl Plugin for BondPlugin {
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
         apply::apply(changes)
+    }
+
+    fn libvirt_to_native(&self, request: &ToNative) -> Result<Native, PluginError> {
+        Ok(libvirt::to_native(request))
+    }
+
+    fn libvirt_from_native(&self, request: &FromNative) -> Result<Libvirt, PluginError> {
+        Ok(libvirt::from_native(request))
     }
 }
 

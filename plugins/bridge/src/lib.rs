@@ -41,10 +41,12 @@
 
 pub mod apply;
 pub mod config;
+pub mod libvirt;
 pub mod options;
 pub mod plan;
 pub mod read;
 
+use netplug_plugin_sdk::libvirt::{FromNative, Libvirt, Native, ToNative};
 use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The bridge plugin.
@@ -61,6 +63,7 @@ impl Plugin for BridgePlugin {
             phase: None,
             // A bridge's offloads are computed from its ports, and it has no link to negotiate.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
+            libvirt: vec!["bridge".into()],
             vocabulary: include_str!("../schema.rng").into(),
             // What a bridge made without these options has, as read back: show leaves it out.
             kernel_defaults: [(
@@ -86,6 +89,14 @@ impl Plugin for BridgePlugin {
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
         apply::apply(changes)
+    }
+
+    fn libvirt_to_native(&self, request: &ToNative) -> Result<Native, PluginError> {
+        Ok(libvirt::to_native(request))
+    }
+
+    fn libvirt_from_native(&self, request: &FromNative) -> Result<Libvirt, PluginError> {
+        Ok(libvirt::from_native(request))
     }
 }
 

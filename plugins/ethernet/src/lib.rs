@@ -58,6 +58,8 @@ impl Plugin for EthernetPlugin {
             phase: Some(Phase::Configure),
             vocabulary: include_str!("../schema.rng").into(),
             physical: true,
+            // A NIC has no subtree in libvirt: the envelope is all of it.
+            libvirt: vec!["ethernet".into()],
             ..PluginInfo::default()
         }
     }

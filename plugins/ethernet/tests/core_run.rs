@@ -35,7 +35,7 @@ fn registry() -> Registry {
 
 fn config(registry: &Registry) -> netplug_core::model::Config {
     let mut sources = SourceMap::default();
-    let (interfaces, diagnostics, _) = load::load_str("test.xml", DOC, &mut sources);
+    let (interfaces, diagnostics, _) = load::load_str("test.xml", DOC, &mut sources, registry);
     assert_eq!(diagnostics, []);
     let mut config = netplug_core::model::Config { interfaces };
     assert_eq!(validate(&mut config, registry, &ValidateOptions::default()), []);

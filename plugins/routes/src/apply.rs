@@ -24,7 +24,7 @@ use netplug_plugin_sdk::netlink::{self, Family, Request, Route, RouteMessage, So
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::read::owner_tag;
-use crate::spec::RouteSpec;
+use crate::spec::{RouteSpec, MAIN, OF_VRF};
 use crate::text;
 
 /// What a [`RouteOp`] does to its route.
@@ -117,6 +117,14 @@ impl<'a> RouteOp<'a> {
         Ok(RouteOp { op, name, route })
     }
 
+    /// The table of the VRF the route's interface is a port of, planned before the VRF
+    /// existed: the main table if the master turned out to be no VRF.
+    fn vrf_table(&self, batch: &mut Batch<'_>) -> Result<u32, ApplyError> {
+        let links = batch.table()?;
+        let master = links.by_name(self.name).and_then(|l| l.master).and_then(|m| links.by_index(m));
+        Ok(master.and_then(crate::plan::vrf_table).unwrap_or(MAIN))
+    }
+
     /// The request, resolving the output device through `batch`.
     pub fn request(&self, batch: &mut Batch<'_>, takes_over: bool) -> Result<Request, ApplyError> {
         let r = &self.route;
@@ -127,11 +135,12 @@ impl<'a> RouteOp<'a> {
             Op::Replace => RouteMessage::replace(dst, len),
             Op::Remove => RouteMessage::delete(dst, len),
         };
-        let mut msg = msg
-            .table(r.table)
-            .metric(r.metric)
-            .protocol(RTPROT_NETPLUG)
-            .kind(netlink::RouteType::from(r.kind));
+        let table = match r.table {
+            OF_VRF => self.vrf_table(batch)?,
+            t => t,
+        };
+        let mut msg =
+            msg.table(table).metric(r.metric).protocol(RTPROT_NETPLUG).kind(netlink::RouteType::from(r.kind));
         if r.refuses() {
             // A delete finds the route by key, protocol and type; only one can have them.
             if self.op != Op::Remove {

@@ -2,23 +2,69 @@
 //! desired and live items alone (no kernel request).
 //!
 //! A route is identified by destination, table and metric (the kernel's key); gateway, type
-//! and onlink are what a change in place (`NLM_F_REPLACE`) alters. Removals run in the
+//! and onlink are what a change in place (`NLM_F_REPLACE`) alters.
+//!
+//! A route that names no table belongs in the main table, except on a port of a VRF: there it
+//! belongs in the VRF's table, as the port's connected routes do (systemd-networkd does the
+//! same). Which VRF is the port's master the envelope says; its table the kernel does, so plan
+//! takes one link dump when some route needs it. A VRF this run creates has no table yet:
+//! such a route is planned "in its VRF's table" and looked up when it is added. Removals run in the
 //! `RemoveRoute` phase, before addresses go; additions and changes in the `Route` phase, after
 //! links are up and addresses are there, so gateways are reachable.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 
 use crate::apply::{Op, RouteOp};
 use crate::keys::{self, KeyMap};
-use crate::spec::{RouteKey, RouteSpec};
+use crate::spec::{RouteKey, RouteSpec, MAIN, OF_VRF};
+
+const IFLA_VRF_TABLE: u16 = nl::IFLA_VRF_TABLE as u16;
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
     let live = by_interface(live.iter());
-    plan_against(desired, scope, |name| Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name))
+    let tables = vrf_tables(desired)?;
+    plan_against_in(desired, scope, &tables, |name| {
+        Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name, MAIN)
+    })
+}
+
+/// The table of each interface of `desired` that is to be a port of a VRF and has a route
+/// naming no table: the VRF's, or [`OF_VRF`] when the VRF does not exist yet. One link dump,
+/// and none when no route needs it.
+pub fn vrf_tables(desired: &[Item]) -> Result<HashMap<String, u32>, PluginError> {
+    let mut out = HashMap::new();
+    let mut links: Option<LinkTable> = None;
+    for item in desired.iter().filter(|i| !i.is_absent() && i.element.attr("table").is_none()) {
+        let Some(master) = item.envelope.as_ref().and_then(|e| e.master.as_deref()) else { continue };
+        if out.contains_key(&item.interface) {
+            continue;
+        }
+        if links.is_none() {
+            let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+            links = Some(LinkTable::dump(&mut sock)?);
+        }
+        let links = links.as_ref().expect("just filled");
+        let table = match links.by_name(master) {
+            None => OF_VRF,
+            Some(m) => vrf_table(m).unwrap_or(MAIN),
+        };
+        out.insert(item.interface.clone(), table);
+    }
+    Ok(out)
+}
+
+/// The table of a VRF link (`IFLA_VRF_TABLE`); `None` for a link of another kind.
+pub fn vrf_table(link: &Link) -> Option<u32> {
+    (link.kind.as_deref() == Some("vrf"))
+        .then(|| link.info_data().get(IFLA_VRF_TABLE).and_then(|a| a.u32()))
+        .flatten()
 }
 
 /// The changes that turn each interface's `have` routes into `desired` for the interfaces in
@@ -26,6 +72,17 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
 pub fn plan_against(
     desired: &[Item],
     scope: &[String],
+    have: impl FnMut(&str) -> Result<Routes, PluginError>,
+) -> Result<Vec<Change>, PluginError> {
+    plan_against_in(desired, scope, &HashMap::new(), have)
+}
+
+/// [`plan_against`], with the table of each interface's routes that name none (the main
+/// table for an interface `tables` does not list).
+pub fn plan_against_in(
+    desired: &[Item],
+    scope: &[String],
+    tables: &HashMap<String, u32>,
     mut have: impl FnMut(&str) -> Result<Routes, PluginError>,
 ) -> Result<Vec<Change>, PluginError> {
     let desired = by_interface(desired.iter().filter(|i| !i.is_absent()));
@@ -35,7 +92,8 @@ pub fn plan_against(
         if !seen.insert(name.as_str()) {
             continue;
         }
-        let want = Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name)?;
+        let table = tables.get(name).copied().unwrap_or(MAIN);
+        let want = Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name, table)?;
         plan_interface(name, &want, &have(name)?, &mut out);
     }
     // Core orders all plugins' changes by phase anyway; doing it here too lets a route move
@@ -93,10 +151,10 @@ impl Routes {
         }
     }
 
-    fn parse(items: &[&Item], name: &str) -> Result<Routes, PluginError> {
+    fn parse(items: &[&Item], name: &str, default_table: u32) -> Result<Routes, PluginError> {
         let mut out = Routes::with_capacity(items.len());
         for item in items {
-            out.push(RouteSpec::from_item(name, &item.element)?);
+            out.push(RouteSpec::from_item(name, &item.element, default_table)?);
         }
         Ok(out)
     }

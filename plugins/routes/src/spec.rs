@@ -15,6 +15,11 @@ use crate::text;
 /// The main routing table (`RT_TABLE_MAIN`), the default.
 pub const MAIN: u32 = 254;
 
+/// The table of a route whose interface is to be a port of a VRF that does not exist yet when
+/// the plan is made: the VRF's table, looked up when the route is added (`RT_TABLE_UNSPEC`,
+/// which no written route has: `table="0"` is refused).
+pub const OF_VRF: u32 = 0;
+
 /// A route with its defaults resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteSpec {
@@ -54,6 +59,12 @@ impl RouteSpec {
     /// The route a `<route>` element asks for. Validation has run, so an error here means an
     /// item that never went through it (a snapshot edited by hand).
     pub fn from_element(el: &Element) -> Result<RouteSpec, String> {
+        RouteSpec::from_element_in(el, MAIN)
+    }
+
+    /// [`RouteSpec::from_element`], with `table` for a route that names none: the table of its
+    /// interface's VRF for a port of one (see [`crate::plan`]).
+    pub fn from_element_in(el: &Element, default_table: u32) -> Result<RouteSpec, String> {
         let [destination, prefix, gateway, nexthop, metric, table, kind, onlink] = written(el);
         let gateway = match gateway.or(nexthop).map(str::trim) {
             None => None,
@@ -73,7 +84,7 @@ impl RouteSpec {
             Some(t) => Some(t.parse::<RouteType>().map_err(|_| format!("invalid type `{t}`"))?),
         };
         let table = match table {
-            None => MAIN,
+            None => default_table,
             Some(t) => config::parse_table(t).map_err(|why| format!("invalid table `{t}`: {why}"))?,
         };
         let metric = match metric {
@@ -91,9 +102,9 @@ impl RouteSpec {
         })
     }
 
-    /// [`RouteSpec::from_element`] for an item of `interface`, as a plugin error.
-    pub fn from_item(interface: &str, el: &Element) -> Result<RouteSpec, PluginError> {
-        RouteSpec::from_element(el)
+    /// [`RouteSpec::from_element_in`] for an item of `interface`, as a plugin error.
+    pub fn from_item(interface: &str, el: &Element, default_table: u32) -> Result<RouteSpec, PluginError> {
+        RouteSpec::from_element_in(el, default_table)
             .map_err(|why| PluginError::new(format!("<route>: {why}")).on_interface(interface))
     }
 
@@ -123,7 +134,7 @@ impl RouteSpec {
         if self.metric != config::default_metric(&dest) {
             put("metric", with(|s| text::number(s, self.metric)));
         }
-        if self.table != MAIN {
+        if self.table != MAIN && self.table != OF_VRF {
             put("table", with(|s| text::number(s, self.table)));
         }
         if self.gateway.is_none() || self.kind() != RouteType::Unicast {
@@ -246,7 +257,9 @@ impl RouteSpec {
             out.push_str(" metric ");
             text::number(out, self.metric);
         }
-        if self.table != MAIN {
+        if self.table == OF_VRF {
+            out.push_str(" in its VRF's table");
+        } else if self.table != MAIN {
             out.push_str(" table ");
             text::number(out, self.table);
         }

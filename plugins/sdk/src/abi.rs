@@ -62,7 +62,7 @@ impl RootModule for PluginModuleRef {
     const VERSION_STRINGS: VersionStrings = VersionStrings::new(VERSION);
 }
 
-/// The method names of ABI 1.0, with their request and answer types.
+/// The method names of ABI 1.1, with their request and answer types.
 pub mod method {
     /// [`InfoRequest`](super::InfoRequest) → [`InfoAnswer`](super::InfoAnswer).
     pub const INFO: &str = "info";
@@ -77,6 +77,12 @@ pub mod method {
     pub const APPLY: &str = "apply";
     /// [`RemoveRequest`](super::RemoveRequest) → `Vec<Change>`.
     pub const REMOVE: &str = "remove";
+    /// ABI 1.1: [`ToNative`](crate::libvirt::ToNative) → [`Native`](crate::libvirt::Native).
+    /// Sent only for a kind the plugin lists in `PluginInfo::libvirt`, which no 1.0 plugin does.
+    pub const LIBVIRT_TO_NATIVE: &str = "libvirt_to_native";
+    /// ABI 1.1: [`FromNative`](crate::libvirt::FromNative) → [`Libvirt`](crate::libvirt::Libvirt),
+    /// on the same terms.
+    pub const LIBVIRT_FROM_NATIVE: &str = "libvirt_from_native";
 }
 
 /// What the host gives a plugin at `init`: a prefix type, so a later minor can append
@@ -102,6 +108,39 @@ pub struct HostCallbacks {
     /// read pass; dropped outside a pass.
     #[sabi(last_prefix_field)]
     pub shared_put: extern "C" fn(context: usize, key: RStr<'_>, value: RVec<u8>),
+}
+
+/// ABI 1.1: an event's fields, carried in the `target` argument of [`HostCallbacks::log`]
+/// after [`LOG_FIELDS_SEPARATOR`], as JSON. The message argument stays what a 1.0 host prints
+/// (the message, then `name=value` for each field); a host that reads this takes the first
+/// `message_len` bytes of it as the message and keeps the fields as fields. (A callback
+/// appended to [`HostCallbacks`] would have been the plainer way, but `abi_stable`'s layout
+/// check then refuses every plugin built for 1.0.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFields {
+    pub message_len: usize,
+    /// `(name, value)`, each value as text.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Where the [`LogFields`] start in a `log` target: the ASCII unit separator, which no Rust
+/// module path contains.
+pub const LOG_FIELDS_SEPARATOR: char = '\u{1f}';
+
+impl LogFields {
+    /// The `log` target carrying `self` after `target`.
+    pub fn into_target(&self, target: &str) -> String {
+        let json = serde_json::to_string(self).expect("strings encode");
+        format!("{target}{LOG_FIELDS_SEPARATOR}{json}")
+    }
+
+    /// A `log` target's own part, and the fields it carries, if any (and readable).
+    pub fn from_target(target: &str) -> (&str, Option<LogFields>) {
+        match target.split_once(LOG_FIELDS_SEPARATOR) {
+            Some((target, json)) => (target, serde_json::from_str(json).ok()),
+            None => (target, None),
+        }
+    }
 }
 
 /// What [`HostCallbacks::shared_get`] calls with the bytes it finds: `func(cookie, bytes)`.

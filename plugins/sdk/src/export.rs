@@ -251,6 +251,14 @@ extern "C" fn call(name: RStr<'_>, request: RSlice<'_, u8>) -> RResult<RVec<u8>,
             let request: abi::Remove = decode("remove", request)?;
             plugin()?.remove(&request.interface, &request.live)
         })),
+        method::LIBVIRT_TO_NATIVE => answer(guard("libvirt_to_native", || {
+            let request: crate::libvirt::ToNative = decode("libvirt_to_native", request)?;
+            plugin()?.libvirt_to_native(&request)
+        })),
+        method::LIBVIRT_FROM_NATIVE => answer(guard("libvirt_from_native", || {
+            let request: crate::libvirt::FromNative = decode("libvirt_from_native", request)?;
+            plugin()?.libvirt_from_native(&request)
+        })),
         other => answer::<()>(Err(PluginError::new(format!(
             "plugin '{}' does not know the method '{other}' (it was built for ABI {}.{})",
             plugin_name(),

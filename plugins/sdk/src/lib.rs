@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod element;
 pub mod export;
 pub mod ip;
+pub mod libvirt;
 #[cfg(feature = "netlink")]
 pub mod link;
 mod log;

@@ -2,10 +2,12 @@
 //!
 //! A `cdylib` carries its own copy of `tracing`, with its own global dispatcher, so without
 //! help a plugin's `tracing::info!` would reach no subscriber at all. At `init` the SDK
-//! installs, as the plugin's global default, a small subscriber that formats each event
-//! (message, then `key=value` fields) and hands it to the host's `log` callback; the host
-//! re-emits it with the target `netplug::plugin::<name>`, so the host's filters and output
-//! apply to plugins as to everything else.
+//! installs, as the plugin's global default, a small subscriber that hands each event to the
+//! host's `log` callback: the message followed by `key=value` fields, and the fields apart
+//! ([`LogFields`], ABI 1.1, which a 1.0 host ignores). The host re-emits it with the target
+//! `netplug::plugin::<name>`, so the host's filters and output apply to plugins as to
+//! everything else, and its fields stay fields (`tracing::info!(interface = %name, ..)` is
+//! `NETPLUG_INTERFACE=` in the journal).
 //!
 //! Spans are accepted but not forwarded: a plugin's span context does not reach the host.
 
@@ -20,7 +22,7 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
-use crate::abi::{level, HostCallbacksRef};
+use crate::abi::{level, HostCallbacksRef, LogFields};
 
 /// The host's callbacks, set once by the first `init`.
 static HOST: OnceLock<HostCallbacksRef> = OnceLock::new();
@@ -55,6 +57,18 @@ pub(crate) fn emit(level: u8, target: &str, message: &str) {
     if let Some(host) = HOST.get() {
         (host.log())(host.context(), level, RStr::from_str(target), RStr::from_str(message));
     }
+}
+
+/// Send one event to the host: its message followed by `name=value` for each field, which
+/// any host prints, and the fields apart in the target (ABI 1.1, [`LogFields`]), which a 1.1
+/// host keeps as fields.
+fn emit_event(level: u8, target: &str, event: Format) {
+    if event.fields.is_empty() {
+        return emit(level, target, &event.message);
+    }
+    let message_len = event.message.len();
+    let carried = LogFields { message_len, fields: event.fields.clone() };
+    emit(level, &carried.into_target(target), &event.finish());
 }
 
 /// The plugin-side subscriber: filters by the host's maximum level, formats, forwards.
@@ -97,9 +111,9 @@ impl Subscriber for Forwarder {
 
     fn event(&self, event: &Event<'_>) {
         let metadata = event.metadata();
-        let mut text = Format::default();
-        event.record(&mut text);
-        emit(level::from_tracing(*metadata.level()), metadata.target(), &text.finish());
+        let mut fields = Format::default();
+        event.record(&mut fields);
+        emit_event(level::from_tracing(*metadata.level()), metadata.target(), fields);
     }
 
     fn enter(&self, _: &Id) {}
@@ -107,46 +121,44 @@ impl Subscriber for Forwarder {
     fn exit(&self, _: &Id) {}
 }
 
-/// Formats an event like `tracing-subscriber`'s compact output: the message, then the other
-/// fields as `name=value`.
+/// An event's message and its other fields, each as text: a string as it is, any other value
+/// as `Debug` writes it.
 #[derive(Default)]
 struct Format {
     message: String,
-    fields: String,
+    fields: Vec<(String, String)>,
 }
 
 impl Format {
+    /// Like `tracing-subscriber`'s compact output: the message, then the other fields as
+    /// `name=value`, for a host that takes no fields.
     fn finish(self) -> String {
-        match (self.message.is_empty(), self.fields.is_empty()) {
-            (_, true) => self.message,
-            (true, false) => self.fields,
-            (false, false) => format!("{} {}", self.message, self.fields),
-        }
-    }
-
-    fn field(&mut self, field: &Field, value: fmt::Arguments<'_>) {
-        if field.name() == "message" {
-            let _ = self.message.write_fmt(value);
-        } else {
-            if !self.fields.is_empty() {
-                self.fields.push(' ');
+        let mut out = self.message;
+        for (name, value) in &self.fields {
+            if !out.is_empty() {
+                out.push(' ');
             }
-            let _ = write!(self.fields, "{}={}", field.name(), value);
+            let _ = write!(out, "{name}={value}");
         }
+        out
     }
 }
 
 impl Visit for Format {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.field(field, format_args!("{value}"));
+            self.message.push_str(value);
         } else {
-            self.field(field, format_args!("{value:?}"));
+            self.fields.push((field.name().to_string(), value.to_string()));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.field(field, format_args!("{value:?}"));
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            self.fields.push((field.name().to_string(), format!("{value:?}")));
+        }
     }
 }
 
@@ -180,6 +192,22 @@ mod tests {
             tracing::warn!(kind = "bond");
         });
         let got = capture.0.lock().unwrap().clone();
-        assert_eq!(got, ["set mtu on eth0 mtu=9000 name=\"eth0\"", "kind=\"bond\""]);
+        assert_eq!(got, ["set mtu on eth0 mtu=9000 name=eth0", "kind=bond"]);
+    }
+}
+
+#[cfg(test)]
+mod fields_tests {
+    use crate::abi::LogFields;
+
+    #[test]
+    fn fields_ride_in_the_target_and_a_10_host_still_reads_the_message() {
+        let carried = LogFields { message_len: 14, fields: vec![("interface".into(), "br0".into())] };
+        let target = carried.into_target("netplug_plugin_dhcp::renew");
+        assert_eq!(LogFields::from_target(&target), ("netplug_plugin_dhcp::renew", Some(carried)));
+        assert_eq!(
+            LogFields::from_target("netplug_plugin_dhcp::renew"),
+            ("netplug_plugin_dhcp::renew", None)
+        );
     }
 }

@@ -67,6 +67,12 @@ pub struct PluginInfo {
     /// defaults. Absent (as from a 1.0 plugin): everything read is printed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub kernel_defaults: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// ABI 1.1. The kinds this plugin translates in the libvirt dialect, as their `type=`
+    /// (the same word as the kind): core asks it for their subtree both ways
+    /// ([`Plugin::libvirt_to_native`], [`Plugin::libvirt_from_native`]). Absent (as from a 1.0
+    /// plugin): its kinds have no libvirt form, and a libvirt document naming one is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libvirt: Vec<String>,
 }
 
 /// The common envelope of an interface, owned and validated by core. Kind plugins use it to
@@ -354,5 +360,27 @@ pub trait Plugin: Send + Sync + 'static {
     /// Plan the removal of an interface and of what this plugin configured on it.
     fn remove(&self, interface: &str, live: &[Item]) -> Result<Vec<Change>, PluginError> {
         self.plan(&[], live, &[interface.to_string()])
+    }
+
+    /// ABI 1.1. Read the subtree of one `<interface type=KIND>` of a libvirt document, KIND
+    /// being one of [`PluginInfo::libvirt`], into the native element's attributes and children
+    /// (see [`crate::libvirt`]). The default reads nothing: a kind without a subtree.
+    fn libvirt_to_native(
+        &self,
+        request: &crate::libvirt::ToNative,
+    ) -> Result<crate::libvirt::Native, PluginError> {
+        let _ = request;
+        Ok(crate::libvirt::Native::default())
+    }
+
+    /// ABI 1.1. Write an interface of one of [`PluginInfo::libvirt`]'s kinds: its libvirt
+    /// subtree and the ports to nest in it, and what libvirt cannot carry. The default writes
+    /// no subtree.
+    fn libvirt_from_native(
+        &self,
+        request: &crate::libvirt::FromNative,
+    ) -> Result<crate::libvirt::Libvirt, PluginError> {
+        let _ = request;
+        Ok(crate::libvirt::Libvirt::default())
     }
 }

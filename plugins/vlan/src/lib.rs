@@ -37,10 +37,12 @@
 
 pub mod apply;
 pub mod config;
+pub mod libvirt;
 pub mod options;
 pub mod plan;
 pub mod read;
 
+use netplug_plugin_sdk::libvirt::{FromNative, Libvirt, Native, ToNative};
 use netplug_plugin_sdk::{ApplyError, Change, Item, Plugin, PluginError, PluginInfo, Validation};
 
 /// The VLAN plugin.
@@ -57,6 +59,7 @@ impl Plugin for VlanPlugin {
             phase: None,
             // A VLAN's offloads can be turned off; its link is its parent's.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
+            libvirt: vec!["vlan".into()],
             vocabulary: include_str!("../schema.rng").into(),
             ..PluginInfo::default()
         }
@@ -76,6 +79,14 @@ impl Plugin for VlanPlugin {
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {
         apply::apply(changes)
+    }
+
+    fn libvirt_to_native(&self, request: &ToNative) -> Result<Native, PluginError> {
+        Ok(libvirt::to_native(request))
+    }
+
+    fn libvirt_from_native(&self, request: &FromNative) -> Result<Libvirt, PluginError> {
+        Ok(libvirt::from_native(request))
     }
 }
 

@@ -30,7 +30,7 @@ const GUEST_TESTS: &[(&str, &str)] =
     &[("plugins/bond", "tests/*.rs"), ("plugins/vlan", "tests/*.rs"), ("tests", "tests/vm_*.rs")];
 
 /// Modules the guest loads before the tests: the link kinds this machine's kernel lacks.
-const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan"];
+const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan", "macvtap", "ipvlan", "vrf"];
 
 /// Prefix of the guest's report lines on the `results` port: `ready <uptime>`, `note <text>`,
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.

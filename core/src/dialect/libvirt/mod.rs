@@ -7,6 +7,11 @@
 //! came from, and [`read`] hands those to [`native::read`], so there is one reader of the
 //! envelope and a bad value is still reported at its place in the libvirt file.
 //!
+//! Core reads and writes the envelope (`<interface type name>`, `<start>`, `<mtu>`, `<mac>`,
+//! `<link>`, `<protocol>`); each kind's plugin translates its own subtree (`<bond>`,
+//! `<bridge>`, `<vlan>`) both ways (`PluginInfo::libvirt`, ABI 1.1), so a kind core has never
+//! heard of takes part as the in-tree ones do.
+//!
 //! libvirt nests the ports of a bridge or bond inside it and gives them the top-level
 //! interface's start mode and MTU; native defines each port as its own top-level element and
 //! refers to it by name. Everything one dialect has and the other lacks is reported — as a
@@ -21,6 +26,7 @@ use netplug_plugin_sdk::{Diagnostic, Element};
 
 use super::native;
 use crate::model::Interface;
+use crate::registry::Registry;
 
 pub use read::to_native;
 pub use write::from_native;
@@ -28,8 +34,8 @@ pub use write::from_native;
 /// Read a libvirt document (one `<interface type=..>`, or several inside `<interfaces>`) into
 /// the model: [`to_native`], then [`native::read`] on the result. Diagnostics of both stages
 /// are returned, those of the rewrite first.
-pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
-    let (elements, mut diagnostics) = to_native(root);
+pub fn read(root: &Element, registry: &Registry) -> (Vec<Interface>, Vec<Diagnostic>) {
+    let (elements, mut diagnostics) = to_native(root, registry);
     let wrapper =
         Element { name: "interfaces".into(), children: elements, span: root.span, ..Default::default() };
     let (interfaces, more) = native::read(wrapper);
@@ -39,8 +45,8 @@ pub fn read(root: &Element) -> (Vec<Interface>, Vec<Diagnostic>) {
 
 /// Write interfaces as a libvirt document, as text, with the list of what libvirt could not
 /// carry (one line each, starting with the interface's name).
-pub fn write_document(interfaces: &[Interface]) -> (String, Vec<String>) {
-    let (root, dropped) = from_native(interfaces);
+pub fn write_document(interfaces: &[Interface], registry: &Registry) -> (String, Vec<String>) {
+    let (root, dropped) = from_native(interfaces, registry);
     (crate::xml::write(&root), dropped)
 }
 
@@ -58,16 +64,28 @@ pub fn looks_like(root: &Element) -> bool {
     }
 }
 
-/// The kinds libvirt knows, by their `type=` value; the same words as native kinds.
-pub const KINDS: [&str; 4] = ["ethernet", "bridge", "bond", "vlan"];
+/// The kinds some plugin translates in the libvirt dialect (`PluginInfo::libvirt`), by their
+/// `type=` value (the kind's own word): physical devices first, then by name.
+pub fn kinds(registry: &Registry) -> Vec<String> {
+    let mut kinds: Vec<String> = registry
+        .plugins()
+        .iter()
+        .flat_map(|r| r.info.libvirt.iter().filter(|k| r.info.kinds.contains(k)).cloned())
+        .collect();
+    kinds.sort_by_key(|k| (!registry.is_physical(k), k.clone()));
+    kinds.dedup();
+    kinds
+}
 
-/// libvirt's bond modes: the kernel's names.
-pub const BOND_MODES: [&str; 7] =
-    ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"];
+/// `a, b or c` (`conjunction` "or"/"and"); `nothing` for none.
+pub(crate) fn list(words: &[String], conjunction: &str) -> String {
+    match words {
+        [] => "nothing".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    }
+}
 
 /// libvirt's `<link state>` values: the kernel's operational states (RFC 2863).
 pub const LINK_STATES: [&str; 7] =
     ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
-
-/// libvirt's `<arpmon validate>` values, a subset of the kernel's `arp_validate`.
-pub const ARP_VALIDATE: [&str; 4] = ["none", "active", "backup", "all"];

@@ -7,22 +7,24 @@
 
 use std::net::IpAddr;
 
+use netplug_plugin_sdk::libvirt::{Native, ToNative};
 use netplug_plugin_sdk::schema::{bad_value, check_attributes, check_children, did_you_mean, enum_attr};
 use netplug_plugin_sdk::{Attribute, Diagnostic, Element, Span};
 
-use super::{ARP_VALIDATE, BOND_MODES, KINDS, LINK_STATES};
+use super::{list, LINK_STATES};
 use crate::model::{Interface, StartMode};
+use crate::registry::Registry;
 
-/// Every child libvirt knows on an `<interface>`, wherever it is allowed.
-const INTERFACE_CHILDREN: [&str; 8] = ["start", "mtu", "protocol", "link", "mac", "bridge", "bond", "vlan"];
+/// The children of an `<interface>` core reads, besides its kind's subtree.
+const ENVELOPE_CHILDREN: [&str; 5] = ["start", "mtu", "protocol", "link", "mac"];
 
 /// Rewrite a libvirt document into native top-level elements, a master before its ports.
 ///
-/// Accepts one `<interface type=..>` or several inside `<interfaces>`. Problems are errors
-/// pinned to the libvirt source; what native cannot express is a warning starting
-/// "dropped:". Nothing is left out without one or the other.
-pub fn to_native(root: &Element) -> (Vec<Element>, Vec<Diagnostic>) {
-    let mut r = Reader::default();
+/// Accepts one `<interface type=..>` or several inside `<interfaces>`. Each kind's plugin
+/// translates its subtree. Problems are errors pinned to the libvirt source; what native cannot
+/// express is a warning starting "dropped:". Nothing is left out without one or the other.
+pub fn to_native(root: &Element, registry: &Registry) -> (Vec<Element>, Vec<Diagnostic>) {
+    let mut r = Reader { registry, kinds: super::kinds(registry), out: Vec::new(), diags: Vec::new() };
     match root.name.as_str() {
         "interface" => {
             r.interface(root, Place::Top, &Inherited::default());
@@ -53,8 +55,10 @@ pub fn to_native(root: &Element) -> (Vec<Element>, Vec<Diagnostic>) {
     (r.out, r.diags)
 }
 
-#[derive(Default)]
-struct Reader {
+struct Reader<'r> {
+    registry: &'r Registry,
+    /// The `type=` values some plugin translates, physical devices first.
+    kinds: Vec<String>,
     out: Vec<Element>,
     diags: Vec<Diagnostic>,
 }
@@ -63,8 +67,8 @@ struct Reader {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     Top,
-    InBridge,
-    InBond,
+    /// Nested in its master's subtree, which allows the kinds given.
+    Port,
 }
 
 /// What a port takes from its top-level interface: libvirt writes start mode and MTU only
@@ -75,15 +79,44 @@ struct Inherited {
     mtu: Option<Attribute>,
 }
 
-impl Reader {
+impl Reader<'_> {
     /// Read one interface and its ports; returns its name for the master's reference.
+    /// `allowed` is the master's rule for its ports' kinds, when this is one.
     fn interface(&mut self, el: &Element, place: Place, inherited: &Inherited) -> Option<String> {
-        let kind = self.kind(el, place)?;
-        let name = self.name(el, kind)?;
+        self.interface_allowed(el, place, inherited, None)
+    }
+
+    fn interface_allowed(
+        &mut self,
+        el: &Element,
+        place: Place,
+        inherited: &Inherited,
+        allowed: Option<(&[String], &str)>,
+    ) -> Option<String> {
+        let kind = self.kind(el, allowed)?;
+        let native = self.translate(el, &kind)?;
+        let name = match el.attr("name") {
+            Some(a) => a.value.clone(),
+            None => match &native.name {
+                Some(n) => n.clone(),
+                None => {
+                    self.error(el.span, format!("<interface type='{kind}'> has no name"), "", "name", None);
+                    return None;
+                }
+            },
+        };
         let iface = name.as_str();
-        self.check(el, &["type", "name"], &INTERFACE_CHILDREN, iface);
-        self.duplicates(el, &["start", "mtu", "link", "mac", "bridge", "bond", "vlan"], iface);
-        for other in ["bridge", "bond", "vlan"].into_iter().filter(|t| *t != kind) {
+        let kinds = self.kinds.clone();
+        let mut children: Vec<&str> = ENVELOPE_CHILDREN.to_vec();
+        children.extend(kinds.iter().map(String::as_str));
+        self.check(el, &["type", "name"], &children, iface);
+        let once: Vec<String> = ["start", "mtu", "link", "mac"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.kinds.iter().cloned())
+            .collect();
+        self.duplicates(el, &once, iface);
+        for other in self.kinds.clone().iter().filter(|t| **t != kind) {
             if let Some(c) = el.child(other) {
                 let msg = format!("<{other}> in an interface of type {kind}");
                 self.error(c.span, msg, iface, other, Some(format!("it belongs in type='{other}'")));
@@ -91,9 +124,9 @@ impl Reader {
         }
 
         let mut out =
-            Element { name: Interface::element_name_for(kind).into(), span: el.span, ..Default::default() };
+            Element { name: Interface::element_name_for(&kind).into(), span: el.span, ..Default::default() };
         out.attributes.push(match el.attr("name") {
-            Some(a) => renamed(a, Interface::name_attribute_for(kind)),
+            Some(a) => renamed(a, Interface::name_attribute_for(&kind)),
             None => synthesized("name", &name, el.span),
         });
         let inherit = if place == Place::Top {
@@ -109,12 +142,18 @@ impl Reader {
         };
         out.attributes.extend(inherit.startmode.clone());
         out.attributes.extend(inherit.mtu.clone());
-        self.link(el, kind, iface, &mut out);
+        self.link(el, iface, &mut out);
+        let physical = self.registry.is_physical(&kind);
         if let Some(m) = el.child("mac") {
-            if kind == "ethernet" {
+            if physical {
                 self.mac(m, iface, &mut out);
             } else {
-                let msg = format!("<mac> on an interface of type {kind}: libvirt reads it only on ethernet");
+                let devices =
+                    self.kinds.iter().filter(|k| self.registry.is_physical(k)).cloned().collect::<Vec<_>>();
+                let msg = format!(
+                    "<mac> on an interface of type {kind}: libvirt reads it only on {}",
+                    list(&devices, "or")
+                );
                 self.error(m.span, msg, iface, "mac", None);
             }
         }
@@ -122,66 +161,80 @@ impl Reader {
             self.protocols(el, iface, &mut out);
         }
 
-        // Ports are pushed while reading the master; the master goes before them.
+        // The kind's subtree, as its plugin reads it. Ports are pushed while reading the
+        // master; the master goes before them.
         let at = self.out.len();
-        match kind {
-            "bridge" => self.bridge(el, iface, &inherit, &mut out),
-            "bond" => self.bond(el, iface, &inherit, &mut out),
-            "vlan" => self.vlan(el, iface, &mut out),
-            _ => {}
+        let Native { attributes, children, ports, port_kinds, port_rule, diagnostics, .. } = native;
+        out.attributes.extend(attributes);
+        out.children.extend(children);
+        self.diags.extend(diagnostics);
+        for port in ports {
+            let allowed = Some((port_kinds.as_slice(), port_rule.as_str()));
+            if let Some(port_name) = self.interface_allowed(&port.interface, Place::Port, &inherit, allowed) {
+                let device = match port.interface.attr("name") {
+                    Some(a) => renamed(a, "device"),
+                    None => synthesized("device", &port_name, port.interface.span),
+                };
+                let mut reference = port.reference;
+                reference.attributes.insert(0, device);
+                out.children.push(reference);
+            }
         }
         // A port with nothing but its name is only referred to, as native writes an unconfigured
-        // port; the writer nests such a reference as a bare ethernet interface again.
-        let bare =
-            place != Place::Top && kind == "ethernet" && out.attributes.len() == 1 && out.children.is_empty();
+        // port; the writer nests such a reference as a bare physical device again.
+        let bare = place != Place::Top && physical && out.attributes.len() == 1 && out.children.is_empty();
         if !bare {
             self.out.insert(at, out);
         }
         Some(name)
     }
 
-    /// The `type=`, checked against what may sit at `place`.
-    fn kind(&mut self, el: &Element, place: Place) -> Option<&'static str> {
+    /// Ask the kind's plugin for its subtree; its failure is an error at the interface.
+    fn translate(&mut self, el: &Element, kind: &str) -> Option<Native> {
+        let plugin = &self.registry.for_kind(kind)?.plugin;
+        let request = ToNative {
+            kind: kind.to_string(),
+            interface: el.value("name").unwrap_or_default().to_string(),
+            element: el.clone(),
+        };
+        match plugin.libvirt_to_native(&request) {
+            Ok(native) => Some(native),
+            Err(e) => {
+                let name = el.value("name").unwrap_or_default();
+                self.diags.push(Diagnostic::error(el.span, e.to_string()).on_interface(name));
+                None
+            }
+        }
+    }
+
+    /// The `type=`, checked against the kinds plugins translate and, for a port, its master's
+    /// rule.
+    fn kind(&mut self, el: &Element, allowed: Option<(&[String], &str)>) -> Option<String> {
         let iface = el.value("name").unwrap_or_default();
+        let known = list(&self.kinds, "or");
         let Some(ty) = el.attr("type") else {
-            let msg = "<interface> has no type (ethernet, bridge, bond or vlan)";
+            let msg = format!("<interface> has no type ({known})");
             self.error(el.span, msg, iface, "type", None);
             return None;
         };
-        let Some(kind) = KINDS.iter().copied().find(|k| *k == ty.value) else {
-            self.diags.push(with_suggestion(
-                bad_value(ty, iface, "expected ethernet, bridge, bond or vlan"),
-                &ty.value,
-                &KINDS,
-            ));
+        let Some(kind) = self.kinds.iter().find(|k| **k == ty.value).cloned() else {
+            let kinds: Vec<&str> = self.kinds.iter().map(String::as_str).collect();
+            let d = match self.registry.for_kind(&ty.value) {
+                Some(r) => bad_value(ty, iface, format!("the '{}' plugin has no libvirt form of it", r.info.name))
+                    .with_help("write it in the native dialect, or use a plugin that lists the kind in PluginInfo::libvirt (plugin ABI 1.1)"),
+                None if kinds.is_empty() => bad_value(ty, iface, "no installed plugin reads libvirt's dialect"),
+                None => with_suggestion(bad_value(ty, iface, format!("expected {known}")), &ty.value, &kinds),
+            };
+            self.diags.push(d);
             return None;
         };
-        let (allowed, what): (&[&str], &str) = match place {
-            Place::Top => (&KINDS, ""),
-            Place::InBridge => {
-                (&["ethernet", "bond", "vlan"], "a bridge's ports are ethernet, bond or vlan interfaces")
+        if let Some((kinds, rule)) = allowed {
+            if !kinds.contains(&kind) {
+                self.diags.push(bad_value(ty, iface, rule));
+                return None;
             }
-            Place::InBond => (&["ethernet"], "a bond's slaves are ethernet interfaces"),
-        };
-        if !allowed.contains(&kind) {
-            self.diags.push(bad_value(ty, iface, what));
-            return None;
         }
         Some(kind)
-    }
-
-    /// The name; a VLAN's may be left out (libvirt: "always of the form DEVICE.VLAN").
-    fn name(&mut self, el: &Element, kind: &str) -> Option<String> {
-        if let Some(a) = el.attr("name") {
-            return Some(a.value.clone());
-        }
-        let vlan = el.child("vlan").filter(|_| kind == "vlan");
-        let derived =
-            vlan.and_then(|v| Some(format!("{}.{}", v.child("interface")?.value("name")?, v.value("tag")?)));
-        if derived.is_none() {
-            self.error(el.span, format!("<interface type='{kind}'> has no name"), "", "name", None);
-        }
-        derived
     }
 
     fn start(&mut self, el: &Element, iface: &str) -> Option<Attribute> {
@@ -212,14 +265,9 @@ impl Reader {
     }
 
     /// `<link>` is live state. Only `up` says something native can (and it is the default);
-    /// the rest is reported as dropped.
-    fn link(&mut self, el: &Element, kind: &str, iface: &str, out: &mut Element) {
+    /// the rest is reported as dropped. A kind libvirt gives no `<link>` says so itself.
+    fn link(&mut self, el: &Element, iface: &str, out: &mut Element) {
         let Some(l) = el.child("link") else { return };
-        if kind == "bridge" {
-            let help = Some("it reports link state for ethernet, bond and vlan only".to_string());
-            self.error(l.span, "libvirt has no <link> on a bridge", iface, "link", help);
-            return;
-        }
         self.check(l, &["speed", "state"], &[], iface);
         if let Some(speed) = l.attr("speed") {
             let msg = format!("dropped: live link speed {} Mb/s", speed.value);
@@ -398,119 +446,6 @@ impl Reader {
         }
     }
 
-    fn bridge(&mut self, el: &Element, iface: &str, inherit: &Inherited, out: &mut Element) {
-        let Some(b) = el.child("bridge") else {
-            self.error(
-                el.span,
-                "an interface of type bridge needs a <bridge> element",
-                iface,
-                "bridge",
-                None,
-            );
-            return;
-        };
-        self.check(b, &["stp", "delay"], &["interface"], iface);
-        if enum_attr(b, "stp", &["on", "off"], iface, &mut self.diags).is_some() {
-            out.attributes.extend(b.attr("stp").cloned());
-        }
-        // libvirt's delay is brctl's forward delay, in seconds, as native's is. `virsh
-        // iface-bridge` writes stp='on' delay='0', which the kernel refuses (it needs 2-30 s
-        // while STP is on) and libvirt's netcf let the kernel clamp: take the clamp, say so.
-        let stp_on = b.attr("stp").is_some_and(|a| a.value.trim() == "on");
-        if let Some(d) = b.attr("delay") {
-            match d.value.trim().parse::<f64>() {
-                Ok(secs) if stp_on && (0.0..2.0).contains(&secs) => {
-                    self.warning(
-                        d.value_span,
-                        format!("a forward delay of {} s is below the 2 s the kernel needs with STP on; applying 2 s", d.value.trim()),
-                        iface,
-                        "delay",
-                        "write delay='2' (or stp='off' to keep no delay)",
-                    );
-                    out.attributes.push(revalued(d, "forwarddelay", "2"));
-                }
-                _ => out.attributes.push(renamed(d, "forwarddelay")),
-            }
-        }
-        for port in b.children_named("interface") {
-            if let Some(name) = self.interface(port, Place::InBridge, inherit) {
-                out.children.push(reference("member", port, &name));
-            }
-        }
-    }
-
-    fn bond(&mut self, el: &Element, iface: &str, inherit: &Inherited, out: &mut Element) {
-        let Some(b) = el.child("bond") else {
-            self.error(el.span, "an interface of type bond needs a <bond> element", iface, "bond", None);
-            return;
-        };
-        self.check(b, &["mode"], &["miimon", "arpmon", "interface"], iface);
-        self.duplicates(b, &["miimon", "arpmon"], iface);
-        let mode = enum_attr(b, "mode", &BOND_MODES, iface, &mut self.diags);
-        if mode.is_some() {
-            out.attributes.extend(b.attr("mode").cloned());
-        }
-        if let Some(m) = b.child("miimon") {
-            self.check(m, &["freq", "downdelay", "updelay", "carrier"], &[], iface);
-            out.attributes.extend(self.required(m, "freq", iface).map(|a| renamed(a, "miimon")));
-            out.attributes.extend(m.attr("downdelay").cloned());
-            out.attributes.extend(m.attr("updelay").cloned());
-            // netcf wrote carrier as the kernel's use_carrier: ioctl=0, netif=1.
-            if let Some(c) = enum_attr(m, "carrier", &["ioctl", "netif"], iface, &mut self.diags) {
-                let value = if c == "netif" { "yes" } else { "no" };
-                out.attributes.push(revalued(
-                    m.attr("carrier").expect("enum_attr found it"),
-                    "use_carrier",
-                    value,
-                ));
-            }
-            if let Some(a) = b.child("arpmon") {
-                self.error(a.span, "a bond has <miimon> or <arpmon>, not both", iface, "arpmon", None);
-            }
-        } else if let Some(a) = b.child("arpmon") {
-            self.check(a, &["interval", "target", "validate"], &[], iface);
-            out.attributes.extend(self.required(a, "interval", iface).map(|x| renamed(x, "arp_interval")));
-            // One address in libvirt's schema; netcf passed it to arp_ip_target verbatim, so a
-            // comma-separated list works and is kept as one.
-            out.attributes.extend(self.required(a, "target", iface).map(|x| renamed(x, "arp_ip_target")));
-            if enum_attr(a, "validate", &ARP_VALIDATE, iface, &mut self.diags).is_some() {
-                out.attributes.extend(a.attr("validate").map(|x| renamed(x, "arp_validate")));
-            }
-        }
-        // libvirt: "the primary interface is the first interface child" of an active-backup bond.
-        let mut first = mode == Some("active-backup");
-        for port in b.children_named("interface") {
-            if let Some(name) = self.interface(port, Place::InBond, inherit) {
-                let mut slave = reference("slave", port, &name);
-                if first {
-                    slave.attributes.push(synthesized("primary", "yes", port.span));
-                }
-                out.children.push(slave);
-            }
-            first = false;
-        }
-    }
-
-    fn vlan(&mut self, el: &Element, iface: &str, out: &mut Element) {
-        let Some(v) = el.child("vlan") else {
-            self.error(el.span, "an interface of type vlan needs a <vlan> element", iface, "vlan", None);
-            return;
-        };
-        self.check(v, &["tag"], &["interface"], iface);
-        out.attributes.extend(self.required(v, "tag", iface).map(|a| renamed(a, "tag")));
-        let mut parents = v.children_named("interface");
-        let Some(parent) = parents.next() else {
-            let help = Some("add <interface name='eth0'/> inside <vlan>".to_string());
-            self.error(v.span, "<vlan> names no parent interface", iface, "interface", help);
-            return;
-        };
-        for extra in parents {
-            self.error(extra.span, "a VLAN has one parent interface", iface, "interface", None);
-        }
-        self.check(parent, &["name"], &[], iface);
-        out.attributes.extend(self.required(parent, "name", iface).map(|a| renamed(a, "device")));
-    }
-
     /// Unknown attributes and children (with did-you-mean), and text where libvirt has none.
     fn check(&mut self, el: &Element, attributes: &[&str], children: &[&str], iface: &str) {
         self.diags.extend(check_attributes(el, attributes, iface));
@@ -522,8 +457,8 @@ impl Reader {
     }
 
     /// A second occurrence of an element libvirt reads once.
-    fn duplicates(&mut self, el: &Element, names: &[&str], iface: &str) {
-        for name in names {
+    fn duplicates(&mut self, el: &Element, names: &[impl AsRef<str>], iface: &str) {
+        for name in names.iter().map(AsRef::as_ref) {
             for extra in el.children_named(name).skip(1) {
                 let help = Some("libvirt reads only the first".to_string());
                 self.error(extra.span, format!("second <{name}> in <{}>", el.name), iface, name, help);
@@ -576,15 +511,6 @@ fn with_suggestion(d: Diagnostic, word: &str, candidates: &[&str]) -> Diagnostic
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d,
     }
-}
-
-/// A master's `<member>`/`<slave>` reference to a port, at the port's position.
-fn reference(tag: &str, port: &Element, name: &str) -> Element {
-    let device = match port.attr("name") {
-        Some(a) => renamed(a, "device"),
-        None => synthesized("device", name, port.span),
-    };
-    Element { name: tag.into(), attributes: vec![device], span: port.span, ..Default::default() }
 }
 
 /// The same attribute under its native name, spans kept.

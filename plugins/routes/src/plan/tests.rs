@@ -127,3 +127,39 @@ fn interfaces_come_in_scope_order_and_routes_in_item_order() {
         ]
     );
 }
+
+#[test]
+fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
+    use std::collections::HashMap;
+
+    use crate::spec::OF_VRF;
+
+    let want = [
+        item("eth1", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")]),
+        item("eth1", &[("destination", "10.2.0.0/16"), ("gateway", "10.0.0.1"), ("table", "main")]),
+        item("eth2", &[("destination", "10.3.0.0/16"), ("gateway", "10.0.0.1")]),
+    ];
+    // eth1 is a port of a live VRF with table 1001; eth2 of a VRF this run creates.
+    let tables: HashMap<String, u32> = [("eth1".to_string(), 1001), ("eth2".to_string(), OF_VRF)].into();
+    // eth1's first route is in the main table now: it moves.
+    let live = [item("eth1", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
+    let live_routes = |name: &str| {
+        super::Routes::parse(
+            &live.iter().filter(|i| i.interface == name).collect::<Vec<_>>(),
+            name,
+            crate::spec::MAIN,
+        )
+    };
+    let changes = super::plan_against_in(&want, &scope(&["eth1", "eth2"]), &tables, live_routes).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "RemoveRoute eth1: remove route 10.1.0.0/16 via 10.0.0.1",
+            "Route eth1: add route 10.1.0.0/16 via 10.0.0.1 table 1001",
+            "Route eth1: add route 10.2.0.0/16 via 10.0.0.1",
+            "Route eth2: add route 10.3.0.0/16 via 10.0.0.1 in its VRF's table",
+        ]
+    );
+    let op = RouteOp::decode(&changes[3].payload).unwrap();
+    assert_eq!((op.op, op.route.table), (Op::Add, OF_VRF));
+}

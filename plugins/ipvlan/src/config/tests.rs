@@ -1,0 +1,94 @@
+//! Every rule of the ipvlan vocabulary, checked against documents with exact positions.
+
+use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
+use netplug_plugin_sdk::{Envelope, Item, LinkState, Plugin, Relation};
+
+use crate::IpvlanPlugin;
+
+/// Items as core hands them to a kind plugin (a `<hwaddr>` becomes the envelope's MAC).
+fn items(xml: &str) -> Vec<Item> {
+    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
+    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
+    tops.into_iter()
+        .filter(|e| e.name == "ipvlan")
+        .map(|mut e| {
+            let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
+            let state = match e.attr("state").map(|a| a.value.as_str()) {
+                Some("absent") => LinkState::Absent,
+                _ => Default::default(),
+            };
+            let mac = e.child("hwaddr").and_then(|h| h.text.clone());
+            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
+            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
+            let envelope =
+                Envelope { name: name.clone(), kind: "ipvlan".into(), state, mac, ..Default::default() };
+            Item { interface: name, kind: "ipvlan".into(), envelope: Some(envelope), element: e }
+        })
+        .collect()
+}
+
+fn diags(xml: &str) -> Vec<String> {
+    IpvlanPlugin
+        .validate(&items(xml))
+        .diagnostics
+        .iter()
+        .map(|d| {
+            assert!(d.interface.is_some(), "no interface on {d:?}");
+            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
+            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
+        })
+        .collect()
+}
+
+const NONE: [&str; 0] = [];
+
+#[test]
+fn a_complete_document_is_clean_and_depends_on_its_parent() {
+    let xml = r#"<interfaces>
+  <ipvlan name="a" device="eth0" mode="l2" flags="private"/>
+  <ipvlan name="b" device="eth0" mode="L2" flags="private"/>
+  <ipvlan name="c" device="eth1"/>
+</interfaces>"#;
+    assert_eq!(diags(xml), NONE);
+    let v = IpvlanPlugin.validate(&items(xml));
+    let deps: Vec<_> = v.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str(), d.relation)).collect();
+    assert_eq!(
+        deps,
+        [("a", "eth0", Relation::Parent), ("b", "eth0", Relation::Parent), ("c", "eth1", Relation::Parent)]
+    );
+}
+
+#[test]
+fn values_are_checked_where_they_are_written() {
+    let xml = r#"<interfaces>
+  <ipvlan name="a" device="eth0" mode="l4" flags="vepa,private"><hwaddr>52:54:00:00:00:01</hwaddr></ipvlan>
+  <ipvlan name="b"/>
+  <ipvlan name="c" device="c"/>
+</interfaces>"#;
+    assert_eq!(
+        diags(xml),
+        [
+            "2:40 error mode: invalid mode `l4`: expected one of l2, l3, l3s",
+            "2:51 error flags: invalid flags `vepa,private`: expected one of bridge, private, vepa",
+            "2:3 error hwaddr: an ipvlan has its parent's MAC address and no other",
+            "3:3 error device: <ipvlan> needs a `device` attribute",
+            "4:28 error device: c cannot be its own parent device",
+        ]
+    );
+}
+
+#[test]
+fn ipvlans_of_one_parent_agree_on_mode_and_flags() {
+    let xml = r#"<interfaces>
+  <ipvlan name="a" device="eth0" mode="l2"/>
+  <ipvlan name="b" device="eth0"/>
+  <ipvlan name="c" device="eth0" mode="l2" flags="vepa"/>
+</interfaces>"#;
+    assert_eq!(
+        diags(xml),
+        [
+            "3:28 error flags: a on eth0 has mode l2 flags bridge; this ipvlan has mode l3 flags bridge",
+            "4:40 error mode: a on eth0 has mode l2 flags bridge; this ipvlan has mode l2 flags vepa",
+        ]
+    );
+}

@@ -1,0 +1,100 @@
+//! Every rule of the VRF vocabulary, checked against documents with exact positions.
+
+use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
+use netplug_plugin_sdk::{Envelope, Item, LinkState, Plugin, Relation};
+
+use crate::VrfPlugin;
+
+fn items(xml: &str) -> Vec<Item> {
+    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
+    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
+    tops.into_iter()
+        .filter(|e| e.name == "vrf")
+        .map(|mut e| {
+            let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
+            let state = match e.attr("state").map(|a| a.value.as_str()) {
+                Some("absent") => LinkState::Absent,
+                _ => Default::default(),
+            };
+            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
+            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
+            let envelope = Envelope { name: name.clone(), kind: "vrf".into(), state, ..Default::default() };
+            Item { interface: name, kind: "vrf".into(), envelope: Some(envelope), element: e }
+        })
+        .collect()
+}
+
+fn diags(xml: &str) -> Vec<String> {
+    VrfPlugin
+        .validate(&items(xml))
+        .diagnostics
+        .iter()
+        .map(|d| {
+            assert!(d.interface.is_some(), "no interface on {d:?}");
+            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
+            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
+        })
+        .collect()
+}
+
+const NONE: [&str; 0] = [];
+
+#[test]
+fn a_complete_document_is_clean_and_its_members_depend_on_it() {
+    let xml = r#"<interfaces>
+  <vrf name="blue" table="1001">
+    <member device="eth1"/>
+    <member device="br0"/>
+  </vrf>
+  <vrf name="red" table="1002"/>
+</interfaces>"#;
+    assert_eq!(diags(xml), NONE);
+    let v = VrfPlugin.validate(&items(xml));
+    let deps: Vec<_> = v.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str(), d.relation)).collect();
+    assert_eq!(deps, [("eth1", "blue", Relation::Member), ("br0", "blue", Relation::Member)]);
+}
+
+#[test]
+fn tables_are_required_usable_and_not_shared() {
+    let xml = r#"<interfaces>
+  <vrf name="a"/>
+  <vrf name="b" table="0"/>
+  <vrf name="c" table="main"/>
+  <vrf name="d" table="254"/>
+  <vrf name="e" table="10"/>
+  <vrf name="f" table="10"/>
+  <vrf name="g" state="absent"/>
+</interfaces>"#;
+    assert_eq!(
+        diags(xml),
+        [
+            "2:3 error table: <vrf> needs a `table` attribute",
+            "3:24 error table: invalid table `0`: table 0 means \"unspecified\"; the kernel needs a table number",
+            "4:24 error table: invalid table `main`: expected a table number from 1 to 4294967295",
+            "5:24 error table: invalid table `254`: tables 253-255 are the host's default, main and local tables",
+            "7:24 error table: e already has table 10",
+        ]
+    );
+}
+
+#[test]
+fn members_are_named_once_and_never_the_vrf_or_loopback() {
+    let xml = r#"<vrf name="blue" table="5">
+  <member device="eth0"/>
+  <member device="eth0"/>
+  <member device="blue"/>
+  <member device="lo"/>
+  <member/>
+  <member device="eth1" bogus="x"/>
+</vrf>"#;
+    assert_eq!(
+        diags(xml),
+        [
+            "3:19 error device: eth0 is already a member of blue (at 2:19)",
+            "4:19 error device: blue cannot be a member of itself",
+            "5:19 error device: the loopback device cannot be put in a VRF",
+            "6:3 error device: <member> needs a `device` attribute",
+            "7:25 error bogus: unknown attribute `bogus` on <member>",
+        ]
+    );
+}
