@@ -206,10 +206,12 @@ impl<'a> Run<'a> {
         plan::plan_changes(self.config, self.registry, &self.plugins, desired, live, &self.ranks)
     }
 
-    /// Read the kernel and plan, changing nothing.
+    /// Read the kernel and plan, changing nothing. The snapshot (the live state a rollback
+    /// returns to) is read only when there is something to do: it is empty otherwise.
     pub fn plan(&self) -> Result<(Plan, Snapshot), PlanError> {
-        let live = self.read()?;
-        let steps = self.plan_from(&live, &self.desired)?;
+        let (steps, live) =
+            plan::plan_live(self.config, self.registry, &self.plugins, &self.desired, &self.ranks, true)?;
+        let live = live.unwrap_or_default();
         let plan = Plan {
             scope: self.config.interfaces.iter().map(|i| i.name.clone()).collect(),
             plugins: self.plugins.clone(),

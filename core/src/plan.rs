@@ -108,18 +108,87 @@ pub fn read_live(registry: &Registry, plugins: &[String], config: &Config) -> Re
     let devices = DeviceSettings::of(config);
     for name in plugins {
         let (r, scope) = involved(config, registry, name);
-        if scope.is_empty() {
-            // Nothing to ask about: spare the plugin its kernel dump.
-            snapshot.items.insert(name.clone(), Vec::new());
-            continue;
-        }
-        let _watch = crate::watchdog::watch(name, "read");
-        let mut items =
-            r.plugin.read(Some(&scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
-        devices.keep_managed(&r.info, &mut items);
-        snapshot.items.insert(name.clone(), items);
+        snapshot.items.insert(name.clone(), read_one(r, &scope, &devices)?);
     }
     Ok(snapshot)
+}
+
+/// One plugin's live items for `scope`, inside a read pass.
+fn read_one(r: &Registered, scope: &[String], devices: &DeviceSettings) -> Result<Vec<Item>, PlanError> {
+    let name = &r.info.name;
+    if scope.is_empty() {
+        // Nothing to ask about: spare the plugin its kernel dump.
+        return Ok(Vec::new());
+    }
+    let _watch = crate::watchdog::watch(name, "read");
+    let mut items = r.plugin.read(Some(scope)).map_err(|error| PlanError { plugin: name.clone(), error })?;
+    devices.keep_managed(&r.info, &mut items);
+    Ok(items)
+}
+
+/// Plan `desired` against the kernel as it is now, each plugin reading and planning in one
+/// call ([`Plugin::read_plan`](netplug_plugin_sdk::Plugin::read_plan)), so live items cross
+/// the plugin boundary only when they are needed: a run with nothing to do sends back no
+/// live state at all. With `keep_live`, a plan with steps comes with the snapshot of every
+/// plugin's live items (a plugin with nothing to change is then read for it), the state a
+/// rollback returns to; without steps, or without `keep_live`, the snapshot is `None`.
+pub fn plan_live(
+    config: &Config,
+    registry: &Registry,
+    plugins: &[String],
+    desired: &HashMap<String, Vec<Item>>,
+    ranks: &Ranks,
+    keep_live: bool,
+) -> Result<(Vec<Step>, Option<Snapshot>), PlanError> {
+    let empty = Vec::new();
+    let mut steps = Vec::new();
+    let mut snapshot = Snapshot::default();
+    // Plugins whose live items did not come back with their plan.
+    let mut unread = Vec::new();
+    {
+        let _pass = crate::host::ReadPass::begin();
+        let devices = DeviceSettings::of(config);
+        for name in plugins {
+            let (r, scope) = involved(config, registry, name);
+            let want = desired.get(name).unwrap_or(&empty);
+            let fail = |error| PlanError { plugin: name.clone(), error };
+            let changes = if scope.is_empty() || DeviceSettings::applies_to(&r.info) {
+                // Nothing to read (still, items without an interface in scope are planned),
+                // or live items core must filter before planning (`DeviceSettings`).
+                let live = read_one(r, &scope, &devices)?;
+                if scope.is_empty() && want.is_empty() {
+                    snapshot.items.insert(name.clone(), live);
+                    continue;
+                }
+                let _watch = crate::watchdog::watch(name, "plan");
+                let changes = r.plugin.plan(want, &live, &scope).map_err(fail)?;
+                snapshot.items.insert(name.clone(), live);
+                changes
+            } else {
+                let _watch = crate::watchdog::watch(name, "read_plan");
+                let answer = r.plugin.read_plan(want, &scope, keep_live).map_err(fail)?;
+                // Live items come back with changes (or from a plugin that read them anyway).
+                if answer.changes.is_empty() && answer.live.is_empty() {
+                    unread.push(r);
+                } else {
+                    snapshot.items.insert(name.clone(), answer.live);
+                }
+                answer.changes
+            };
+            steps.extend(changes.into_iter().map(|change| Step { plugin: name.clone(), change }));
+        }
+    }
+    order::sort(&mut steps, ranks, plugins, |s| (s.change.phase, &s.change.interface, &s.plugin));
+    if !keep_live || steps.is_empty() {
+        return Ok((steps, None));
+    }
+    let _pass = crate::host::ReadPass::begin();
+    let devices = DeviceSettings::of(config);
+    for r in unread {
+        let scope = plugin_scope(config, registry, &r.info.name);
+        snapshot.items.insert(r.info.name.clone(), read_one(r, &scope, &devices)?);
+    }
+    Ok((steps, Some(snapshot)))
 }
 
 /// What a plugin with both a kind and elements (ethernet and `<ethtool>`) may report as live
@@ -160,8 +229,8 @@ impl<'a> DeviceSettings<'a> {
     }
 }
 
-/// Read the kernel again and plan `desired` against it: what verification does. The same
-/// [`read_live`] then [`plan_changes`] as any plan.
+/// Read the kernel again and plan `desired` against it: what verification does. Nothing to
+/// do means the kernel matches, so no live state is kept.
 pub fn replan_changes(
     config: &Config,
     registry: &Registry,
@@ -169,8 +238,7 @@ pub fn replan_changes(
     desired: &HashMap<String, Vec<Item>>,
     ranks: &Ranks,
 ) -> Result<Vec<Step>, PlanError> {
-    let live = read_live(registry, plugins, config)?;
-    plan_changes(config, registry, plugins, desired, &live, ranks)
+    plan_live(config, registry, plugins, desired, ranks, false).map(|(steps, _)| steps)
 }
 
 /// Plan the changes that turn `live` into `desired` for every involved plugin, in global order.

@@ -13,7 +13,8 @@ use std::process::Command;
 use serde_json::Value;
 
 const BASE: [&str; 3] = ["ethernet", "routes", "static"];
-const OPTIONAL: [&str; 7] = ["bridge", "bond", "vlan", "macvlan", "ipvlan", "vrf", "dhcp"];
+const OPTIONAL: &[&str] =
+    &["bridge", "bond", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "dhcp"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -118,7 +119,7 @@ fn slow_deb_packages_install_exactly_their_plugins() {
     // Everything installed: every plugin, from the installed directory.
     let all = install(&debs);
     let mut every: Vec<&str> = BASE.to_vec();
-    every.extend(OPTIONAL);
+    every.extend(OPTIONAL.iter().copied());
     assert_eq!(plugins(all.path()), loaded(&every));
 
     // Man pages and completions are where man(1) and the shells look.

@@ -101,6 +101,10 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
         Some("VRF: the host's kernel lacks it")
     } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
         Some("DHCP and SLAAC need a server on the link")
+    } else if xml.contains("<dummy") {
+        Some("dummy: the host's kernel lacks it")
+    } else if xml.contains("peer-netns=") {
+        Some("peer-netns needs the named namespace to exist")
     } else if xml.contains("<ethtool") || xml.contains("<link ") {
         Some("veth stand-ins cannot take a NIC's ethtool settings")
     } else {
@@ -129,9 +133,8 @@ fn stand_ins(xml: &str) -> Vec<String> {
             "interface" if attr("type").as_deref() == Some("ethernet") => named.extend(attr("name")),
             "interface" => created.extend(attr("name")),
             "member" | "slave" => named.extend(attr("device")),
-            "bridge" | "bond" | "vlan" | "macvlan" | "macvtap" | "ipvlan" | "vrf" => {
-                created.extend(attr("name"))
-            }
+            "bridge" | "bond" | "vlan" | "veth" | "dummy" | "vxlan" | "macvlan" | "macvtap" | "ipvlan"
+            | "vrf" => created.extend(attr("name")),
             _ => {}
         }
     }

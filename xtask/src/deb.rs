@@ -47,6 +47,26 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
                       parent interface. Needs the kernel's 8021q module.",
     },
     OptionalPlugin {
+        name: "veth",
+        summary: "netplug plugin for virtual Ethernet pairs",
+        description: "Configures <veth> interfaces: virtual Ethernet pairs, the peer in this \
+                      network namespace or created in a named one (peer-netns), as container \
+                      hosts connect containers. Needs the kernel's veth module.",
+    },
+    OptionalPlugin {
+        name: "dummy",
+        summary: "netplug plugin for dummy interfaces",
+        description: "Configures <dummy> interfaces: links that belong to no NIC, for service \
+                      addresses, router IDs and blackholes. Needs the kernel's dummy module.",
+    },
+    OptionalPlugin {
+        name: "vxlan",
+        summary: "netplug plugin for VXLAN tunnels",
+        description: "Configures <vxlan> interfaces: Ethernet segments tunnelled in UDP to a \
+                      remote endpoint, a multicast group or endpoints in the FDB, alone or as \
+                      bridge ports. Needs the kernel's vxlan module.",
+    },
+    OptionalPlugin {
         name: "macvlan",
         summary: "netplug plugin for macvlan and macvtap interfaces",
         description: "Configures <macvlan> and <macvtap> interfaces on a parent interface: \

@@ -13,8 +13,10 @@ use anyhow::{bail, Context, Result};
 use crate::util::{cargo, root, run};
 
 /// Every plugin this repository ships, by the name `--plugins` takes.
-pub const PLUGINS: &[&str] =
-    &["ethernet", "bond", "bridge", "vlan", "macvlan", "ipvlan", "vrf", "static", "dhcp", "routes"];
+pub const PLUGINS: &[&str] = &[
+    "ethernet", "bond", "bridge", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "static",
+    "dhcp", "routes",
+];
 
 /// The command line of `install`.
 #[derive(clap::Args)]

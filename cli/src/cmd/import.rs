@@ -96,7 +96,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     Ok(Exit::Ok.into())
 }
 
-/// The kernel's ethernet links (NICs, and veths standing in for them), read through the
+/// The kernel's ethernet links (NICs, and veths standing in for them or being them), read through the
 /// plugins the first time a source matches by MAC address.
 struct LiveLinks<'a> {
     cli: &'a Cli,
@@ -121,7 +121,12 @@ impl LiveLinks<'_> {
                 Vec::new()
             }
         };
-        live.into_iter().filter(|i| i.kind == "ethernet").filter_map(|i| Some((i.name, i.mac?))).collect()
+        // A veth is reported by its own plugin now, and is matched as NICs are, as the SDK's
+        // `links_with_mac` does: containers' and test hosts' "NICs" are veths.
+        live.into_iter()
+            .filter(|i| matches!(i.kind.as_str(), "ethernet" | "veth"))
+            .filter_map(|i| Some((i.name, i.mac?)))
+            .collect()
     }
 }
 

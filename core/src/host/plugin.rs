@@ -13,7 +13,7 @@ use abi_stable::std_types::{RResult, RSlice, RStr, RVec};
 use netplug_plugin_sdk::abi::{self, method, InfoAnswer, PluginModuleRef};
 use netplug_plugin_sdk::libvirt;
 use netplug_plugin_sdk::{
-    ApplyError, Change, Diagnostic, Item, Plugin, PluginError, PluginInfo, Span, Validation,
+    ApplyError, Change, Diagnostic, Item, LivePlan, Plugin, PluginError, PluginInfo, Span, Validation,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -119,6 +119,12 @@ impl LoadedPlugin {
         &self.abi_version
     }
 
+    /// Whether the file was built for ABI minor `minor` or later (of this host's major), and so
+    /// answers that minor's methods.
+    fn speaks_minor(&self, minor: u32) -> bool {
+        self.abi_version.split_once('.').and_then(|(_, m)| m.parse::<u32>().ok()).is_some_and(|m| m >= minor)
+    }
+
     /// How long loading it took, step by step.
     pub fn timings(&self) -> LoadTimings {
         self.timings
@@ -181,6 +187,22 @@ impl Plugin for LoadedPlugin {
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
         self.call(method::PLAN, &abi::PlanRef { desired, live, scope })
+    }
+
+    fn read_plan(
+        &self,
+        desired: &[Item],
+        scope: &[String],
+        keep_live: bool,
+    ) -> Result<LivePlan, PluginError> {
+        if !self.speaks_minor(1) {
+            // Read and plan are two calls then, the live items already crossed: keep them even
+            // without changes, so core need not read this plugin again for a snapshot.
+            let live = self.read(Some(scope))?;
+            let changes = self.plan(desired, &live, scope)?;
+            return Ok(LivePlan { changes, live: if keep_live { live } else { Vec::new() } });
+        }
+        self.call(method::READ_PLAN, &abi::ReadPlanRef { desired, scope, keep_live })
     }
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {

@@ -77,6 +77,9 @@ pub mod method {
     pub const APPLY: &str = "apply";
     /// [`RemoveRequest`](super::RemoveRequest) → `Vec<Change>`.
     pub const REMOVE: &str = "remove";
+    /// ABI 1.1: [`ReadPlanRequest`](super::ReadPlanRequest) → `LivePlan`. Sent only to plugins
+    /// built for 1.1 or later; an older one is asked `read` and then `plan`.
+    pub const READ_PLAN: &str = "read_plan";
     /// ABI 1.1: [`ToNative`](crate::libvirt::ToNative) → [`Native`](crate::libvirt::Native).
     /// Sent only for a kind the plugin lists in `PluginInfo::libvirt`, which no 1.0 plugin does.
     pub const LIBVIRT_TO_NATIVE: &str = "libvirt_to_native";
@@ -233,6 +236,16 @@ pub struct PlanRequest<T, N> {
     pub scope: N,
 }
 
+/// What `read_plan` gets (ABI 1.1): `plan`'s request without the live items, which the plugin
+/// reads itself, and whether to send them back when there are changes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReadPlanRequest<T, N> {
+    pub desired: T,
+    pub scope: N,
+    #[serde(default)]
+    pub keep_live: bool,
+}
+
 /// What `apply` gets.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApplyRequest<C> {
@@ -250,12 +263,14 @@ pub struct RemoveRequest<S, T> {
 pub type ValidateRef<'a> = ValidateRequest<&'a [Item]>;
 pub type ReadRef<'a> = ReadRequest<&'a [String]>;
 pub type PlanRef<'a> = PlanRequest<&'a [Item], &'a [String]>;
+pub type ReadPlanRef<'a> = ReadPlanRequest<&'a [Item], &'a [String]>;
 pub type ApplyRef<'a> = ApplyRequest<&'a [Change]>;
 pub type RemoveRef<'a> = RemoveRequest<&'a str, &'a [Item]>;
 /// … and as the plugin reads them (owned).
 pub type Validate = ValidateRequest<Vec<Item>>;
 pub type Read = ReadRequest<Vec<String>>;
 pub type Plan = PlanRequest<Vec<Item>, Vec<String>>;
+pub type ReadPlan = ReadPlanRequest<Vec<Item>, Vec<String>>;
 pub type Apply = ApplyRequest<Vec<Change>>;
 pub type Remove = RemoveRequest<String, Vec<Item>>;
 

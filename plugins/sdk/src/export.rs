@@ -234,6 +234,10 @@ extern "C" fn call(name: RStr<'_>, request: RSlice<'_, u8>) -> RResult<RVec<u8>,
             let request: abi::Plan = decode("plan", request)?;
             plugin()?.plan(&request.desired, &request.live, &request.scope)
         })),
+        method::READ_PLAN => answer(guard("read_plan", || {
+            let request: abi::ReadPlan = decode("read_plan", request)?;
+            plugin()?.read_plan(&request.desired, &request.scope, request.keep_live)
+        })),
         method::APPLY => {
             // A panic or an unreadable request is charged to change 0: which changes ran
             // before a panic is unknown, and core rolls back to its snapshot whatever it says.

@@ -28,6 +28,6 @@ pub use netplug_netlink as netlink;
 pub use diagnostic::{Diagnostic, Severity};
 pub use element::{Attribute, Element, Span};
 pub use plugin::{
-    items_by_interface, ApplyError, Change, Dependency, Envelope, Item, LinkState, Nexthop, Phase, Plugin,
-    PluginError, PluginInfo, Relation, Subnet, Validation,
+    items_by_interface, ApplyError, Change, Dependency, Envelope, Item, LinkState, LivePlan, Nexthop, Phase,
+    Plugin, PluginError, PluginInfo, Relation, Subnet, Validation,
 };

@@ -179,8 +179,6 @@ const ROUTES_FULL_TABLE: usize = 50_000;
 /// Where the binaries under test are.
 pub struct Binaries {
     pub netplug: PathBuf,
-    /// The veth plugin's directory, for `--plugin-dir`, when it was found and built.
-    pub veth_dir: Option<PathBuf>,
     pub validate_order: PathBuf,
     pub bench_bridges: PathBuf,
     pub bench_routes: PathBuf,
@@ -192,11 +190,8 @@ fn target_dir() -> PathBuf {
 
 fn build(opts: &Options) -> Result<Binaries> {
     let release = target_dir().join("release");
-    let veth_manifest = root().join("docs/examples/plugin-veth/Cargo.toml");
-    let veth_target = root().join("target/plugin-veth");
     let bins = Binaries {
         netplug: release.join("netplug"),
-        veth_dir: veth_manifest.exists().then(|| veth_target.join("release")),
         validate_order: release.join("examples/validate_order"),
         bench_bridges: release.join("examples/bench_bridges"),
         bench_routes: release.join("examples/bench_routes"),
@@ -204,7 +199,8 @@ fn build(opts: &Options) -> Result<Binaries> {
     if !opts.build {
         return Ok(bins);
     }
-    // Every plugin the repository ships, as an install would have them: loading is timed too.
+    // Every plugin the repository ships (veth among them), as an install would have them:
+    // loading is timed too.
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--package", "netplug"]);
     for p in crate::dist::PLUGINS {
@@ -219,21 +215,6 @@ fn build(opts: &Options) -> Result<Binaries> {
     }
     if opts.floor && opts.cases.contains(&Case::Routes) {
         run_cmd(cargo().args(["build", "--release", "-p", "netplug-netlink", "--example", "bench_routes"]))?;
-    }
-    if opts.cases.iter().any(|c| c.needs_veth_plugin()) {
-        if veth_manifest.exists() {
-            run_cmd(
-                cargo()
-                    .arg("build")
-                    .arg("--release")
-                    .arg("--manifest-path")
-                    .arg(&veth_manifest)
-                    .arg("--target-dir")
-                    .arg(&veth_target),
-            )?;
-        } else {
-            eprintln!("bench: {} not found: netplug cannot run the veth cases", veth_manifest.display());
-        }
     }
     Ok(bins)
 }

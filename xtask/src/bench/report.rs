@@ -343,8 +343,10 @@ impl Results<'_> {
             .filter(|r| r.case.interfaces(r.n) >= 10_000)
             .filter_map(|r| {
                 let v = r.validate.best()? * 1e3;
+                let cpu =
+                    r.validate_cpu.best().map_or_else(String::new, |c| format!(", CPU {:.1} ms", c * 1e3));
                 Some(format!(
-                    "{} {} ({} interfaces) {v:.1} ms ({})",
+                    "{} {} ({} interfaces) {v:.1} ms{cpu} ({})",
                     r.case.name(),
                     item_label(r.n),
                     item_label(r.case.interfaces(r.n)),
@@ -387,17 +389,21 @@ impl Results<'_> {
             "`validate FILE` (the whole process: start-up, parsing, validation) and peak resident \
              memory (`ru_maxrss` of the process, best run):\n\n",
         );
-        t.push_str("| case | N | document KiB | validate ms | validate peak MiB | apply peak MiB | peak / document |\n");
-        t.push_str("|---|--:|--:|--:|--:|--:|--:|\n");
+        t.push_str(
+            "| case | N | document KiB | validate ms | validate CPU ms | validate peak MiB | apply peak MiB \
+             | peak / document |\n",
+        );
+        t.push_str("|---|--:|--:|--:|--:|--:|--:|--:|\n");
         for r in &self.rows {
             let peak = [r.validate_mib.best(), r.apply_mib.best()].into_iter().flatten().reduce(f64::max);
             let _ = writeln!(
                 t,
-                "| {} | {} | {:.0} | {} | {} | {} | {} |",
+                "| {} | {} | {:.0} | {} | {} | {} | {} | {} |",
                 r.case.name(),
                 item_label(r.n),
                 r.document_bytes as f64 / 1024.0,
                 ms(r.validate.best()),
+                cpu_ms(r.validate_cpu.best()),
                 mib_text(r.validate_mib.best()),
                 mib_text(r.apply_mib.best()),
                 peak.map_or_else(|| "—".into(), |p| format!("{:.0}×", p / mib(r.document_bytes)))
@@ -417,8 +423,11 @@ impl Results<'_> {
              bridge, address and routes from one process with one socket, the routes in batches \
              of 64 with their ACKs read as the kernel sends them; timed like the tools):\n\n",
         );
-        t.push_str("| N | floor s | ip -batch s | netplug apply s | netplug / floor | µs per route over the floor |\n");
-        t.push_str("|--:|--:|--:|--:|--:|--:|\n");
+        t.push_str(
+            "| N | floor s | ip -batch s | netplug apply s | netplug / floor | µs per route over the floor \
+             | floor CPU s | netplug CPU s | CPU / floor |\n",
+        );
+        t.push_str("|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for r in rows {
             let over = match (r.apply.best(), r.floor.best()) {
                 (Some(a), Some(f)) => format!("{:.2}", (a - f) * 1e6 / r.n as f64),
@@ -426,12 +435,15 @@ impl Results<'_> {
             };
             let _ = writeln!(
                 t,
-                "| {} | {} | {} | {} | {} | {over} |",
+                "| {} | {} | {} | {} | {} | {over} | {} | {} | {} |",
                 item_label(r.n),
                 secs(r.floor.best()),
                 secs(r.ip.best()),
                 secs(r.apply.best()),
-                ratio_text(r.apply.best(), r.floor.best())
+                ratio_text(r.apply.best(), r.floor.best()),
+                cpu(r.floor_cpu.best()),
+                cpu(r.apply_cpu.best()),
+                ratio_text(r.apply_cpu.best(), r.floor_cpu.best())
             );
         }
         t.push('\n');

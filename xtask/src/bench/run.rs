@@ -51,7 +51,10 @@ pub struct Row {
     pub document_bytes: usize,
     /// The raw-netlink floor (`bench_routes`, the `routes` case only): one process, one socket.
     pub floor: Samples,
+    pub floor_cpu: Samples,
     pub floor_error: Option<String>,
+    /// CPU time of `validate FILE`.
+    pub validate_cpu: Samples,
     /// `netplug plan FILE` once applied.
     pub plan_applied: Samples,
     pub netplug_error: Option<String>,
@@ -176,7 +179,9 @@ pub fn measure(case: Case, n: usize, bins: &Binaries, opts: &Options) -> Result<
         apply_mib: Samples::default(),
         document_bytes: 0,
         floor: Samples::default(),
+        floor_cpu: Samples::default(),
         floor_error: None,
+        validate_cpu: Samples::default(),
         plan_applied: Samples::default(),
         netplug_error: None,
         notes: Vec::new(),
@@ -233,6 +238,7 @@ fn time_floor(floor: &Path, n: usize, opts: &Options, row: &mut Row) -> Result<O
         return Ok(None);
     }
     row.floor.0.push(t.secs);
+    row.floor_cpu.0.push(t.cpu);
     Ok(Some(ns.state()?))
 }
 
@@ -268,11 +274,6 @@ fn time_netplug(
         // The bench's own lock and journals: it never writes the machine's /run or /var/lib.
         let state = std::env::temp_dir().join(format!("netplug-bench-{}", std::process::id()));
         cmd.env("NETPLUG_RUN_DIR", state.join("run")).env("NETPLUG_STATE_DIR", state.join("state"));
-        if case.needs_veth_plugin() {
-            if let Some(dir) = &bins.veth_dir {
-                cmd.arg("--plugin-dir").arg(dir);
-            }
-        }
         cmd.arg(verb);
         cmd.args(file);
         // Logging as a user has it by default; NETPLUG_LOG from the caller would add its cost.
@@ -303,7 +304,10 @@ fn time_netplug(
                 row.apply_cpu.0.push(t.cpu);
                 row.apply_mib.0.push(t.peak_mib);
             }
-            ("validate", Some(f)) if f == xml => row.validate_mib.0.push(t.peak_mib),
+            ("validate", Some(f)) if f == xml => {
+                row.validate_mib.0.push(t.peak_mib);
+                row.validate_cpu.0.push(t.cpu);
+            }
             _ => {}
         }
     }

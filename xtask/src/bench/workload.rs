@@ -73,11 +73,6 @@ impl Case {
         matches!(self, Case::Veth | Case::Bridges)
     }
 
-    /// Whether netplug needs the out-of-tree veth plugin for this case.
-    pub fn needs_veth_plugin(self) -> bool {
-        matches!(self, Case::Veth | Case::Bridges)
-    }
-
     /// The largest size the address plan below has room for.
     pub fn max_size(self) -> usize {
         65_536

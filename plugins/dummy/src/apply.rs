@@ -1,0 +1,27 @@
+//! Changes → netlink: every change of one call goes out in bursts through the SDK's batch.
+
+use netplug_plugin_sdk::link::{apply_kind_changes, Batch};
+use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request};
+use netplug_plugin_sdk::{ApplyError, Change, PluginError};
+
+use crate::plan::DummyOp;
+
+/// Apply changes from [`crate::plan::plan`] in order; stop at the first failure.
+pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
+    apply_kind_changes(changes, requests)
+}
+
+fn requests(op: &DummyOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {
+    let DummyOp::CreateDummy { name, mtu, mac } = op;
+    let mut create = LinkMessage::create(name, "dummy");
+    if let Some(mtu) = mtu {
+        create = create.mtu(*mtu);
+    }
+    if let Some(mac) = mac {
+        let bytes = parse_mac(mac).ok_or_else(|| {
+            batch.fail(PluginError::new(format!("bad MAC address {mac}")).on_interface(name))
+        })?;
+        create = create.address(&bytes);
+    }
+    Ok(vec![create.build()])
+}
