@@ -99,6 +99,8 @@ fn why_not_applied(xml: &str) -> Option<&'static str> {
         Some("ipvlan: the host's kernel lacks it")
     } else if xml.contains("<vrf") {
         Some("VRF: the host's kernel lacks it")
+    } else if xml.contains("<wireguard") {
+        Some("WireGuard: the host's kernel lacks it")
     } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
         Some("DHCP and SLAAC need a server on the link")
     } else if xml.contains("<dummy") {
@@ -180,10 +182,14 @@ fn stand_ins_are_what_a_document_names_but_does_not_create() {
 }
 
 /// What a fragment of the native dialect needs around it to be a document: a feature element
-/// goes in an `<interface>`.
+/// goes in an `<interface>`. A fragment that is interfaces already (one that names key files
+/// this machine does not have, say) stays as it is.
 fn native_document(e: &Example) -> String {
+    let text = e.xml.trim_start();
+    let first_tag = &text[..text.find('>').unwrap_or(text.len())];
+    let whole = text.starts_with("<interfaces") || first_tag.contains(" name=");
     match e.kind {
-        Kind::Fragment => format!("<interface device=\"eth0\">\n{}</interface>\n", e.xml),
+        Kind::Fragment if !whole => format!("<interface device=\"eth0\">\n{}</interface>\n", e.xml),
         _ => e.xml.clone(),
     }
 }
