@@ -60,6 +60,13 @@ pub struct PluginInfo {
     /// as from a 1.0 plugin): its kinds are virtual links it creates and deletes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub physical: bool,
+    /// ABI 1.1. The values the kernel gives a new link of this plugin's kinds for what no one
+    /// set: kind element → attribute → the value as `read` writes it (`bridge` → `hellotime`
+    /// → `2`). `show` and `dumpxml` leave out an attribute read with exactly that value unless
+    /// a definition sets it, so that they print what was configured, not the kernel's
+    /// defaults. Absent (as from a 1.0 plugin): everything read is printed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub kernel_defaults: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// ABI 1.1. The kinds this plugin translates in the libvirt dialect, as their `type=`
     /// (the same word as the kind): core asks it for their subtree both ways
     /// ([`Plugin::libvirt_to_native`], [`Plugin::libvirt_from_native`]). Absent (as from a 1.0
