@@ -153,6 +153,9 @@ fn without_spans(mut desired: HashMap<String, Vec<Item>>) -> HashMap<String, Vec
     desired
 }
 
+/// What [`Run::apply_recorded`] calls before the first change, with the snapshot and the plan.
+pub type BeforeFirstChange<'a> = dyn FnMut(&Snapshot, &[Step]) -> Result<(), String> + 'a;
+
 /// The engine's view of one run: the configuration, the plugins involved, the interfaces'
 /// ranks in the order of steps ([`crate::order`]) and the desired items per plugin.
 pub struct Run<'a> {
@@ -219,22 +222,23 @@ impl<'a> Run<'a> {
 
     /// Plan, apply, verify; roll back on any failure. Returns the steps applied.
     pub fn apply(&self, opts: &ApplyOptions) -> Result<Vec<Step>, ApplyError> {
-        self.apply_recorded(opts, &mut |_| Ok(()))
+        self.apply_recorded(opts, &mut |_, _| Ok(()))
     }
 
-    /// [`Run::apply`], calling `before` with the live state once the plan is known and before
-    /// the first change (a transaction journals it there). An error from `before` stops the run
+    /// [`Run::apply`], calling `before` with the live state and the plan's steps once the plan
+    /// is known and before the first change (a transaction journals it there, and the
+    /// ownership record notes what the run will create). An error from `before` stops the run
     /// with nothing changed.
     pub fn apply_recorded(
         &self,
         opts: &ApplyOptions,
-        before: &mut dyn FnMut(&Snapshot) -> Result<(), String>,
+        before: &mut BeforeFirstChange<'_>,
     ) -> Result<Vec<Step>, ApplyError> {
         let (plan, snapshot) = self.plan()?;
         if plan.steps.is_empty() {
             return Ok(Vec::new());
         }
-        before(&snapshot).map_err(ApplyError::Journal)?;
+        before(&snapshot, &plan.steps).map_err(ApplyError::Journal)?;
         if let Err(error) = execute(self.registry, &plan.steps, opts.inject_failure_at) {
             tracing::warn!("{error}; rolling back");
             let rollback = self.rollback(&snapshot);

@@ -95,6 +95,11 @@ pub struct Covered {
     pub master: Option<String>,
     #[serde(default)]
     pub parent: Option<String>,
+    /// Whether the ownership record counted it as netplug's creation before it was first
+    /// touched: a verified rollback puts the record back to that (see `docs/ownership.md`).
+    /// `None` in journals from before netplug kept it: the record is then left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned: Option<bool>,
 }
 
 /// A rollback journal.
@@ -168,14 +173,36 @@ impl Journal {
         let fresh: Vec<&Interface> =
             config.interfaces.iter().filter(|i| !self.interfaces.contains_key(&i.name)).collect();
         for i in &fresh {
-            let covered =
-                Covered { kind: i.kind.clone(), master: i.master.clone(), parent: i.parent.clone() };
+            let covered = Covered {
+                kind: i.kind.clone(),
+                master: i.master.clone(),
+                parent: i.parent.clone(),
+                owned: None,
+            };
             self.interfaces.insert(i.name.clone(), covered);
         }
         for (plugin, items) in &before.items {
             let keep = items.iter().filter(|it| fresh.iter().any(|i| i.name == it.interface)).cloned();
             self.snapshot.entry(plugin.clone()).or_default().extend(keep);
         }
+    }
+
+    /// Note, for each covered interface not noted yet, whether `created` (the ownership record
+    /// before the run's first change) counts it as netplug's.
+    pub fn record_ownership(&mut self, created: &BTreeMap<String, String>) {
+        for (name, c) in &mut self.interfaces {
+            c.owned.get_or_insert_with(|| created.contains_key(name));
+        }
+    }
+
+    /// What the ownership record said of the covered interfaces before they were first touched:
+    /// name → `Some(kind)` when netplug had created it, `None` when not. Interfaces of older
+    /// journals, which did not keep it, are left out.
+    pub fn ownership_before(&self) -> BTreeMap<String, Option<String>> {
+        self.interfaces
+            .iter()
+            .filter_map(|(name, c)| c.owned.map(|o| (name.clone(), o.then(|| c.kind.clone()))))
+            .collect()
     }
 
     /// The interfaces to roll back, as a configuration the engine can scope and order a run by.

@@ -91,19 +91,29 @@ impl Ownership {
         Ok(())
     }
 
+    /// Take in the plan of a run about to change the kernel (journal-style, before its first
+    /// change): what its kind plugins will create is netplug's from now on, so that a kill at
+    /// any point leaves nothing netplug made out of the record. Deletions are noted only once
+    /// verified ([`Ownership::note_applied`]): until then the interface may still be there, or
+    /// be put back by a rollback. Returns whether the record changed.
+    pub fn note_intent(&mut self, config: &Config, registry: &Registry, steps: &[Step]) -> bool {
+        let before = self.created.len();
+        for (iface, phase) in kind_steps(config, registry, steps) {
+            if phase == Phase::Create {
+                self.created.insert(iface.name.clone(), iface.kind.clone());
+            }
+        }
+        before != self.created.len()
+    }
+
     /// Take in a verified apply of `config`: what its kind plugins created is netplug's now,
     /// what they deleted (or what the run verified absent) no longer is. Returns whether the
     /// record changed.
     pub fn note_applied(&mut self, config: &Config, registry: &Registry, steps: &[Step]) -> bool {
         let before = self.created.clone();
         // Steps are in phase order: a re-creation (delete, then create) ends up owned.
-        for step in steps {
-            let Some(iface) = config.get(&step.change.interface) else { continue };
-            let by_kind_plugin = registry.for_kind(&iface.kind).is_some_and(|r| r.info.name == step.plugin);
-            if !by_kind_plugin {
-                continue;
-            }
-            match step.change.phase {
+        for (iface, phase) in kind_steps(config, registry, steps) {
+            match phase {
                 Phase::Delete => {
                     self.created.remove(&iface.name);
                 }
@@ -119,6 +129,31 @@ impl Ownership {
             }
         }
         before != self.created
+    }
+
+    /// Take in a verified rollback: the kernel is as it was before the run (or transaction)
+    /// first touched these interfaces, so the record is too. `before` is what the journal kept
+    /// of it (see [`crate::journal::Journal::ownership_before`]). Returns whether it changed.
+    pub fn restore(&mut self, before: &BTreeMap<String, Option<String>>) -> bool {
+        let old = self.created.clone();
+        for (name, kind) in before {
+            match kind {
+                Some(kind) => self.created.insert(name.clone(), kind.clone()),
+                None => self.created.remove(name),
+            };
+        }
+        old != self.created
+    }
+
+    /// Forget the interfaces netplug created that are gone from the kernel (`live` is
+    /// [`live_links`]'s answer): deleted by hand, or never made by a run that was killed
+    /// after recording its intent. Nothing is left to own, and a same-named interface made
+    /// later by someone else must not be taken for netplug's. Returns whether it changed.
+    pub fn forget_gone(&mut self, live: &[Envelope]) -> bool {
+        let present: BTreeSet<&str> = live.iter().map(|e| e.name.as_str()).collect();
+        let before = self.created.len();
+        self.created.retain(|name, _| present.contains(name.as_str()));
+        before != self.created.len()
     }
 
     /// Take in a `define` of `config` (validated, so masters are known): each port defined in
@@ -174,6 +209,20 @@ impl Ownership {
     pub fn forget_definition(&mut self, name: &str) {
         self.defined_with.remove(name);
     }
+}
+
+/// The steps of `steps` that a kind plugin took on an interface of its own kind in `config`,
+/// with their phase: the only ones that create or delete an interface.
+fn kind_steps<'a>(
+    config: &'a Config,
+    registry: &'a Registry,
+    steps: &'a [Step],
+) -> impl Iterator<Item = (&'a Interface, Phase)> + 'a {
+    steps.iter().filter_map(move |step| {
+        let iface = config.get(&step.change.interface)?;
+        let by_kind_plugin = registry.for_kind(&iface.kind).is_some_and(|r| r.info.name == step.plugin);
+        by_kind_plugin.then_some((iface, step.change.phase))
+    })
 }
 
 /// The answer of [`Ownership::ports_defined_with`].

@@ -25,6 +25,7 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("macvtap", "macvlan"),
     ("ipvlan", "ipvlan"),
     ("vrf", "vrf"),
+    ("wireguard", "wireguard"),
     ("static", "static"),
     ("dhcp", "dhcp"),
     ("dhcp6", "dhcp"),

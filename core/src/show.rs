@@ -65,14 +65,24 @@ pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Conf
 /// definition without pinning facts of the device: drop the MAC address (a NIC's own, or one
 /// the kernel made up or took from a port), the device settings of plugins that own a kind as
 /// well as elements (`<ethtool>`: speed and duplex of virtual links, offload defaults,
-/// channels), leases (`<dhcp>`'s `<lease>`), and addresses netplug would not add — those of
-/// the kernel or of a DHCP client. An address added by hand is kept without its `foreign`
-/// mark: declaring it adopts it.
-pub fn configured(config: &mut Config, registry: &Registry) {
+/// channels), leases (`<dhcp>`'s `<lease>`), addresses netplug would not add — those of
+/// the kernel or of a DHCP client — and options at the value the kernel gives a new link
+/// (`PluginInfo::kernel_defaults`: a bridge's timers) unless `defined`, the stored
+/// definitions, set them. An address added by hand is kept without its `foreign` mark:
+/// declaring it adopts it.
+pub fn configured(config: &mut Config, registry: &Registry, defined: Option<&Config>) {
     let device_setting = |name: &str| {
         registry.for_element(name).is_some_and(|r| !r.info.kinds.is_empty() && !r.info.elements.is_empty())
     };
     for i in &mut config.interfaces {
+        let defaults = registry.for_kind(&i.kind).and_then(|r| r.info.kernel_defaults.get(&i.element.name));
+        if let Some(defaults) = defaults {
+            let definition = defined.and_then(|d| d.get(&i.name)).map(|d| &d.element);
+            i.element.attributes.retain(|a| {
+                defaults.get(&a.name) != Some(&a.value)
+                    || definition.is_some_and(|d| d.value(&a.name).is_some())
+            });
+        }
         i.mac = None;
         i.element.children.retain(|c| c.name != "hwaddr" && !device_setting(&c.name));
         for c in &mut i.element.children {

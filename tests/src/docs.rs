@@ -2,7 +2,7 @@
 //!
 //! A block fenced as ```` ```xml ```` is a complete document. Other blocks say what they are
 //! after `xml`: `fragment` (part of a document), `invalid` (shows netplug's diagnostics),
-//! `plugin-veth` (needs the example plugin of docs/plugin-guide.md).
+//! `plugin` (needs the example plugin of docs/plugin-guide.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,7 +25,7 @@ pub enum Kind {
     Document,
     Fragment,
     Invalid,
-    PluginVeth,
+    Plugin,
 }
 
 /// Which dialect an example is written in.
@@ -86,7 +86,7 @@ pub fn examples() -> Vec<Example> {
                 "" => Kind::Document,
                 "fragment" => Kind::Fragment,
                 "invalid" => Kind::Invalid,
-                "plugin-veth" => Kind::PluginVeth,
+                "plugin" => Kind::Plugin,
                 other => panic!("{rel}:{}: unknown xml block kind `{other}`", i + 1),
             };
             let mut xml = String::new();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use netplug_plugin_sdk::testing::wait_for;
+use netplug_plugin_testing::wait_for;
 use netplug_tests::{document, Netns};
 
 /// A running `netplug daemon`, killed if the test ends without stopping it.
@@ -20,11 +20,16 @@ struct Daemon {
 
 impl Daemon {
     fn start(ns: &Netns, tag: &str) -> Daemon {
+        Daemon::start_with(ns, tag, &[])
+    }
+
+    fn start_with(ns: &Netns, tag: &str, args: &[&str]) -> Daemon {
         let log = ns.dir.path().join(format!("daemon-{tag}.log"));
         let child = ns
             .command()
             .env("NETPLUG_LOG", "info,netplug::cmd::daemon=debug")
             .arg("daemon")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(File::create(ns.dir.path().join(format!("daemon-{tag}.out"))).unwrap())
             .stderr(File::create(&log).unwrap())
@@ -332,4 +337,35 @@ fn the_daemon_rolls_back_an_apply_whose_confirmer_died() {
         wait_for(Duration::from_secs(15), || !ns.ip(&["-br", "link", "show"]).contains("brx")),
         "the daemon did not roll the unconfirmed bridge back"
     );
+}
+
+/// The daemon prunes as `apply --all` does (issue #14): at start, what netplug created and no
+/// longer defines goes; after `undefine` and a reload (SIGHUP), too; `--no-prune` keeps it.
+#[test]
+fn the_daemon_prunes_what_is_no_longer_defined() {
+    let ns = Netns::new("dprune");
+    let bridges = document(
+        ns.dir.path(),
+        "bridges.xml",
+        r#"<interfaces><bridge name="brkeep" stp="off"/><bridge name="brgone" stp="off"/>
+           <bridge name="brlater" stp="off"/></interfaces>"#,
+    );
+    ns.netplug(&["define", bridges.to_str().unwrap()]).ok();
+    ns.netplug(&["apply", "--all"]).ok();
+    let has = |name: &str| ns.ip(&["-br", "link"]).lines().any(|l| l.split_whitespace().next() == Some(name));
+    ns.netplug(&["undefine", "brgone"]).ok();
+
+    let daemon = Daemon::start_with(&ns, "noprune", &["--no-prune"]);
+    assert!(has("brgone"), "--no-prune keeps it: {}", daemon.log());
+    assert!(daemon.stop().success());
+
+    let daemon = Daemon::start(&ns, "prune");
+    assert!(!has("brgone") && has("brkeep") && has("brlater"), "{}", daemon.log());
+    assert!(daemon.log().contains("brgone"), "{}", daemon.log());
+    // Undefined while it runs: gone once the daemon is told.
+    ns.netplug(&["undefine", "brlater"]).ok();
+    daemon.signal("-HUP");
+    assert!(wait_for(Duration::from_secs(10), || !has("brlater")), "{}", daemon.log());
+    assert!(has("brkeep"));
+    assert!(daemon.stop().success());
 }

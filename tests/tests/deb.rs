@@ -14,7 +14,7 @@ use serde_json::Value;
 
 const BASE: [&str; 3] = ["ethernet", "routes", "static"];
 const OPTIONAL: &[&str] =
-    &["bridge", "bond", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "dhcp"];
+    &["bridge", "bond", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "wireguard", "dhcp"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()

@@ -67,6 +67,44 @@ fn apply_prune_removes_what_the_document_dropped() {
     assert!(has_link(&ns, "bra") && !has_link(&ns, "brb"), "{}", links(&ns));
 }
 
+/// What `apply FILE --prune` prunes: what netplug created that neither FILE nor a stored
+/// definition describes. A bridge defined and started elsewhere stays with its port; what only
+/// an earlier document made goes.
+#[test]
+fn apply_file_prune_keeps_what_the_definitions_describe() {
+    let ns = Netns::new("prunedef");
+    veth(&ns, "brport", "brpeer");
+    let defined = document(
+        ns.dir.path(),
+        "defined.xml",
+        r#"<interfaces><bridge name="brdef" stp="off"><member device="brport"/></bridge>
+           <bridge name="brdef2" stp="off"/></interfaces>"#,
+    );
+    ns.netplug(&["define", defined.to_str().unwrap()]).ok();
+    ns.netplug(&["start", "brdef"]).ok();
+    ns.netplug(&["start", "brdef2"]).ok();
+    let doc = document(
+        ns.dir.path(),
+        "doc.xml",
+        r#"<interfaces><bridge name="bra" stp="off"/><bridge name="brb" stp="off"/></interfaces>"#,
+    );
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    let only_a = document(ns.dir.path(), "a.xml", r#"<bridge name="bra" stp="off"/>"#);
+    let out = ns.netplug(&["apply", "--prune", only_a.to_str().unwrap()]).ok();
+    assert!(out.contains("pruning brb"), "{out}");
+    assert!(!out.contains("pruning brdef"), "{out}");
+    assert!(!has_link(&ns, "brb"), "{}", links(&ns));
+    for kept in ["bra", "brdef", "brdef2", "brport"] {
+        assert!(has_link(&ns, kept), "{kept}: {}", links(&ns));
+    }
+    assert!(ns.ip(&["-br", "link", "show", "master", "brdef"]).contains("brport"), "{}", links(&ns));
+    // Undefined, brdef2 is described by nothing: the next --prune takes it.
+    ns.netplug(&["undefine", "brdef2"]).ok();
+    let out = ns.netplug(&["apply", "--prune", only_a.to_str().unwrap()]).ok();
+    assert!(out.contains("pruning brdef2"), "{out}");
+    assert!(has_link(&ns, "bra") && has_link(&ns, "brdef") && !has_link(&ns, "brdef2"), "{}", links(&ns));
+}
+
 #[test]
 fn prune_keeps_what_a_foreign_interface_still_uses() {
     let ns = Netns::new("prunek");
@@ -202,6 +240,19 @@ fn show_applies_back_as_a_no_op() {
     }
     let observed = ns.netplug(&["show", "--observed", "e0"]).ok();
     assert!(observed.contains("<ethtool") && observed.contains("<hwaddr"), "{observed}");
+    // dumpxml (virsh iface-dumpxml) of a live interface follows the same rule, in both dialects.
+    for name in ["e0", "brs"] {
+        for dialect in [&[][..], &["--libvirt"][..]] {
+            let args: Vec<&str> = ["dumpxml"].iter().chain(dialect).chain(&[name]).copied().collect();
+            let dumped = ns.netplug(&args).ok();
+            for fact in ["<ethtool", "speed=", "<hwaddr", "<mac ", "<channels", "foreign="] {
+                assert!(!dumped.contains(fact), "{args:?} prints an observed fact ({fact}):\n{dumped}");
+            }
+        }
+    }
+    assert!(ns.netplug(&["dumpxml", "brs"]).ok().contains(r#"forwarddelay="4""#));
+    let dumped = ns.netplug(&["dumpxml", "--observed", "e0"]).ok();
+    assert!(dumped.contains("<ethtool") && dumped.contains("<hwaddr"), "{dumped}");
 
     let before = ns.state();
     let back = document(ns.dir.path(), "shown.xml", &shown);
@@ -212,6 +263,44 @@ fn show_applies_back_as_a_no_op() {
     let again = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
     assert!(again.contains("already matches"), "{again}");
     netplug_tests::assert_same_state(&before, &ns.state(), "show fed back to apply");
+}
+
+/// `show` prints a bridge's options only where they differ from what the kernel gives a new
+/// bridge, or where a definition sets them (issue #14): not the kernel's timers. `--observed`
+/// prints them all, and `show` fed back to `apply` stays a no-op.
+#[test]
+fn show_leaves_out_the_kernels_defaults_unless_a_definition_sets_them() {
+    let ns = Netns::new("showdef");
+    let defined = document(ns.dir.path(), "brd.xml", r#"<bridge name="brd" stp="off" hellotime="2"/>"#);
+    ns.netplug(&["define", defined.to_str().unwrap()]).ok();
+    ns.netplug(&["start", "brd"]).ok();
+    let doc = document(ns.dir.path(), "brn.xml", r#"<bridge name="brn" maxage="12"/>"#);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+
+    let shown = ns.netplug(&["show"]).ok();
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(r#"<bridge name="{name}""#)))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let brn = line("brn");
+    assert!(brn.contains(r#"maxage="12""#), "{shown}");
+    for default in
+        ["stp=", "hellotime=", "forwarddelay=", "priority=", "ageing=", "vlan_filtering=", "mcast_snooping="]
+    {
+        assert!(!brn.contains(default), "brn shows the kernel's default {default}:\n{shown}");
+    }
+    let brd = line("brd");
+    assert!(brd.contains(r#"stp="off""#) && brd.contains(r#"hellotime="2""#), "defined, so shown: {shown}");
+    assert!(!brd.contains("maxage=") && !brd.contains("ageing="), "{shown}");
+    let observed = ns.netplug(&["show", "--observed", "brn"]).ok();
+    assert!(observed.contains(r#"hellotime="2""#) && observed.contains(r#"ageing="300""#), "{observed}");
+
+    let back = document(ns.dir.path(), "shown.xml", &shown);
+    let again = ns.netplug(&["apply", back.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
 }
 
 #[test]
@@ -315,4 +404,100 @@ fn ethtool_settings_a_kind_does_not_take_are_refused_at_their_place() {
     assert!(err.contains("a vlan does not take <ethtool> <channels>"), "{err}");
     assert!(!err.contains("<feature>"), "a VLAN takes offloads: {err}");
     netplug_tests::assert_same_state(&before, &ns.state(), "refused document");
+}
+
+/// The created-interfaces record of the test's one namespace (empty before the first write).
+fn record(ns: &Netns) -> std::collections::BTreeMap<String, String> {
+    let dir = ns.dir.path().join("state/ownership");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Default::default() };
+    let files: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("created-"))
+        .collect();
+    assert!(files.len() <= 1, "one namespace, one record: {files:?}");
+    files.first().map_or_else(Default::default, |f| {
+        serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap()
+    })
+}
+
+fn link_count(ns: &Netns) -> usize {
+    ns.ip(&["-o", "link", "show"]).lines().count()
+}
+
+/// The record is written journal-style (issue #14): what a run will create is recorded before
+/// its first change, and a verified rollback — of a killed apply by the next netplug, of a
+/// transaction — puts the record back. So a kill at any point neither loses what netplug made
+/// (a journal discarded, the interfaces left: they are still pruned) nor leaves behind names
+/// of interfaces it no longer has (a same-named one made by hand later is never pruned).
+#[test]
+fn the_record_is_right_after_a_kill_or_a_rollback_at_any_point() {
+    let ns = Netns::new("recordkill");
+    let own = document(ns.dir.path(), "own.xml", r#"<bridge name="brown" stp="off"/>"#);
+    ns.netplug(&["apply", own.to_str().unwrap()]).ok();
+    let mut xml = String::from("<interfaces>\n");
+    for i in 0..300 {
+        xml.push_str(&format!("  <bridge name=\"k{i}\" stp=\"off\"/>\n"));
+    }
+    xml.push_str("</interfaces>\n");
+    let big = document(ns.dir.path(), "big.xml", &xml);
+    let before = link_count(&ns);
+    let state = ns.dir.path().join("state");
+    let journal_written = move |_: &Netns| {
+        std::fs::read_dir(&state)
+            .is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("run-")))
+    };
+    type Point = Box<dyn Fn(&Netns) -> bool>;
+    let points: Vec<(&str, Point, bool)> = vec![
+        ("the journal is written", Box::new(journal_written), false),
+        ("the first links exist", Box::new(move |ns| link_count(ns) > before), false),
+        ("half the links exist", Box::new(move |ns| link_count(ns) > before + 150), false),
+        ("half the links exist (journal discarded)", Box::new(move |ns| link_count(ns) > before + 150), true),
+    ];
+    for (at, reached, discard) in points {
+        let mut child = ns.command().args(["apply", big.to_str().unwrap()]).spawn().unwrap();
+        let start = std::time::Instant::now();
+        while !reached(&ns) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(120), "never reached: {at}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the apply finished before {at}");
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if discard {
+            // The way out of a journal that cannot be rolled back: the interfaces stay, and
+            // netplug still knows it made them.
+            ns.netplug(&["rollback", "--discard"]).ok();
+            let made: Vec<String> = links(&ns)
+                .lines()
+                .filter_map(|l| l.split_whitespace().next())
+                .filter(|n| n.starts_with('k'))
+                .map(String::from)
+                .collect();
+            assert!(made.len() > 150, "{at}: {made:?}");
+            let rec = record(&ns);
+            let lost: Vec<&String> = made.iter().filter(|n| !rec.contains_key(*n)).collect();
+            assert!(lost.is_empty(), "{at}: made but not recorded: {lost:?}");
+            let out = ns.netplug(&["apply", "--prune", own.to_str().unwrap()]).ok();
+            assert!(out.contains("pruning k0 "), "{out}");
+            assert!(!links(&ns).lines().any(|l| l.starts_with('k')), "{at}: {}", links(&ns));
+        } else {
+            let run = ns.netplug(&["rollback"]);
+            assert!(run.stderr().contains("ended before it finished"), "{at}: {}", run.stderr());
+            assert!(!links(&ns).lines().any(|l| l.starts_with('k')), "{at}: {}", links(&ns));
+        }
+        let rec = record(&ns);
+        assert_eq!(rec.keys().collect::<Vec<_>>(), ["brown"], "killed when {at}");
+    }
+
+    // A transaction rolled back takes back what it created from the record too: a bridge of
+    // the same name made by hand afterwards is not netplug's, and no prune touches it.
+    ns.netplug(&["begin"]).ok();
+    let doc = document(ns.dir.path(), "t.xml", r#"<bridge name="brtxn" stp="off"/>"#);
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    assert!(record(&ns).contains_key("brtxn"));
+    ns.netplug(&["rollback"]).ok();
+    assert!(!has_link(&ns, "brtxn") && !record(&ns).contains_key("brtxn"), "{:?}", record(&ns));
+    ns.ip(&["link", "add", "brtxn", "type", "bridge"]);
+    let out = ns.netplug(&["apply", "--prune", own.to_str().unwrap()]).ok();
+    assert!(!out.contains("pruning brtxn") && has_link(&ns, "brtxn"), "{out}");
 }

@@ -1,5 +1,5 @@
 //! Compatibility across SDK releases of one plugin ABI (`docs/plugin-abi.md`): the out-of-tree
-//! example `docs/examples/plugin-veth` is built twice, against the current SDK and against the
+//! example `docs/examples/plugin-ifb` is built twice, against the current SDK and against the
 //! SDK frozen when ABI 1.0 was declared (`tests/fixtures/sdk-abi-1.0`), and both files load in
 //! the current host and answer through it. Each build reports the SDK it was built with, so
 //! the test cannot pass by loading one build twice.
@@ -25,7 +25,7 @@ fn target_dir() -> PathBuf {
 /// directory holding its `.so`.
 fn build(manifest: &Path, locked: bool) -> PathBuf {
     let release = !cfg!(debug_assertions);
-    let target = target_dir().join("plugin-veth");
+    let target = target_dir().join("plugin-ifb");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args(["build", "--quiet", "--manifest-path"])
@@ -46,31 +46,41 @@ fn build(manifest: &Path, locked: bool) -> PathBuf {
 }
 
 /// A copy of the example whose SDK dependency is the frozen ABI 1.0 SDK, as a third party's
-/// plugin pinned to the first SDK of ABI 1.0 would be.
+/// plugin pinned to the first SDK of ABI 1.0 would be. Only the library is built, so the copy
+/// leaves out the dev-dependencies (the test helpers, which take the current SDK by path).
 fn frozen_example() -> PathBuf {
-    let from = workspace().join("docs/examples/plugin-veth");
-    let to = target_dir().join("plugin-veth-frozen-sdk");
+    let from = workspace().join("docs/examples/plugin-ifb");
+    let to = target_dir().join("plugin-ifb-frozen-sdk");
     let _ = std::fs::remove_dir_all(to.join("src"));
-    std::fs::create_dir_all(to.join("src")).unwrap();
-    for entry in std::fs::read_dir(from.join("src")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join("src").join(entry.file_name())).unwrap();
-    }
+    copy_tree(&from.join("src"), &to.join("src"));
     let frozen = workspace().join("tests/fixtures/sdk-abi-1.0");
     let manifest = std::fs::read_to_string(from.join("Cargo.toml")).unwrap();
     let pinned = manifest
         .replace("path = \"../../../plugins/sdk\"", &format!("path = {:?}", frozen.display().to_string()));
     assert_ne!(pinned, manifest, "the example's manifest no longer names the SDK by that path");
+    let pinned = pinned.split("\n[dev-dependencies]").next().unwrap().to_string();
     std::fs::write(to.join("Cargo.toml"), pinned).unwrap();
     std::fs::copy(from.join("Cargo.lock"), to.join("Cargo.lock")).unwrap();
     to.join("Cargo.toml")
 }
 
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 /// Put the built `.so` alone in a fresh plugin directory.
 fn plugin_dir(built: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("libnetplug_plugin_veth.so");
-    std::fs::copy(built.join("libnetplug_plugin_veth.so"), &file).unwrap();
+    let file = dir.path().join("libnetplug_plugin_ifb.so");
+    std::fs::copy(built.join("libnetplug_plugin_ifb.so"), &file).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     dir
@@ -80,27 +90,27 @@ fn plugin_dir(built: &Path) -> tempfile::TempDir {
 /// it reports it.
 fn load_and_call(dir: &Path, abi: &str) -> String {
     let (registry, reports) = load(&[dir]);
-    let r = report(&reports, "libnetplug_plugin_veth.so");
+    let r = report(&reports, "libnetplug_plugin_ifb.so");
     assert_eq!(r.status, LoadStatus::Loaded, "{r:#?}");
     assert_eq!(r.abi_version.as_deref(), Some(abi));
-    let plugin = &registry.for_kind("veth").expect("the veth kind is registered").plugin;
-    let mut element = Element::new("veth").with_attr("peer", "v0p").with_attr("perr", "x");
+    let plugin = &registry.for_kind("ifb").expect("the ifb kind is registered").plugin;
+    let mut element = Element::new("ifb").with_attr("mtuu", "9000");
     element.span.line = 3;
     let item = Item {
-        interface: "v0".into(),
-        kind: "veth".into(),
-        envelope: Some(Envelope { name: "v0".into(), kind: "veth".into(), ..Default::default() }),
+        interface: "ifb0".into(),
+        kind: "ifb".into(),
+        envelope: Some(Envelope { name: "ifb0".into(), kind: "ifb".into(), ..Default::default() }),
         element,
     };
     let validation = plugin.validate(&[item]);
     let messages: Vec<&str> = validation.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(messages, ["unknown attribute `perr` on <veth>"], "{validation:#?}");
+    assert_eq!(messages, ["unknown attribute `mtuu` on <ifb>"], "{validation:#?}");
     r.sdk_version.clone().expect("a loaded plugin reports its SDK")
 }
 
 #[test]
 fn the_example_built_against_the_frozen_abi_1_0_sdk_and_the_current_one_both_load() {
-    let current = plugin_dir(&build(&workspace().join("docs/examples/plugin-veth/Cargo.toml"), true));
+    let current = plugin_dir(&build(&workspace().join("docs/examples/plugin-ifb/Cargo.toml"), true));
     let this_abi = format!("{}.{}", netplug_plugin_sdk::abi::MAJOR, netplug_plugin_sdk::abi::MINOR);
     assert_eq!(load_and_call(current.path(), &this_abi), netplug_plugin_sdk::abi::SDK_VERSION);
 

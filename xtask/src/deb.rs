@@ -86,6 +86,13 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
                       of the members land in the VRF's table. Needs the kernel's vrf module.",
     },
     OptionalPlugin {
+        name: "wireguard",
+        summary: "netplug plugin for WireGuard tunnels",
+        description: "Configures <wireguard> interfaces: the tunnel device, its private key (read \
+                      from a root-only file), listen port, firewall mark and peers, over the \
+                      kernel's generic netlink interface. Needs the kernel's wireguard module.",
+    },
+    OptionalPlugin {
         name: "dhcp",
         summary: "netplug plugin for DHCP and DHCPv6 clients",
         description: "Configures addresses by <dhcp> and <dhcp6> (SLAAC, DHCPv6) with its own \

@@ -14,8 +14,20 @@ use crate::util::{cargo, root, run};
 
 /// Every plugin this repository ships, by the name `--plugins` takes.
 pub const PLUGINS: &[&str] = &[
-    "ethernet", "bond", "bridge", "vlan", "veth", "dummy", "vxlan", "macvlan", "ipvlan", "vrf", "static",
-    "dhcp", "routes",
+    "ethernet",
+    "bond",
+    "bridge",
+    "vlan",
+    "veth",
+    "dummy",
+    "vxlan",
+    "macvlan",
+    "ipvlan",
+    "vrf",
+    "wireguard",
+    "static",
+    "dhcp",
+    "routes",
 ];
 
 /// The command line of `install`.

@@ -5,6 +5,7 @@
 //! whole truth (what netplug configured there and the file no longer lists is removed), and no
 //! other interface is touched. Every apply is verified, and any failure rolls back at once.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -133,7 +134,8 @@ pub fn add_prune(
     definitions: &Config,
     described: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    let record = match Ownership::load(&cli.state_dir, super::txn::here(cli)?.ino) {
+    let netns = super::txn::here(cli)?.ino;
+    let mut record = match Ownership::load(&cli.state_dir, netns) {
         Ok(r) => r,
         Err(e) => {
             // Deleting nothing is the safe answer to a record that cannot be read.
@@ -148,6 +150,9 @@ pub fn add_prune(
         return Ok(());
     }
     let live = ownership::live_links(registry)?;
+    if record.forget_gone(&live) {
+        save_ownership(cli, &record, netns);
+    }
     let (prune, kept) = ownership::prune_set(&record, &in_run, definitions, &live);
     for (name, user) in &kept {
         if !cli.quiet && !cli.json {
@@ -252,16 +257,34 @@ fn apply_run(
     let here = super::txn::here(cli)?;
     let kind = if confirm_within.is_some() { Kind::Confirm } else { Kind::Run };
     let run_journal = journal::path(&cli.state_dir, kind, &here);
-    let mut record = |before: &Snapshot| {
-        journal_before(cli, &here, config, before, confirm_within)
-            .map_err(|e| crate::report::error_text(e.as_ref()))
+    // What the ownership record said of this run's interfaces before its first change, for a
+    // verified rollback to put back.
+    let mut owned_before = BTreeMap::new();
+    let mut record = |before: &Snapshot, steps: &[Step]| {
+        let owned = load_ownership(cli, here.ino);
+        let j = journal_before(cli, &here, config, before, confirm_within, owned.as_ref())
+            .map_err(|e| crate::report::error_text(e.as_ref()))?;
+        owned_before = j.ownership_before();
+        // Journal-style: what the run will create is recorded before it exists, so that a kill
+        // at any point leaves nothing netplug made out of the record.
+        if let Some(mut owned) = owned {
+            if owned.note_intent(config, run.registry, steps) {
+                save_ownership(cli, &owned, here.ino);
+            }
+        }
+        Ok(())
     };
     let span = tracing::info_span!("apply", interface = %interface_names(config)).entered();
     let result = run.apply_recorded(opts, &mut record);
     drop(span);
     crate::progress::finish();
-    if let Ok(steps) = &result {
-        record_ownership(cli, config, run.registry, steps);
+    match &result {
+        Ok(steps) => record_ownership(cli, config, run.registry, steps),
+        Err(e) if e.rollback().is_some_and(|r| r.errors.is_empty() && r.verified) => {
+            restore_ownership(cli, &owned_before)
+        }
+        // Not rolled back whole: what the run created may still be there; the record keeps it.
+        Err(_) => {}
     }
     let kept = match &result {
         // A confirmed apply's journal waits for the confirmation.
@@ -312,15 +335,41 @@ fn apply_run(
 /// A record that cannot be read is left alone: an interface missing from it is only never
 /// pruned, which is the safe side.
 fn record_ownership(cli: &Cli, config: &Config, registry: &Registry, steps: &[Step]) {
-    let result = (|| -> Result<()> {
-        let netns = super::txn::here(cli)?.ino;
-        let mut record = Ownership::load(&cli.state_dir, netns)?;
+    let Ok(netns) = super::txn::here(cli).map(|h| h.ino) else { return };
+    if let Some(mut record) = load_ownership(cli, netns) {
         if record.note_applied(config, registry, steps) {
-            record.save(&cli.state_dir, netns)?;
+            save_ownership(cli, &record, netns);
         }
-        Ok(())
-    })();
-    if let Err(e) = result {
+    }
+}
+
+/// After a verified rollback (of a run, a transaction, an unconfirmed apply): the record of
+/// the interfaces it covered goes back to what it was before they were first touched.
+pub fn restore_ownership(cli: &Cli, before: &BTreeMap<String, Option<String>>) {
+    if before.is_empty() {
+        return;
+    }
+    let Ok(netns) = super::txn::here(cli).map(|h| h.ino) else { return };
+    if let Some(mut record) = load_ownership(cli, netns) {
+        if record.restore(before) {
+            save_ownership(cli, &record, netns);
+        }
+    }
+}
+
+/// The ownership record of namespace `netns`; `None`, with a warning, when it cannot be read
+/// (it is then never overwritten).
+fn load_ownership(cli: &Cli, netns: u64) -> Option<Ownership> {
+    Ownership::load(&cli.state_dir, netns)
+        .inspect_err(|e| {
+            tracing::warn!("recording what netplug created: {e:#}");
+            eprintln!("netplug: warning: recording what netplug created: {e:#}");
+        })
+        .ok()
+}
+
+fn save_ownership(cli: &Cli, record: &Ownership, netns: u64) {
+    if let Err(e) = record.save(&cli.state_dir, netns) {
         tracing::warn!("recording what netplug created: {e:#}");
         eprintln!("netplug: warning: recording what netplug created: {e:#}");
     }
@@ -341,9 +390,13 @@ fn journal_before(
     config: &Config,
     before: &Snapshot,
     confirm_within: Option<u64>,
-) -> Result<()> {
+    owned: Option<&Ownership>,
+) -> Result<Journal> {
     if let Some((path, mut j)) = journal::find(&cli.state_dir, Kind::Transaction, here)? {
         j.record(config, before);
+        if let Some(o) = owned {
+            j.record_ownership(&o.created);
+        }
         j.save(&path)?;
     }
     let (purpose, kind) = match confirm_within {
@@ -355,8 +408,11 @@ fn journal_before(
     };
     let mut j = Journal::new(purpose, here.clone());
     j.record(config, before);
+    if let Some(o) = owned {
+        j.record_ownership(&o.created);
+    }
     j.save(&journal::path(&cli.state_dir, kind, here))?;
-    Ok(())
+    Ok(j)
 }
 
 fn report_failure(cli: &Cli, e: &ApplyError) {

@@ -62,6 +62,7 @@ pub fn wait(cli: &Cli, registry: &Registry, args: &ConfirmArgs) -> Result<ExitCo
             let report = j.roll_back(registry);
             let code = super::txn::report_rollback(cli, "unconfirmed apply", &report);
             if report.errors.is_empty() && report.verified {
+                super::apply::restore_ownership(cli, &j.ownership_before());
                 Journal::remove(&path)?;
             }
             // The apply itself did not stand: say so in the exit status either way.

@@ -13,6 +13,8 @@
 //!   retry, its end) and plans the renewal itself; the daemon sleeps until the earliest such
 //!   time (and never longer than a few seconds) and then re-applies that interface's
 //!   definition, which renews.
+//! * Like `apply --all`, the onboot pass prunes what netplug created and no longer defines, and
+//!   so does a reload (`--no-prune` keeps it all; see `docs/ownership.md`).
 //! * SIGHUP reloads the definitions; SIGTERM and SIGINT end it at once, releasing nothing and
 //!   deconfiguring nothing: leases are recorded under the run directory and a new daemon
 //!   carries on with them.
@@ -46,7 +48,12 @@ const TICK: Duration = Duration::from_secs(5);
 const RETRY: Duration = Duration::from_secs(30);
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Leave interfaces netplug created and no longer defines in place: the start and the
+    /// reload (SIGHUP) prune them otherwise, as `apply --all` does.
+    #[arg(long)]
+    pub no_prune: bool,
+}
 
 /// What to make of an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +76,8 @@ enum Outcome {
 
 struct Daemon<'a> {
     cli: &'a Cli,
+    /// Whether the onboot pass and a reload prune what netplug created and no longer defines.
+    prune: bool,
     registry: Registry,
     /// The validated definitions (masters and parents filled in).
     definitions: Config,
@@ -87,7 +96,7 @@ struct Daemon<'a> {
     boot_missing: HashSet<String>,
 }
 
-pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let signals = Signals::install().context("installing signal handlers")?;
     let _pid = pidfile::acquire(&cli.run_dir)?;
     let (registry, _) = super::plugins(cli);
@@ -99,6 +108,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode> {
     let sock = Socket::route().context("opening an rtnetlink socket")?;
     let mut d = Daemon {
         cli,
+        prune: !args.no_prune,
         registry,
         definitions,
         links: Links::default(),
@@ -240,9 +250,9 @@ impl Daemon<'_> {
     /// be, leaving out interfaces whose device is missing (and what depends on them) until it
     /// appears; try again later if the apply fails, as a DHCP client keeps asking.
     fn boot(&mut self) {
-        let boot = lifecycle::boot_set(&self.definitions);
+        let mut boot = lifecycle::boot_set(&self.definitions);
         self.boot_retry = None;
-        if boot.interfaces.is_empty() {
+        if boot.interfaces.is_empty() && !self.prune {
             return;
         }
         let names: Vec<&str> = boot.interfaces.iter().map(|i| i.name.as_str()).collect();
@@ -259,6 +269,25 @@ impl Daemon<'_> {
                 return;
             }
         };
+        if self.prune {
+            // As `apply --all`: what netplug created and nothing defines any more goes, in
+            // the same verified run.
+            let defined = |n: &str| self.definitions.get(n).is_some();
+            let booting = boot.interfaces.len();
+            if let Err(e) =
+                super::apply::add_prune(self.cli, &self.registry, &mut boot, &self.definitions, &defined)
+            {
+                tracing::warn!("onboot: pruning: {e:#}; pruning nothing");
+            }
+            let pruned: Vec<&str> = boot.interfaces[booting..].iter().map(|i| i.name.as_str()).collect();
+            if !pruned.is_empty() {
+                let pruned = pruned.join(", ");
+                tracing::info!(interface = %pruned, "onboot: pruning {pruned}: netplug created them and nothing defines them");
+            }
+        }
+        if boot.interfaces.is_empty() {
+            return;
+        }
         tracing::info!(interface = %names, "onboot: applying {names}");
         let opts = ApplyOptions::default();
         let result =
@@ -440,6 +469,42 @@ impl Daemon<'_> {
 
     /// SIGHUP: read the definitions again; bring `hotplug`/`ifplug` interfaces that are
     /// present in line with them. Definitions with errors are refused and the old ones kept.
+    /// After a reload: remove what netplug created and the definitions no longer describe
+    /// (`undefine` then `systemctl reload`), as the onboot pass does, without re-applying the
+    /// boot set.
+    fn prune_undefined(&mut self) {
+        let mut config = Config::default();
+        let defined = |n: &str| self.definitions.get(n).is_some();
+        let lock = match super::engine::lock(self.cli) {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!(
+                    "reload: pruning: {}; pruning at the next reload",
+                    crate::report::error_text(e.as_ref())
+                );
+                return;
+            }
+        };
+        if let Err(e) =
+            super::apply::add_prune(self.cli, &self.registry, &mut config, &self.definitions, &defined)
+        {
+            tracing::warn!("reload: pruning: {e:#}; pruning nothing");
+        }
+        if config.interfaces.is_empty() {
+            return;
+        }
+        let names: Vec<&str> = config.interfaces.iter().map(|i| i.name.as_str()).collect();
+        let names = names.join(", ");
+        tracing::info!(interface = %names, "reload: pruning {names}");
+        let opts = ApplyOptions::default();
+        let result =
+            super::apply::apply_config(self.cli, &config, &self.registry, &opts, Instant::now(), None, true);
+        drop(lock);
+        if !matches!(result, Ok(code) if code == ExitCode::SUCCESS) {
+            tracing::error!("reload: pruning {names} failed and was rolled back");
+        }
+    }
+
     fn reload(&mut self) -> Result<()> {
         tracing::info!("reloading definitions");
         match load(self.cli, &self.registry)? {
@@ -448,6 +513,9 @@ impl Daemon<'_> {
                 self.retry.clear();
                 self.lease_retry.clear();
                 self.undefined.clear();
+                if self.prune {
+                    self.prune_undefined();
+                }
                 self.rescan("present at reload")
             }
             None => {

@@ -1,5 +1,6 @@
 //! `netplug dumpxml NAME`: an interface's live state, or with `--inactive` its stored
-//! definition (`virsh iface-dumpxml`), in either dialect.
+//! definition (`virsh iface-dumpxml`), in either dialect. Live state is what a user configures,
+//! as `show` prints it (it applies back as a no-op); `--observed` adds the device's facts.
 
 use std::process::ExitCode;
 
@@ -23,6 +24,11 @@ pub struct Args {
     /// libvirt's dialect instead of the native one.
     #[arg(long)]
     pub libvirt: bool,
+    /// Also print what the kernel observes rather than what a user configures: the MAC address,
+    /// `<ethtool>` settings (speed, duplex, offloads, channels), addresses the kernel or a DHCP
+    /// client added, leases (as `show --observed`).
+    #[arg(long, conflicts_with = "inactive")]
+    pub observed: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
@@ -37,12 +43,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         let label = store.path_of(&args.name).display().to_string();
         load::load_str(&label, &text, &mut Default::default(), &registry).0
     } else {
-        let live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
+        let mut live = show::live_config(&registry, Some(std::slice::from_ref(&args.name)))?;
         if live.get(&args.name).is_none() {
             return Err(usage(format!(
                 "{}: no such interface in the kernel (or no plugin recognises it)",
                 args.name
             )));
+        }
+        if !args.observed {
+            show::configured(&mut live, &registry, Some(&super::show::definitions(cli)));
         }
         live.interfaces
     };

@@ -189,7 +189,7 @@ fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Int
     };
     // Only what a user configures: a definition must not pin the device's facts.
     let mut one = Config { interfaces: vec![i] };
-    show::configured(&mut one, registry);
+    show::configured(&mut one, registry, None);
     let i = one.interfaces.pop().expect("one interface");
     Ok((i, false))
 }

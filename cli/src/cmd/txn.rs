@@ -140,6 +140,7 @@ pub fn roll_back_transaction(cli: &Cli, registry: &Registry) -> Result<Option<Ro
     }
     // Keep the journal if the kernel could not be put back, so a later rollback can retry.
     if report.errors.is_empty() && report.verified {
+        super::apply::restore_ownership(cli, &j.ownership_before());
         Journal::remove(&path)?;
     }
     Ok(Some(report))
@@ -201,6 +202,7 @@ pub fn recover(cli: &Cli) -> Result<usize> {
         report_rollback(cli, what, &report);
         rolled_back += 1;
         if report.errors.is_empty() && report.verified {
+            super::apply::restore_ownership(cli, &j.ownership_before());
             Journal::remove(&f.path)?;
         }
     }

@@ -8,7 +8,7 @@
 
 use std::net::Ipv4Addr;
 
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{format_mac, AttrBuilder, Attrs};
 use netplug_plugin_sdk::schema::{parse_bool, parse_mac};
 

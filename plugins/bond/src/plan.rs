@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::schema::parse_bool;
 use netplug_plugin_sdk::{Change, Item, LinkState, Phase, PluginError};
 use serde::{Deserialize, Serialize};
@@ -53,12 +53,7 @@ pub enum BondOp {
 
 impl BondOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("bond ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

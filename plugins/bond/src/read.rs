@@ -6,7 +6,7 @@
 //! desired state never asks for them; options it keeps but ignores there are read, so a
 //! rollback restores them too.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -16,7 +16,7 @@ use crate::values::BondMode;
 
 /// The bonds called `names` (all bonds when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

@@ -6,10 +6,9 @@
 
 use netplug_plugin_bond::values::BondMode;
 use netplug_plugin_bond::BondPlugin;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 
 /// A desired `<bond>`; slaves are `name`, or `name*` for the primary, `name-` for primary="no".
 fn bond(name: &str, attrs: &[(&str, &str)], slaves: &[&str]) -> Item {
@@ -53,11 +52,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 
 /// Plan against the kernel and apply in phase order, as core does; returns the changes.
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    testing::converge(&BondPlugin, desired, scope)
+    netplug_plugin_testing::converge(&BondPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    testing::replan(&BondPlugin, desired, scope)
+    netplug_plugin_testing::replan(&BondPlugin, desired, scope)
 }
 
 fn slaves(item: &Item) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! Changes → netlink: every change of one call goes out in bursts through the SDK's batch.
 
-use netplug_plugin_sdk::link::{apply_kind_changes, Batch};
+use netplug_plugin_sdk::netlink::{apply_kind_changes, Batch};
 use netplug_plugin_sdk::netlink::{parse_mac, LinkMessage, Request};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 

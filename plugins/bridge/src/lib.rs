@@ -65,6 +65,12 @@ impl Plugin for BridgePlugin {
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             libvirt: vec!["bridge".into()],
             vocabulary: include_str!("../schema.rng").into(),
+            // What a bridge made without these options has, as read back: show leaves it out.
+            kernel_defaults: [(
+                "bridge".to_string(),
+                options::OPTIONS.iter().map(|o| (o.name.to_string(), o.format(o.default))).collect(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -8,7 +8,7 @@
 //! 100 or more, so timers within 1/100 s of each other count as equal; anything else would plan
 //! a change on every run.
 
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{AttrBuilder, Attrs};
 use netplug_plugin_sdk::schema::parse_bool;
 use netplug_plugin_sdk::Element;

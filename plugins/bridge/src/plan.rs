@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::{Change, Element, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -35,12 +35,7 @@ pub enum BridgeOp {
 
 impl BridgeOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("bridge ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

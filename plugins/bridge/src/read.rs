@@ -1,7 +1,7 @@
 //! Kernel → vocabulary: every bridge as the `<bridge>` item a document would hold, with each
 //! option plan can change and its ports as `<member>`s, from one link dump.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -9,7 +9,7 @@ use crate::options::OPTIONS;
 
 /// The bridges called `names` (all bridges when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

@@ -2,10 +2,9 @@
 //! create, read back, re-plan, change, ports, moves, delete, snapshot restore, kernel errors.
 
 use netplug_plugin_bridge::BridgePlugin;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 
 /// A desired `<bridge>` item with these attributes and members, state up.
 fn bridge(name: &str, attrs: &[(&str, &str)], members: &[&str]) -> Item {
@@ -39,11 +38,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 /// Plan against the kernel and apply; returns the changes applied. Changes go in phase order,
 /// as core sorts them (all creates, then all enslaves, then all ups …).
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    testing::converge(&BridgePlugin, desired, scope)
+    netplug_plugin_testing::converge(&BridgePlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    testing::replan(&BridgePlugin, desired, scope)
+    netplug_plugin_testing::replan(&BridgePlugin, desired, scope)
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> &'a str {

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{format_mac, Family as AddrFamily, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, Element, PluginError};
 
@@ -29,9 +29,7 @@ const LINK_LOCAL_POLL: Duration = Duration::from_millis(100);
 pub fn apply(paths: &Paths, changes: &[Change]) -> Result<(), ApplyError> {
     for (index, c) in changes.iter().enumerate() {
         let fail = |error: PluginError| ApplyError { index, error };
-        let op: Op = serde_json::from_str(&c.payload).map_err(|e| {
-            fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
-        })?;
+        let op: Op = c.op().map_err(fail)?;
         match op {
             Op::Start { kind, element } => start(paths, &c.interface, &kind, &element),
             Op::Stop { family } => stop(paths, &c.interface, family),
@@ -48,7 +46,7 @@ pub fn apply(paths: &Paths, changes: &[Change]) -> Result<(), ApplyError> {
 /// without an address while the run rolls back. A plan error changes nothing.
 pub fn refuse_foreign_files(paths: &Paths, changes: &[Change]) -> Result<(), PluginError> {
     for c in changes {
-        let Ok(Op::Start { element, .. }) = serde_json::from_str::<Op>(&c.payload) else { continue };
+        let Ok(Op::Start { element, .. }) = c.op::<Op>() else { continue };
         let Some(settings) = Settings::of(&element) else { continue };
         check_files(paths, &c.interface, &settings)?;
     }
@@ -71,7 +69,7 @@ pub(crate) fn err(interface: &str, message: impl Into<String>) -> PluginError {
 }
 
 pub(crate) fn route_socket() -> Result<Socket, PluginError> {
-    Socket::route().map_err(|e| plugin_error("", e))
+    Socket::route().map_err(PluginError::from)
 }
 
 /// The interface a client will run on, checked for what DHCP needs.
@@ -274,7 +272,7 @@ pub fn intent_v6(lease: &LeaseV6, settings: &Settings) -> Applied {
 pub(crate) fn configure(paths: &Paths, sock: &mut Socket, record: &Record) -> Result<(), PluginError> {
     let iface = record.interface.as_str();
     let a = &record.applied;
-    let kernel = |e| plugin_error(iface, e);
+    let kernel = |e| PluginError::from(e).on_interface(iface);
     if let (Some((ip, len)), Some(lease)) = (a.address, &record.lease) {
         let (valid, preferred) = match lease {
             Lease::V4(l) => (l.lease_time, l.lease_time),
@@ -333,7 +331,8 @@ pub(crate) fn undo(
     let table = LinkTable::dump(sock)?;
     let link = table.by_name(iface).filter(|l| l.index == record.ifindex);
     if let Some(link) = link {
-        let addrs = nl::dump_addrs(sock, AddrFamily::All).map_err(|e| plugin_error(iface, e))?;
+        let addrs =
+            nl::dump_addrs(sock, AddrFamily::All).map_err(|e| PluginError::from(e).on_interface(iface))?;
         let ours = |ip: IpAddr, len: u8| -> Option<&Addr> {
             addrs.iter().find(|a| a.index == link.index && a.ip == ip && a.prefix_len == len && a.is_ours())
         };
@@ -346,11 +345,15 @@ pub(crate) fn undo(
             }
         }
         for r in &record.applied.routes {
-            note(nl::remove(sock, nl::delete_route(link.index, r)).map_err(|e| plugin_error(iface, e)));
+            note(
+                nl::remove(sock, nl::delete_route(link.index, r))
+                    .map_err(|e| PluginError::from(e).on_interface(iface)),
+            );
         }
         if let Some((ip, len)) = address {
             note(
-                nl::remove(sock, nl::delete_address(link.index, ip, len)).map_err(|e| plugin_error(iface, e)),
+                nl::remove(sock, nl::delete_address(link.index, ip, len))
+                    .map_err(|e| PluginError::from(e).on_interface(iface)),
             );
         }
         for s in record.applied.sysctls.iter().rev() {

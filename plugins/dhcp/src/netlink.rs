@@ -8,10 +8,10 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use netplug_plugin_sdk::netlink::addr::IFADDRMSG_LEN;
 use netplug_plugin_sdk::netlink::consts::{IFA_PROTO, IFA_PROTO_NETPLUG_DHCP, RTPROT_DHCP, RT_SCOPE_LINK};
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink::IFA_F_DADFAILED;
-use netplug_plugin_sdk::netlink::neli::consts::nl::NlmF;
+use netplug_plugin_sdk::netlink::uapi::IFA_F_DADFAILED;
+use netplug_plugin_sdk::netlink::NlmF;
+use netplug_plugin_sdk::netlink::IFADDRMSG_LEN;
 use netplug_plugin_sdk::netlink::{
     AddrMessage, Address, AttrBuilder, Error, Family, Request, RouteMessage, Socket,
 };
@@ -40,7 +40,7 @@ impl Addr {
     }
 
     pub fn is_tentative(&self) -> bool {
-        self.flags & netplug_plugin_sdk::netlink::linux_raw_sys::netlink::IFA_F_TENTATIVE != 0
+        self.flags & netplug_plugin_sdk::netlink::uapi::IFA_F_TENTATIVE != 0
     }
 }
 

@@ -32,12 +32,7 @@ pub enum Op {
 
 impl Op {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("ops serialise"),
-        }
+        Change::new(interface, phase, description, self)
     }
 }
 
@@ -166,7 +161,7 @@ mod tests {
         let want = [item("eth0", dhcp().with_attr("setdefaultroute", "no"))];
         let changes = plan(&want, &[], &scope(&["eth0"]));
         assert_eq!(texts(&changes), ["eth0 Dynamic start DHCPv4 client (no default route, timeout 30 s)"]);
-        let op: Op = serde_json::from_str(&changes[0].payload).unwrap();
+        let op: Op = changes[0].op().unwrap();
         assert_eq!(op, Op::Start { kind: "ethernet".into(), element: want[0].element.clone() });
         assert!(plan(&want, &want, &scope(&["eth0"])).is_empty());
     }
@@ -206,7 +201,7 @@ mod tests {
                  restore the SLAAC settings",
             ]
         );
-        assert_eq!(serde_json::from_str::<Op>(&changes[1].payload).unwrap(), Op::Stop { family: Family::V6 });
+        assert_eq!(changes[1].op::<Op>().unwrap(), Op::Stop { family: Family::V6 });
     }
 
     #[test]
@@ -245,10 +240,7 @@ mod tests {
         assert!(plan_at(&want, &live, &scope(&["eth0"]), 1059).is_empty());
         let changes = plan_at(&want, &live, &scope(&["eth0"]), 1060);
         assert_eq!(texts(&changes), ["eth0 Dynamic renew DHCPv4 lease 192.0.2.50/24 (T1 passed)"]);
-        assert_eq!(
-            serde_json::from_str::<Op>(&changes[0].payload).unwrap(),
-            Op::Renew { family: Family::V4 }
-        );
+        assert_eq!(changes[0].op::<Op>().unwrap(), Op::Renew { family: Family::V4 });
         // Rolling back to a snapshot taken before a renewal: its old <lease> is no reason to
         // renew again.
         let snapshot = [item("eth0", dhcp().with_child(lease(1000)))];

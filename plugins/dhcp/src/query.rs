@@ -8,7 +8,7 @@
 //! which case `<lease next>` says when `plan` asks for a new lease. An address removed by hand
 //! before its end means the client is gone, and the next apply starts it afresh.
 
-use netplug_plugin_sdk::link::LinkTable;
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Family as AddrFamily, Socket};
 use netplug_plugin_sdk::{Item, PluginError};
 
@@ -27,10 +27,9 @@ pub fn read(paths: &Paths, names: Option<&[String]>) -> Result<Vec<Item>, Plugin
     if records.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sock = Socket::route().map_err(|e| netplug_plugin_sdk::link::plugin_error("", e))?;
+    let mut sock = Socket::route()?;
     let table = LinkTable::dump(&mut sock)?;
-    let addrs =
-        dump_addrs(&mut sock, AddrFamily::All).map_err(|e| netplug_plugin_sdk::link::plugin_error("", e))?;
+    let addrs = dump_addrs(&mut sock, AddrFamily::All)?;
     let now = state::now_unix();
     let mut out = Vec::new();
     for r in &records {

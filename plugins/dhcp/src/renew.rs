@@ -8,7 +8,7 @@
 //! interface coming up) for a server that is merely slow. Likewise a lease that ran out with no
 //! server answering leaves a waiting record that is asked again every minute.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Family as AddrFamily, Socket};
 use netplug_plugin_sdk::PluginError;
 
@@ -43,7 +43,8 @@ pub fn renew(paths: &Paths, interface: &str, family: Family) -> Result<(), Plugi
     let got = match &record.lease {
         Some(Lease::V4(l)) => client::renew_v4(&link, &settings, l, &times, now).map(Lease::V4),
         Some(Lease::V6(l)) => {
-            let addrs = nl::dump_addrs(&mut sock, AddrFamily::V6).map_err(|e| plugin_error(interface, e))?;
+            let addrs = nl::dump_addrs(&mut sock, AddrFamily::V6)
+                .map_err(|e| PluginError::from(e).on_interface(interface))?;
             match nl::link_local(&addrs, link.index).flatten() {
                 Some(ll) => client::renew_v6(&link, ll, l, &times, now).map(Lease::V6),
                 None => Err("no usable IPv6 link-local address to speak from".to_string()),
@@ -105,7 +106,7 @@ fn rebound(
         apply::save(paths, &new)?;
         if let (Some((ip, len)), Some((valid, preferred))) = (new.applied.address, lifetimes(&new)) {
             sock.request(nl::refresh_address(new.ifindex, ip, len, valid, preferred))
-                .map_err(|e| plugin_error(&iface, e))?;
+                .map_err(|e| PluginError::from(e).on_interface(&iface))?;
         }
         tracing::info!(interface = %iface, "{} renewed: {}", new.family.label(), summary(&new));
         return Ok(());

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
 use netplug_plugin_sdk::{Change, Envelope, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
@@ -43,12 +43,7 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
                 what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
                 let what = if what.is_empty() { String::new() } else { format!(" ({})", what.join(", ")) };
                 let op = DummyOp::CreateDummy { name: name.into(), mtu: env.mtu, mac: env.mac.clone() };
-                out.push(Change {
-                    interface: name.into(),
-                    phase: Phase::Create,
-                    description: format!("create dummy{what}"),
-                    payload: serde_json::to_string(&op).expect("dummy ops serialise"),
-                });
+                out.push(KindOp::Kind(op).change(name, Phase::Create, format!("create dummy{what}")));
                 out.extend(envelope_changes(&env, None));
             }
             (Some(d), Some(l)) => {
@@ -108,12 +103,12 @@ mod tests {
             [(Phase::Create, "create dummy (mtu 9000, mac 02:aa:00:00:00:01)"), (Phase::Up, "set up")]
         );
         assert_eq!(
-            serde_json::from_str::<DummyOp>(&got[0].payload).unwrap(),
-            DummyOp::CreateDummy {
+            got[0].op::<KindOp<DummyOp>>().unwrap(),
+            KindOp::Kind(DummyOp::CreateDummy {
                 name: "d0".into(),
                 mtu: Some(9000),
                 mac: Some("02:aa:00:00:00:01".into())
-            }
+            })
         );
     }
 

@@ -1,7 +1,7 @@
 //! Kernel → vocabulary: every dummy as the `<dummy>` item a document would hold, from one link
 //! dump. A dummy has nothing but its envelope.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::Socket;
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -9,7 +9,7 @@ use crate::KIND;
 
 /// The dummies called `names` (all dummies when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

@@ -1,11 +1,11 @@
-//! Applying: the operations this plugin plans ([`EthOp`] beside the SDK's [`LinkOp`]) and
+//! Applying: the operations this plugin plans ([`EthOp`] beside the SDK's `LinkOp`s) and
 //! running them — link changes batched into bursts of rtnetlink requests, ethtool changes over
 //! the generic netlink socket, in the order given, stopping at the first failure.
 
-use netplug_plugin_sdk::link::{plugin_error, Batch, LinkOp};
 use netplug_plugin_sdk::netlink::{
     self, Channels, Duplex, Ethtool, LinkMessage, LinkModesChange, Rings, Socket,
 };
+use netplug_plugin_sdk::netlink::{Batch, KindOp};
 use netplug_plugin_sdk::{ApplyError, Change, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -63,12 +63,7 @@ impl EthOp {
 
     /// Package as a [`Change`] for `interface` in `phase`.
     pub fn change(self, interface: &str, phase: Phase, description: impl Into<String>) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description: description.into(),
-            payload: serde_json::to_string(&self).expect("ethernet ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 
     /// Run an ethtool operation (not [`EthOp::Rename`], which is batched as a link change).
@@ -95,14 +90,6 @@ impl EthOp {
     }
 }
 
-/// A change's payload: an envelope operation shared with the other kind plugins, or one of ours.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Payload {
-    Link(LinkOp),
-    Eth(EthOp),
-}
-
 /// Apply `changes` in order. Link requests are queued and sent in bursts; an ethtool request
 /// first flushes them, because it names the device and may follow a rename or need the MTU
 /// already set. Errors name the device and carry the kernel's extended-ack text.
@@ -110,35 +97,36 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     if changes.is_empty() {
         return Ok(());
     }
-    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused()?;
     let mut batch = Batch::new(&mut sock);
     let mut ethtool: Option<Ethtool> = None;
     for (i, c) in changes.iter().enumerate() {
         batch.begin(i, &c.interface);
-        let payload: Payload = serde_json::from_str(&c.payload).map_err(|e| {
-            batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
-        })?;
-        match payload {
-            Payload::Link(op) => {
+        let op: KindOp<EthOp> = c.op().map_err(|error| batch.fail(error))?;
+        match op {
+            KindOp::Link(op) => {
                 batch.begin(i, op.name());
                 let req = op.request(&mut batch)?;
                 batch.push(req);
             }
-            Payload::Eth(EthOp::Rename { name, to }) => {
+            KindOp::Kind(EthOp::Rename { name, to }) => {
                 batch.begin(i, &name);
                 let index = batch.index_of(&name)?;
                 batch.push(LinkMessage::change(index).rename(&to).build());
                 // A device renamed back is no longer one to restore.
                 renames::forget(&name);
             }
-            Payload::Eth(op) => {
+            KindOp::Kind(op) => {
                 batch.flush()?;
                 batch.begin(i, op.name());
                 if ethtool.is_none() {
-                    ethtool = Some(Ethtool::open().map_err(|e| batch.fail(plugin_error(op.name(), e)))?);
+                    ethtool = Some(
+                        Ethtool::open()
+                            .map_err(|e| batch.fail(PluginError::from(e).on_interface(op.name())))?,
+                    );
                 }
                 let sock = ethtool.as_mut().expect("just opened");
-                op.run(sock).map_err(|e| batch.fail(plugin_error(op.name(), e)))?;
+                op.run(sock).map_err(|e| batch.fail(PluginError::from(e).on_interface(op.name())))?;
             }
         }
     }
@@ -147,20 +135,19 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
 
 #[cfg(test)]
 mod tests {
+    use netplug_plugin_sdk::netlink::LinkOp;
+
     use super::*;
 
     #[test]
     fn payloads_tell_link_ops_from_ours() {
         let link = LinkOp::SetMtu { name: "eth0".into(), mtu: 9000 }.change("eth0", Phase::Configure, "x");
-        assert!(matches!(serde_json::from_str(&link.payload), Ok(Payload::Link(LinkOp::SetMtu { .. }))));
+        assert!(matches!(link.op::<KindOp<EthOp>>(), Ok(KindOp::Link(LinkOp::SetMtu { .. }))));
         let rename =
             EthOp::Rename { name: "eth3".into(), to: "lan0".into() }.change("lan0", Phase::Configure, "x");
-        assert_eq!(rename.payload, r#"{"op":"rename","name":"eth3","to":"lan0"}"#);
-        let back: Payload = serde_json::from_str(&rename.payload).unwrap();
-        assert!(matches!(back, Payload::Eth(EthOp::Rename { .. })));
+        assert!(matches!(rename.op::<KindOp<EthOp>>(), Ok(KindOp::Kind(EthOp::Rename { .. }))));
         let f = EthOp::Features { name: "eth0".into(), features: vec![("rx-gro".into(), true)] };
-        let back: Payload =
-            serde_json::from_str(&f.clone().change("eth0", Phase::Configure, "x").payload).unwrap();
-        assert!(matches!(back, Payload::Eth(op) if op == f));
+        let back = f.clone().change("eth0", Phase::Configure, "x").op::<KindOp<EthOp>>().unwrap();
+        assert!(matches!(back, KindOp::Kind(op) if op == f));
     }
 }

@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::diagnostic::Severity;
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
+use netplug_plugin_sdk::Severity;
 use netplug_plugin_sdk::{kernel_enum, Diagnostic, Element, Item, LinkState, Span, Validation};
 
 kernel_enum! {

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, plugin_error, LinkOp, LinkTable};
+use netplug_plugin_sdk::netlink::{envelope_changes, LinkOp, LinkTable};
 use netplug_plugin_sdk::netlink::{Ethtool, Socket};
 use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
 
@@ -39,7 +39,7 @@ pub struct LiveKernel {
 impl Kernel for LiveKernel {
     fn links(&mut self) -> Result<&LinkTable, PluginError> {
         if self.table.is_none() {
-            let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+            let mut sock = Socket::route_reused()?;
             self.table = Some(LinkTable::dump(&mut sock)?);
         }
         Ok(self.table.as_ref().expect("just filled"))
@@ -48,10 +48,11 @@ impl Kernel for LiveKernel {
     fn device(&mut self, device: &str) -> Result<&DeviceState, PluginError> {
         if !self.devices.contains_key(device) {
             if self.ethtool.is_none() {
-                self.ethtool = Some(Ethtool::open().map_err(|e| plugin_error(device, e))?);
+                self.ethtool = Some(Ethtool::open().map_err(|e| PluginError::from(e).on_interface(device))?);
             }
             let ethtool = self.ethtool.as_mut().expect("just opened");
-            let state = DeviceState::query(ethtool, device).map_err(|e| plugin_error(device, e))?;
+            let state =
+                DeviceState::query(ethtool, device).map_err(|e| PluginError::from(e).on_interface(device))?;
             self.devices.insert(device.to_string(), state);
         }
         Ok(&self.devices[device])

@@ -2,7 +2,7 @@
 //! settings in the vocabulary `config.rs` validates, so a read item can be handed back to
 //! `plan` as desired.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Ethtool, Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -24,7 +24,7 @@ const ARPHRD_LOOPBACK: u16 = 772;
 /// deconfigure; veths count as ethernet devices (they stand in for NICs in containers and
 /// tests).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     let mut links: Vec<&Link> = match names {
         Some(names) => names.iter().filter_map(|n| table.by_name(n)).collect(),
@@ -35,8 +35,8 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     if links.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ethtool = Ethtool::open().map_err(|e| plugin_error("", e))?;
-    let mut states = DeviceState::dump(&mut ethtool).map_err(|e| plugin_error("", e))?;
+    let mut ethtool = Ethtool::open()?;
+    let mut states = DeviceState::dump(&mut ethtool)?;
     let mut out = Vec::with_capacity(links.len() * 2);
     for link in links {
         let item = kind_item(&table, link);

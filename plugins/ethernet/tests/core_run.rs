@@ -12,8 +12,8 @@ use netplug_core::registry::Registry;
 use netplug_core::source::SourceMap;
 use netplug_core::validate::{validate, ValidateOptions};
 use netplug_plugin_ethernet::EthernetPlugin;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::Plugin;
+use netplug_plugin_testing::in_new_netns;
 
 const DOC: &str = r#"<interfaces>
   <interface device="lan0" mtu="4000">

@@ -8,9 +8,9 @@ use std::io::ErrorKind;
 
 use common::*;
 use netplug_plugin_ethernet::EthernetPlugin;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
 use netplug_plugin_sdk::{LinkState, Plugin};
+use netplug_plugin_testing::in_new_netns;
 
 #[test]
 fn mtu_and_mac_change_and_read_back() {

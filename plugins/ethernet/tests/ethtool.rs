@@ -9,9 +9,9 @@ use std::io::ErrorKind;
 use common::*;
 use netplug_plugin_ethernet::ethtool::DeviceState;
 use netplug_plugin_ethernet::EthernetPlugin;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{Channels, Ethtool, LinkMessage, Socket};
 use netplug_plugin_sdk::Plugin;
+use netplug_plugin_testing::in_new_netns;
 
 fn with_ethtool(xml: &str) -> Vec<netplug_plugin_sdk::Item> {
     desired(envelope("eth0"), Some(xml))

@@ -4,7 +4,7 @@
 //! `ipvlan_nl_changelink` changes mode and flags in place (for the whole parent); nothing
 //! changes an ipvlan's parent, so a new parent means deleting it and creating it again.
 
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{AttrBuilder, Attrs};
 use netplug_plugin_sdk::Element;
 use serde::{Deserialize, Serialize};

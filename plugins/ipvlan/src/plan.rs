@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +30,7 @@ pub enum IpvlanOp {
 
 impl IpvlanOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("ipvlan ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

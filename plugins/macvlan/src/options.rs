@@ -5,7 +5,7 @@
 //! address list in place; it refuses to make a macvlan passthru or to make a passthru one
 //! anything else, and nothing changes a macvlan's parent. Those are deleted and created again.
 
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{format_mac, AttrBuilder, Attrs};
 use netplug_plugin_sdk::schema::{parse_bool, parse_mac};
 use netplug_plugin_sdk::Element;

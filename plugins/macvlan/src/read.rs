@@ -1,7 +1,7 @@
 //! Kernel → vocabulary: every macvlan and macvtap as the item a document would hold — parent
 //! device, mode, flags, broadcast queue and source list — from one link dump.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -11,7 +11,7 @@ use crate::KINDS;
 
 /// The macvlans and macvtaps called `names` (all of them when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

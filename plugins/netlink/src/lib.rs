@@ -7,7 +7,8 @@
 //! [`dump_links`](Socket::dump_links), [`dump_addrs`](Socket::dump_addrs) and
 //! [`dump_routes`](Socket::dump_routes)), the builders [`LinkMessage`], [`AddrMessage`] and
 //! [`RouteMessage`] that produce [`Request`]s, [`Ethtool`] for features, link modes, rings
-//! and channels, and [`Error`], which keeps the kernel's extended-ack text.
+//! and channels, [`WireGuard`] for WireGuard devices and their peers, and [`Error`], which keeps
+//! the kernel's extended-ack text.
 //!
 //! One design decision: neli provides the socket and frames outgoing messages, but attribute
 //! payloads are built and parsed by this crate's small [`AttrBuilder`]/[`Attrs`], and replies
@@ -41,6 +42,7 @@ pub mod reuse;
 pub mod route;
 pub mod socket;
 pub mod testing;
+pub mod wireguard;
 
 pub use addr::{AddrMessage, Address, Family};
 pub use attr::{Attr, AttrBuilder, Attrs};
@@ -51,6 +53,7 @@ pub use message::{Message, Op, Request};
 pub use reuse::Reused;
 pub use route::{NextHop, Route, RouteMessage, RouteType};
 pub use socket::{Protocol, Socket};
+pub use wireguard::WireGuard;
 
 /// Re-exported so plugins use the same neli and kernel constants as this crate.
 pub use linux_raw_sys;

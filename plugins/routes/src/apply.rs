@@ -17,10 +17,8 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::{plugin_error, Batch};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTPROT_NETPLUG, RTPROT_NETPLUG_GATEWAY};
-use netplug_plugin_sdk::netlink::route::RouteFilter;
-use netplug_plugin_sdk::netlink::{self, Family, Request, Route, RouteMessage, Socket};
+use netplug_plugin_sdk::netlink::{self, Batch, Family, Request, Route, RouteFilter, RouteMessage, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::read::owner_tag;
@@ -161,7 +159,7 @@ impl<'a> RouteOp<'a> {
 
 /// Apply route changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused()?;
     // netplug's gateway routes, read once when the first default route is added.
     let mut gateways: Option<Vec<Route>> = None;
     let result = (|| {

@@ -15,8 +15,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 
@@ -47,7 +47,7 @@ pub fn vrf_tables(desired: &[Item]) -> Result<HashMap<String, u32>, PluginError>
             continue;
         }
         if links.is_none() {
-            let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+            let mut sock = Socket::route_reused()?;
             links = Some(LinkTable::dump(&mut sock)?);
         }
         let links = links.as_ref().expect("just filled");

@@ -15,9 +15,9 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_NETPLUG};
-use netplug_plugin_sdk::netlink::route::RouteFilter;
+use netplug_plugin_sdk::netlink::LinkTable;
+use netplug_plugin_sdk::netlink::RouteFilter;
 use netplug_plugin_sdk::netlink::{Family, Link, Route, Socket};
 use netplug_plugin_sdk::{Envelope, Item, PluginError};
 
@@ -48,9 +48,9 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
 
 /// netplug's routes, and the link table naming their devices; `None` when there are none.
 fn dump() -> Result<Option<(LinkTable, Vec<Route>)>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
-    let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
+    let routes = sock.dump_routes_filtered(Family::All, &filter)?;
     if routes.is_empty() {
         return Ok(None);
     }

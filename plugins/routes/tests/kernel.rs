@@ -6,11 +6,10 @@ use std::net::IpAddr;
 use netplug_plugin_routes::read::owner_tag;
 use netplug_plugin_routes::RoutesPlugin;
 use netplug_plugin_sdk::netlink::consts::{RTAX_INITRWND, RTNH_F_ONLINK, RTPROT_BOOT, RTPROT_NETPLUG};
-use netplug_plugin_sdk::netlink::route::RouteFilter;
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
+use netplug_plugin_sdk::netlink::RouteFilter;
 use netplug_plugin_sdk::netlink::{AddrMessage, Family, LinkMessage, Route, RouteMessage, RouteType, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, Plugin};
+use netplug_plugin_testing::in_new_netns;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -24,7 +23,7 @@ fn nics(s: &mut Socket) {
         s.request(LinkMessage::change(peer.index).up().build()).unwrap();
         let idx = s.link_by_name(n).unwrap().unwrap().index;
         s.request(AddrMessage::add(idx, ip(v4), 24).build()).unwrap();
-        let nodad = netplug_plugin_sdk::netlink::linux_raw_sys::netlink::IFA_F_NODAD;
+        let nodad = netplug_plugin_sdk::netlink::uapi::IFA_F_NODAD;
         s.request(AddrMessage::add(idx, ip(v6), 64).flags(nodad).build()).unwrap();
     }
 }
@@ -35,7 +34,7 @@ fn routes(iface: &str, lines: &[&str]) -> Vec<Item> {
         .iter()
         .map(|attrs| {
             let xml = format!("<route {attrs}/>");
-            let element = netplug_core::xml::parse(&xml, 0).unwrap();
+            let element = netplug_plugin_testing::element_from_xml(&xml);
             let envelope = Envelope { name: iface.into(), kind: "ethernet".into(), ..Default::default() };
             Item { interface: iface.into(), kind: "ethernet".into(), envelope: Some(envelope), element }
         })
@@ -48,11 +47,11 @@ fn scope(names: &[&str]) -> Vec<String> {
 
 /// Read, plan and apply; the changes made.
 fn converge(desired: &[Item], names: &[&str]) -> Vec<Change> {
-    testing::converge(&RoutesPlugin, desired, &scope(names))
+    netplug_plugin_testing::converge(&RoutesPlugin, desired, &scope(names))
 }
 
 fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
-    testing::replan(&RoutesPlugin, desired, &scope(names))
+    netplug_plugin_testing::replan(&RoutesPlugin, desired, &scope(names))
 }
 
 /// Read then plan, as verification does; answers the descriptions as `interface: description`.
@@ -137,7 +136,8 @@ fn routes_of_every_type_are_applied_read_back_and_idempotent() {
         let live = RoutesPlugin.read(None).unwrap();
         assert_eq!(live.len(), EVERY_TYPE.len());
         assert!(live.iter().all(|i| i.interface == "eth0" && i.envelope.as_ref().unwrap().name == "eth0"));
-        let shown: Vec<String> = live.iter().map(|i| netplug_core::xml::write(&i.element)).collect();
+        let shown: Vec<String> =
+            live.iter().map(|i| netplug_plugin_testing::element_to_xml(&i.element)).collect();
         assert!(
             shown.iter().any(|x| x.contains(r#"destination="10.12.0.0/16" type="unreachable""#)),
             "{shown:#?}"

@@ -1,29 +1,32 @@
-//! This crate provides everything a netplug plugin needs, and nothing else: the
-//! position-carrying [`Element`] tree, [`Diagnostic`]s, the safe [`Plugin`] trait, helpers for
-//! checking a vocabulary ([`schema`]), and the export macro that lets an unmodified `netplug`
-//! load a plugin built outside this repository.
+//! This crate provides everything a netplug plugin needs, and nothing else: the safe
+//! [`Plugin`] trait and the values that cross it ([`Item`], [`Element`], [`Change`],
+//! [`Validation`], [`Diagnostic`]…), [`export_plugin!`] that makes a `cdylib` a plugin file
+//! an unmodified `netplug` loads, helpers for checking a vocabulary ([`schema`], [`ip`],
+//! [`kernel_enum!`]) and, under the `netlink` feature, the kernel side in one module
+//! ([`netlink`]). Tests use the companion crate `netplug-plugin-testing`.
 //!
-//! A plugin author implements [`Plugin`] and calls [`export_plugin!`]; the SDK hides the FFI
-//! ([`abi`], the contract of `docs/plugin-abi.md`, which only the host and the macro use).
-//! See `docs/plugin-guide.md` for a walk-through.
+//! The FFI behind the macro is plugin ABI 1.0 (`docs/plugin-abi.md`); only `netplug` itself
+//! sees it, through the `host` feature. See `docs/plugin-guide.md` for a walk-through.
 
+#[cfg(feature = "host")]
 pub mod abi;
-pub mod diagnostic;
-pub mod element;
+#[cfg(not(feature = "host"))]
+#[allow(dead_code)] // the host's half (borrowed requests, callbacks' constructors) goes unused
+mod abi;
+mod diagnostic;
+mod element;
 pub mod export;
 pub mod ip;
 pub mod libvirt;
 #[cfg(feature = "netlink")]
-pub mod link;
+mod link;
 mod log;
-pub mod plugin;
-pub mod schema;
-pub mod share;
-pub mod testing;
-
-/// Raw netlink (rtnetlink and ethtool genetlink), the one way plugins talk to the kernel.
 #[cfg(feature = "netlink")]
-pub use netplug_netlink as netlink;
+pub mod netlink;
+mod plugin;
+pub mod schema;
+#[cfg_attr(not(feature = "netlink"), allow(dead_code))]
+mod share;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use element::{Attribute, Element, Span};

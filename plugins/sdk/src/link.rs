@@ -11,16 +11,31 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::netlink::{self, Link, LinkMessage, Request, Socket};
+use netplug_netlink::{self as netlink, Link, LinkMessage, Request, Socket};
+
 use crate::plugin::{ApplyError, Change, Envelope, LinkState, Phase, PluginError};
 
-/// Turn a netlink error into a plugin error about `interface`.
-pub fn plugin_error(interface: &str, e: netlink::Error) -> PluginError {
-    PluginError {
-        message: e.op,
-        interface: (!interface.is_empty()).then(|| interface.to_string()),
-        errno: e.errno,
-        ext_ack: e.ext_ack,
+/// The kernel's answer (errno and extended-ack text) as a plugin error; name the interface
+/// with [`PluginError::on_interface`].
+impl From<netlink::Error> for PluginError {
+    fn from(e: netlink::Error) -> Self {
+        PluginError { message: e.op, interface: None, errno: e.errno, ext_ack: e.ext_ack }
+    }
+}
+
+/// A kernel error before any change was sent (opening a socket), charged to change 0.
+impl From<netlink::Error> for ApplyError {
+    fn from(e: netlink::Error) -> Self {
+        ApplyError { index: 0, error: e.into() }
+    }
+}
+
+fn on_interface(interface: &str, e: netlink::Error) -> PluginError {
+    let error = PluginError::from(e);
+    if interface.is_empty() {
+        error
+    } else {
+        error.on_interface(interface)
     }
 }
 
@@ -40,8 +55,7 @@ impl LinkTable {
     /// in the same read pass (see [`crate::share`]).
     pub fn dump(sock: &mut Socket) -> Result<LinkTable, PluginError> {
         let links =
-            crate::share::parse_or_make(crate::share::LINKS, netlink::parse_links, || sock.dump_links_raw())
-                .map_err(|e| plugin_error("", e))?;
+            crate::share::parse_or_make(crate::share::LINKS, netlink::parse_links, || sock.dump_links_raw())?;
         Ok(LinkTable::from_links(links))
     }
 
@@ -143,14 +157,9 @@ impl LinkOp {
         }
     }
 
-    /// Package as a [`Change`] for `interface` in `phase`.
+    /// Package as a [`Change`] for `interface` in `phase`, as a [`KindOp::Link`].
     pub fn change(self, interface: &str, phase: Phase, description: impl Into<String>) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description: description.into(),
-            payload: serde_json::to_string(&self).expect("link ops serialise"),
-        }
+        KindOp::<()>::Link(self).change(interface, phase, description)
     }
 
     /// Build the request, resolving names through `batch`.
@@ -288,22 +297,9 @@ impl<'s> Batch<'s> {
         let owners = std::mem::take(&mut self.owners);
         self.sock.batch(requests).map_err(|e| {
             let (index, interface) = owners[e.index.min(owners.len() - 1)].clone();
-            ApplyError { index, error: plugin_error(&interface, e.error) }
+            ApplyError { index, error: on_interface(&interface, e.error) }
         })
     }
-}
-
-/// Apply changes whose payloads are all [`LinkOp`]s.
-pub fn apply_link_ops(sock: &mut Socket, changes: &[Change]) -> Result<(), ApplyError> {
-    let mut batch = Batch::new(sock);
-    for (i, c) in changes.iter().enumerate() {
-        batch.begin(i, &c.interface);
-        let op: LinkOp = serde_json::from_str(&c.payload)
-            .map_err(|e| batch.fail(PluginError::new(format!("bad change payload: {e}"))))?;
-        let req = op.request(&mut batch)?;
-        batch.push(req);
-    }
-    batch.flush()
 }
 
 impl LinkTable {
@@ -326,9 +322,6 @@ impl LinkTable {
     }
 }
 
-// Kind plugins (bridge, bond, vlan) carry their own operations — creating the link, setting its
-// kind's options — beside the envelope's `LinkOp`s, and apply both in one burst.
-
 impl Batch<'_> {
     /// Drop the link table, so the next name lookup flushes and re-dumps. Needed after deleting
     /// a link whose name is created again in the same call (a VLAN whose tag changed): the old
@@ -338,14 +331,20 @@ impl Batch<'_> {
     }
 }
 
-/// A kind plugin's change payload: one of the shared [`LinkOp`]s, or the plugin's own operation
-/// `T`. `T` must not reuse `LinkOp`'s `op` tags (`set-mtu`, `set-mac`, `up`, `down`, `enslave`,
-/// `release`, `delete`), or its payloads would read back as link ops.
+/// What a kind plugin's change does: one of the shared [`LinkOp`]s, or the plugin's own
+/// operation `T`. Tagged by variant (`{"link": …}` / `{"kind": …}`), so the two never mix up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(rename_all = "kebab-case")]
 pub enum KindOp<T> {
     Link(LinkOp),
     Kind(T),
+}
+
+impl<T: Serialize> KindOp<T> {
+    /// Package as a [`Change`] for `interface` in `phase`; [`apply_kind_changes`] reads it back.
+    pub fn change(&self, interface: &str, phase: Phase, description: impl Into<String>) -> Change {
+        Change::new(interface, phase, description, self)
+    }
 }
 
 /// [`apply_kind_ops`] on a routing socket of its own, opened only when there is something to
@@ -358,15 +357,15 @@ where
     if changes.is_empty() {
         return Ok(());
     }
-    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused()?;
     apply_kind_ops(&mut sock, changes, build)
 }
 
-/// Apply changes whose payloads are [`KindOp`]s, in order and in bursts: link ops as
-/// [`apply_link_ops`] does, the plugin's own through `build`, which returns the requests of one
-/// operation (resolving names through the batch). Errors name the interface acted on (the port,
-/// for enslave and release) and carry the index of their change.
-pub fn apply_kind_ops<T, F>(sock: &mut Socket, changes: &[Change], mut build: F) -> Result<(), ApplyError>
+/// Apply changes whose payloads are [`KindOp`]s, in order and in bursts: link ops as the SDK
+/// builds them, the plugin's own through `build`, which returns the requests of one operation
+/// (resolving names through the batch). Errors name the interface acted on (the port, for
+/// enslave and release) and carry the index of their change.
+fn apply_kind_ops<T, F>(sock: &mut Socket, changes: &[Change], mut build: F) -> Result<(), ApplyError>
 where
     T: serde::de::DeserializeOwned,
     F: FnMut(&T, &mut Batch<'_>) -> Result<Vec<Request>, ApplyError>,
@@ -375,9 +374,7 @@ where
     let mut deleted = false;
     for (i, c) in changes.iter().enumerate() {
         batch.begin(i, &c.interface);
-        let op: KindOp<T> = serde_json::from_str(&c.payload).map_err(|e| {
-            batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
-        })?;
+        let op: KindOp<T> = c.op().map_err(|error| batch.fail(error))?;
         let is_delete = matches!(op, KindOp::Link(LinkOp::Delete { .. }));
         // Deletes resolve names against one table; what follows them must not see their indexes.
         if deleted && !is_delete {

@@ -60,6 +60,13 @@ pub struct PluginInfo {
     /// as from a 1.0 plugin): its kinds are virtual links it creates and deletes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub physical: bool,
+    /// ABI 1.1. The values the kernel gives a new link of this plugin's kinds for what no one
+    /// set: kind element → attribute → the value as `read` writes it (`bridge` → `hellotime`
+    /// → `2`). `show` and `dumpxml` leave out an attribute read with exactly that value unless
+    /// a definition sets it, so that they print what was configured, not the kernel's
+    /// defaults. Absent (as from a 1.0 plugin): everything read is printed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub kernel_defaults: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// ABI 1.1. The kinds this plugin translates in the libvirt dialect, as their `type=`
     /// (the same word as the kind): core asks it for their subtree both ways
     /// ([`Plugin::libvirt_to_native`], [`Plugin::libvirt_from_native`]). Absent (as from a 1.0
@@ -244,16 +251,37 @@ impl Phase {
     }
 }
 
-/// One change a plugin plans and later applies. `payload` is the plugin's own data (often
-/// JSON); core never looks inside it.
+/// One change a plugin plans and later applies. The payload is the plugin's own typed
+/// operation, which [`Change::new`] encodes and [`Change::op`] decodes; core never looks inside.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Change {
     pub interface: String,
     pub phase: Phase,
     /// Human-readable, e.g. `set mtu 9000 (was 1500)`.
     pub description: String,
+    /// The operation, as [`Change::new`] encoded it (JSON text).
     #[serde(default)]
     pub payload: String,
+}
+
+impl Change {
+    /// A change to `interface` in `phase` that carries `op`, the plugin's own operation.
+    pub fn new(interface: &str, phase: Phase, description: impl Into<String>, op: &impl Serialize) -> Change {
+        Change {
+            interface: interface.to_string(),
+            phase,
+            description: description.into(),
+            // The plugin's own plain data types: encoding them cannot fail.
+            payload: serde_json::to_string(op).expect("a change's operation encodes"),
+        }
+    }
+
+    /// The operation [`Change::new`] was given, or an error on this change's interface when
+    /// the payload is not a `T`.
+    pub fn op<T: serde::de::DeserializeOwned>(&self) -> Result<T, PluginError> {
+        serde_json::from_str(&self.payload)
+            .map_err(|e| PluginError::new(format!("bad change payload: {e}")).on_interface(&self.interface))
+    }
 }
 
 /// An error from a plugin, carrying what the kernel said.

@@ -20,7 +20,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// Damerau–Levenshtein (optimal string alignment) distance.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
@@ -93,46 +93,6 @@ pub fn bad_value(attr: &Attribute, interface: &str, what: impl std::fmt::Display
     Diagnostic::error(attr.value_span, format!("invalid {} `{}`: {what}", attr.name, attr.value))
         .on_interface(interface)
         .on_attribute(&attr.name)
-}
-
-/// Check an optional boolean attribute; returns its value (or `default`) and any diagnostic.
-pub fn bool_attr(
-    element: &Element,
-    name: &str,
-    default: bool,
-    interface: &str,
-    out: &mut Vec<Diagnostic>,
-) -> bool {
-    match element.attr(name) {
-        None => default,
-        Some(a) => parse_bool(&a.value).unwrap_or_else(|| {
-            out.push(bad_value(a, interface, "expected yes or no"));
-            default
-        }),
-    }
-}
-
-/// Check an optional unsigned integer attribute within `min..=max`.
-pub fn u32_attr(
-    element: &Element,
-    name: &str,
-    min: u32,
-    max: u32,
-    interface: &str,
-    out: &mut Vec<Diagnostic>,
-) -> Option<u32> {
-    let a = element.attr(name)?;
-    match a.value.trim().parse::<u64>() {
-        Ok(v) if (min as u64..=max as u64).contains(&v) => Some(v as u32),
-        Ok(_) => {
-            out.push(bad_value(a, interface, format!("must be between {min} and {max}")));
-            None
-        }
-        Err(_) => {
-            out.push(bad_value(a, interface, "expected a non-negative integer"));
-            None
-        }
-    }
 }
 
 /// Check an optional attribute against a fixed set of words.

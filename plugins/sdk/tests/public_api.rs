@@ -4,6 +4,9 @@
 //! stable, with no tool to install (rustdoc JSON and `cargo public-api` need nightly); it
 //! reads declarations, not types, so a changed signature shows as a changed line.
 //!
+//! Each file is headed by how a plugin reaches it (a public module, the crate root's
+//! re-exports, or only netplug's `host` feature).
+//!
 //! After an intended change: `NETPLUG_UPDATE_API=1 cargo test -p netplug-plugin-sdk --test
 //! public_api`, and commit the snapshot.
 
@@ -43,8 +46,23 @@ fn declarations(text: &str) -> Vec<String> {
         if !trimmed.starts_with("pub ") {
             continue;
         }
-        // A declaration may span lines: up to its body, its `;` or a field's `,`.
+        // A declaration may span lines: up to its body, its `;` or a field's `,`; a `pub use`
+        // up to its `;`, keeping the braces of what it names.
         let mut decl = trimmed.to_string();
+        if decl.starts_with("pub use ") {
+            while !decl.ends_with(';') {
+                match lines.next() {
+                    Some(next) => {
+                        decl.push(' ');
+                        decl.push_str(next.trim());
+                    }
+                    None => break,
+                }
+            }
+            let decl = decl.trim_end_matches(';').replace("{ ", "{").replace(", }", "}");
+            out.push(decl.split_whitespace().collect::<Vec<_>>().join(" "));
+            continue;
+        }
         while !decl.contains('{') && !decl.ends_with(';') && !decl.ends_with(',') {
             match lines.next() {
                 Some(next) => {
@@ -60,18 +78,48 @@ fn declarations(text: &str) -> Vec<String> {
     out
 }
 
+/// How a plugin reaches the module in `file`, as `lib.rs` declares it: a `pub mod`, only
+/// with the `host` feature (netplug's own), or a private module whose items reach plugins
+/// only through `lib.rs`'s `pub use` re-exports (or not at all).
+fn reach(lib: &str, file: &Path) -> &'static str {
+    let name = file.file_stem().unwrap().to_str().unwrap();
+    if name == "lib" {
+        return "the crate root";
+    }
+    let mut host = false;
+    let mut public = false;
+    let mut previous = "";
+    for line in lib.lines().map(str::trim) {
+        if line == format!("pub mod {name};") {
+            if previous == "#[cfg(feature = \"host\")]" {
+                host = true;
+            } else {
+                public = true;
+            }
+        }
+        previous = line;
+    }
+    match (public, host) {
+        (true, _) => "public module",
+        (false, true) => "public only with the `host` feature, which only netplug enables",
+        (false, false) => "private module: plugins see only what lib.rs re-exports",
+    }
+}
+
 #[test]
 fn the_public_api_is_the_snapshot() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     sources(&root.join("src"), &mut files);
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
     let mut api = String::new();
     for file in files {
         let decls = declarations(&std::fs::read_to_string(&file).unwrap());
         if decls.is_empty() {
             continue;
         }
-        api.push_str(&format!("# {}\n", file.strip_prefix(root).unwrap().display()));
+        let rel = file.strip_prefix(root).unwrap().display();
+        api.push_str(&format!("# {rel} ({})\n", reach(&lib, &file)));
         for d in decls {
             api.push_str(&d);
             api.push('\n');

@@ -3,8 +3,8 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::{plugin_error, Batch};
 use netplug_plugin_sdk::netlink::consts::RTPROT_NETPLUG_GATEWAY;
+use netplug_plugin_sdk::netlink::Batch;
 use netplug_plugin_sdk::netlink::{AddrMessage, LinkMessage, Request, RouteMessage, Socket};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 use serde::{Deserialize, Serialize};
@@ -155,15 +155,13 @@ fn promote_secondaries(index: u32) -> Request {
 
 /// Apply changes in order, in bursts.
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
-    let mut sock = Socket::route_reused().map_err(|e| ApplyError { index: 0, error: plugin_error("", e) })?;
+    let mut sock = Socket::route_reused()?;
     let mut ops = Vec::with_capacity(changes.len());
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {
             batch.begin(i, &c.interface);
-            let op: StaticOp = serde_json::from_str(&c.payload).map_err(|e| {
-                batch.fail(PluginError::new(format!("bad change payload: {e}")).on_interface(&c.interface))
-            })?;
+            let op: StaticOp = c.op().map_err(|error| batch.fail(error))?;
             if let StaticOp::RemoveGateway { after_replacement: true, .. } = op {
                 // Alone, so that "no such route" (replaced in place meanwhile) is not a failure.
                 let requests = op.requests(&mut batch)?;
@@ -171,7 +169,9 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                 for req in requests {
                     match batch.socket().request(req) {
                         Err(e) if e.is_not_found() => {}
-                        other => other.map_err(|e| batch.fail(plugin_error(&c.interface, e)))?,
+                        other => {
+                            other.map_err(|e| batch.fail(PluginError::from(e).on_interface(&c.interface)))?
+                        }
                     }
                 }
                 ops.push(op);

@@ -273,12 +273,7 @@ fn plan_interface(name: &str, want: &Side, have: &Side, gateway_families: [bool;
 impl StaticOp {
     /// Package as a [`Change`] for `interface` in `phase`.
     pub fn change(self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(&self).expect("static ops serialise"),
-        }
+        Change::new(interface, phase, description, &self)
     }
 }
 

@@ -22,15 +22,13 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
 use netplug_plugin_sdk::netlink::consts::{
     IFAPROT_KERNEL_LL, IFAPROT_KERNEL_LO, IFAPROT_KERNEL_RA, IFA_PROTO_NETPLUG, RTPROT_NETPLUG_GATEWAY,
     RT_TABLE_MAIN,
 };
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink::{
-    IFA_F_DADFAILED, IFA_F_PERMANENT, IFA_F_TEMPORARY,
-};
-use netplug_plugin_sdk::netlink::route::RouteFilter;
+use netplug_plugin_sdk::netlink::uapi::{IFA_F_DADFAILED, IFA_F_PERMANENT, IFA_F_TEMPORARY};
+use netplug_plugin_sdk::netlink::LinkTable;
+use netplug_plugin_sdk::netlink::RouteFilter;
 use netplug_plugin_sdk::netlink::{Address, Family, Link, Route, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -97,11 +95,11 @@ impl Origin {
 /// Live `<static>` items for `names` (every interface for `None`): one link dump, one address
 /// dump of both families and one route dump the kernel filters down to netplug's gateways.
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
-    let addrs = sock.dump_addrs(Family::All).map_err(|e| plugin_error("", e))?;
+    let addrs = sock.dump_addrs(Family::All)?;
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG_GATEWAY), ..Default::default() };
-    let routes = sock.dump_routes_filtered(Family::All, &filter).map_err(|e| plugin_error("", e))?;
+    let routes = sock.dump_routes_filtered(Family::All, &filter)?;
     Ok(items(&table, &addrs, &routes, names))
 }
 

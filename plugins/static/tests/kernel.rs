@@ -6,11 +6,10 @@ use std::net::IpAddr;
 use netplug_plugin_sdk::netlink::consts::{
     IFA_PROTO_NETPLUG, RTPROT_BOOT, RTPROT_NETPLUG, RTPROT_NETPLUG_GATEWAY,
 };
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{AddrMessage, Address, Family, LinkMessage, Route, RouteMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Envelope, Item, Plugin};
 use netplug_plugin_static::StaticPlugin;
+use netplug_plugin_testing::in_new_netns;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -34,7 +33,7 @@ fn statics(iface: &str, lines: &[&str]) -> Vec<Item> {
     lines
         .iter()
         .map(|attrs| {
-            let element = netplug_core::xml::parse(&format!("<static {attrs}/>"), 0).unwrap();
+            let element = netplug_plugin_testing::element_from_xml(&format!("<static {attrs}/>"));
             let envelope = Envelope { name: iface.into(), kind: "ethernet".into(), ..Default::default() };
             Item { interface: iface.into(), kind: "ethernet".into(), envelope: Some(envelope), element }
         })
@@ -52,11 +51,14 @@ fn plan_for(desired: &[Item], names: &[&str]) -> Vec<Change> {
 
 /// Read, plan and apply; the changes' descriptions.
 fn converge(desired: &[Item], names: &[&str]) -> Vec<String> {
-    testing::converge(&StaticPlugin, desired, &scope(names)).into_iter().map(|c| c.description).collect()
+    netplug_plugin_testing::converge(&StaticPlugin, desired, &scope(names))
+        .into_iter()
+        .map(|c| c.description)
+        .collect()
 }
 
 fn replan(desired: &[Item], names: &[&str]) -> Vec<String> {
-    testing::replan(&StaticPlugin, desired, &scope(names))
+    netplug_plugin_testing::replan(&StaticPlugin, desired, &scope(names))
 }
 
 fn addrs_of(s: &mut Socket, name: &str) -> Vec<Address> {
@@ -74,7 +76,10 @@ fn routes(s: &mut Socket) -> Vec<Route> {
 
 /// Shown as XML, one line per item: what `netplug show` would print of them.
 fn shown(items: &[Item]) -> Vec<String> {
-    items.iter().map(|i| format!("{} {}", i.interface, netplug_core::xml::write(&i.element).trim())).collect()
+    items
+        .iter()
+        .map(|i| format!("{} {}", i.interface, netplug_plugin_testing::element_to_xml(&i.element).trim()))
+        .collect()
 }
 
 #[test]

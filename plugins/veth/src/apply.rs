@@ -3,8 +3,8 @@
 use std::fs::File;
 use std::os::fd::AsRawFd;
 
-use netplug_plugin_sdk::link::{apply_kind_changes, Batch};
 use netplug_plugin_sdk::netlink::consts::{IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, VETH_INFO_PEER};
+use netplug_plugin_sdk::netlink::{apply_kind_changes, Batch};
 use netplug_plugin_sdk::netlink::{parse_mac, AttrBuilder, LinkMessage, Request};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 

@@ -14,8 +14,8 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use netplug_plugin_sdk::netlink::consts::{IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS};
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
-use netplug_plugin_sdk::netlink::neli::consts::nl::NlmF;
+use netplug_plugin_sdk::netlink::uapi as nl;
+use netplug_plugin_sdk::netlink::NlmF;
 use netplug_plugin_sdk::netlink::{AttrBuilder, Error, Link, Request, Socket};
 
 /// Where `ip netns` keeps named namespaces.

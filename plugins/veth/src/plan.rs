@@ -19,7 +19,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
 use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
 use serde::{Deserialize, Serialize};
@@ -57,12 +57,7 @@ pub enum VethOp {
 
 impl VethOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("veth ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -16,20 +16,21 @@ use crate::netns;
 
 /// The veths called `names` (all veths when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     let links = table.links_of_kind(KIND, names);
     // Only a peer elsewhere costs more than the dump: the namespaces' ids, once, and a lookup
     // of each such peer.
     let mut elsewhere = Elsewhere::default();
     if links.iter().any(|l| l.link_netnsid.is_some()) {
-        elsewhere.names = netns::names_by_id(&mut sock).map_err(|e| plugin_error("", e))?;
+        elsewhere.names = netns::names_by_id(&mut sock)?;
         for link in links.iter().filter(|l| l.link_netnsid.is_some()) {
             let (Some(id), Some(peer)) = (link.link_netnsid, link.parent) else { continue };
             if !elsewhere.names.contains_key(&id) {
                 continue;
             }
-            let found = netns::link_in(&mut sock, id, peer).map_err(|e| plugin_error(&link.name, e))?;
+            let found = netns::link_in(&mut sock, id, peer)
+                .map_err(|e| PluginError::from(e).on_interface(&link.name))?;
             if let Some(found) = found {
                 elsewhere.peers.insert(link.index, found.name);
             }

@@ -3,10 +3,9 @@
 
 use std::process::Command;
 
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 use netplug_plugin_veth::VethPlugin;
 
 fn veth(name: &str, attrs: &[(&str, &str)]) -> Item {
@@ -27,11 +26,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 }
 
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    testing::converge(&VethPlugin, desired, scope)
+    netplug_plugin_testing::converge(&VethPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    testing::replan(&VethPlugin, desired, scope)
+    netplug_plugin_testing::replan(&VethPlugin, desired, scope)
 }
 
 fn without_index(items: Vec<Item>) -> Vec<Item> {

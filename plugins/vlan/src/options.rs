@@ -8,7 +8,7 @@
 use netplug_plugin_sdk::netlink::consts::{
     VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
 };
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{AttrBuilder, Attrs};
 use netplug_plugin_sdk::schema::parse_bool;
 use netplug_plugin_sdk::Element;

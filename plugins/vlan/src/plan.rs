@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::schema::parse_bool;
 use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
@@ -39,12 +39,7 @@ pub enum VlanOp {
 
 impl VlanOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("vlan ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

@@ -5,10 +5,9 @@
 //! `--include-ignored`) in a Debian kernel that has it.
 //! Parents are veth pairs, which any kernel has.
 
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 use netplug_plugin_vlan::VlanPlugin;
 
 /// veth pairs `name` ↔ `name`p, both ends up (a VLAN cannot be up on a parent that is down:
@@ -44,11 +43,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 
 /// Plan against the kernel and apply in phase order, as core does; returns the changes.
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    testing::converge(&VlanPlugin, desired, scope)
+    netplug_plugin_testing::converge(&VlanPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    testing::replan(&VlanPlugin, desired, scope)
+    netplug_plugin_testing::replan(&VlanPlugin, desired, scope)
 }
 
 fn index(item: &Item) -> Option<u32> {

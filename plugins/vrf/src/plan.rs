@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::{Change, Element, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -36,12 +36,7 @@ pub enum VrfOp {
 
 impl VrfOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("vrf ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

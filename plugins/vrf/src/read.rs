@@ -1,8 +1,8 @@
 //! Kernel → vocabulary: every VRF as the `<vrf>` item a document would hold — its table and
 //! its ports as `<member>`s — from one link dump.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -14,7 +14,7 @@ pub const DEFAULT_MTU: u32 = 65535 + 40;
 
 /// The VRFs called `names` (all VRFs when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

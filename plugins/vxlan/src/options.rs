@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink as nl;
+use netplug_plugin_sdk::netlink::uapi as nl;
 use netplug_plugin_sdk::netlink::{AttrBuilder, Attrs};
 use netplug_plugin_sdk::schema::parse_bool;
 use netplug_plugin_sdk::Element;

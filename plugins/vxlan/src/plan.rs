@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
+use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
 use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
@@ -36,12 +36,7 @@ pub enum VxlanOp {
 
 impl VxlanOp {
     fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        Change {
-            interface: interface.to_string(),
-            phase,
-            description,
-            payload: serde_json::to_string(self).expect("vxlan ops serialise"),
-        }
+        KindOp::Kind(self).change(interface, phase, description)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Kernel → vocabulary: every VXLAN as the `<vxlan>` item a document would hold — every option
 //! the kernel reports, the device by name — from one link dump.
 
-use netplug_plugin_sdk::link::{plugin_error, LinkTable};
+use netplug_plugin_sdk::netlink::LinkTable;
 use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Element, Item, PluginError};
 
@@ -10,7 +10,7 @@ use crate::options::read_data;
 
 /// The VXLANs called `names` (all VXLANs when `None`).
 pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
-    let mut sock = Socket::route_reused().map_err(|e| plugin_error("", e))?;
+    let mut sock = Socket::route_reused()?;
     let table = LinkTable::dump(&mut sock)?;
     Ok(items(&table, names))
 }

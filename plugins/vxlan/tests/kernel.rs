@@ -1,10 +1,9 @@
 //! The VXLAN plugin against the real kernel (this machine's has VXLAN), each test in a network
 //! namespace of its own; veth pairs stand in for the NICs the tunnels leave by.
 
-use netplug_plugin_sdk::netlink::testing::in_new_netns;
 use netplug_plugin_sdk::netlink::{AddrMessage, LinkMessage, Socket};
-use netplug_plugin_sdk::testing;
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::in_new_netns;
 use netplug_plugin_vxlan::VxlanPlugin;
 
 /// veth pairs `name` ↔ `name`p, both up, `name` with 192.0.2.1/24 (a local address to use).
@@ -41,11 +40,11 @@ fn read(scope: &[String]) -> Vec<Item> {
 }
 
 fn converge(desired: &[Item], scope: &[String]) -> Vec<Change> {
-    testing::converge(&VxlanPlugin, desired, scope)
+    netplug_plugin_testing::converge(&VxlanPlugin, desired, scope)
 }
 
 fn replan(desired: &[Item], scope: &[String]) -> Vec<String> {
-    testing::replan(&VxlanPlugin, desired, scope)
+    netplug_plugin_testing::replan(&VxlanPlugin, desired, scope)
 }
 
 fn index(item: &Item) -> Option<u32> {

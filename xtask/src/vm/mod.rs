@@ -26,11 +26,16 @@ use crate::util::{cargo, root};
 use initramfs::{GuestTest, Plan};
 
 /// Integration test files the guest runs: (package directory, file pattern with one `*`).
-const GUEST_TESTS: &[(&str, &str)] =
-    &[("plugins/bond", "tests/*.rs"), ("plugins/vlan", "tests/*.rs"), ("tests", "tests/vm_*.rs")];
+const GUEST_TESTS: &[(&str, &str)] = &[
+    ("plugins/bond", "tests/*.rs"),
+    ("plugins/vlan", "tests/*.rs"),
+    ("plugins/wireguard", "tests/*.rs"),
+    ("tests", "tests/vm_*.rs"),
+];
 
 /// Modules the guest loads before the tests: the link kinds this machine's kernel lacks.
-const GUEST_MODULES: &[&str] = &["bonding", "8021q", "dummy", "veth", "macvlan", "macvtap", "ipvlan", "vrf"];
+const GUEST_MODULES: &[&str] =
+    &["bonding", "8021q", "dummy", "veth", "macvlan", "macvtap", "ipvlan", "vrf", "wireguard"];
 
 /// Prefix of the guest's report lines on the `results` port: `ready <uptime>`, `note <text>`,
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.
@@ -583,6 +588,7 @@ mod tests {
             assert!(
                 rel.starts_with("plugins/bond/tests/")
                     || rel.starts_with("plugins/vlan/tests/")
+                    || rel.starts_with("plugins/wireguard/tests/")
                     || rel.starts_with("tests/tests/vm_"),
                 "{rel}"
             );

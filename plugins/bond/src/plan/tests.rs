@@ -1,7 +1,7 @@
 //! Plan logic without a kernel: creation, option changes and the sequences around options the
 //! kernel takes only with the bond down or without slaves.
 
-use netplug_plugin_sdk::link::KindOp;
+use netplug_plugin_sdk::netlink::KindOp;
 use netplug_plugin_sdk::{Element, Envelope};
 
 use super::*;
@@ -49,7 +49,7 @@ fn lines(changes: &[Change]) -> Vec<String> {
 }
 
 fn op(change: &Change) -> KindOp<BondOp> {
-    serde_json::from_str(&change.payload).expect("payload parses")
+    change.op().expect("payload parses")
 }
 
 const UP: LinkState = LinkState::Up;

@@ -1,43 +1,17 @@
 //! Every rule of the bridge vocabulary, checked against documents with exact positions.
 
-use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Envelope, Item, Plugin, Relation, Validation};
+use netplug_plugin_sdk::{Plugin, Relation, Validation};
+use netplug_plugin_testing::{diagnostic_lines, validate_xml};
 
 use super::parse_centiseconds;
 use crate::BridgePlugin;
 
-/// Items as core hands them to a kind plugin: each `<bridge>` of the document without the
-/// envelope's attributes and without the children feature plugins own.
-fn items(xml: &str) -> Vec<Item> {
-    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
-    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
-    tops.into_iter()
-        .filter(|e| e.name == "bridge")
-        .map(|mut e| {
-            let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
-            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
-            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            let envelope = Envelope { name: name.clone(), kind: "bridge".into(), ..Default::default() };
-            Item { interface: name, kind: "bridge".into(), envelope: Some(envelope), element: e }
-        })
-        .collect()
-}
-
 fn validate(xml: &str) -> Validation {
-    BridgePlugin.validate(&items(xml))
+    validate_xml(&BridgePlugin, xml)
 }
 
-/// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
 fn diags(xml: &str) -> Vec<String> {
-    validate(xml)
-        .diagnostics
-        .iter()
-        .map(|d| {
-            assert!(d.interface.is_some(), "no interface on {d:?}");
-            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
-            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
-        })
-        .collect()
+    diagnostic_lines(&validate(xml))
 }
 
 fn help(xml: &str, index: usize) -> String {

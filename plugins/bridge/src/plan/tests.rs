@@ -1,6 +1,6 @@
 //! Plan logic without a kernel: what each difference between document and kernel turns into.
 
-use netplug_plugin_sdk::link::{KindOp, LinkOp};
+use netplug_plugin_sdk::netlink::{KindOp, LinkOp};
 use netplug_plugin_sdk::{Envelope, LinkState};
 
 use super::*;
@@ -27,7 +27,7 @@ fn lines(changes: &[Change]) -> Vec<String> {
 }
 
 fn op(change: &Change) -> KindOp<BridgeOp> {
-    serde_json::from_str(&change.payload).expect("payload parses")
+    change.op().expect("payload parses")
 }
 
 #[test]

@@ -18,8 +18,8 @@ use netplug_plugin_dhcp::netlink::{dump_addrs, Addr};
 use netplug_plugin_dhcp::state::Paths;
 use netplug_plugin_dhcp::DhcpPlugin;
 use netplug_plugin_sdk::netlink::{Family, Route, Socket};
-pub use netplug_plugin_sdk::testing::wait_for;
 use netplug_plugin_sdk::{Element, Envelope, Item};
+pub use netplug_plugin_testing::wait_for;
 
 /// The client's interface (in the client namespace) and its MAC.
 pub const CLIENT_IF: &str = "dcl0";

@@ -1,54 +1,17 @@
 //! Every rule of the ethernet vocabulary, checked against documents with exact positions.
 
-use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Envelope, Item, Plugin, Validation};
+use netplug_plugin_sdk::{Plugin, Validation};
+use netplug_plugin_testing::{diagnostic_lines, validate_xml};
 
 use super::Duplex;
 use crate::EthernetPlugin;
 
-/// Items as core hands them to this plugin: a kind item per `<interface>` (without the envelope
-/// and the feature children) and a feature item per `<ethtool>` in any interface.
-fn items(xml: &str) -> Vec<Item> {
-    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
-    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
-    let mut out = Vec::new();
-    for mut e in tops {
-        let kind = if e.name == "interface" { "ethernet" } else { e.name.as_str() }.to_string();
-        let name_attr = if kind == "ethernet" { "device" } else { "name" };
-        let name = e.remove_attr(name_attr).map(|a| a.value).unwrap_or_default();
-        let envelope = Envelope { name: name.clone(), kind: kind.clone(), ..Default::default() };
-        for c in e.children_named("ethtool") {
-            out.push(Item {
-                interface: name.clone(),
-                kind: kind.clone(),
-                envelope: Some(envelope.clone()),
-                element: c.clone(),
-            });
-        }
-        if kind == "ethernet" {
-            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
-            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            out.push(Item { interface: name, kind, envelope: Some(envelope), element: e });
-        }
-    }
-    out
-}
-
 fn validate(xml: &str) -> Validation {
-    EthernetPlugin.validate(&items(xml))
+    validate_xml(&EthernetPlugin, xml)
 }
 
-/// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
 fn diags(xml: &str) -> Vec<String> {
-    validate(xml)
-        .diagnostics
-        .iter()
-        .map(|d| {
-            assert!(d.interface.is_some(), "no interface on {d:?}");
-            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
-            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
-        })
-        .collect()
+    diagnostic_lines(&validate(xml))
 }
 
 fn help(xml: &str, index: usize) -> String {
@@ -85,7 +48,8 @@ fn a_full_ethtool_is_clean() {
 
 #[test]
 fn the_interface_kind_has_nothing_of_its_own() {
-    let xml = r#"<interface device="eth0" onbot="yes" type="ethernet">
+    // (`type=` would make it a libvirt document)
+    let xml = r#"<interface device="eth0" onbot="yes" kind="ethernet">
   <ethtol speed="100"/>
   <stattic ipaddr="10.0.0.1/24"/>
 </interface>"#;
@@ -93,7 +57,7 @@ fn the_interface_kind_has_nothing_of_its_own() {
         diags(xml),
         [
             "1:26 error onbot: unknown attribute `onbot` on <interface>",
-            "1:38 error type: unknown attribute `type` on <interface>",
+            "1:38 error kind: unknown attribute `kind` on <interface>",
             "2:3 error ethtol: unknown element <ethtol> in <interface>",
             "3:3 error stattic: unknown element <stattic> in <interface>",
         ]

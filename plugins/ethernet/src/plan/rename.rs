@@ -1,8 +1,8 @@
 //! Renames: a device missing by name is looked up by its MAC and renamed (netcf's
 //! `ncf_lookup_by_mac_string`), and renamed back when a rollback no longer wants the new name.
 
-use netplug_plugin_sdk::link::{envelope_changes, LinkOp};
 use netplug_plugin_sdk::netlink;
+use netplug_plugin_sdk::netlink::{envelope_changes, LinkOp};
 use netplug_plugin_sdk::{Change, Envelope, LinkState, Phase, PluginError};
 
 use super::{is_ethtool, settings, Context, Device, Kernel, ETHERNET};

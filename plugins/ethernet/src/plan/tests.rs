@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use netplug_plugin_sdk::link::LinkTable;
 use netplug_plugin_sdk::netlink::{Channels, Feature, Link, LinkModes, Rings};
+use netplug_plugin_sdk::netlink::{KindOp, LinkOp, LinkTable};
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, PluginError};
 
 use super::{plan, Kernel};
+use crate::apply::EthOp;
 use crate::ethtool::DeviceState;
 
 #[derive(Default)]
@@ -50,7 +51,7 @@ fn kind_item(env: Envelope) -> Item {
 }
 
 fn ethtool_item(env: &Envelope, xml: &str) -> Item {
-    let element = netplug_core::xml::parse(xml, 0).expect("test <ethtool> parses");
+    let element = netplug_plugin_testing::element_from_xml(xml);
     Item { interface: env.name.clone(), kind: env.kind.clone(), envelope: Some(env.clone()), element }
 }
 
@@ -211,8 +212,11 @@ fn a_missing_device_is_found_by_mac_and_renamed() {
             "Up lan0: set up",
         ]
     );
-    assert_eq!(changes[0].payload, r#"{"op":"down","name":"eth3"}"#);
-    assert_eq!(changes[1].payload, r#"{"op":"rename","name":"eth3","to":"lan0"}"#);
+    assert_eq!(changes[0].op::<KindOp<EthOp>>().unwrap(), KindOp::Link(LinkOp::Down { name: "eth3".into() }));
+    assert_eq!(
+        changes[1].op::<KindOp<EthOp>>().unwrap(),
+        KindOp::Kind(EthOp::Rename { name: "eth3".into(), to: "lan0".into() })
+    );
 
     // The permanent address wins over eth4's current one; with it gone, eth4 is found.
     let mut k2 = Fake {

@@ -39,7 +39,7 @@ pub fn desired(env: Envelope, ethtool: Option<&str>) -> Vec<Item> {
         element: Element::new("interface"),
     }];
     if let Some(xml) = ethtool {
-        let element = netplug_core::xml::parse(xml, 0).expect("test <ethtool> parses");
+        let element = netplug_plugin_testing::element_from_xml(xml);
         assert_eq!(EthernetPlugin.validate(&[item(&env, element.clone())]).diagnostics, []);
         items.push(item(&env, element));
     }

@@ -1,30 +1,13 @@
 //! Every rule of the ipvlan vocabulary, checked against documents with exact positions.
 
-use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Envelope, Item, LinkState, Plugin, Relation};
+use netplug_plugin_sdk::{Item, Plugin, Relation};
+use netplug_plugin_testing::items_from_xml;
 
 use crate::IpvlanPlugin;
 
-/// Items as core hands them to a kind plugin (a `<hwaddr>` becomes the envelope's MAC).
+/// Items as netplug hands them to this plugin.
 fn items(xml: &str) -> Vec<Item> {
-    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
-    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
-    tops.into_iter()
-        .filter(|e| e.name == "ipvlan")
-        .map(|mut e| {
-            let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
-            let state = match e.attr("state").map(|a| a.value.as_str()) {
-                Some("absent") => LinkState::Absent,
-                _ => Default::default(),
-            };
-            let mac = e.child("hwaddr").and_then(|h| h.text.clone());
-            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
-            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            let envelope =
-                Envelope { name: name.clone(), kind: "ipvlan".into(), state, mac, ..Default::default() };
-            Item { interface: name, kind: "ipvlan".into(), envelope: Some(envelope), element: e }
-        })
-        .collect()
+    items_from_xml(&IpvlanPlugin, xml)
 }
 
 fn diags(xml: &str) -> Vec<String> {

@@ -1,46 +1,16 @@
 //! Every rule of the `<static>` vocabulary, checked against documents with exact positions.
 
-use netplug_plugin_sdk::{Envelope, Item, Plugin, Validation};
+use netplug_plugin_sdk::{Plugin, Validation};
+use netplug_plugin_testing::{diagnostic_lines, validate_xml};
 
 use crate::StaticPlugin;
 
-/// Items as core hands them to a feature plugin: one per `<static>` in any interface.
-fn items(xml: &str) -> Vec<Item> {
-    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
-    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
-    let mut out = Vec::new();
-    for e in tops {
-        let kind = if e.name == "interface" { "ethernet" } else { e.name.as_str() }.to_string();
-        let name =
-            e.value(if kind == "ethernet" { "device" } else { "name" }).unwrap_or_default().to_string();
-        let envelope = Envelope { name: name.clone(), kind: kind.clone(), ..Default::default() };
-        for c in e.children_named("static") {
-            out.push(Item {
-                interface: name.clone(),
-                kind: kind.clone(),
-                envelope: Some(envelope.clone()),
-                element: c.clone(),
-            });
-        }
-    }
-    out
-}
-
 fn validate(xml: &str) -> Validation {
-    StaticPlugin.validate(&items(xml))
+    validate_xml(&StaticPlugin, xml)
 }
 
-/// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
 fn diags(xml: &str) -> Vec<String> {
-    validate(xml)
-        .diagnostics
-        .iter()
-        .map(|d| {
-            assert!(d.interface.is_some(), "no interface on {d:?}");
-            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
-            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
-        })
-        .collect()
+    diagnostic_lines(&validate(xml))
 }
 
 fn help(xml: &str, index: usize) -> String {

@@ -21,7 +21,7 @@ fn show(changes: &[Change]) -> Vec<String> {
 }
 
 fn op(change: &Change) -> StaticOp {
-    serde_json::from_str(&change.payload).unwrap()
+    change.op().unwrap()
 }
 
 #[test]

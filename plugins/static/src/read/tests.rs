@@ -2,10 +2,10 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::link::LinkTable;
 use netplug_plugin_sdk::netlink::consts::{IFA_PROTO_NETPLUG, RTPROT_NETPLUG_GATEWAY, RT_TABLE_MAIN};
-use netplug_plugin_sdk::netlink::linux_raw_sys::netlink::IFA_F_PERMANENT;
-use netplug_plugin_sdk::netlink::route::RouteType;
+use netplug_plugin_sdk::netlink::uapi::IFA_F_PERMANENT;
+use netplug_plugin_sdk::netlink::LinkTable;
+use netplug_plugin_sdk::netlink::RouteType;
 use netplug_plugin_sdk::netlink::{Address, Family, Link, Route};
 
 use super::items;

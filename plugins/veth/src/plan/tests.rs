@@ -25,7 +25,8 @@ fn described(changes: &[Change]) -> Vec<(Phase, &str)> {
 }
 
 fn create_op(change: &Change) -> VethOp {
-    serde_json::from_str(&change.payload).unwrap()
+    let Ok(KindOp::Kind(op)) = change.op::<KindOp<VethOp>>() else { panic!("{change:?}") };
+    op
 }
 
 #[test]
@@ -36,7 +37,6 @@ fn a_missing_pair_is_one_create_with_its_envelope() {
     let VethOp::CreateVeth { up, this, other, peer_netns, .. } = create_op(&got[0]);
     assert_eq!((up, this, peer_netns), (true, End { mtu: Some(9000), mac: None }, None));
     assert_eq!(other, End::default(), "an undeclared peer is left as the kernel makes it");
-    assert!(got[0].payload.starts_with(r#"{"op":"create-veth""#), "{}", got[0].payload);
 }
 
 #[test]

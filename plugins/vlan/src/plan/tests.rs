@@ -1,6 +1,6 @@
 //! Plan logic without a kernel: creation, flags in place, recreation for a new identity.
 
-use netplug_plugin_sdk::link::KindOp;
+use netplug_plugin_sdk::netlink::KindOp;
 use netplug_plugin_sdk::{Element, Envelope};
 
 use super::*;
@@ -43,7 +43,7 @@ fn a_new_vlan_is_one_create_then_up() {
         lines(&changes),
         ["Create create vlan (device eth0, tag 10, loose_binding yes, mtu 1496)", "Up set up"]
     );
-    let op: KindOp<VlanOp> = serde_json::from_str(&changes[0].payload).unwrap();
+    let op: KindOp<VlanOp> = changes[0].op().unwrap();
     let KindOp::Kind(VlanOp::Create { parent, tag, protocol, flags, .. }) = op else { panic!() };
     assert_eq!((parent.as_str(), tag, protocol), ("eth0", 10, None));
     assert_eq!(flags, [("loose_binding".to_string(), true)]);
@@ -62,7 +62,7 @@ fn flags_change_in_place() {
     let want = vlan("eth0.10", &[("device", "eth0"), ("tag", "10"), ("reorder_hdr", "no"), ("mvrp", "yes")]);
     let changes = plan(&[want], &[vlan("eth0.10", LIVE)], &scope()).unwrap();
     assert_eq!(lines(&changes), ["Configure set reorder_hdr no (was yes), mvrp yes (was no)"]);
-    let op: KindOp<VlanOp> = serde_json::from_str(&changes[0].payload).unwrap();
+    let op: KindOp<VlanOp> = changes[0].op().unwrap();
     assert_eq!(
         op,
         KindOp::Kind(VlanOp::SetFlags {
