@@ -4,14 +4,16 @@
 //! after `xml`: `fragment` (part of a document), `invalid` (shows netplug's diagnostics),
 //! `plugin` (needs the example plugin of docs/plugin-guide.md).
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use netplug_core::dialect::libvirt;
 use netplug_core::xml;
 use netplug_plugin_sdk::Element;
 
-use crate::{netplug, workspace};
+use crate::{netplug, workspace, Netns};
 
 pub struct Example {
     /// `docs/format.md:42`: where the block starts.
@@ -229,4 +231,215 @@ pub fn stand_ins(xml: &str) -> Vec<String> {
     named.sort();
     named.dedup();
     named
+}
+
+/// Where the walks of the docs' documents (`docs_examples.rs` on the host, `vm_docs.rs` in the
+/// qemu guest) apply a document, or why neither does.
+#[derive(Debug, PartialEq)]
+pub enum Walk {
+    /// Applied on the host.
+    Host,
+    /// Applied in the guest: the host's kernel lacks what it names.
+    Guest(&'static str),
+    /// Validated only, on both tiers.
+    Nowhere(&'static str),
+}
+
+impl Walk {
+    pub fn of(xml: &str) -> Walk {
+        let has = |keys: &[&str]| keys.iter().any(|k| xml.contains(k));
+        if has(&["<ethtool", "<link "]) {
+            Walk::Nowhere(
+                "a NIC's ethtool link settings, rings and channels (speed, duplex, autonegotiation) \
+                 need real hardware: a veth has no link to negotiate, no rings and fixed channels",
+            )
+        } else if has(&["<bond", "type='bond'"]) {
+            Walk::Guest("bonding")
+        } else if has(&["<vlan", "type='vlan'"]) {
+            Walk::Guest("802.1Q")
+        } else if has(&["<macvlan", "<macvtap"]) {
+            Walk::Guest("macvlan (some hosts' kernels lack it)")
+        } else if has(&["<ipvlan"]) {
+            Walk::Guest("ipvlan")
+        } else if has(&["<vrf"]) {
+            Walk::Guest("VRF")
+        } else if has(&["<wireguard"]) {
+            Walk::Guest("WireGuard")
+        } else if has(&["<dummy"]) {
+            Walk::Guest("dummy")
+        } else {
+            Walk::Host
+        }
+    }
+}
+
+/// Whether a document asks a server for anything (DHCPv4, DHCPv6 or SLAAC).
+pub fn needs_dhcp(xml: &str) -> bool {
+    xml.contains("<dhcp") || xml.contains("<autoconf")
+}
+
+/// Each veth stand-in for a device a document names, created up (as a NIC in use is: the
+/// kernel brings no VLAN up on a parent that is down, and netplug leaves a device the
+/// documents only refer to as it finds it); its peer is `standinN` beside it.
+pub fn add_stand_ins(ns: &Netns, xml: &str) -> Vec<String> {
+    let mut peers = Vec::new();
+    for (i, dev) in stand_ins(xml).iter().enumerate() {
+        let peer = format!("standin{i}");
+        ns.ip(&["link", "add", dev, "type", "veth", "peer", "name", &peer]);
+        ns.ip(&["link", "set", &peer, "up"]);
+        ns.ip(&["link", "set", dev, "up"]);
+        peers.push(peer);
+    }
+    peers
+}
+
+/// A document's `peer-netns="NAME"` namespaces, each replaced by one this test made (and
+/// removes), so the peer lands there and never in a namespace of the machine's.
+pub fn with_own_peer_namespaces(xml: &str) -> (String, Vec<Netns>) {
+    let mut text = xml.to_string();
+    let mut made = Vec::new();
+    while let Some(at) = text.find("peer-netns=") {
+        let quote = &text[at + 11..at + 12];
+        let end = at + 12 + text[at + 12..].find(quote).expect("a quoted attribute");
+        let ns = Netns::new("peer");
+        text = format!("{}peer-netns@{quote}{}{}", &text[..at], ns.name, &text[end..]);
+        made.push(ns);
+    }
+    (text.replace("peer-netns@", "peer-netns="), made)
+}
+
+/// The `tag`s of a document's VLANs (native `tag="N"`, libvirt `<vlan tag='N'>`).
+fn vlan_tags(xml: &str) -> Vec<u16> {
+    let mut tags: Vec<u16> = xml
+        .match_indices("tag=")
+        .filter_map(|(at, _)| {
+            let rest = &xml[at + 5..];
+            rest[..rest.find(['"', '\''])?].parse().ok()
+        })
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// dnsmasq behind every stand-in of a document: a server namespace whose bridge `srv` joins the
+/// stand-ins' peers, serving DHCPv4 (192.0.2.0/24, router 192.0.2.1), DHCPv6 and router
+/// advertisements with the autonomous flag (2001:db8::/64), and the same on a VLAN of `srv` for
+/// each VLAN tag the document uses (198.51.100.0/24 and 2001:db8:TAG::/64 for the first, ...).
+/// Leases last an hour, so none is renewed while a walk looks. No DNS, no host name, no NIS:
+/// nothing outside the namespaces changes.
+pub struct DhcpServer {
+    pub ns: Netns,
+    child: Child,
+}
+
+impl DhcpServer {
+    pub fn start(client: &Netns, peers: &[String], xml: &str) -> DhcpServer {
+        let ns = Netns::new("dhcpsrv");
+        ns.ip(&["link", "add", "srv", "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+        ns.ip(&["link", "set", "srv", "up"]);
+        for peer in peers {
+            client.ip(&["link", "set", peer, "netns", &ns.name]);
+            ns.ip(&["link", "set", peer, "master", "srv", "up"]);
+        }
+        let file = |n: &str| ns.dir.path().join(n);
+        let mut conf = format!(
+            "port=0\nuser=root\ndhcp-authoritative\nno-ping\nlog-dhcp\nenable-ra\n\
+             dhcp-leasefile={}\npid-file={}\nlog-facility={}\n",
+            file("leases").display(),
+            file("pid").display(),
+            file("log").display(),
+        );
+        let mut serve = |dev: &str, v4: &str, v6: &str| {
+            ns.ip(&["addr", "add", &format!("{v4}.1/24"), "dev", dev]);
+            ns.ip(&["addr", "add", &format!("{v6}::1/64"), "dev", dev]);
+            conf.push_str(&format!(
+                "interface={dev}\ndhcp-range={v4}.50,{v4}.99,255.255.255.0,1h\n\
+                 dhcp-range={v6}::100,{v6}::1ff,slaac,64,1h\n"
+            ));
+        };
+        serve("srv", "192.0.2", "2001:db8");
+        for (i, tag) in vlan_tags(xml).into_iter().enumerate() {
+            let dev = format!("srv.{tag}");
+            ns.ip(&["link", "add", "link", "srv", "name", &dev, "type", "vlan", "id", &tag.to_string()]);
+            ns.ip(&["link", "set", &dev, "up"]);
+            serve(&dev, &format!("198.51.{}", 100 + i), &format!("2001:db8:{tag:x}"));
+        }
+        conf.push_str("dhcp-option=option:router,192.0.2.1\n");
+        std::fs::write(file("dnsmasq.conf"), conf).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "dnsmasq", "--keep-in-foreground", "--no-resolv"])
+            .args(["--no-hosts", "--bind-interfaces"])
+            .arg(format!("--conf-file={}", file("dnsmasq.conf").display()))
+            .stdin(Stdio::null())
+            .stderr(File::create(file("stderr")).unwrap())
+            .spawn()
+            .expect("start dnsmasq (apt-get install dnsmasq-base; .ci/run installs it)");
+        let started = Instant::now();
+        while !file("pid").exists() {
+            assert!(started.elapsed() < Duration::from_secs(10), "dnsmasq did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        DhcpServer { ns, child }
+    }
+
+    pub fn log(&self) -> String {
+        let read = |n: &str| std::fs::read_to_string(self.ns.dir.path().join(n)).unwrap_or_default();
+        format!("{}{}", read("stderr"), read("log"))
+    }
+}
+
+impl Drop for DhcpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The namespace's state once it has stopped changing: router advertisements and leases
+/// arrive on their own time, after an apply has returned.
+pub fn settled_state(ns: &Netns) -> Vec<String> {
+    let mut last = ns.state();
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = ns.state();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+/// What a walk did with one document; each walk prints one such line per example.
+pub fn report(place: &str, what: &str) {
+    eprintln!("{place}: {what}");
+}
+
+/// Apply a complete document in a namespace of its own (veth stand-ins for the devices it names
+/// but does not create, a DHCP server behind them when it asks for leases, its peer namespaces
+/// made by the test), then plan it (nothing left to do) and re-apply it (nothing changes).
+/// `normalise` leaves out of the snapshots what the kernel changes by itself. Returns what it
+/// did, for the walk's report.
+pub fn apply_and_reapply(e: &Example, normalise: fn(Vec<String>) -> Vec<String>) -> &'static str {
+    let ns = Netns::new("doc");
+    let (xml, _peer_namespaces) = with_own_peer_namespaces(&e.xml);
+    let peers = add_stand_ins(&ns, &xml);
+    let server = needs_dhcp(&xml).then(|| DhcpServer::start(&ns, &peers, &xml));
+    let server_log = || server.as_ref().map(DhcpServer::log).unwrap_or_default();
+    let doc = ns.dir.path().join("example.xml");
+    std::fs::write(&doc, &xml).unwrap();
+    let doc = doc.to_str().unwrap();
+    let first = ns.netplug(&["apply", doc]);
+    assert_eq!(first.code(), 0, "{}: apply failed:\n{}\n{}", e.place, first.stderr(), server_log());
+    let after = normalise(settled_state(&ns));
+    assert_eq!(ns.plan_len(Path::new(doc)), 0, "{}: a plan after the apply is not empty", e.place);
+    let again = ns.netplug(&["apply", doc]);
+    assert_eq!(again.code(), 0, "{}: re-apply failed:\n{}\n{}", e.place, again.stderr(), server_log());
+    crate::assert_same_state(&after, &normalise(ns.state()), &format!("{} re-applied", e.place));
+    match (server.is_some(), xml != e.xml) {
+        (true, _) => "applied with leases from dnsmasq behind its stand-ins, re-applied as a no-op",
+        (false, true) => "applied with its peer namespace made by the test, re-applied as a no-op",
+        (false, false) => "applied and re-applied as a no-op",
+    }
 }

@@ -1,21 +1,21 @@
 //! Documentation that is tested: every XML example in `docs/*.md` and `README.md`.
 //!
 //! A block fenced as ```` ```xml ```` is a complete document: `netplug validate` accepts it,
-//! and where this machine can (see [`why_not_applied`]) it is applied in a namespace of its
-//! own, with a veth stand-in for each device it names but does not create, and re-applied
-//! as a no-op (an empty plan, the same state). Other blocks say what they are after `xml`:
+//! and where the host's kernel can (see `Walk` in tests/src/docs.rs) it is applied in a
+//! namespace of its own, with a veth stand-in for each device it names but does not create
+//! (and dnsmasq behind them when it asks for leases), and re-applied as a no-op (an empty
+//! plan, the same state). Other blocks say what they are after `xml`:
 //! `fragment` (part of a document; must be well-formed), `invalid` (shows netplug's
 //! diagnostics: must be refused), `plugin` (needs the example plugin of
 //! docs/plugin-guide.md; must be well-formed).
 
-use std::path::Path;
 use std::process::Command;
 
 use netplug_tests::docs::{
-    examples, libvirt_documents, libvirt_interface_rng, libvirt_valid, native_schema, relaxng_valid,
-    stand_ins, Dialect, Example, Kind,
+    apply_and_reapply, examples, libvirt_documents, libvirt_interface_rng, libvirt_valid, native_schema,
+    relaxng_valid, report, stand_ins, Dialect, Example, Kind, Walk,
 };
-use netplug_tests::{assert_same_state, netplug, Netns};
+use netplug_tests::netplug;
 
 /// `xmllint --noout` on the text; a fragment inside a root of its own.
 fn well_formed(example: &Example) -> Result<(), String> {
@@ -85,60 +85,29 @@ fn every_document_validates_and_every_invalid_one_is_refused() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
-/// Why a document is not applied on this machine, if it is not: what the host's kernel or
-/// a namespace of veth stand-ins cannot give it. The vm tier's kernel has bonding and 802.1Q
-/// (see docs/testing.md); DHCP needs a server on the link.
-fn why_not_applied(xml: &str) -> Option<&'static str> {
-    if xml.contains("<bond") || xml.contains("type='bond'") {
-        Some("bonding: the host's kernel lacks it")
-    } else if xml.contains("<vlan") || xml.contains("type='vlan'") {
-        Some("802.1Q: the host's kernel lacks it")
-    } else if xml.contains("<macvlan") || xml.contains("<macvtap") {
-        Some("macvlan: not every host's kernel has it; the vm tier tests it")
-    } else if xml.contains("<ipvlan") {
-        Some("ipvlan: the host's kernel lacks it")
-    } else if xml.contains("<vrf") {
-        Some("VRF: the host's kernel lacks it")
-    } else if xml.contains("<wireguard") {
-        Some("WireGuard: the host's kernel lacks it")
-    } else if xml.contains("<dhcp") || xml.contains("<autoconf") {
-        Some("DHCP and SLAAC need a server on the link")
-    } else if xml.contains("<dummy") {
-        Some("dummy: the host's kernel lacks it")
-    } else if xml.contains("peer-netns=") {
-        Some("peer-netns needs the named namespace to exist")
-    } else if xml.contains("<ethtool") || xml.contains("<link ") {
-        Some("veth stand-ins cannot take a NIC's ethtool settings")
-    } else {
-        None
-    }
-}
-
+/// Every example, in the order of the docs, with what this walk did with it: a document the
+/// host can take is applied and re-applied as a no-op; every other example is reported with
+/// where it is applied instead or why it is only validated. None is left out silently.
 #[test]
 fn documents_apply_in_a_namespace_and_reapply_as_no_ops() {
     let mut applied = 0;
-    for e in examples().into_iter().filter(|e| e.kind == Kind::Document) {
-        if let Some(why) = why_not_applied(&e.xml) {
-            eprintln!("{}: validated, not applied here ({why})", e.place);
-            continue;
-        }
-        let ns = Netns::new("doc");
-        for (i, dev) in stand_ins(&e.xml).iter().enumerate() {
-            ns.ip(&["link", "add", dev, "type", "veth", "peer", "name", &format!("standin{i}")]);
-        }
-        let doc = ns.dir.path().join("example.xml");
-        std::fs::write(&doc, &e.xml).unwrap();
-        let doc = doc.to_str().unwrap();
-        let first = ns.netplug(&["apply", doc]);
-        assert_eq!(first.code(), 0, "{}: apply failed:\n{}", e.place, first.stderr());
-        let after = ns.state();
-        assert_eq!(ns.plan_len(Path::new(doc)), 0, "{}: a plan after the apply is not empty", e.place);
-        let again = ns.netplug(&["apply", doc]);
-        assert_eq!(again.code(), 0, "{}: re-apply failed:\n{}", e.place, again.stderr());
-        assert_same_state(&after, &ns.state(), &format!("{} re-applied", e.place));
-        applied += 1;
+    for e in examples() {
+        let what = match (&e.kind, Walk::of(&e.xml)) {
+            (Kind::Document, Walk::Host) => {
+                applied += 1;
+                apply_and_reapply(&e, |state| state).to_string()
+            }
+            (Kind::Document, Walk::Guest(lacks)) => {
+                format!("validated; applied in the qemu guest (vm_docs), the host's kernel lacks {lacks}")
+            }
+            (Kind::Document, Walk::Nowhere(why)) => format!("validated only: {why}"),
+            (Kind::Fragment, _) => "a fragment: well-formed, checked by its dialect's schema".to_string(),
+            (Kind::Invalid, _) => "shows diagnostics: refused by validate".to_string(),
+            (Kind::Plugin, _) => "needs the guide's example plugin: well-formed".to_string(),
+        };
+        report(&e.place, &what);
     }
-    assert!(applied >= 4, "only {applied} documents applied");
+    assert!(applied >= 10, "only {applied} documents applied");
 }
 
 #[test]

@@ -101,15 +101,14 @@ fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) ->
     let mut set = Vec::new();
     let mut what = Vec::new();
     for (o, v) in options::of_element(&d.element).map_err(|m| bad_value(name, m))? {
-        let was = l.element.value(o.name).and_then(|t| o.parse(t));
-        if was.is_some_and(|w| o.same(v, w)) {
+        // An option the live bridge does not report is unknown, not different: the kernel
+        // reports them all but `ageing` during an STP topology change (read.rs).
+        let Some(was) = l.element.value(o.name).and_then(|t| o.parse(t)) else { continue };
+        if o.same(v, was) {
             continue;
         }
         set.push((o.name.to_string(), o.format(v)));
-        what.push(match was {
-            Some(w) => format!("{} {} (was {})", o.name, o.format(v), o.format(w)),
-            None => format!("{} {}", o.name, o.format(v)),
-        });
+        what.push(format!("{} {} (was {})", o.name, o.format(v), o.format(was)));
     }
     if !set.is_empty() {
         let op = BridgeOp::SetOptions { name: name.to_string(), options: set };

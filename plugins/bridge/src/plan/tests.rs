@@ -108,7 +108,7 @@ fn bridges_without_a_desired_item_or_absent_are_deleted() {
 
 #[test]
 fn envelope_changes_follow_the_options() {
-    let mut live = bridge("br0", &[], &[]);
+    let mut live = bridge("br0", &[("priority", "32768")], &[]);
     live.envelope.as_mut().unwrap().mtu = Some(1500);
     let mut want = bridge("br0", &[("priority", "4096")], &[]);
     want.envelope.as_mut().unwrap().mtu = Some(9000);
@@ -117,8 +117,21 @@ fn envelope_changes_follow_the_options() {
     let changes = plan(&[want], &[live], &scope(&["br0"])).unwrap();
     assert_eq!(
         lines(&changes),
-        ["Configure br0: set priority 4096", "Configure br0: set mtu 9000 (was 1500)", "Down br0: set down"]
+        [
+            "Configure br0: set priority 4096 (was 32768)",
+            "Configure br0: set mtu 9000 (was 1500)",
+            "Down br0: set down"
+        ]
     );
+}
+
+#[test]
+fn an_option_the_kernel_does_not_report_is_not_planned() {
+    // `ageing` during an STP topology change (read.rs): the kernel's figure is not the
+    // configured one, and read leaves it out.
+    let live = bridge("br0", &[("stp", "on"), ("forwarddelay", "4")], &[]);
+    let want = bridge("br0", &[("stp", "on"), ("forwarddelay", "4"), ("ageing", "300")], &[]);
+    assert!(plan(&[want], &[live], &scope(&["br0"])).unwrap().is_empty());
 }
 
 #[test]
