@@ -1,4 +1,4 @@
-//! Documentation that is tested: every XML example in `docs/*.md` and `README.md`.
+//! Documentation that is tested: every XML example in `docs/*.md`, `README.md` and `docs/examples/*.xml`.
 //!
 //! A block fenced as ```` ```xml ```` is a complete document: `netplug validate` accepts it,
 //! and where the host's kernel can (see `Walk` in tests/src/docs.rs) it is applied in a
@@ -95,7 +95,7 @@ fn documents_apply_in_a_namespace_and_reapply_as_no_ops() {
         let what = match (&e.kind, Walk::of(&e.xml)) {
             (Kind::Document, Walk::Host) => {
                 applied += 1;
-                apply_and_reapply(&e, |state| state).to_string()
+                apply_and_reapply(&e, |state| state)
             }
             (Kind::Document, Walk::Guest(lacks)) => {
                 format!("validated; applied in the qemu guest (vm_docs), the host's kernel lacks {lacks}")

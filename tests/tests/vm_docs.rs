@@ -33,7 +33,7 @@ fn documents_the_host_cannot_apply_apply_in_the_guest_and_reapply_as_no_ops() {
         let what = match Walk::of(&e.xml) {
             Walk::Guest(_) => {
                 applied += 1;
-                apply_and_reapply(&e, without_monitor_state).to_string()
+                apply_and_reapply(&e, without_monitor_state)
             }
             Walk::Host => "applied on the host (docs_examples)".to_string(),
             Walk::Nowhere(why) => format!("validated only: {why}"),
