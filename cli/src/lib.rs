@@ -132,6 +132,9 @@ pub enum Command {
     /// Wait until every onboot interface (or each NAME) is up with all its definition says
     /// (addresses, routes, a DHCP lease), or a timeout passes (exit 1).
     WaitOnline(cmd::wait_online::Args),
+    /// For the shell completions: list the live devices (of `--netns NAME`'s namespace).
+    #[command(name = "__complete", hide = true)]
+    Complete(cmd::complete::Args),
 }
 
 /// The whole of `netplug`: parse the command line, run the verb, return its exit status.

@@ -1,8 +1,12 @@
 //! Shell completions for netplug: bash, zsh and fish scripts from its clap definitions
 //! (clap_complete), with one addition clap cannot know: where a verb takes an interface name,
-//! the names of the stored definitions (`NAME.xml` in the configuration directory, from
-//! `--config-dir` on the line being completed, else `NETPLUG_CONFIG_DIR`, else `/etc/netplug`).
-//! They are read by the shell from the directory, so completing never runs netplug.
+//! the names it can take. A verb acting on definitions (`start`, `edit`…) completes the stored
+//! definitions' names (`NAME.xml` in the configuration directory, from `--config-dir` on the
+//! line being completed, else `NETPLUG_CONFIG_DIR`, else `/etc/netplug`), read by the shell
+//! from the directory. A verb reading live state (`show`, `mac`, `bridge IFACE`…) completes
+//! those and the live devices: `/sys/class/net` in the shell's own namespace, or, with
+//! `--netns NAME` on the line, that namespace's, which only netplug entering it can list
+//! (the hidden `netplug --netns NAME __complete devices`; needs root, as entering does).
 
 use std::collections::BTreeMap;
 
@@ -42,31 +46,57 @@ enum Completion {
 struct Verb {
     /// (clap id, what it completes to).
     positionals: Vec<(String, Completion)>,
+    /// Whether the last positional takes any number of words (`show NAME...`).
+    variadic: bool,
     value_options: Vec<String>,
 }
 
 impl Verb {
-    /// Whether every positional completes to the names, wherever it is on the line.
-    fn names_everywhere(&self) -> bool {
-        self.positionals.iter().all(|(_, c)| *c == Completion::Names)
+    /// What a verb taking any number of names of one sort completes to: then every word not
+    /// an option completes to them, wherever it is on the line.
+    fn everywhere(&self) -> Option<Completion> {
+        match self.positionals.as_slice() {
+            [(_, c)] if self.variadic && *c != Completion::Nothing => Some(*c),
+            _ => None,
+        }
     }
 }
 
-/// What a verb's positional completes to, if it names an interface. `bridge IFACE BRIDGE`
-/// puts a new bridge over a device or a defined interface; `unbridge BRIDGE` names an existing
-/// one.
+/// What a verb's positional completes to, if it names an interface. Verbs reading the kernel
+/// take a device or a definition (`bridge IFACE BRIDGE` puts a new bridge over one; `unbridge
+/// BRIDGE` names an existing bridge); the others act on definitions.
 fn completion(verb: &str, value_name: &str) -> Option<Completion> {
     match (verb, value_name) {
-        ("bridge", "IFACE") => Some(Completion::Devices),
+        ("bridge", "IFACE") | ("show" | "dumpxml" | "mac", "NAME") | ("unbridge", "BRIDGE") => {
+            Some(Completion::Devices)
+        }
         ("bridge", "BRIDGE") => Some(Completion::Nothing),
-        (_, "NAME" | "IFACE") | ("unbridge", "BRIDGE") => Some(Completion::Names),
+        (_, "NAME" | "IFACE") => Some(Completion::Names),
         _ => None,
     }
 }
 
+/// netplug's clap definition without its hidden verbs, which clap_complete would offer.
+fn visible_command() -> clap::Command {
+    // clap takes names as &'static str; a chore building three scripts keeps one copy alive.
+    let full: &'static clap::Command = Box::leak(Box::new(netplug_cli::command()));
+    let mut cmd = clap::Command::new(full.get_name())
+        .version(full.get_version())
+        .about(full.get_about().cloned().unwrap_or_default())
+        .propagate_version(true)
+        .disable_help_subcommand(true);
+    for arg in full.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+        cmd = cmd.arg(arg.clone());
+    }
+    for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+        cmd = cmd.subcommand(sub.clone());
+    }
+    cmd
+}
+
 /// The verbs with a positional naming an interface, by verb name.
 fn name_args() -> BTreeMap<String, Verb> {
-    let mut cmd = netplug_cli::command().disable_help_subcommand(true);
+    let mut cmd = visible_command();
     cmd.build();
     let mut verbs = BTreeMap::new();
     for sub in cmd.get_subcommands() {
@@ -77,6 +107,7 @@ fn name_args() -> BTreeMap<String, Verb> {
             if arg.is_positional() {
                 if let Some(c) = value_name.and_then(|v| completion(verb, v)) {
                     found.positionals.push((arg.get_id().to_string(), c));
+                    found.variadic = matches!(arg.get_action(), clap::ArgAction::Append);
                 }
             } else if arg.get_num_args().is_some_and(|n| n.takes_values()) {
                 if let Some(long) = arg.get_long() {
@@ -95,7 +126,7 @@ fn name_args() -> BTreeMap<String, Verb> {
 }
 
 fn generate(shell: Shell) -> String {
-    let mut cmd = netplug_cli::command().disable_help_subcommand(true);
+    let mut cmd = visible_command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "netplug", &mut out);
     String::from_utf8(out).expect("completion scripts are UTF-8")
@@ -117,14 +148,25 @@ _netplug_names() {
     done
 }
 
-# The network devices (but lo) and the stored definitions' names.
+# The network devices (but lo) and the stored definitions' names. With --netns NAME on the
+# line, that namespace's devices, listed by netplug inside it.
 _netplug_devices() {
-    local d
+    local ns= i d
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+            --netns) ns="${COMP_WORDS[i+1]}" ;;
+            --netns=*) ns="${COMP_WORDS[i]#--netns=}" ;;
+        esac
+    done
     {
         _netplug_names
-        for d in /sys/class/net/*; do
-            [[ -e $d && ${d##*/} != lo ]] && printf '%s\n' "${d##*/}"
-        done
+        if [[ -n $ns ]]; then
+            "${COMP_WORDS[0]}" --netns "$ns" __complete devices 2>/dev/null
+        else
+            for d in /sys/class/net/*; do
+                [[ -e $d && ${d##*/} != lo ]] && printf '%s\n' "${d##*/}"
+            done
+        fi
     } | sort -u
 }
 
@@ -167,8 +209,9 @@ fn bash(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
         } else if let (Some((name, verb)), true) = (pending, trimmed.starts_with("opts=")) {
             let values =
                 if verb.value_options.is_empty() { "\"\"".to_string() } else { verb.value_options.join("|") };
-            let complete = if verb.names_everywhere() {
-                "COMPREPLY=( $(compgen -W \"$(_netplug_names)\" -- \"${cur}\") )".to_string()
+            let complete = if let Some(c) = verb.everywhere() {
+                let words = if c == Completion::Devices { "_netplug_devices" } else { "_netplug_names" };
+                format!("COMPREPLY=( $(compgen -W \"$({words})\" -- \"${{cur}}\") )")
             } else {
                 let mut arms = String::new();
                 for (i, (_, c)) in verb.positionals.iter().enumerate() {
@@ -217,11 +260,24 @@ _netplug_names() {
     _wanted interfaces expl 'defined interface' compadd -a names
 }
 
-# The network devices (but lo) and the stored definitions' names.
+# The network devices (but lo) and the stored definitions' names. With --netns NAME on the
+# line, that namespace's devices, listed by netplug inside it.
 (( $+functions[_netplug_devices] )) ||
 _netplug_devices() {
-    local -a devices
-    devices=(/sys/class/net/*(N:t))
+    local ns i
+    local -a line devices
+    line=(${(z)BUFFER})
+    for ((i = 1; i <= $#line; i++)); do
+        case $line[i] in
+            --netns) ns=${(Q)line[i+1]} ;;
+            --netns=*) ns=${(Q)line[i]#--netns=} ;;
+        esac
+    done
+    if [[ -n $ns ]]; then
+        devices=(${(f)"$(${(Q)line[1]} --netns $ns __complete devices 2>/dev/null)"})
+    else
+        devices=(/sys/class/net/*(N:t))
+    fi
     devices=(${devices:#lo})
     _alternative 'devices:network device:compadd -a devices' 'interfaces:defined interface:_netplug_names'
 }
@@ -276,10 +332,12 @@ fn zsh(script: &str, verbs: &BTreeMap<String, Verb>) -> Result<String> {
 /// fish: one more `complete` line for the verbs taking names anywhere, and one per positional
 /// for the others.
 fn fish(script: &str, verbs: &BTreeMap<String, Verb>) -> String {
-    let names: Vec<&str> =
-        verbs.iter().filter(|(_, v)| v.names_everywhere()).map(|(n, _)| n.as_str()).collect();
+    let everywhere = |c: Completion| -> Vec<&str> {
+        verbs.iter().filter(|(_, v)| v.everywhere() == Some(c)).map(|(n, _)| n.as_str()).collect()
+    };
+    let (names, devices) = (everywhere(Completion::Names), everywhere(Completion::Devices));
     let mut by_position = String::new();
-    for (name, verb) in verbs.iter().filter(|(_, v)| !v.names_everywhere()) {
+    for (name, verb) in verbs.iter().filter(|(_, v)| v.everywhere().is_none()) {
         let options = verb.value_options.join(" ");
         // A positional that completes to nothing must not complete files either.
         by_position
@@ -316,13 +374,29 @@ function __fish_netplug_names
     end
 end
 
-# The network devices (but lo) and the stored definitions' names.
+# The network devices (but lo) and the stored definitions' names. With --netns NAME on the
+# line, that namespace's devices, listed by netplug inside it.
 function __fish_netplug_devices
+    set -l tokens (commandline -opc)
+    set -l ns
+    for i in (seq (count $tokens))
+        switch $tokens[$i]
+            case --netns
+                set -l next (math $i + 1)
+                set -q tokens[$next]; and set ns $tokens[$next]
+            case '--netns=*'
+                set ns (string replace -- --netns= '' $tokens[$i])
+        end
+    end
     begin
         __fish_netplug_names
-        for d in /sys/class/net/*
-            set -l n (basename $d)
-            test $n != lo; and echo $n
+        if test -n "$ns"
+            $tokens[1] --netns $ns __complete devices 2>/dev/null
+        else
+            for d in /sys/class/net/*
+                set -l n (basename $d)
+                test $n != lo; and echo $n
+            end
         end
     end | sort -u
 end
@@ -348,8 +422,10 @@ function __fish_netplug_position --argument-names verb
 end
 
 complete -c netplug -n "__fish_netplug_using_subcommand {}" -f -a "(__fish_netplug_names)" -d 'defined interface'
+complete -c netplug -n "__fish_netplug_using_subcommand {}" -f -a "(__fish_netplug_devices)" -d 'interface'
 {by_position}"#,
-        names.join(" ")
+        names.join(" "),
+        devices.join(" ")
     )
 }
 
@@ -377,7 +453,13 @@ mod tests {
         assert!(s.bash.contains("_netplug_names()") && s.bash.contains("complete -F _netplug"));
         assert!(s.zsh.starts_with("#compdef netplug\n"));
         assert!(s.zsh.contains("'*::names:_netplug_names' \\"));
-        let fish = "__fish_netplug_using_subcommand dumpxml edit mac show start status stop unbridge undefine wait-online\"";
+        let fish = "__fish_netplug_using_subcommand start status stop undefine wait-online\"";
         assert!(s.fish.contains(fish), "{}", s.fish);
+        let fish = "__fish_netplug_using_subcommand show\" -f -a \"(__fish_netplug_devices)\"";
+        assert!(s.fish.contains(fish), "{}", s.fish);
+        let fish = "__fish_netplug_using_subcommand dumpxml; and test (__fish_netplug_position dumpxml --netns) = 0\" \
+                    -f -a \"(__fish_netplug_devices)\"";
+        assert!(s.fish.contains(fish), "{}", s.fish);
+        assert!(!verbs.contains_key("__complete"), "hidden");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod complete;
 pub mod confirm;
 pub mod convert;
 pub mod daemon;
@@ -75,6 +76,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Daemon(a) => daemon::run(cli, a),
         Command::Status(a) => status::run(cli, a),
         Command::WaitOnline(a) => wait_online::run(cli, a),
+        Command::Complete(a) => complete::run(cli, a),
     }
 }
 
