@@ -277,7 +277,10 @@ mod tests {
     fn what_an_interface_requires_is_started_with_it_and_depends_on_it() {
         let mut c = config();
         c.interfaces[5].requires = vec!["br0.10".into()];
-        assert_eq!(names(&start_set(&c, "lone").unwrap()), ["eth0", "eth1", "bond0", "br0", "br0.10", "lone"]);
+        assert_eq!(
+            names(&start_set(&c, "lone").unwrap()),
+            ["eth0", "eth1", "bond0", "br0", "br0.10", "lone"]
+        );
         assert_eq!(dependents(&c, "br0.10"), ["lone"]);
         assert_eq!(dependents(&c, "eth0"), ["bond0", "br0", "br0.10", "lone"]);
     }

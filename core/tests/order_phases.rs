@@ -347,7 +347,9 @@ fn requires_dependencies_order_like_any_other() {
     let o = order(&config, &registry).unwrap();
     assert_eq!(o.topological, ["n0", "n1"]);
     // The sort apply uses puts n0 first in every phase both take part in.
-    let at = |name: &str, phase: Phase| o.steps.iter().position(|s| s.interface == name && s.step == phase).unwrap();
+    let at = |name: &str, phase: Phase| {
+        o.steps.iter().position(|s| s.interface == name && s.step == phase).unwrap()
+    };
     for phase in [Create, Up, Address] {
         assert!(at("n0", phase) < at("n1", phase), "{phase:?}: {:#?}", o.steps);
     }

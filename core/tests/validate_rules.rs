@@ -307,7 +307,10 @@ fn a_feature_without_its_plugin_is_core_s_error_and_other_children_the_kind_s() 
     let d = run(&mut c, &["ethernet", "static"]);
     assert_eq!(
         brief(&d),
-        [e(3, 3, "no installed plugin handles element <dhcp>"), e(4, 3, "unknown element <frob> in <interface>")]
+        [
+            e(3, 3, "no installed plugin handles element <dhcp>"),
+            e(4, 3, "unknown element <frob> in <interface>")
+        ]
     );
     assert_eq!(d[0].help.as_deref(), Some("install the plugin for <dhcp>: package netplug-plugin-dhcp"));
 }

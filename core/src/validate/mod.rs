@@ -101,10 +101,13 @@ fn check_keeping_items(
         for child in &iface.element.children {
             if child_owner(&child.name, registry) == ChildOwner::MissingFeature {
                 diags.push(
-                    Diagnostic::error(child.span, format!("no installed plugin handles element <{}>", child.name))
-                        .on_interface(&iface.name)
-                        .on_attribute(&child.name)
-                        .with_help(install_hint(&child.name)),
+                    Diagnostic::error(
+                        child.span,
+                        format!("no installed plugin handles element <{}>", child.name),
+                    )
+                    .on_interface(&iface.name)
+                    .on_attribute(&child.name)
+                    .with_help(install_hint(&child.name)),
                 );
             }
         }
@@ -214,8 +217,12 @@ fn unknown_kind(iface: &Interface, registry: &Registry) -> Diagnostic {
     let element = &iface.element.name;
     let is_feature = WELL_KNOWN_FEATURES.contains(&iface.kind.as_str());
     let unknown = || Diagnostic::error(iface.element.span, format!("unknown element <{element}>"));
-    let candidates: Vec<&str> =
-        registry.kinds().map(Interface::element_name_for).chain(["interface"]).filter(|c| c != element).collect();
+    let candidates: Vec<&str> = registry
+        .kinds()
+        .map(Interface::element_name_for)
+        .chain(["interface"])
+        .filter(|c| c != element)
+        .collect();
     let d = if is_feature || registry.for_element(element).is_some() {
         unknown().with_help(format!("<{element}> belongs inside an interface"))
     } else if let Some(s) = did_you_mean(element, candidates) {
