@@ -337,7 +337,7 @@ fn vlan_tags(xml: &str) -> Vec<u16> {
 
 /// dnsmasq behind every stand-in of a document: a server namespace whose bridge `srv` joins the
 /// stand-ins' peers, serving DHCPv4 (192.0.2.0/24, router 192.0.2.1), DHCPv6 and router
-/// advertisements with the autonomous flag (2001:db8::/64), and the same but the router on a
+/// advertisements with the autonomous flag but no default router (2001:db8::/64), and the same but the router on a
 /// VLAN of `srv` for each VLAN tag the document uses (198.51.100.0/24 and 2001:db8:TAG::/64 for
 /// the first, ...).
 /// Leases last an hour, so none is renewed while a walk looks. No DNS, no host name, no NIS:
@@ -367,9 +367,11 @@ impl DhcpServer {
         let mut serve = |dev: &str, v4: &str, v6: &str| {
             ns.ip(&["addr", "add", &format!("{v4}.1/24"), "dev", dev]);
             ns.ip(&["addr", "add", &format!("{v6}::1/64"), "dev", dev]);
+            // Router lifetime 0: no default route from advertisements, which dnsmasq otherwise
+            // gives or takes back as its own routes come and go.
             conf.push_str(&format!(
                 "interface={dev}\ndhcp-range={v4}.50,{v4}.99,255.255.255.0,1h\n\
-                 dhcp-range={v6}::100,{v6}::1ff,slaac,64,1h\n"
+                 dhcp-range={v6}::100,{v6}::1ff,slaac,64,1h\nra-param={dev},60,0\n"
             ));
         };
         serve("srv", "192.0.2", "2001:db8");
