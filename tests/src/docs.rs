@@ -336,8 +336,9 @@ fn vlan_tags(xml: &str) -> Vec<u16> {
 }
 
 /// dnsmasq behind every stand-in of a document: a server namespace whose bridge `srv` joins the
-/// stand-ins' peers, serving DHCPv4 (192.0.2.0/24, router 192.0.2.1), DHCPv6 and router
-/// advertisements with the autonomous flag but no default router (2001:db8::/64), and the same but the router on a
+/// stand-ins' peers, serving DHCPv4 (192.0.2.0/24, router 192.0.2.1) and, to a document with
+/// `<dhcp6>` or `<autoconf>`, DHCPv6 and router advertisements with the autonomous flag but no
+/// default router (2001:db8::/64), and the same but the router on a
 /// VLAN of `srv` for each VLAN tag the document uses (198.51.100.0/24 and 2001:db8:TAG::/64 for
 /// the first, ...).
 /// Leases last an hour, so none is renewed while a walk looks. No DNS, no host name, no NIS:
@@ -358,21 +359,27 @@ impl DhcpServer {
         }
         let file = |n: &str| ns.dir.path().join(n);
         let mut conf = format!(
-            "port=0\nuser=root\ndhcp-authoritative\nno-ping\nlog-dhcp\nenable-ra\n\
+            "port=0\nuser=root\ndhcp-authoritative\nno-ping\nlog-dhcp\n\
              dhcp-leasefile={}\npid-file={}\nlog-facility={}\n",
             file("leases").display(),
             file("pid").display(),
             file("log").display(),
         );
+        // IPv6 only for a document asking for it: router advertisements to a document of DHCPv4
+        // alone give its links SLAAC addresses whenever they come, which are no concern of its.
+        let ipv6 = xml.contains("<dhcp6") || xml.contains("<autoconf");
+        if ipv6 {
+            conf.push_str("enable-ra\n");
+        }
         let mut serve = |dev: &str, v4: &str, v6: &str| {
             ns.ip(&["addr", "add", &format!("{v4}.1/24"), "dev", dev]);
             ns.ip(&["addr", "add", &format!("{v6}::1/64"), "dev", dev]);
             // Router lifetime 0: no default route from advertisements, which dnsmasq otherwise
             // gives or takes back as its own routes come and go.
-            conf.push_str(&format!(
-                "interface={dev}\ndhcp-range={v4}.50,{v4}.99,255.255.255.0,1h\n\
-                 dhcp-range={v6}::100,{v6}::1ff,slaac,64,1h\nra-param={dev},60,0\n"
-            ));
+            conf.push_str(&format!("interface={dev}\ndhcp-range={v4}.50,{v4}.99,255.255.255.0,1h\n"));
+            if ipv6 {
+                conf.push_str(&format!("dhcp-range={v6}::100,{v6}::1ff,slaac,64,1h\nra-param={dev},60,0\n"));
+            }
         };
         serve("srv", "192.0.2", "2001:db8");
         for (i, tag) in vlan_tags(xml).into_iter().enumerate() {
@@ -414,15 +421,17 @@ impl Drop for DhcpServer {
     }
 }
 
-/// The namespace's state once it has stopped changing (two snapshots half a second apart
-/// agree), within ten seconds.
+/// The namespace's state once it has stopped changing (three snapshots half a second apart
+/// agree), within fifteen seconds.
 pub fn settled_state(ns: &Netns) -> Vec<String> {
     let mut last = ns.state();
-    for _ in 0..20 {
+    let mut same = 0;
+    for _ in 0..30 {
         std::thread::sleep(Duration::from_millis(500));
         let now = ns.state();
-        if now == last {
-            return now;
+        same = if now == last { same + 1 } else { 0 };
+        if same == 2 {
+            break;
         }
         last = now;
     }
