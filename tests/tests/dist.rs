@@ -158,7 +158,8 @@ fn slow_readme_setup_command_installs_and_applies_the_demo() {
     let ns = netplug_tests::Netns::new("demo");
     let home = tempfile::tempdir().expect("temp dir");
     let real_home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
-    let keep = |var: &str, default: &str| std::env::var_os(var).unwrap_or_else(|| real_home.join(default).into());
+    let keep =
+        |var: &str, default: &str| std::env::var_os(var).unwrap_or_else(|| real_home.join(default).into());
     let output = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &command.replace("netplug-demo", &ns.name)])
         .current_dir(workspace())
