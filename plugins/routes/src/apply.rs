@@ -195,7 +195,9 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                 let req = op.request(&mut batch, false)?;
                 match batch.socket().request(req) {
                     Err(e) if e.is_not_found() => {}
-                    other => other.map_err(|e| batch.fail(PluginError::from(e).on_interface(&c.interface)))?,
+                    other => {
+                        other.map_err(|e| batch.fail(PluginError::from(e).on_interface(&c.interface)))?
+                    }
                 }
                 continue;
             }

@@ -107,7 +107,9 @@ pub fn plan_against_in(
     // (moving to another interface) goes in beside the old one, which is removed only later.
     let removed_defaults: HashSet<RouteKey> = sides
         .iter()
-        .flat_map(|(_, want, have)| have.list.iter().filter(|r| r.prefix_len == 0 && want.get(&r.key()).is_none()))
+        .flat_map(|(_, want, have)| {
+            have.list.iter().filter(|r| r.prefix_len == 0 && want.get(&r.key()).is_none())
+        })
         .map(RouteSpec::key)
         .collect();
     let mut out = Vec::new();

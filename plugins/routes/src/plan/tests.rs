@@ -172,7 +172,10 @@ fn a_default_route_goes_last_and_its_successor_under_the_key_goes_beside() {
     let changes = plan(&want, &live, &scope(&["eth0"])).unwrap();
     assert_eq!(
         show(&changes),
-        ["Route eth0: add route 0.0.0.0/0 via 10.0.0.1 metric 50", "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"]
+        [
+            "Route eth0: add route 0.0.0.0/0 via 10.0.0.1 metric 50",
+            "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"
+        ]
     );
     // The same key on another interface: added beside the one it replaces.
     let want = [item("eth1", &[("gateway", "10.0.1.1")])];
