@@ -236,8 +236,22 @@ fn a_route_default_becomes_a_static_gateway_without_a_gap() {
     ns.netplug(&["apply", routes.to_str().unwrap()]).ok();
     assert_eq!(defaults(&ns).len(), 2, "{:?}", defaults(&ns));
 
-    // The same key (default, main table, the family's default metric): the gateway goes in
-    // beside the route, which goes last.
+    // The same key (default, main table, the family's default metric) and the same next hop:
+    // the gateway takes the route over in place.
+    let same_hop = doc(
+        &ns,
+        "same_hop.xml",
+        r#"<static ipaddr="10.9.0.2/24" gateway="10.9.0.1"/><static ip6addr="2001:db8:9::2/64" gateway="2001:db8:9::1"/>"#,
+    );
+    apply_watched(&ns, &same_hop);
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.1 ") && now.contains("via 2001:db8:9::1 "), "{now}");
+    assert!(!now.contains("proto 176"), "the <route> defaults are gone: {now}");
+    assert!(ns.netplug(&["apply", same_hop.to_str().unwrap()]).ok().contains("already matches"));
+    ns.netplug(&["apply", routes.to_str().unwrap()]).ok();
+
+    // The same key, another next hop: taken over in place too; the route's removal, last,
+    // finds nothing left of it.
     let gateways = doc(
         &ns,
         "gateways.xml",

@@ -119,6 +119,49 @@ fn prune_keeps_what_a_foreign_interface_still_uses() {
     assert!(has_link(&ns, "brp"), "{}", links(&ns));
 }
 
+/// A device netplug enslaved does not keep its bridge once nothing defines the bridge: netplug
+/// recorded the enslavement, pruning deletes the bridge, and the device is set free — never
+/// deleted. A device someone else put into a bridge netplug created still keeps it (see
+/// `prune_keeps_what_a_foreign_interface_still_uses`).
+#[test]
+fn pruning_a_bridge_sets_free_the_devices_netplug_enslaved() {
+    let ns = Netns::new("enslaved");
+    veth(&ns, "p0", "p0peer");
+    veth(&ns, "p1", "p1peer");
+    let doc = document(
+        ns.dir.path(),
+        "brp.xml",
+        r#"<interfaces>
+  <interface device="p0"/>
+  <interface device="p1"/>
+  <bridge name="brp" stp="off"><member device="p0"/><member device="p1"/></bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    ns.netplug(&["apply", "--all"]).ok();
+    for port in ["p0", "p1"] {
+        assert!(ns.ip(&["link", "show", port]).contains("master brp"), "{}", links(&ns));
+    }
+    let records: String = std::fs::read_dir(ns.dir.path().join("state/ownership"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("enslaved-"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(records.contains(r#""p0": "brp""#) && records.contains(r#""p1": "brp""#), "{records}");
+
+    ns.netplug(&["undefine", "brp"]).ok();
+    let out = ns.netplug(&["apply", "--all"]).ok();
+    assert!(out.contains("pruning brp"), "{out}");
+    assert!(!has_link(&ns, "brp"), "{}", links(&ns));
+    for port in ["p0", "p1"] {
+        let link = ns.ip(&["link", "show", port]);
+        assert!(!link.contains("master"), "set free, and still there: {link}");
+    }
+    let again = ns.netplug(&["apply", "--all"]).ok();
+    assert!(again.contains("already matches") || again.trim().is_empty(), "{again}");
+}
+
 #[test]
 fn undefine_takes_the_ports_defined_with_the_master() {
     let ns = Netns::new("undef");
@@ -331,7 +374,12 @@ fn show_prints_only_what_was_configured_for_every_kind() {
     ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
     let shown = ns.netplug(&["show"]).ok();
     let line = |name: &str| {
-        shown.lines().find(|l| l.contains(&format!(r#" name="{name}""#))).unwrap_or_default().trim().to_string()
+        shown
+            .lines()
+            .find(|l| l.contains(&format!(r#" name="{name}""#)))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     };
     let expected = [
         ("kv0", r#"<veth name="kv0" peer="kv1"/>"#),

@@ -78,10 +78,12 @@ impl StaticOp {
         }
     }
 
-    /// The requests, resolving the interface through `batch`. `beside_route` when a netplug
-    /// `<route>` default holds the gateway route's key: the gateway is added next to it (the
-    /// routes plugin removes it after every route is in, make before break).
-    pub fn requests(&self, batch: &mut Batch<'_>, beside_route: bool) -> Result<Vec<Request>, ApplyError> {
+    /// The requests, resolving the interface through `batch`. `takes_over` when a netplug
+    /// `<route>` default holds the gateway route's key: the gateway's route replaces it in place
+    /// (`NLM_F_REPLACE`, as the routes plugin takes a gateway's over; IPv6 would refuse a
+    /// sibling with the same next hop), and the routes plugin's removal, which runs after every
+    /// route is in, finds nothing of its protocol left: make before break.
+    pub fn requests(&self, batch: &mut Batch<'_>, takes_over: bool) -> Result<Vec<Request>, ApplyError> {
         let index = batch.index_of(self.name())?;
         Ok(match *self {
             StaticOp::AddAddress { address, prefix_len, proto, .. } => {
@@ -105,8 +107,11 @@ impl StaticOp {
                 out
             }
             StaticOp::AddGateway { gateway, beside_own, .. } => {
-                let beside = beside_own || beside_route;
-                let new = if beside { RouteMessage::create } else { RouteMessage::add };
+                let new = match (takes_over, beside_own) {
+                    (true, _) => RouteMessage::replace,
+                    (false, true) => RouteMessage::create,
+                    (false, false) => RouteMessage::add,
+                };
                 vec![gateway_route(new, gateway, index)]
             }
             StaticOp::RemoveGateway { gateway, .. } => {
@@ -184,14 +189,14 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                 ops.push(op);
                 continue;
             }
-            let beside_route = match op {
+            let takes_over = match op {
                 StaticOp::AddGateway { gateway, beside_own: false, .. } => route_defaults
                     .get_or_insert_with(|| netplug_route_defaults(batch.socket()))
                     .iter()
                     .any(|r| holds_gateway_key(r, gateway)),
                 _ => false,
             };
-            for req in op.requests(&mut batch, beside_route)? {
+            for req in op.requests(&mut batch, takes_over)? {
                 batch.push(req);
             }
             ops.push(op);
@@ -206,7 +211,7 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     })
 }
 
-/// The routes plugin's default routes (a failed read is no "beside": the add then says why).
+/// The routes plugin's default routes (a failed read is no takeover: the add then says why).
 fn netplug_route_defaults(sock: &mut Socket) -> Vec<Route> {
     let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
     let mut routes = sock.dump_routes_filtered(Family::All, &filter).unwrap_or_default();
