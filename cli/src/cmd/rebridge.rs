@@ -182,7 +182,7 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
 /// The stored definition of `name` (validated with the rest of the store, so its master is
 /// known), or else its live state as a definition; whether it was defined.
 fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Interface, bool)> {
-    let mut loaded = Store::new(&cli.config_dir).load(&registry)?;
+    let mut loaded = Store::new(&cli.config_dir).load(registry)?;
     if loaded.config.get(name).is_some() {
         let opts = ValidateOptions { sources: Some(&loaded.sources), exists_in_kernel: None };
         validate::validate(&mut loaded.config, registry, &opts);
