@@ -298,10 +298,26 @@ pub fn add_stand_ins(ns: &Netns, xml: &str) -> Vec<String> {
     let mut peers = Vec::new();
     for (i, dev) in stand_ins(xml).iter().enumerate() {
         let peer = format!("standin{i}");
-        ns.ip(&["link", "add", dev, "type", "veth", "peer", "name", &peer]);
+        // One queue each way: with two (one per CPU, veth's default) this kernel sometimes
+        // dropped every frame a DHCP client's packet socket sent (see daemon_e2e.rs).
+        let one = ["numtxqueues", "1", "numrxqueues", "1"];
+        let mut add = vec!["link", "add", dev.as_str()];
+        add.extend(one);
+        add.extend(["type", "veth", "peer", "name", &peer]);
+        add.extend(one);
+        ns.ip(&add);
         ns.ip(&["link", "set", &peer, "up"]);
         ns.ip(&["link", "set", dev, "up"]);
         peers.push(peer);
+    }
+    // A link passes traffic only once the kernel's link watcher has given it a queueing
+    // discipline (until then frames go to `noop`), which can take seconds on a busy machine.
+    let started = Instant::now();
+    for dev in stand_ins(xml) {
+        while ns.ip(&["-j", "link", "show", "dev", &dev]).contains("\"qdisc\":\"noop\"") {
+            assert!(started.elapsed() < Duration::from_secs(20), "{dev} never got a queueing discipline");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     peers
 }

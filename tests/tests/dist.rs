@@ -139,4 +139,3 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     );
     assert!(stderr.lines().any(|l| l == expected), "{stderr}");
 }
-
