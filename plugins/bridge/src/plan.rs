@@ -1,7 +1,7 @@
 //! Live → desired: the changes that create, reconfigure, re-port and delete bridges.
 //!
-//! Creation is one change per bridge (so a thousand creates go out as one burst), with its
-//! options, MAC and MTU; options of an existing bridge are one change with only those that
+//! Creation is one change per bridge (so a thousand creates go out as one burst), created up
+//! with its options, MAC and MTU; options of an existing bridge are one change with only those that
 //! differ. Membership is the bridge's: a `<member>` missing from the kernel is enslaved, a port
 //! the document does not list (one added by hand, too) is released. A port moving from one
 //! bridge to another is only enslaved to the new one: the kernel detaches it from the old
@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
-use netplug_plugin_sdk::{Change, Element, Item, Phase, PluginError};
+use netplug_plugin_sdk::{Change, Element, Item, LinkState, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::options;
@@ -28,6 +28,10 @@ pub enum BridgeOp {
         mtu: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mac: Option<String>,
+        /// Created already up (`IFF_UP` in the create request): one request less than a
+        /// create and a set-up, `ip`'s way.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        up: bool,
     },
     /// Change options of an existing bridge.
     SetOptions { name: String, options: Vec<(String, String)> },
@@ -81,17 +85,22 @@ fn create(d: &Item, out: &mut Vec<Change>) -> Result<(), PluginError> {
         .filter(|(o, v)| !o.same(*v, o.default))
         .map(|(o, v)| (o.name.to_string(), o.format(v)))
         .collect();
+    let up = env.state == LinkState::Up;
     let mut what: Vec<String> = options.iter().map(|(n, v)| format!("{n} {v}")).collect();
     what.extend(env.mtu.map(|m| format!("mtu {m}")));
     what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
+    if up {
+        what.push("up".to_string());
+    }
     let description = if what.is_empty() {
         "create bridge".to_string()
     } else {
         format!("create bridge ({})", what.join(", "))
     };
-    let op = BridgeOp::Create { name: name.to_string(), options, mtu: env.mtu, mac: env.mac.clone() };
+    // Up in the create request itself, before its ports are enslaved: the kernel brings the
+    // ports' bridge state up as each joins (br_add_if), as after `ip`'s create, enslave, up.
+    let op = BridgeOp::Create { name: name.to_string(), options, mtu: env.mtu, mac: env.mac.clone(), up };
     out.push(op.change(name, Phase::Create, description));
-    out.extend(envelope_changes(&env, None));
     out.extend(members(&d.element).map(|port| enslave(name, port)));
     Ok(())
 }
