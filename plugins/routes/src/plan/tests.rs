@@ -58,7 +58,7 @@ fn metric_and_table_are_the_key_the_rest_changes_in_place() {
             "Route eth0: change route 10.3.0.0/16: type blackhole (was unreachable)",
         ]
     );
-    let op = RouteOp::decode(&changes[1].payload).unwrap();
+    let op = RouteOp::decode(changes[1].op().unwrap()).unwrap();
     assert_eq!((op.op, op.name, op.route.gateway), (Op::Replace, "eth0", Some("10.0.0.2".parse().unwrap())));
 }
 
@@ -160,6 +160,6 @@ fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
             "Route eth2: add route 10.3.0.0/16 via 10.0.0.1 in its VRF's table",
         ]
     );
-    let op = RouteOp::decode(&changes[3].payload).unwrap();
+    let op = RouteOp::decode(changes[3].op().unwrap()).unwrap();
     assert_eq!((op.op, op.route.table), (Op::Add, OF_VRF));
 }
