@@ -37,7 +37,7 @@ const GROUPS: &[(&str, &str, &[&str])] = &[
     (
         "author helpers (never cross the ABI)",
         "plugins/sdk/src",
-        &["ip.rs", "link.rs", "netlink.rs", "schema.rs"],
+        &["ip.rs", "link.rs", "link_plan.rs", "netlink.rs", "schema.rs"],
     ),
 ];
 
