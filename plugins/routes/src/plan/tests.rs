@@ -184,7 +184,7 @@ fn a_default_route_goes_last_and_its_successor_under_the_key_goes_beside() {
         show(&changes),
         ["Route eth1: add route 0.0.0.0/0 via 10.0.1.1", "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"]
     );
-    assert_eq!(RouteOp::decode(&changes[0].payload).unwrap().op, Op::AddBeside);
+    assert_eq!(RouteOp::decode(changes[0].op().unwrap()).unwrap().op, Op::AddBeside);
     // A route that is not a default one still goes before addresses do.
     let live = [item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
     assert_eq!(plan(&[], &live, &scope(&["eth0"])).unwrap()[0].phase, Phase::RemoveRoute);
