@@ -85,7 +85,7 @@ fn an_overlay_bridge_applies_in_order_and_reapplies_as_nothing() {
     assert_eq!(link(&ns, "vx42")["ifindex"], index);
     let renumbered = document(ns.dir.path(), "renumbered.xml", &OVERLAY.replace("id=\"42\"", "id=\"43\""));
     let out = ns.netplug(&["apply", renumbered.to_str().unwrap()]).ok();
-    assert!(out.contains("vx42: delete to change id 43 (was 42)  [vxlan, delete]"), "{out}");
+    assert!(out.contains("vx42: delete vxlan to change id 43 (was 42)  [vxlan, delete]"), "{out}");
     assert!(out.contains("vx42: enslave to br42 again"), "{out}");
     let vx = link(&ns, "vx42");
     assert_ne!(vx["ifindex"], index);
