@@ -22,7 +22,8 @@ pub struct Args {
     pub libvirt: bool,
     /// Also print what the kernel observes rather than what a user configures: MAC addresses,
     /// `<ethtool>` settings (speed, duplex, offloads, channels), addresses the kernel or a DHCP
-    /// client added, leases. Without it, the output can be applied as it is.
+    /// client added, leases, a WireGuard peer's last handshake and byte counters. Without it,
+    /// the output can be applied as it is.
     #[arg(long)]
     pub observed: bool,
 }
