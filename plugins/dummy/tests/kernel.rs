@@ -81,9 +81,10 @@ fn mtu_mac_and_state_change_in_place() {
         let before = envelope(&read(&scope)[0]).ifindex;
         let want = [dummy("svc0", LinkState::Down, Some(1400), Some("02:00:5e:00:53:02"), None)];
         let changes: Vec<String> = converge(&want, &scope).iter().map(|c| c.description.clone()).collect();
+        // In core's phase order: down first, then the configuration.
         assert_eq!(
             changes,
-            ["set mtu 1400 (was 9000)", "set mac 02:00:5e:00:53:02 (was 02:00:5e:00:53:01)", "set down"]
+            ["set down", "set mtu 1400 (was 9000)", "set mac 02:00:5e:00:53:02 (was 02:00:5e:00:53:01)"]
         );
         let after = &read(&scope)[0];
         assert_eq!(envelope(after).ifindex, before, "the same link, not a new one");
