@@ -362,10 +362,41 @@ impl LivePlan {
         scope: &[String],
         keep_live: bool,
     ) -> Result<LivePlan, PluginError> {
-        let live = plugin.read(Some(scope))?;
+        let mut live = plugin.read(Some(scope))?;
+        LivePlan::keep_declared(&plugin.info(), desired, &mut live);
         let changes = plugin.plan(desired, &live, scope)?;
         let live = if keep_live && !changes.is_empty() { live } else { Vec::new() };
         Ok(LivePlan { changes, live })
+    }
+
+    /// Of a plugin with kinds and elements (ethernet and `<ethtool>`), the live items
+    /// `desired` manages: its elements only on interfaces whose desired items declare them
+    /// (device settings a document leaves alone where it does not declare them, so a plan
+    /// must not undo them nor a rollback "restore" them), its kind items only on interfaces
+    /// desired as its kind (another kind's link asked about for its settings is that kind
+    /// plugin's). Items of interfaces `desired` does not mention stay. Other plugins' live
+    /// items are all theirs to plan, so they are left as they are.
+    pub fn keep_declared(info: &PluginInfo, desired: &[Item], live: &mut Vec<Item>) {
+        if info.kinds.is_empty() || info.elements.is_empty() {
+            return;
+        }
+        // interface -> (desired as a kind, the elements it declares)
+        let mut wanted: HashMap<&str, (bool, Vec<&str>)> = HashMap::new();
+        for item in desired {
+            let entry = wanted.entry(item.interface.as_str()).or_default();
+            if info.elements.contains(&item.element.name) {
+                entry.1.push(item.element.name.as_str());
+            } else {
+                entry.0 = true;
+            }
+        }
+        live.retain(|item| match wanted.get(item.interface.as_str()) {
+            None => true,
+            Some((_, elements)) if info.elements.contains(&item.element.name) => {
+                elements.contains(&item.element.name.as_str())
+            }
+            Some((kind, _)) => *kind,
+        });
     }
 }
 
