@@ -72,6 +72,11 @@ impl Graph {
             }
         }
         for dep in extra {
+            // A port requiring its master: the membership above orders them (see validate).
+            let port_of = |from: &str| names.get(from).and_then(|&f| config.interfaces[f].master.as_deref());
+            if dep.relation == Relation::Requires && port_of(&dep.from) == Some(dep.to.as_str()) {
+                continue;
+            }
             let (u, l) = ends(dep);
             if let (Some(&u), Some(&l)) = (names.get(u), names.get(l)) {
                 g.add(u, l, dep.span);
