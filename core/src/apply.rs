@@ -188,7 +188,7 @@ impl<'a> Run<'a> {
             plugins: plan::involved_plugins(config, registry),
             // Validation refused cycles; a configuration that was not validated (a journal's,
             // rolled back) keeps each plugin's own order.
-            ranks: Ranks::of(config, &[]).unwrap_or_default(),
+            ranks: Ranks::of(config).unwrap_or_default(),
             desired: without_spans(desired),
         }
     }

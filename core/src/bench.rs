@@ -194,6 +194,7 @@ fn interface(element: Element) -> Interface {
         mtu: None,
         master: None,
         parent: None,
+        requires: Vec::new(),
         element,
     }
 }

@@ -13,9 +13,10 @@ use netplug_plugin_sdk::{Element, Item};
 use crate::model::{Config, Interface};
 use crate::registry::{Registered, Registry};
 
-/// Child elements netplug's own feature plugins handle. They are taken out of the kind plugin's
-/// item even when their plugin is not installed, so the missing plugin is reported once by core
-/// ("install the netplug 'dhcp' plugin") instead of as an unknown child by the kind's plugin.
+/// Child elements of the native dialect that belong to feature plugins, not to the interface's
+/// kind. They are taken out of the kind plugin's item even when their plugin is not installed,
+/// so the missing plugin is reported once by core (with [`crate::registry::install_hint`])
+/// instead of as an unknown child by the kind's plugin.
 pub const WELL_KNOWN_FEATURES: &[&str] = &["static", "dhcp", "dhcp6", "route", "ethtool"];
 
 /// Attributes of the top-level element that belong to the envelope (besides the name
@@ -32,8 +33,8 @@ pub enum ChildOwner {
     Envelope,
     /// A registered feature plugin, by index into [`Registry::plugins`].
     Feature(usize),
-    /// A well-known feature whose plugin is not installed; the name of that plugin.
-    MissingFeature(&'static str),
+    /// A well-known feature whose plugin is not installed.
+    MissingFeature,
     /// The interface's kind plugin (anything else, including children it does not know).
     Kind,
 }
@@ -47,9 +48,7 @@ pub fn child_owner(name: &str, registry: &Registry) -> ChildOwner {
         return ChildOwner::Feature(plugin_index(registry, reg));
     }
     if WELL_KNOWN_FEATURES.contains(&name) {
-        if let Some(plugin) = crate::registry::well_known_plugin(name) {
-            return ChildOwner::MissingFeature(plugin);
-        }
+        return ChildOwner::MissingFeature;
     }
     ChildOwner::Kind
 }
@@ -236,6 +235,7 @@ mod tests {
             mtu: None,
             master: None,
             parent: None,
+            requires: Vec::new(),
             element,
             name_span: Span::default(),
         }

@@ -95,6 +95,9 @@ pub struct Covered {
     pub master: Option<String>,
     #[serde(default)]
     pub parent: Option<String>,
+    /// What it requires to exist first (absent in journals from before netplug kept it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// Whether the ownership record counted it as netplug's creation before it was first
     /// touched: a verified rollback puts the record back to that (see `docs/ownership.md`).
     /// `None` in journals from before netplug kept it: the record is then left as it is.
@@ -177,6 +180,7 @@ impl Journal {
                 kind: i.kind.clone(),
                 master: i.master.clone(),
                 parent: i.parent.clone(),
+                requires: i.requires.clone(),
                 owned: None,
             };
             self.interfaces.insert(i.name.clone(), covered);
@@ -220,6 +224,7 @@ impl Journal {
                 mtu: None,
                 master: c.master.clone(),
                 parent: c.parent.clone(),
+                requires: c.requires.clone(),
                 element: Element::new(Interface::element_name_for(&c.kind)),
                 name_span: Default::default(),
             })
@@ -388,6 +393,7 @@ mod tests {
             mtu: None,
             master: None,
             parent: None,
+            requires: Vec::new(),
             element: Element::new("x"),
             name_span: Default::default(),
         }

@@ -20,8 +20,8 @@ use crate::ownership::{self, Users};
 #[error("{0}: no such defined interface")]
 pub struct NotDefined(pub String);
 
-/// The interfaces `start name` brings up: `name`, its ports (recursively) and its parents
-/// (recursively), as defined. `config` must have been validated, so masters are filled in.
+/// The interfaces `start name` brings up: `name`, its ports (recursively) and its parents and
+/// what it requires (recursively), as defined. `config` must have been validated, so masters are filled in.
 pub fn start_set(config: &Config, name: &str) -> Result<Config, NotDefined> {
     let wanted = closure(config, [name], true)?;
     Ok(select(config, &wanted, None))
@@ -108,13 +108,14 @@ pub fn boot_set(config: &Config) -> Config {
 }
 
 /// The interfaces that cannot be configured without `name`: its master, what is stacked on it
-/// (a VLAN), and theirs, transitively. What a partial boot leaves out with a missing device.
+/// (a VLAN), what requires it, and theirs, transitively. What a partial boot leaves out with a missing device.
 pub fn dependents(config: &Config, name: &str) -> Vec<String> {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut todo = vec![name];
     while let Some(n) = todo.pop() {
         for i in &config.interfaces {
             let needs = i.parent.as_deref() == Some(n)
+                || i.requires.iter().any(|r| r == n)
                 || config.get(n).and_then(|x| x.master.as_deref()) == Some(i.name.as_str());
             if needs && i.name != name && seen.insert(i.name.as_str()) {
                 todo.push(i.name.as_str());
@@ -124,7 +125,8 @@ pub fn dependents(config: &Config, name: &str) -> Vec<String> {
     config.interfaces.iter().filter(|i| seen.contains(i.name.as_str())).map(|i| i.name.clone()).collect()
 }
 
-/// `roots` plus their ports, and with `parents` their parents, transitively.
+/// `roots` plus their ports, and with `parents` their parents and what they require,
+/// transitively.
 fn closure<'a>(
     config: &'a Config,
     roots: impl IntoIterator<Item = &'a str>,
@@ -149,7 +151,8 @@ fn closure<'a>(
         todo.extend(ports.get(n).into_iter().flatten());
         if parents {
             // A parent that is not defined is a device netplug does not manage: leave it.
-            if let Some(p) = config.get(n).and_then(|i| i.parent.as_deref()).and_then(|p| config.get(p)) {
+            let Some(i) = config.get(n) else { continue };
+            for p in i.parent.iter().chain(&i.requires).filter_map(|p| config.get(p)) {
                 todo.push(p.name.as_str());
             }
         }
@@ -188,6 +191,7 @@ mod tests {
             mtu: None,
             master: master.map(Into::into),
             parent: parent.map(Into::into),
+            requires: Vec::new(),
             element: Default::default(),
             name_span: Default::default(),
         }
@@ -267,6 +271,18 @@ mod tests {
         assert_eq!(dependents(&c, "eth0"), ["bond0", "br0", "br0.10"]);
         assert_eq!(dependents(&c, "br0.10"), Vec::<String>::new());
         assert_eq!(dependents(&c, "lone"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn what_an_interface_requires_is_started_with_it_and_depends_on_it() {
+        let mut c = config();
+        c.interfaces[5].requires = vec!["br0.10".into()];
+        assert_eq!(
+            names(&start_set(&c, "lone").unwrap()),
+            ["eth0", "eth1", "bond0", "br0", "br0.10", "lone"]
+        );
+        assert_eq!(dependents(&c, "br0.10"), ["lone"]);
+        assert_eq!(dependents(&c, "eth0"), ["bond0", "br0", "br0.10", "lone"]);
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct Interface {
     pub master: Option<String>,
     /// The lower device this interface is stacked on, from the plugins' dependencies.
     pub parent: Option<String>,
+    /// Other interfaces of the documents this one merely needs to exist first (the plugins'
+    /// `Requires` dependencies), in the order they were reported, each once.
+    pub requires: Vec<String>,
     /// The whole top-level element in the native vocabulary, spans pointing at the source.
     pub element: Element,
     /// The span of the name attribute (or of the element when there is none).

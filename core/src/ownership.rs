@@ -378,6 +378,7 @@ pub fn absent(name: &str, kind: &str) -> Interface {
         mtu: None,
         master: None,
         parent: None,
+        requires: Vec::new(),
         // Created kinds are named by their own element (`<bridge name=..>`); only `<interface>`
         // (a device, never created) differs.
         element: Element::new(kind).with_attr(Interface::name_attribute_for(kind), name),
@@ -400,6 +401,7 @@ mod tests {
             mtu: None,
             master: master.map(Into::into),
             parent: parent.map(Into::into),
+            requires: Vec::new(),
             element: Default::default(),
             name_span: Default::default(),
         }

@@ -55,6 +55,7 @@ pub fn bridge(iface: &Interface, bridge: &str, opts: &BridgeOptions) -> (Interfa
         mtu: None,
         master: None,
         parent: None,
+        requires: Vec::new(),
         element: el,
         name_span: Default::default(),
     };
@@ -111,6 +112,7 @@ mod tests {
             mtu: Some(9000),
             master: None,
             parent: None,
+            requires: Vec::new(),
             element: Element::new("interface")
                 .with_attr("device", "eth0")
                 .with_child(Element::new("static").with_attr("ipaddr", "192.0.2.5/24"))

@@ -10,31 +10,17 @@ use std::sync::Arc;
 
 use netplug_plugin_sdk::{Plugin, PluginInfo};
 
-/// The kinds and elements netplug's own plugins handle, so a missing plugin gets a hint
-/// ("install the netplug 'bond' plugin") instead of a bare "unknown element".
-pub const WELL_KNOWN: &[(&str, &str)] = &[
-    ("ethernet", "ethernet"),
-    ("ethtool", "ethernet"),
-    ("bond", "bond"),
-    ("bridge", "bridge"),
-    ("vlan", "vlan"),
-    ("veth", "veth"),
-    ("dummy", "dummy"),
-    ("vxlan", "vxlan"),
-    ("macvlan", "macvlan"),
-    ("macvtap", "macvlan"),
-    ("ipvlan", "ipvlan"),
-    ("vrf", "vrf"),
-    ("wireguard", "wireguard"),
-    ("static", "static"),
-    ("dhcp", "dhcp"),
-    ("dhcp6", "dhcp"),
-    ("route", "routes"),
-];
+/// The package that holds, or provides, the plugin for a kind or child element: the packaging
+/// rule (`docs/packaging.md`) is `netplug-plugin-NAME`, where a package whose plugin handles
+/// several names provides the others (`netplug-plugin-macvlan` provides
+/// `netplug-plugin-macvtap`). Core names no plugin of its own: a missing plugin's hint is this.
+pub fn package_for(name: &str) -> String {
+    format!("netplug-plugin-{name}")
+}
 
-/// The plugin netplug ships for a well-known kind or element name.
-pub fn well_known_plugin(name: &str) -> Option<&'static str> {
-    WELL_KNOWN.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+/// The help of a diagnostic about `<name>` that no installed plugin handles.
+pub fn install_hint(name: &str) -> String {
+    format!("install the plugin for <{name}>: package {}", package_for(name))
 }
 
 /// A plugin and what it said about itself when registered.

@@ -53,6 +53,7 @@ pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Conf
                 mtu: envelope.mtu,
                 master: envelope.master,
                 parent: envelope.parent,
+                requires: Vec::new(),
                 element,
                 name_span: Default::default(),
             }

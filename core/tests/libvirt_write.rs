@@ -146,6 +146,7 @@ fn live(name: &str, kind: &str, element: Element) -> Interface {
         mtu: Some(1400),
         master: None,
         parent: None,
+        requires: Vec::new(),
         element,
         name_span: Span::default(),
     }

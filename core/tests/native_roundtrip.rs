@@ -30,6 +30,7 @@ fn interface(kind: &str, name: &str) -> Interface {
         mtu: None,
         master: None,
         parent: None,
+        requires: Vec::new(),
         element: Element::default(),
         name_span: Span::default(),
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use netplug_core::model::{Config, Interface, StartMode};
-use netplug_core::order::{order, order_with, to_dot, Order};
+use netplug_core::order::{order, to_dot, Order};
 use netplug_core::registry::Registry;
 use netplug_plugin_sdk::{Dependency, Element, LinkState, Phase, Plugin, PluginInfo, Relation, Span};
 
@@ -64,6 +64,7 @@ fn i(line: u32, kind: &str, name: &str, features: &[&str]) -> Interface {
         mtu: None,
         master: None,
         parent: None,
+        requires: Vec::new(),
         element,
         name_span: span,
     }
@@ -301,19 +302,63 @@ fn independent_subtrees_are_numbered_in_document_order() {
     assert_eq!([group("lo1"), group("brA.5"), group("ethA"), group("ethB")], [0, 1, 1, 2]);
 }
 
+/// A kind whose `after="X"` says an interface merely needs X to exist first: the `Requires`
+/// dependency a plugin reports from `validate`.
+struct Needy;
+
+impl Plugin for Needy {
+    fn info(&self) -> PluginInfo {
+        PluginInfo { name: "needy".into(), kinds: vec!["needy".into()], ..Default::default() }
+    }
+
+    fn validate(&self, items: &[netplug_plugin_sdk::Item]) -> netplug_plugin_sdk::Validation {
+        let dependencies = items
+            .iter()
+            .filter_map(|item| {
+                let after = item.element.attr("after")?;
+                Some(Dependency {
+                    from: item.interface.clone(),
+                    to: after.value.clone(),
+                    relation: Relation::Requires,
+                    span: after.value_span,
+                })
+            })
+            .collect();
+        netplug_plugin_sdk::Validation { dependencies, ..Default::default() }
+    }
+}
+
 #[test]
-fn requires_edges_from_validation_are_honoured() {
-    // veth1 merely needs veth0 to exist first; the model keeps no such reference.
-    let interfaces = vec![i(1, "bridge", "veth1", &[]), i(2, "bridge", "veth0", &[])];
-    let dep = Dependency {
-        from: "veth1".into(),
-        to: "veth0".into(),
-        relation: Relation::Requires,
-        span: Span::default(),
+fn requires_dependencies_order_like_any_other() {
+    let mut registry = registry();
+    registry.register(Arc::new(Needy), "builtin").unwrap();
+    let mut needs = i(1, "needy", "n1", &["static"]);
+    needs.element.set_attr("name", "n1");
+    needs.element.set_attr("after", "n0");
+    let mut needed = i(2, "needy", "n0", &["static"]);
+    needed.element.set_attr("name", "n0");
+    let mut config = Config { interfaces: vec![needs, needed] };
+    // Before validation the model has no reference: document order.
+    assert_eq!(order(&config, &registry).unwrap().topological, ["n1", "n0"]);
+
+    let d = netplug_core::validate::validate(&mut config, &registry, &Default::default());
+    assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    assert_eq!(config.interfaces[0].requires, ["n0"]);
+    let o = order(&config, &registry).unwrap();
+    assert_eq!(o.topological, ["n0", "n1"]);
+    // The sort apply uses puts n0 first in every phase both take part in.
+    let at = |name: &str, phase: Phase| {
+        o.steps.iter().position(|s| s.interface == name && s.step == phase).unwrap()
     };
-    let config = Config { interfaces };
-    assert_eq!(order(&config, &registry()).unwrap().topological, ["veth1", "veth0"]);
-    assert_eq!(order_with(&config, &registry(), &[dep]).unwrap().topological, ["veth0", "veth1"]);
+    for phase in [Create, Up, Address] {
+        assert!(at("n0", phase) < at("n1", phase), "{phase:?}: {:#?}", o.steps);
+    }
+    assert!(to_dot(&config).contains("\"n1\" -> \"n0\" [label=\"requires\"]"), "{}", to_dot(&config));
+
+    // A requirement that closes a loop is a cycle like any other.
+    config.interfaces[1].element.set_attr("after", "n1");
+    let d = netplug_core::validate::validate(&mut config, &registry, &Default::default());
+    assert!(d.iter().any(|d| d.is_error() && d.message.contains("dependency cycle")), "{d:?}");
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let expected = format!(
-        "{}:2:3: error: bond0: no plugin handles interface kind 'bond' (install the netplug 'bond' plugin)",
+        "{}:2:3: error: bond0: no installed plugin handles <bond> (install the plugin for <bond>: package netplug-plugin-bond)",
         doc.display()
     );
     assert!(stderr.lines().any(|l| l == expected), "{stderr}");

@@ -2,6 +2,10 @@
 //! this checks it from the outside, on the stack people build (two NICs in a bond under a
 //! bridge, a VLAN on top with an address and a route). Planning it from scratch needs no
 //! bonding or 802.1Q in the kernel, only the NICs (veths stand in for them), so it runs here.
+//! A plugin's `Requires` dependency orders both the same way too (the `hello` fixture's
+//! `after=`).
+
+mod plugins_support;
 
 use std::collections::HashSet;
 
@@ -76,4 +80,46 @@ fn order_prints_the_order_apply_plans_for_a_bond_bridge_vlan_stack() {
     assert!(at("bond0", "enslave") < at("br0", "enslave"));
     assert!(at("br0.42", "up") < at("br0.42", "address"));
     assert!(at("br0.42", "address") < at("br0.42", "route"));
+}
+
+/// Three `hello` interfaces written in the reverse of what they need (`after="X"`: X must exist
+/// first, a `Requires` dependency). Apply's plan and `netplug order` both create them in the
+/// order the requirements give, not the document's; `order --dot` draws the requirements.
+#[test]
+fn order_and_plan_honour_a_plugins_requires_dependencies() {
+    let ns = Netns::new("order-req");
+    let plugins = plugins_support::plugin_dir(&["hello"]);
+    let doc = document(
+        ns.dir.path(),
+        "needs.xml",
+        r#"<interfaces>
+  <hello name="h2" after="h1"/>
+  <hello name="h1" after="h0"/>
+  <hello name="h0"/>
+</interfaces>
+"#,
+    );
+    let run = |args: &[&str]| -> String {
+        let mut cmd = ns.command();
+        cmd.arg("--plugin-dir").arg(plugins.path()).args(args).arg(&doc);
+        let out = cmd.output().expect("run netplug");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = |verb: &str| -> Value {
+        let out = run(&["--json", verb]);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{verb} --json: {e}\n{out}"))
+    };
+    let creates = |doc: &Value, phase_key: &str| -> Vec<String> {
+        steps(doc, phase_key)
+            .into_iter()
+            .filter(|(_, phase, _)| phase == "create")
+            .map(|(interface, _, _)| interface)
+            .collect()
+    };
+    let order = json("order");
+    assert_eq!(creates(&order, "step"), ["h0", "h1", "h2"], "{order:#}");
+    assert_eq!(creates(&json("plan"), "phase"), ["h0", "h1", "h2"]);
+    let dot = run(&["order", "--dot"]);
+    assert!(dot.contains(r#""h2" -> "h1" [label="requires"]"#), "{dot}");
 }

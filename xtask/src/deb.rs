@@ -18,9 +18,18 @@ use crate::util::{root, run};
 /// answers whether a port or parent a document refers to exists.
 pub const BASE_PLUGINS: &[&str] = &["ethernet", "static", "routes"];
 
+/// The kinds and elements of the base plugins other than their names, which the `netplug`
+/// package provides as `netplug-plugin-NAME` like the plugin packages do (see
+/// [`OptionalPlugin::provides`]).
+pub const BASE_PROVIDES: &[&str] = &["interface", "ethtool", "route"];
+
 /// One package per optional plugin: adding a plugin here is all it takes to package it.
 pub struct OptionalPlugin {
     pub name: &'static str,
+    /// The other kinds and elements its plugin handles: the package provides
+    /// `netplug-plugin-NAME` for each, the name netplug's hint for a missing plugin gives
+    /// (`core::registry::package_for`).
+    pub provides: &'static [&'static str],
     /// The package's one-line summary.
     pub summary: &'static str,
     /// What a document needs it for, and what of the kernel it needs.
@@ -30,24 +39,28 @@ pub struct OptionalPlugin {
 pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     OptionalPlugin {
         name: "bridge",
+        provides: &[],
         summary: "netplug plugin for Linux bridges",
         description: "Configures <bridge> interfaces (the libvirt dialect's type=\"bridge\"): \
                       the bridge, its ports, spanning tree and timers. Needs the kernel's bridge module.",
     },
     OptionalPlugin {
         name: "bond",
+        provides: &[],
         summary: "netplug plugin for bonded interfaces",
         description: "Configures <bond> interfaces (the libvirt dialect's type=\"bond\"): \
                       the bond, its mode, link monitoring and slaves. Needs the kernel's bonding module.",
     },
     OptionalPlugin {
         name: "vlan",
+        provides: &[],
         summary: "netplug plugin for 802.1Q VLAN interfaces",
         description: "Configures <vlan> interfaces (the libvirt dialect's type=\"vlan\") on a \
                       parent interface. Needs the kernel's 8021q module.",
     },
     OptionalPlugin {
         name: "veth",
+        provides: &[],
         summary: "netplug plugin for virtual Ethernet pairs",
         description: "Configures <veth> interfaces: virtual Ethernet pairs, the peer in this \
                       network namespace or created in a named one (peer-netns), as container \
@@ -55,12 +68,14 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     },
     OptionalPlugin {
         name: "dummy",
+        provides: &[],
         summary: "netplug plugin for dummy interfaces",
         description: "Configures <dummy> interfaces: links that belong to no NIC, for service \
                       addresses, router IDs and blackholes. Needs the kernel's dummy module.",
     },
     OptionalPlugin {
         name: "vxlan",
+        provides: &[],
         summary: "netplug plugin for VXLAN tunnels",
         description: "Configures <vxlan> interfaces: Ethernet segments tunnelled in UDP to a \
                       remote endpoint, a multicast group or endpoints in the FDB, alone or as \
@@ -68,6 +83,7 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     },
     OptionalPlugin {
         name: "macvlan",
+        provides: &["macvtap"],
         summary: "netplug plugin for macvlan and macvtap interfaces",
         description: "Configures <macvlan> and <macvtap> interfaces on a parent interface: \
                       private, vepa, bridge, passthru and source modes. Needs the kernel's \
@@ -75,18 +91,21 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     },
     OptionalPlugin {
         name: "ipvlan",
+        provides: &[],
         summary: "netplug plugin for ipvlan interfaces",
         description: "Configures <ipvlan> interfaces on a parent interface: l2, l3 and l3s \
                       modes, bridge, private and vepa isolation. Needs the kernel's ipvlan module.",
     },
     OptionalPlugin {
         name: "vrf",
+        provides: &[],
         summary: "netplug plugin for VRF routing domains",
         description: "Configures <vrf> interfaces, their routing table and member ports; routes \
                       of the members land in the VRF's table. Needs the kernel's vrf module.",
     },
     OptionalPlugin {
         name: "wireguard",
+        provides: &[],
         summary: "netplug plugin for WireGuard tunnels",
         description: "Configures <wireguard> interfaces: the tunnel device, its private key (read \
                       from a root-only file), listen port, firewall mark and peers, over the \
@@ -94,6 +113,7 @@ pub const OPTIONAL_PLUGINS: &[OptionalPlugin] = &[
     },
     OptionalPlugin {
         name: "dhcp",
+        provides: &["dhcp6"],
         summary: "netplug plugin for DHCP and DHCPv6 clients",
         description: "Configures addresses by <dhcp> and <dhcp6> (SLAAC, DHCPv6) with its own \
                       client: no dhclient or other program is run. Writes its leases, and with \
@@ -172,7 +192,13 @@ fn build_all(out: &Path) -> Result<Vec<PathBuf>> {
         package: "netplug".into(),
         arch: arch.clone(),
         depends: shlibs(&binaries, &stage)?,
-        extra: format!("Provides: {} (= {})\nSuggests: {}\n", abi_package(), abi_version(), suggests()),
+        extra: format!(
+            "Provides: {} (= {}), {}\nSuggests: {}\n",
+            abi_package(),
+            abi_version(),
+            provided(BASE_PLUGINS.iter().chain(BASE_PROVIDES)),
+            suggests()
+        ),
         summary: "declarative configuration of Linux network interfaces".into(),
         description: "netplug makes the kernel's network interfaces match XML documents \
                       (netcf's and libvirt's vocabulary): in order, verified, rolled back on any \
@@ -210,7 +236,11 @@ fn build_all(out: &Path) -> Result<Vec<PathBuf>> {
             package: name,
             arch: arch.clone(),
             depends,
-            extra: String::new(),
+            extra: if plugin.provides.is_empty() {
+                String::new()
+            } else {
+                format!("Provides: {}\n", provided(plugin.provides.iter()))
+            },
             summary: plugin.summary.into(),
             description: plugin.description.into(),
         };
@@ -218,6 +248,11 @@ fn build_all(out: &Path) -> Result<Vec<PathBuf>> {
     }
     fs::remove_dir_all(&stage)?;
     Ok(written)
+}
+
+/// `netplug-plugin-NAME` for each name, comma-separated.
+fn provided<'a>(names: impl Iterator<Item = &'a &'a str>) -> String {
+    names.map(|n| format!("netplug-plugin-{n}")).collect::<Vec<_>>().join(", ")
 }
 
 fn suggests() -> String {
@@ -423,6 +458,21 @@ mod tests {
         let mut shipped = dist::PLUGINS.to_vec();
         shipped.sort();
         assert_eq!(packaged, shipped);
+    }
+
+    #[test]
+    fn every_plugin_package_name_is_had_once() {
+        // The hint for a missing plugin names netplug-plugin-ELEMENT: exactly one package may
+        // be it or provide it.
+        let mut names: Vec<&str> = BASE_PLUGINS.iter().chain(BASE_PROVIDES).copied().collect();
+        for p in OPTIONAL_PLUGINS {
+            names.push(p.name);
+            names.extend(p.provides);
+        }
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "{names:?}");
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn read_interface(element: Element, out: &mut Vec<Diagnostic>) -> Option<Int
         mac: read_mac(&element, &name, out),
         master: None,
         parent: None,
+        requires: Vec::new(),
         element,
         name_span,
         kind,

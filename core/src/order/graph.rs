@@ -2,7 +2,8 @@
 //! cycle reports that name the interfaces in order and point at the reference that closes them.
 //!
 //! Nodes are indices into `Config::interfaces`. An edge `upper -> lower` means `upper` needs
-//! `lower` first: a master needs its members, a VLAN its parent (the way ifupdown2 draws it).
+//! `lower` first: a master needs its members, a VLAN its parent, an interface what it requires
+//! (the way ifupdown2 draws it).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -57,10 +58,9 @@ impl Graph {
         self.upper[lower].push(upper);
     }
 
-    /// The graph of a validated configuration: `master` and `parent` references (with the
-    /// referring interface's name span, the model keeps no better one), plus `extra`
-    /// dependencies (e.g. `Requires`) whose ends are both defined.
-    pub fn from_config(config: &Config, extra: &[Dependency]) -> Self {
+    /// The graph of a validated configuration: its `master`, `parent` and `requires`
+    /// references (with the referring interface's name span, the model keeps no better one).
+    pub fn from_config(config: &Config) -> Self {
         let names = name_index(config);
         let mut g = Graph::new(config.interfaces.len());
         for (i, iface) in config.interfaces.iter().enumerate() {
@@ -70,16 +70,8 @@ impl Graph {
             if let Some(&p) = iface.parent.as_deref().and_then(|p| names.get(p)) {
                 g.add(i, p, iface.name_span);
             }
-        }
-        for dep in extra {
-            // A port requiring its master: the membership above orders them (see validate).
-            let port_of = |from: &str| names.get(from).and_then(|&f| config.interfaces[f].master.as_deref());
-            if dep.relation == Relation::Requires && port_of(&dep.from) == Some(dep.to.as_str()) {
-                continue;
-            }
-            let (u, l) = ends(dep);
-            if let (Some(&u), Some(&l)) = (names.get(u), names.get(l)) {
-                g.add(u, l, dep.span);
+            for &r in iface.requires.iter().filter_map(|r| names.get(r.as_str())) {
+                g.add(i, r, iface.name_span);
             }
         }
         g

@@ -20,7 +20,7 @@ mod graph;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use netplug_plugin_sdk::{Dependency, LinkState, Phase};
+use netplug_plugin_sdk::{LinkState, Phase};
 use serde::Serialize;
 
 pub use graph::Cycle;
@@ -46,10 +46,9 @@ struct Rank {
 const UNRANKED: Rank = Rank { level: usize::MAX / 2, position: usize::MAX / 2 };
 
 impl Ranks {
-    /// Rank a validated configuration by its `master`/`parent` references and `extra`
-    /// dependencies (the `Requires` edges validation collected, which the model does not keep).
-    pub fn of(config: &Config, extra: &[Dependency]) -> Result<Ranks, Cycle> {
-        let graph = Graph::from_config(config, extra);
+    /// Rank a validated configuration by its `master`, `parent` and `requires` references.
+    pub fn of(config: &Config) -> Result<Ranks, Cycle> {
+        let graph = Graph::from_config(config);
         let topo = sorted(&graph, config)?;
         Ok(Ranks::from_sorted(&graph, &topo, config))
     }
@@ -126,14 +125,10 @@ impl Order {
     }
 }
 
-/// Order a validated configuration by the `master`/`parent` references validation filled in.
+/// Order a validated configuration by the `master`, `parent` and `requires` references
+/// validation filled in.
 pub fn order(config: &Config, registry: &Registry) -> Result<Order, Cycle> {
-    order_with(config, registry, &[])
-}
-
-/// Like [`order`], also honouring `extra` dependencies (see [`Ranks::of`]).
-pub fn order_with(config: &Config, registry: &Registry, extra: &[Dependency]) -> Result<Order, Cycle> {
-    let graph = Graph::from_config(config, extra);
+    let graph = Graph::from_config(config);
     let topo = sorted(&graph, config)?;
     let ranks = Ranks::from_sorted(&graph, &topo, config);
     let group_of = graph.groups();
@@ -289,6 +284,9 @@ pub fn to_dot(config: &Config) -> String {
         }
         if let Some(p) = &iface.parent {
             let _ = writeln!(out, "  {} -> {} [label=\"parent\"];", quote(&iface.name), quote(p));
+        }
+        for r in &iface.requires {
+            let _ = writeln!(out, "  {} -> {} [label=\"requires\"];", quote(&iface.name), quote(r));
         }
     }
     out.push_str("}\n");

@@ -18,7 +18,7 @@ use crate::items::{
     child_owner, feature_items, kind_item, kind_plugin_index, ChildOwner, ValidatedItems, WELL_KNOWN_FEATURES,
 };
 use crate::model::{Config, Interface};
-use crate::registry::{well_known_plugin, Registry, WELL_KNOWN};
+use crate::registry::{install_hint, Registry};
 use crate::source::SourceMap;
 
 /// What a run knows beyond the documents.
@@ -33,7 +33,8 @@ pub struct ValidateOptions<'a> {
 }
 
 /// Everything validation learnt: the diagnostics, and the facts plugins reported that later
-/// stages use (pass `dependencies` to [`crate::order::order_with`] to honour `Requires`).
+/// stages use. The dependencies between interfaces are in the configuration too, as each
+/// interface's `master`, `parent` and `requires`, which is what ordering reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// Sorted by file, line and column.
@@ -50,7 +51,7 @@ impl Report {
     }
 }
 
-/// Check a configuration and fill in each interface's `master` and `parent`; returns every
+/// Check a configuration and fill in each interface's `master`, `parent` and `requires`; returns every
 /// problem, sorted by file, line and column.
 pub fn validate(config: &mut Config, registry: &Registry, opts: &ValidateOptions) -> Vec<Diagnostic> {
     check(config, registry, opts).diagnostics
@@ -81,6 +82,7 @@ fn check_keeping_items(
     for iface in &mut config.interfaces {
         iface.master = None;
         iface.parent = None;
+        iface.requires.clear();
     }
     let mut diags = duplicates(config, opts);
 
@@ -97,12 +99,15 @@ fn check_keeping_items(
             device_settings(iface, &kind.info, &mut diags);
         }
         for child in &iface.element.children {
-            if let ChildOwner::MissingFeature(plugin) = child_owner(&child.name, registry) {
+            if child_owner(&child.name, registry) == ChildOwner::MissingFeature {
                 diags.push(
-                    Diagnostic::error(child.span, format!("no plugin handles element <{}>", child.name))
-                        .on_interface(&iface.name)
-                        .on_attribute(&child.name)
-                        .with_help(format!("install the netplug '{plugin}' plugin")),
+                    Diagnostic::error(
+                        child.span,
+                        format!("no installed plugin handles element <{}>", child.name),
+                    )
+                    .on_interface(&iface.name)
+                    .on_attribute(&child.name)
+                    .with_help(install_hint(&child.name)),
                 );
             }
         }
@@ -204,35 +209,27 @@ fn duplicates(config: &Config, opts: &ValidateOptions) -> Vec<Diagnostic> {
     out
 }
 
-/// The diagnostic for an interface whose kind no plugin handles: a hint to install the plugin
-/// when netplug ships one, else "did you mean" over every kind that could be meant.
+/// The diagnostic for an interface whose kind no plugin handles: "did you mean" when an
+/// installed kind is close (a typo), else the package that would hold the kind's plugin. Core
+/// knows no kind of its own, so it cannot tell a kind whose plugin is missing from a word no
+/// plugin will ever have; the hint says what to install if it is a kind.
 fn unknown_kind(iface: &Interface, registry: &Registry) -> Diagnostic {
     let element = &iface.element.name;
     let is_feature = WELL_KNOWN_FEATURES.contains(&iface.kind.as_str());
-    let d = match well_known_plugin(&iface.kind).filter(|_| !is_feature) {
-        Some(plugin) => Diagnostic::error(
-            iface.element.span,
-            format!("no plugin handles interface kind '{}'", iface.kind),
-        )
-        .with_help(format!("install the netplug '{plugin}' plugin")),
-        None => {
-            let d = Diagnostic::error(iface.element.span, format!("unknown element <{element}>"));
-            let well_known_kinds =
-                WELL_KNOWN.iter().map(|(n, _)| *n).filter(|n| !WELL_KNOWN_FEATURES.contains(n));
-            let candidates: Vec<&str> = registry
-                .kinds()
-                .chain(well_known_kinds)
-                .map(Interface::element_name_for)
-                .chain(["interface"])
-                .collect();
-            if is_feature || registry.for_element(element).is_some() {
-                d.with_help(format!("<{element}> belongs inside an interface"))
-            } else if let Some(s) = did_you_mean(element, candidates) {
-                d.with_help(format!("did you mean <{s}>?"))
-            } else {
-                d
-            }
-        }
+    let unknown = || Diagnostic::error(iface.element.span, format!("unknown element <{element}>"));
+    let candidates: Vec<&str> = registry
+        .kinds()
+        .map(Interface::element_name_for)
+        .chain(["interface"])
+        .filter(|c| c != element)
+        .collect();
+    let d = if is_feature || registry.for_element(element).is_some() {
+        unknown().with_help(format!("<{element}> belongs inside an interface"))
+    } else if let Some(s) = did_you_mean(element, candidates) {
+        unknown().with_help(format!("did you mean <{s}>?"))
+    } else {
+        Diagnostic::error(iface.element.span, format!("no installed plugin handles <{element}>"))
+            .with_help(install_hint(element))
     };
     // An element that is not an interface may have no name to speak of.
     if iface.name.is_empty() {

@@ -1,6 +1,6 @@
 //! Checks on the references between interfaces that plugins report as dependencies: undefined
 //! devices, self-references, two masters or parents, removal that contradicts a reference, and
-//! cycles. Fills each interface's `master` and `parent`.
+//! cycles. Fills each interface's `master`, `parent` and `requires`.
 
 use std::collections::HashMap;
 
@@ -19,8 +19,8 @@ pub(super) fn check(
     let names = name_index(config);
     let mut graph = Graph::new(config.interfaces.len());
     // A port requiring its own master (a route of a VRF's port naming the VRF's table) needs
-    // no edge of its own: the master exists before it is given ports, and an edge would
-    // close a cycle with the membership.
+    // no edge or `requires` entry of its own: the master exists before it is given ports, and
+    // an edge would close a cycle with the membership.
     let ports: std::collections::HashSet<(&str, &str)> = deps
         .iter()
         .filter(|d| d.relation == Relation::Member)
@@ -29,6 +29,8 @@ pub(super) fn check(
     // The first master (parent) each interface was given, and where.
     let mut masters: HashMap<&str, (&str, Span)> = HashMap::new();
     let mut parents: HashMap<&str, (&str, Span)> = HashMap::new();
+    // What each interface requires, both ends defined, in the order reported.
+    let mut requires: Vec<(usize, String)> = Vec::new();
 
     for dep in deps {
         if dep.from == dep.to {
@@ -36,12 +38,11 @@ pub(super) fn check(
             continue;
         }
         let (from, to) = (names.get(dep.from.as_str()), names.get(dep.to.as_str()));
-        let kind_of = |i: Option<&usize>| i.map_or("", |&i| config.interfaces[i].kind.as_str());
         if from.is_none() {
-            out.extend(undefined(&dep.from, dep, kind_of(to), opts));
+            out.extend(undefined(&dep.from, dep, opts));
         }
         if to.is_none() {
-            out.extend(undefined(&dep.to, dep, kind_of(to), opts));
+            out.extend(undefined(&dep.to, dep, opts));
         }
 
         let taken = match dep.relation {
@@ -79,13 +80,16 @@ pub(super) fn check(
                 Relation::Parent | Relation::Requires => !absent(fi) && absent(ti),
             };
             if contradiction {
-                out.push(removed_but_referenced(dep, &ti.kind));
+                out.push(removed_but_referenced(dep));
             }
             if dep.relation == Relation::Requires && ports.contains(&(dep.from.as_str(), dep.to.as_str())) {
                 continue;
             }
             let (u, l) = ends(dep);
             graph.add(names[u], names[l], dep.span);
+            if dep.relation == Relation::Requires {
+                requires.push((f, dep.to.clone()));
+            }
         }
     }
 
@@ -104,16 +108,17 @@ pub(super) fn check(
     for (i, p) in parents {
         config.interfaces[i].parent = Some(p);
     }
-}
-
-/// What a port of a master of this kind is called in messages.
-fn member_word(master_kind: &str) -> &'static str {
-    if master_kind == "bond" {
-        "slave"
-    } else {
-        "member"
+    for (i, r) in requires {
+        if !config.interfaces[i].requires.contains(&r) {
+            config.interfaces[i].requires.push(r);
+        }
     }
 }
+
+/// What messages call a master's port, whatever the master's kind and whatever its plugin's
+/// vocabulary calls it (`<member>`, `<slave>`): the kernel's word, which core can say without
+/// knowing any kind.
+const PORT: &str = "port";
 
 fn self_reference(dep: &Dependency) -> Diagnostic {
     let what = match dep.relation {
@@ -126,14 +131,14 @@ fn self_reference(dep: &Dependency) -> Diagnostic {
 
 /// A reference to `name`, one end of `dep`, which the documents do not define: a warning, or
 /// with a kernel to ask, nothing if the device exists and an error if not.
-fn undefined(name: &str, dep: &Dependency, master_kind: &str, opts: &ValidateOptions) -> Option<Diagnostic> {
+fn undefined(name: &str, dep: &Dependency, opts: &ValidateOptions) -> Option<Diagnostic> {
     let exists = opts.exists_in_kernel.map(|f| f(name));
     if exists == Some(true) {
         return None;
     }
-    // Speak from the end that is defined: "bond0: slave eth2 ...".
+    // Speak from the end that is defined: "bond0: port eth2 ...".
     let (subject, what) = match (dep.relation, name == dep.from) {
-        (Relation::Member, true) => (&dep.to, member_word(master_kind).to_string()),
+        (Relation::Member, true) => (&dep.to, PORT.to_string()),
         (Relation::Member, false) => (&dep.from, "master".to_string()),
         (Relation::Parent, false) => (&dep.from, "parent".to_string()),
         (Relation::Parent, true) => (&dep.to, "child".to_string()),
@@ -148,11 +153,11 @@ fn undefined(name: &str, dep: &Dependency, master_kind: &str, opts: &ValidateOpt
     Some(d.on_interface(subject.as_str()))
 }
 
-fn removed_but_referenced(dep: &Dependency, to_kind: &str) -> Diagnostic {
+fn removed_but_referenced(dep: &Dependency) -> Diagnostic {
     let (subject, message, help) = match dep.relation {
         Relation::Member => (
             &dep.to,
-            format!("{}: {} {} has state=\"absent\"", dep.to, member_word(to_kind), dep.from),
+            format!("{}: {PORT} {} has state=\"absent\"", dep.to, dep.from),
             format!("remove it from {} too", dep.to),
         ),
         Relation::Parent => (
