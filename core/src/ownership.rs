@@ -1,6 +1,6 @@
 //! What netplug owns (see `docs/ownership.md`): the record, kept in the state directory, of
-//! every virtual interface netplug created and of the port definitions stored together with
-//! their master, and the rules that follow from it — which interfaces `stop` keeps because
+//! every virtual interface netplug created, of the enslavements it made, and of the port
+//! definitions stored together with their master, and the rules that follow from it — which interfaces `stop` keeps because
 //! something else still uses them, and which ones a run prunes because nothing describes them
 //! any more.
 //!
@@ -34,6 +34,11 @@ pub struct Ownership {
     /// master. `undefine MASTER` removes them too. Definitions belong to no namespace.
     #[serde(default)]
     pub defined_with: BTreeMap<String, String>,
+    /// Enslavements netplug made in this network namespace: port → master. A port netplug
+    /// enslaved does not keep its master from being pruned (deleting the master sets it free);
+    /// one enslaved by someone else does.
+    #[serde(default)]
+    pub enslaved: BTreeMap<String, String>,
 }
 
 /// Why the record could not be read or written.
@@ -52,6 +57,11 @@ pub enum OwnershipError {
 /// so pruning in one never deletes a same-named interface of another.
 pub fn created_path(state_dir: &Path, netns: u64) -> PathBuf {
     state_dir.join(DIR).join(format!("created-{netns}.json"))
+}
+
+/// The file of the enslavements netplug made in network namespace `netns`.
+pub fn enslaved_path(state_dir: &Path, netns: u64) -> PathBuf {
+    state_dir.join(DIR).join(format!("enslaved-{netns}.json"))
 }
 
 /// The file of the definitions' relations.
@@ -76,6 +86,7 @@ impl Ownership {
         Ok(Ownership {
             created: read_json(&created_path(state_dir, netns))?,
             defined_with: read_json(&defined_path(state_dir))?,
+            enslaved: read_json(&enslaved_path(state_dir, netns))?,
         })
     }
 
@@ -88,6 +99,8 @@ impl Ownership {
         store::write_atomic(&created_path(state_dir, netns), created.as_bytes())?;
         let defined = serde_json::to_string_pretty(&self.defined_with).expect("the record serialises");
         store::write_atomic(&defined_path(state_dir), defined.as_bytes())?;
+        let enslaved = serde_json::to_string_pretty(&self.enslaved).expect("the record serialises");
+        store::write_atomic(&enslaved_path(state_dir, netns), enslaved.as_bytes())?;
         Ok(())
     }
 
@@ -104,6 +117,38 @@ impl Ownership {
             }
         }
         before != self.created.len()
+    }
+
+    /// Take in, before the first change of a run applying `config`, the enslavements it makes:
+    /// each port of `config` whose master the live links (`live`, [`live_links`]'s answer)
+    /// do not show yet. A port already in its master stays as it is, recorded or not: who put
+    /// it there is not known. Returns the enslavements added, for a verified rollback to take
+    /// out again ([`Ownership::forget_enslaved`]).
+    pub fn note_enslaving(&mut self, config: &Config, live: &[Envelope]) -> Vec<(String, String)> {
+        let masters: HashMap<&str, Option<&str>> =
+            live.iter().map(|e| (e.name.as_str(), e.master.as_deref())).collect();
+        let mut added = Vec::new();
+        for i in config.interfaces.iter().filter(|i| i.state != LinkState::Absent) {
+            let Some(master) = &i.master else { continue };
+            let already = masters.get(i.name.as_str()).copied().flatten() == Some(master.as_str());
+            if !already && self.enslaved.get(&i.name) != Some(master) {
+                self.enslaved.insert(i.name.clone(), master.clone());
+                added.push((i.name.clone(), master.clone()));
+            }
+        }
+        added
+    }
+
+    /// Take out enslavements [`Ownership::note_enslaving`] added for a run that was rolled
+    /// back: the ports are where they were. Returns whether the record changed.
+    pub fn forget_enslaved(&mut self, added: &[(String, String)]) -> bool {
+        let before = self.enslaved.len();
+        for (port, master) in added {
+            if self.enslaved.get(port) == Some(master) {
+                self.enslaved.remove(port);
+            }
+        }
+        before != self.enslaved.len()
     }
 
     /// Take in a verified apply of `config`: what its kind plugins created is netplug's now,
@@ -128,7 +173,16 @@ impl Ownership {
                 self.created.remove(&iface.name);
             }
         }
-        before != self.created
+        // An enslavement is over when its port left the master (or went) or the master went.
+        let enslaved_before = self.enslaved.clone();
+        self.enslaved.retain(|port, master| {
+            let port_left = config
+                .get(port)
+                .is_some_and(|p| p.state == LinkState::Absent || p.master.as_ref() != Some(master));
+            let master_gone = config.get(master).is_some_and(|m| m.state == LinkState::Absent);
+            !port_left && !master_gone
+        });
+        before != self.created || enslaved_before != self.enslaved
     }
 
     /// Take in a verified rollback: the kernel is as it was before the run (or transaction)
@@ -151,9 +205,15 @@ impl Ownership {
     /// later by someone else must not be taken for netplug's. Returns whether it changed.
     pub fn forget_gone(&mut self, live: &[Envelope]) -> bool {
         let present: BTreeSet<&str> = live.iter().map(|e| e.name.as_str()).collect();
-        let before = self.created.len();
+        let before = (self.created.len(), self.enslaved.len());
         self.created.retain(|name, _| present.contains(name.as_str()));
-        before != self.created.len()
+        // Likewise an enslavement the kernel no longer shows (released or deleted by hand, or
+        // rolled back by a later netplug): a port put back by someone else is theirs.
+        let masters: HashMap<&str, Option<&str>> =
+            live.iter().map(|e| (e.name.as_str(), e.master.as_deref())).collect();
+        self.enslaved
+            .retain(|port, master| masters.get(port.as_str()).copied().flatten() == Some(master.as_str()));
+        before != (self.created.len(), self.enslaved.len())
     }
 
     /// Take in a `define` of `config` (validated, so masters are known): each port defined in
@@ -355,8 +415,12 @@ pub fn prune_set(
         .collect();
     let mut users = Users::of(definitions, &live);
     // A master with a live port that stays (one netplug does not manage, say) still carries
-    // that port's traffic: deleting it would cut the port off.
+    // that port's traffic: deleting it would cut the port off. Unless netplug enslaved that
+    // port itself: deleting the master sets it free, as it was before.
     for e in &live {
+        if e.master.is_some() && record.enslaved.get(&e.name) == e.master.as_ref() {
+            continue;
+        }
         users.add(e.master.as_deref(), &e.name);
     }
     // Something that stays stacked on, enslaving or enslaved to a candidate keeps it; the
@@ -442,6 +506,35 @@ mod tests {
         let defs = Config { interfaces: defs.interfaces[..4].to_vec() };
         let p = o.ports_defined_with(&defs, "br0");
         assert_eq!(p.removed, ["bond0", "eth0", "eth1"]);
+    }
+
+    fn envelope(name: &str, master: Option<&str>) -> Envelope {
+        Envelope { name: name.into(), master: master.map(Into::into), ..Default::default() }
+    }
+
+    #[test]
+    fn a_port_netplug_enslaved_does_not_keep_its_master() {
+        let mut record = Ownership::default();
+        record.created.insert("br0".into(), "bridge".into());
+        let desired =
+            Config { interfaces: vec![iface("e0", Some("br0"), None), iface("e1", Some("br0"), None)] };
+        // e1 was in br0 before netplug: who put it there is not known.
+        let before = [envelope("br0", None), envelope("e0", None), envelope("e1", Some("br0"))];
+        let added = record.note_enslaving(&desired, &before);
+        assert_eq!(added, [("e0".to_string(), "br0".to_string())]);
+        let live = [envelope("br0", None), envelope("e0", Some("br0")), envelope("e1", Some("br0"))];
+        let nothing = Config::default();
+        let (set, kept) = prune_set(&record, &|_| false, &nothing, &live);
+        assert!(set.is_empty() && kept == [("br0".to_string(), "e1".to_string())], "{set:?} {kept:?}");
+        let live = [envelope("br0", None), envelope("e0", Some("br0")), envelope("e1", None)];
+        let (set, kept) = prune_set(&record, &|_| false, &nothing, &live);
+        assert_eq!((set.len(), kept.len()), (1, 0), "{set:?} {kept:?}");
+        // Released by hand: forgotten.
+        assert!(record.forget_gone(&[envelope("br0", None), envelope("e0", None)]));
+        assert!(record.enslaved.is_empty());
+        // A rolled-back run takes its enslavements out again.
+        let added = record.note_enslaving(&desired, &before);
+        assert!(record.forget_enslaved(&added) && record.enslaved.is_empty());
     }
 
     #[test]

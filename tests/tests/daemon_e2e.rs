@@ -369,3 +369,36 @@ fn the_daemon_prunes_what_is_no_longer_defined() {
     assert!(has("brkeep"));
     assert!(daemon.stop().success());
 }
+
+/// A boot with a missing NIC (issue #14, reproduction 2): the daemon's onboot pass configures
+/// everything else, names what it left out, and configures that — with what depends on it —
+/// once its device appears.
+#[test]
+fn the_daemon_configures_an_onboot_interface_when_its_missing_device_appears() {
+    let ns = Netns::new("dlate");
+    let doc = document(
+        ns.dir.path(),
+        "late.xml",
+        r#"<interfaces>
+  <bridge name="brnow" stp="off"><static ipaddr="192.0.2.20/24"/></bridge>
+  <interface device="late0"/>
+  <bridge name="brlate" stp="off"><member device="late0"/><static ipaddr="198.51.100.20/24"/></bridge>
+</interfaces>"#,
+    );
+    ns.netplug(&["define", doc.to_str().unwrap()]).ok();
+    let daemon = Daemon::start(&ns, "late");
+    let has = |name: &str| ns.ip(&["-br", "link"]).lines().any(|l| l.split_whitespace().next() == Some(name));
+    assert!(wait_for(Duration::from_secs(10), || addrs(&ns, "brnow")
+        .iter()
+        .any(|(a, _)| a == "192.0.2.20/24")));
+    assert!(!has("brlate"), "brlate depends on the missing late0: {}", daemon.log());
+    assert!(daemon.log().contains("not configured yet: late0"), "{}", daemon.log());
+
+    ns.ip(&["link", "add", "late0", "type", "veth", "peer", "name", "late1"]);
+    let configured = || {
+        ns.ip(&["link", "show", "late0"]).contains("master brlate")
+            && addrs(&ns, "brlate").iter().any(|(a, _)| a == "198.51.100.20/24")
+    };
+    assert!(wait_for(Duration::from_secs(10), configured), "{}", daemon.log());
+    assert!(daemon.stop().success());
+}

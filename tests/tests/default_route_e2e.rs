@@ -223,3 +223,102 @@ fn a_static_gateway_becomes_a_route_default_without_a_gap() {
     assert!(now.contains("via 10.9.0.254 ") && now.contains("via 2001:db8:9::fe "), "{now}");
     assert!(!now.contains("proto 177"), "{now}");
 }
+
+#[test]
+fn a_route_default_becomes_a_static_gateway_without_a_gap() {
+    let ns = setup("routegw");
+    let routes = doc(
+        &ns,
+        "routes.xml",
+        r#"<static ipaddr="10.9.0.2/24"/><static ip6addr="2001:db8:9::2/64"/>
+           <route gateway="10.9.0.1"/><route gateway="2001:db8:9::1"/>"#,
+    );
+    ns.netplug(&["apply", routes.to_str().unwrap()]).ok();
+    assert_eq!(defaults(&ns).len(), 2, "{:?}", defaults(&ns));
+
+    // The same key (default, main table, the family's default metric) and the same next hop:
+    // the gateway takes the route over in place.
+    let same_hop = doc(
+        &ns,
+        "same_hop.xml",
+        r#"<static ipaddr="10.9.0.2/24" gateway="10.9.0.1"/><static ip6addr="2001:db8:9::2/64" gateway="2001:db8:9::1"/>"#,
+    );
+    apply_watched(&ns, &same_hop);
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.1 ") && now.contains("via 2001:db8:9::1 "), "{now}");
+    assert!(!now.contains("proto 176"), "the <route> defaults are gone: {now}");
+    assert!(ns.netplug(&["apply", same_hop.to_str().unwrap()]).ok().contains("already matches"));
+    ns.netplug(&["apply", routes.to_str().unwrap()]).ok();
+
+    // The same key, another next hop: taken over in place too; the route's removal, last,
+    // finds nothing left of it.
+    let gateways = doc(
+        &ns,
+        "gateways.xml",
+        r#"<static ipaddr="10.9.0.2/24" gateway="10.9.0.254"/><static ip6addr="2001:db8:9::2/64" gateway="2001:db8:9::fe"/>"#,
+    );
+    let events = apply_watched(&ns, &gateways);
+    assert!(events.len() >= 2, "both defaults were replaced: {events:?}");
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.254 ") && now.contains("via 2001:db8:9::fe "), "{now}");
+    assert!(!now.contains("proto 176"), "the <route> defaults are gone: {now}");
+    let again = ns.netplug(&["apply", gateways.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+
+    // Back to <route> defaults of another metric, then to the gateways: the key differs.
+    let other_metric = doc(
+        &ns,
+        "other_metric.xml",
+        r#"<static ipaddr="10.9.0.2/24"/><static ip6addr="2001:db8:9::2/64"/>
+           <route gateway="10.9.0.1" metric="50"/><route gateway="2001:db8:9::1" metric="50"/>"#,
+    );
+    apply_watched(&ns, &other_metric);
+    apply_watched(&ns, &gateways);
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.254 ") && now.contains("via 2001:db8:9::fe "), "{now}");
+    assert!(!now.contains("proto 176"), "{now}");
+}
+
+#[test]
+fn a_route_default_changes_metric_and_interface_without_a_gap() {
+    let ns = setup("routemove");
+    ns.ip(&["link", "add", "gw2", "type", "veth", "peer", "name", "gw3"]);
+    ns.ip(&["link", "set", "gw3", "up"]);
+    let two = |file: &str, first: &str, second: &str| {
+        document(
+            ns.dir.path(),
+            file,
+            &format!(
+                r#"<interfaces><interface device="gw0"><static ipaddr="10.9.0.2/24"/><static ip6addr="2001:db8:9::2/64"/>{first}</interface>
+                   <interface device="gw2"><static ipaddr="10.8.0.2/24"/><static ip6addr="2001:db8:8::2/64"/>{second}</interface></interfaces>"#
+            ),
+        )
+    };
+    let start = two("start.xml", r#"<route gateway="10.9.0.1"/><route gateway="2001:db8:9::1"/>"#, "");
+    ns.netplug(&["apply", start.to_str().unwrap()]).ok();
+    assert_eq!(defaults(&ns).len(), 2, "{:?}", defaults(&ns));
+
+    // Another metric on the same interface.
+    let metric = two(
+        "metric.xml",
+        r#"<route gateway="10.9.0.1" metric="20"/><route gateway="2001:db8:9::1" metric="20"/>"#,
+        "",
+    );
+    apply_watched(&ns, &metric);
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("metric 20") && !now.contains("metric 1024"), "{now}");
+
+    // The same key on the other interface: added beside the old one, which goes last.
+    let moved = two(
+        "moved.xml",
+        "",
+        r#"<route gateway="10.8.0.1" metric="20"/><route gateway="2001:db8:8::1" metric="20"/>"#,
+    );
+    let events = apply_watched(&ns, &moved);
+    assert!(events.len() >= 4, "both defaults moved: {events:?}");
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.8.0.1 dev gw2") && now.contains("via 2001:db8:8::1 dev gw2"), "{now}");
+    assert!(!now.contains("dev gw0"), "{now}");
+    let again = ns.netplug(&["apply", moved.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+}

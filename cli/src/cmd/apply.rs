@@ -19,6 +19,7 @@ use netplug_core::model::Config;
 use netplug_core::ownership::{self, Ownership};
 use netplug_core::plan::{Snapshot, Step};
 use netplug_core::registry::Registry;
+use netplug_core::sdk::Phase;
 use netplug_core::store::Store;
 use serde_json::json;
 
@@ -260,6 +261,7 @@ fn apply_run(
     // What the ownership record said of this run's interfaces before its first change, for a
     // verified rollback to put back.
     let mut owned_before = BTreeMap::new();
+    let mut enslaving = Vec::new();
     let mut record = |before: &Snapshot, steps: &[Step]| {
         let owned = load_ownership(cli, here.ino);
         let j = journal_before(cli, &here, config, before, confirm_within, owned.as_ref())
@@ -268,7 +270,20 @@ fn apply_run(
         // Journal-style: what the run will create is recorded before it exists, so that a kill
         // at any point leaves nothing netplug made out of the record.
         if let Some(mut owned) = owned {
-            if owned.note_intent(config, run.registry, steps) {
+            let mut changed = owned.note_intent(config, run.registry, steps);
+            // The enslavements it makes, likewise: which ports are not in their master yet
+            // only the live links say (read only when the run enslaves something).
+            if steps.iter().any(|s| s.change.phase == Phase::Enslave) {
+                match ownership::live_links(run.registry) {
+                    Ok(live) => {
+                        enslaving = owned.note_enslaving(config, &live);
+                        changed |= !enslaving.is_empty();
+                    }
+                    // Unrecorded, such a port keeps its master from being pruned: the safe side.
+                    Err(e) => tracing::warn!("recording the enslavements of this run: {e}"),
+                }
+            }
+            if changed {
                 save_ownership(cli, &owned, here.ino);
             }
         }
@@ -281,7 +296,8 @@ fn apply_run(
     match &result {
         Ok(steps) => record_ownership(cli, config, run.registry, steps),
         Err(e) if e.rollback().is_some_and(|r| r.errors.is_empty() && r.verified) => {
-            restore_ownership(cli, &owned_before)
+            restore_ownership(cli, &owned_before);
+            forget_enslaving(cli, &enslaving);
         }
         // Not rolled back whole: what the run created may still be there; the record keeps it.
         Err(_) => {}
@@ -352,6 +368,21 @@ pub fn restore_ownership(cli: &Cli, before: &BTreeMap<String, Option<String>>) {
     let Ok(netns) = super::txn::here(cli).map(|h| h.ino) else { return };
     if let Some(mut record) = load_ownership(cli, netns) {
         if record.restore(before) {
+            save_ownership(cli, &record, netns);
+        }
+    }
+}
+
+/// After a verified rollback of a run: the enslavements it recorded before its first change
+/// are undone, so they leave the record. (A rollback by a later netplug leaves them to the next
+/// pruning run, which forgets what the kernel no longer shows.)
+fn forget_enslaving(cli: &Cli, added: &[(String, String)]) {
+    if added.is_empty() {
+        return;
+    }
+    let Ok(netns) = super::txn::here(cli).map(|h| h.ino) else { return };
+    if let Some(mut record) = load_ownership(cli, netns) {
+        if record.forget_enslaved(added) {
             save_ownership(cli, &record, netns);
         }
     }

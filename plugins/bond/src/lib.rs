@@ -69,6 +69,47 @@ impl Plugin for BondPlugin {
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             libvirt: vec!["bond".into()],
             vocabulary: include_str!("../schema.rng").into(),
+            // A new bond's options (miimon 100 in the modes that need link monitoring) and MTU, as read back: show leaves it out.
+            kernel_defaults: [(
+                "bond".to_string(),
+                [
+                    ("mode", "balance-rr"),
+                    ("miimon", "0"),
+                    ("miimon if mode=802.3ad", "100"),
+                    ("miimon if mode=balance-tlb", "100"),
+                    ("miimon if mode=balance-alb", "100"),
+                    ("updelay", "0"),
+                    ("downdelay", "0"),
+                    ("peer_notif_delay", "0"),
+                    ("use_carrier", "yes"),
+                    ("arp_interval", "0"),
+                    ("arp_ip_target", ""),
+                    ("arp_validate", "none"),
+                    ("arp_all_targets", "any"),
+                    ("arp_missed_max", "2"),
+                    ("primary_reselect", "always"),
+                    ("fail_over_mac", "none"),
+                    ("xmit_hash_policy", "layer2"),
+                    ("resend_igmp", "1"),
+                    ("num_grat_arp", "1"),
+                    ("num_unsol_na", "1"),
+                    ("all_slaves_active", "no"),
+                    ("min_links", "0"),
+                    ("lp_interval", "1"),
+                    ("packets_per_slave", "1"),
+                    ("lacp_active", "yes"),
+                    ("lacp_rate", "slow"),
+                    ("ad_select", "stable"),
+                    ("ad_actor_sys_prio", "65535"),
+                    ("ad_user_port_key", "0"),
+                    ("ad_actor_system", "00:00:00:00:00:00"),
+                    ("tlb_dynamic_lb", "yes"),
+                    ("mtu", "1500"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -5,10 +5,8 @@
 //! the kernel's netlink interface counts in (clock_t): `hellotime="0.5"` is refused because the
 //! kernel's minimum is 1 s, not because of the decimal.
 
-use std::collections::HashMap;
-
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Attribute, Dependency, Diagnostic, Element, Item, Relation, Span, Validation};
+use netplug_plugin_sdk::{Attribute, Diagnostic, Element, Item, Validation};
 
 pub const STP: AttrSpec = AttrSpec {
     name: "stp",
@@ -157,7 +155,7 @@ fn check_bridge(item: &Item, v: &mut Validation) {
     if stp {
         check_timer_relations(el, hello, max_age, forward_delay, name, out);
     }
-    check_members(item, v);
+    schema::check_members(item, MEMBER_ATTRIBUTES, v, |_| None);
 }
 
 /// The kernel checks the forward delay only while STP runs (`br_set_forward_delay`); without
@@ -227,38 +225,6 @@ fn check_timer_relations(
             .on_attribute(attr)
             .with_help("802.1D requires 2 × (forwarddelay − 1) ≥ maxage ≥ 2 × (hellotime + 1)"),
     );
-}
-
-fn check_members(item: &Item, v: &mut Validation) {
-    let name = item.interface.as_str();
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for member in item.element.children_named("member") {
-        let out = &mut v.diagnostics;
-        out.extend(schema::check_specs(member, MEMBER_ATTRIBUTES, &[], name));
-        out.extend(schema::check_children_hinting(member, &[], &[], name));
-        let Some(dev) = MEMBER_DEVICE.attr(member) else {
-            out.push(schema::missing_attr(member, "device", name));
-            continue;
-        };
-        let port = dev.value.trim();
-        let err =
-            |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
-        if let Some(problem) = schema::ifname_problem(port) {
-            out.push(err(format!("invalid device `{port}`: {problem}")));
-        } else if port == name {
-            out.push(err(format!("{name} cannot be a member of itself")));
-        } else if let Some(first) = seen.get(port) {
-            out.push(err(format!("{port} is already a member of {name} (at {}:{})", first.line, first.col)));
-        } else {
-            seen.insert(port, dev.value_span);
-            v.dependencies.push(Dependency {
-                from: port.to_string(),
-                to: name.to_string(),
-                relation: Relation::Member,
-                span: dev.value_span,
-            });
-        }
-    }
 }
 
 #[cfg(test)]

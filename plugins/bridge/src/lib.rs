@@ -65,10 +65,16 @@ impl Plugin for BridgePlugin {
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             libvirt: vec!["bridge".into()],
             vocabulary: include_str!("../schema.rng").into(),
-            // What a bridge made without these options has, as read back: show leaves it out.
+            // What a bridge made without these options has, and its MTU, as read back: show leaves
+            // them out.
             kernel_defaults: [(
                 "bridge".to_string(),
-                options::OPTIONS.iter().map(|o| (o.name.to_string(), o.format(o.default))).collect(),
+                options::OPTIONS
+                    .iter()
+                    .map(|o| (o.name.to_string(), o.format(o.default)))
+                    // Its ports' smallest MTU, 1500 without ports.
+                    .chain([("mtu".to_string(), "ports|1500".to_string())])
+                    .collect(),
             )]
             .into(),
             ..PluginInfo::default()

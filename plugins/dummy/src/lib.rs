@@ -37,6 +37,12 @@ impl Plugin for DummyPlugin {
             // A dummy's offloads can be switched; it has no link modes, rings or channels.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new dummy's MTU: show leaves it out.
+            kernel_defaults: [(
+                KIND.to_string(),
+                [("mtu", "1500")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -2,14 +2,12 @@
 //! request), change the envelope of those that exist, delete those removed. The kernel can
 //! change everything a dummy has in place, so none is ever made again.
 
-use std::collections::HashMap;
-
-use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
-use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
-use netplug_plugin_sdk::{Change, Envelope, Item, Phase, PluginError};
+use netplug_plugin_sdk::netlink::{plan_links, LinkPlan};
+use netplug_plugin_sdk::{Change, Envelope, Item, PluginError};
 use serde::{Deserialize, Serialize};
 
-/// The dummy plugin's own operation; everything else is one of the SDK's [`LinkOp`]s.
+/// The dummy plugin's own operation; everything else is one of the SDK's
+/// [`LinkOp`](netplug_plugin_sdk::netlink::LinkOp)s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum DummyOp {
@@ -25,47 +23,27 @@ pub enum DummyOp {
 
 /// The changes that turn `live` into `desired` for the dummies in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
-    let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
-    let mut out = Vec::new();
-    for name in scope {
-        let name = name.as_str();
-        match (want.get(name), have.get(name)) {
-            (None, None) => {}
-            (None, Some(_)) => {
-                out.push(LinkOp::Delete { name: name.into() }.change(name, Phase::Delete, "delete dummy"))
-            }
-            (Some(d), None) => {
-                let env = normalized(&d.envelope_or_default());
-                let mut what = Vec::new();
-                what.extend(env.mtu.map(|m| format!("mtu {m}")));
-                what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
-                let what = if what.is_empty() { String::new() } else { format!(" ({})", what.join(", ")) };
-                let op = DummyOp::CreateDummy { name: name.into(), mtu: env.mtu, mac: env.mac.clone() };
-                out.push(KindOp::Kind(op).change(name, Phase::Create, format!("create dummy{what}")));
-                out.extend(envelope_changes(&env, None));
-            }
-            (Some(d), Some(l)) => {
-                if let Some(live_env) = &l.envelope {
-                    out.extend(envelope_changes(&normalized(&d.envelope_or_default()), Some(live_env)));
-                }
-            }
-        }
-    }
-    Ok(out)
+    plan_links(&Dummies, desired, live, scope)
 }
 
-/// The envelope with its MAC spelled as the kernel reads back (lower case), so a document
-/// writing `02:AA:…` does not plan a change on every run.
-fn normalized(e: &Envelope) -> Envelope {
-    let mac = e.mac.as_deref().map(|m| parse_mac(m).map(|b| format_mac(&b)).unwrap_or_else(|| m.to_string()));
-    Envelope { mac, ..e.clone() }
+/// A dummy has nothing of its own: the envelope is all there is to plan.
+struct Dummies;
+
+impl LinkPlan for Dummies {
+    type Op = DummyOp;
+
+    fn create(&self, d: &Item, env: &Envelope) -> Result<(DummyOp, Vec<String>), PluginError> {
+        Ok((
+            DummyOp::CreateDummy { name: d.interface.clone(), mtu: env.mtu, mac: env.mac.clone() },
+            Vec::new(),
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use netplug_plugin_sdk::{Element, LinkState};
+    use netplug_plugin_sdk::netlink::KindOp;
+    use netplug_plugin_sdk::{Element, LinkState, Phase};
 
     use super::*;
 

@@ -60,6 +60,12 @@ impl Plugin for EthernetPlugin {
             physical: true,
             // A NIC has no subtree in libvirt: the envelope is all of it.
             libvirt: vec!["ethernet".into()],
+            // A NIC's MTU unless someone set one: show leaves it out.
+            kernel_defaults: [(
+                "interface".to_string(),
+                [("mtu", "1500")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{kernel_enum, Dependency, Diagnostic, Item, Relation, Span, Validation};
+use netplug_plugin_sdk::{kernel_enum, Diagnostic, Item, Span, Validation};
 
 kernel_enum! {
     /// Where an ipvlan's traffic is switched (`enum ipvlan_mode`).
@@ -79,29 +79,8 @@ pub fn validate(items: &[Item]) -> Validation {
             );
         }
         let absent = item.is_absent();
-        let Some(dev) = DEVICE.attr(el) else {
-            if !absent {
-                out.push(schema::missing_attr(el, "device", name));
-            }
-            continue;
-        };
+        let Some(dev) = schema::parent_device(item, &mut v) else { continue };
         let parent = dev.value.trim();
-        let err =
-            |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
-        if let Some(problem) = schema::ifname_problem(parent) {
-            out.push(err(format!("invalid device `{parent}`: {problem}")));
-            continue;
-        }
-        if parent == name {
-            out.push(err(format!("{name} cannot be its own parent device")));
-            continue;
-        }
-        v.dependencies.push(Dependency {
-            from: name.to_string(),
-            to: parent.to_string(),
-            relation: Relation::Parent,
-            span: dev.value_span,
-        });
         if absent {
             continue;
         }
@@ -114,7 +93,7 @@ pub fn validate(items: &[Item]) -> Validation {
                 first.insert(parent.to_string(), (name.to_string(), mode, flags, at));
             }
             Some((other, m, f, span)) if (*m, *f) != (mode, flags) => {
-                out.push(
+                v.diagnostics.push(
                     Diagnostic::error(
                         at,
                         format!("{other} on {parent} has mode {m} flags {f}; this ipvlan has mode {mode} flags {flags}"),

@@ -40,6 +40,14 @@ impl Plugin for IpvlanPlugin {
             // An ipvlan's offloads can be turned off; its link is its parent's.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new ipvlan's mode and flags, and its parent's MTU: show leaves it out.
+            kernel_defaults: [(
+                "ipvlan".to_string(),
+                [("mode", "l3"), ("flags", "bridge"), ("mtu", "parent")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{kernel_enum, Dependency, Diagnostic, Item, Relation, Span, Validation};
+use netplug_plugin_sdk::{kernel_enum, Diagnostic, Item, Span, Validation};
 
 kernel_enum! {
     /// How a macvlan forwards between itself, its siblings on the same parent and the wire
@@ -99,29 +99,8 @@ pub fn validate(items: &[Item]) -> Validation {
             );
         }
 
-        let Some(dev) = DEVICE.attr(el) else {
-            if !absent {
-                out.push(schema::missing_attr(el, "device", name));
-            }
-            continue;
-        };
+        let Some(dev) = schema::parent_device(item, &mut v) else { continue };
         let parent = dev.value.trim();
-        let err =
-            |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
-        if let Some(problem) = schema::ifname_problem(parent) {
-            out.push(err(format!("invalid device `{parent}`: {problem}")));
-            continue;
-        }
-        if parent == name {
-            out.push(err(format!("{name} cannot be its own parent device")));
-            continue;
-        }
-        v.dependencies.push(Dependency {
-            from: name.to_string(),
-            to: parent.to_string(),
-            relation: Relation::Parent,
-            span: dev.value_span,
-        });
         if absent {
             continue;
         }

@@ -45,6 +45,21 @@ impl Plugin for MacvlanPlugin {
             // A macvlan's offloads can be turned off; its link is its parent's.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new macvlan's (macvtap's) settings and its parent's MTU, as read back: show leaves
+            // them out.
+            kernel_defaults: KINDS
+                .iter()
+                .map(|k| {
+                    let defaults = [
+                        ("mode", "vepa"),
+                        ("nopromisc", "no"),
+                        ("nodst", "no"),
+                        ("bcqueuelen", "1000"),
+                        ("mtu", "parent"),
+                    ];
+                    (k.to_string(), defaults.map(|(k, v)| (k.to_string(), v.to_string())).into())
+                })
+                .collect(),
             ..PluginInfo::default()
         }
     }

@@ -13,7 +13,12 @@
 //! netplug's own gateway route (protocol [`RTPROT_NETPLUG_GATEWAY`], the static plugin's) is
 //! added with `NLM_F_REPLACE`, taking that route over in place. That is how a `<static
 //! gateway>` becomes a `<route>` default make-before-break: the static plugin removes its
-//! gateway only after every route is in, and finds it already replaced.
+//! gateway only after every route is in, and finds it already replaced. Another: a default
+//! route moving to another interface under the same key is added beside the one it replaces
+//! ([`Op::AddBeside`], `NLM_F_CREATE` alone), which this plugin removes right after.
+//!
+//! A default route's removal runs after every route is in (see [`crate::plan`]): a route or
+//! an interface the kernel dropped meanwhile is then done, not a failure.
 
 use std::net::IpAddr;
 
@@ -29,6 +34,8 @@ use crate::text;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     Add,
+    /// Add next to a netplug default route with the same key that this run removes later.
+    AddBeside,
     /// Same key (destination, table, metric), other gateway, type or onlink.
     Replace,
     Remove,
@@ -38,6 +45,7 @@ impl Op {
     fn word(self) -> &'static str {
         match self {
             Op::Add => "add",
+            Op::AddBeside => "add-beside",
             Op::Replace => "replace",
             Op::Remove => "remove",
         }
@@ -93,6 +101,7 @@ impl<'a> RouteOp<'a> {
         let mut next = |what: &str| fields.next().ok_or_else(|| bad(&format!("no {what}")));
         let op = match next("operation")? {
             "add" => Op::Add,
+            "add-beside" => Op::AddBeside,
             "replace" => Op::Replace,
             "remove" => Op::Remove,
             _ => return Err(bad("unknown operation")),
@@ -156,6 +165,7 @@ impl<'a> RouteOp<'a> {
         let msg = match self.op {
             Op::Add if takes_over => RouteMessage::replace(dst, len),
             Op::Add => RouteMessage::add(dst, len),
+            Op::AddBeside => RouteMessage::create(dst, len),
             Op::Replace => RouteMessage::replace(dst, len),
             Op::Remove => RouteMessage::delete(dst, len),
         };
@@ -201,6 +211,22 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                     .get_or_insert_with(|| own_gateways(batch.socket()))
                     .iter()
                     .any(|g| op.holds_key_of(g));
+            if op.op == Op::Remove && op.route.prefix_len == 0 {
+                // Alone, after what replaces it: "no such route" or "no such device" (the
+                // kernel dropped it with its interface's addresses or the interface) is done.
+                batch.flush()?;
+                if !op.route.refuses() && batch.table()?.by_name(op.name).is_none() {
+                    continue;
+                }
+                let req = op.request(&mut batch, false)?;
+                match batch.socket().request(req) {
+                    Err(e) if e.is_not_found() => {}
+                    other => {
+                        other.map_err(|e| batch.fail(PluginError::from(e).on_interface(&c.interface)))?
+                    }
+                }
+                continue;
+            }
             let req = op.request(&mut batch, takes_over)?;
             batch.push(req);
         }
@@ -267,6 +293,7 @@ mod tests {
     fn payloads_round_trip() {
         let ops = [
             RouteOp { op: Op::Add, name: "rt0", route: route("10.0.0.0", 24, Some("192.168.0.2")) },
+            RouteOp { op: Op::AddBeside, name: "rt1", route: route("0.0.0.0", 0, Some("192.168.0.1")) },
             RouteOp {
                 op: Op::Replace,
                 name: "eth0",

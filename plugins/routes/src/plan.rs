@@ -11,6 +11,13 @@
 //! such a route is planned "in its VRF's table" and looked up when it is added. Removals run in the
 //! `RemoveRoute` phase, before addresses go; additions and changes in the `Route` phase, after
 //! links are up and addresses are there, so gateways are reachable.
+//!
+//! **Default routes are changed make-before-break**: a default route's removal runs last
+//! (phase `Dynamic`), after every plugin's routes — a `<static gateway>` taking over, another
+//! metric, another interface — are in, so the host has a default route at every moment. By
+//! then the kernel may have dropped it (its interface lost its last IPv4 address, or went
+//! away): gone is done. A default route moving to another interface with the same key is added
+//! beside the one it replaces ([`Op::AddBeside`]), which goes only afterwards.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -136,7 +143,7 @@ pub fn plan_against_in(
     mut have: impl FnMut(&str) -> Result<Routes, PluginError>,
 ) -> Result<Vec<Change>, PluginError> {
     let desired = by_interface(desired.iter().filter(|i| !i.is_absent()));
-    let mut out = Vec::new();
+    let mut sides = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
         if !seen.insert(name.as_str()) {
@@ -145,7 +152,20 @@ pub fn plan_against_in(
         let table = tables.ports.get(name).copied().unwrap_or(MAIN);
         let want =
             Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name, table, &tables.vrfs)?;
-        plan_interface(name, &want, &have(name)?, &mut out);
+        sides.push((name.as_str(), want, have(name)?));
+    }
+    // The keys of default routes this plan removes: a default route added with one of them
+    // (moving to another interface) goes in beside the old one, which is removed only later.
+    let removed_defaults: HashSet<RouteKey> = sides
+        .iter()
+        .flat_map(|(_, want, have)| {
+            have.list.iter().filter(|r| r.prefix_len == 0 && want.get(&r.key()).is_none())
+        })
+        .map(RouteSpec::key)
+        .collect();
+    let mut out = Vec::new();
+    for (name, want, have) in &sides {
+        plan_interface(name, want, have, &removed_defaults, &mut out);
     }
     // Core orders all plugins' changes by phase anyway; doing it here too lets a route move
     // between interfaces (removed from one, added to the other) in a plain apply of this plan.
@@ -220,12 +240,21 @@ impl Routes {
     }
 }
 
-fn plan_interface(name: &str, want: &Routes, have: &Routes, out: &mut Vec<Change>) {
+fn plan_interface(
+    name: &str,
+    want: &Routes,
+    have: &Routes,
+    removed_defaults: &HashSet<RouteKey>,
+    out: &mut Vec<Change>,
+) {
     for r in have.list.iter().filter(|r| want.get(&r.key()).is_none()) {
         out.push(change(name, Op::Remove, r, None));
     }
     for r in &want.list {
         match have.get(&r.key()) {
+            None if r.prefix_len == 0 && removed_defaults.contains(&r.key()) => {
+                out.push(change(name, Op::AddBeside, r, None))
+            }
             None => out.push(change(name, Op::Add, r, None)),
             Some(was) if was != r => out.push(change(name, Op::Replace, r, Some(was))),
             Some(_) => {}
@@ -250,8 +279,9 @@ fn change(name: &str, op: Op, route: &RouteSpec, was: Option<&RouteSpec>) -> Cha
         }
     }
     let phase = match op {
+        Op::Remove if route.prefix_len == 0 => Phase::Dynamic,
         Op::Remove => Phase::RemoveRoute,
-        Op::Add | Op::Replace => Phase::Route,
+        Op::Add | Op::AddBeside | Op::Replace => Phase::Route,
     };
     let payload = RouteOp { op, name, route: *route }.encode();
     Change { interface: name.to_string(), phase, description, payload }

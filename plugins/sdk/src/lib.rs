@@ -20,6 +20,8 @@ pub mod ip;
 pub mod libvirt;
 #[cfg(feature = "netlink")]
 mod link;
+#[cfg(feature = "netlink")]
+mod link_plan;
 mod log;
 #[cfg(feature = "netlink")]
 pub mod netlink;

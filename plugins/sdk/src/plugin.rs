@@ -64,7 +64,13 @@ pub struct PluginInfo {
     /// set: kind element → attribute → the value as `read` writes it (`bridge` → `hellotime`
     /// → `2`). `show` and `dumpxml` leave out an attribute read with exactly that value unless
     /// a definition sets it, so that they print what was configured, not the kernel's
-    /// defaults. Absent (as from a 1.0 plugin): everything read is printed.
+    /// defaults. A key `ATTR if OTHER=VALUE` is the default of `ATTR` in an element whose
+    /// `OTHER` reads `VALUE` (a bond's `miimon` in the modes that start with one), ahead of
+    /// the plain `ATTR`. The key `mtu` is the envelope's MTU, its value alternatives separated
+    /// by `|` of which the first that applies counts: a number, `parent` or `parent-N` (the
+    /// parent's MTU, less N, for a link with a parent), `ports` (the smallest of its ports'
+    /// MTUs, for a master with ports). Absent (as from a 1.0 plugin): everything read is
+    /// printed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub kernel_defaults: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// ABI 1.1. The kinds this plugin translates in the libvirt dialect, as their `type=`

@@ -4,8 +4,11 @@
 //! They return [`Diagnostic`]s pinned to the attribute's value, so every plugin reports bad
 //! input the same way.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Diagnostic;
-use crate::element::{Attribute, Element};
+use crate::element::{Attribute, Element, Span};
+use crate::plugin::{Dependency, Item, Relation, Validation};
 
 /// The closest candidate to `word` within an edit distance that scales with its length, for
 /// "did you mean" hints (`fowarddelay` → `forwarddelay`).
@@ -324,6 +327,81 @@ pub fn sub_span(attr: &Attribute, range: std::ops::Range<usize>) -> crate::eleme
             }
         }
         _ => vs,
+    }
+}
+
+/// The parent a stacked link names in its `device` attribute (a VLAN's, a macvlan's, an
+/// ipvlan's), checked: given (unless the item is absent), a valid interface name, not the
+/// interface itself. A good parent becomes the item's [`Relation::Parent`] dependency and is
+/// returned; a bad or missing one is an error in `v` at its file:line:col, and `None`.
+pub fn parent_device<'a>(item: &'a Item, v: &mut Validation) -> Option<&'a Attribute> {
+    let name = item.interface.as_str();
+    let Some(dev) = item.element.attr("device") else {
+        if !item.is_absent() {
+            v.diagnostics.push(missing_attr(&item.element, "device", name));
+        }
+        return None;
+    };
+    let parent = dev.value.trim();
+    let err = |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
+    if let Some(problem) = ifname_problem(parent) {
+        v.diagnostics.push(err(format!("invalid device `{parent}`: {problem}")));
+        return None;
+    }
+    if parent == name {
+        v.diagnostics.push(err(format!("{name} cannot be its own parent device")));
+        return None;
+    }
+    v.dependencies.push(Dependency {
+        from: name.to_string(),
+        to: parent.to_string(),
+        relation: Relation::Parent,
+        span: dev.value_span,
+    });
+    Some(dev)
+}
+
+/// The `<member device=…>` children of a master (a bridge's, a VRF's), checked against
+/// `attributes` (the plugin's vocabulary of `<member>`): each names a valid interface, not the
+/// master, once, and one `refuse` does not turn away (`refuse` says why this kind cannot take
+/// that port: a VRF cannot take `lo`). Each good member becomes a [`Relation::Member`]
+/// dependency of the port on the master; every problem is an error in `v` at its place.
+pub fn check_members(
+    item: &Item,
+    attributes: &[AttrSpec],
+    v: &mut Validation,
+    refuse: impl Fn(&str) -> Option<String>,
+) {
+    let name = item.interface.as_str();
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for member in item.element.children_named("member") {
+        let out = &mut v.diagnostics;
+        out.extend(check_specs(member, attributes, &[], name));
+        out.extend(check_children_hinting(member, &[], &[], name));
+        let Some(dev) = member.attr("device") else {
+            out.push(missing_attr(member, "device", name));
+            continue;
+        };
+        let port = dev.value.trim();
+        let err =
+            |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
+        if let Some(problem) = ifname_problem(port) {
+            out.push(err(format!("invalid device `{port}`: {problem}")));
+        } else if port == name {
+            out.push(err(format!("{name} cannot be a member of itself")));
+        } else if let Some(why) = refuse(port) {
+            out.push(err(why));
+        } else if let Some(first) = seen.get(port) {
+            out.push(err(format!("{port} is already a member of {name} (at {}:{})", first.line, first.col)));
+        } else {
+            seen.insert(port, dev.value_span);
+            v.dependencies.push(Dependency {
+                from: port.to_string(),
+                to: name.to_string(),
+                relation: Relation::Member,
+                span: dev.value_span,
+            });
+        }
     }
 }
 

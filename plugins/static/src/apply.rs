@@ -3,9 +3,11 @@
 
 use std::net::IpAddr;
 
-use netplug_plugin_sdk::netlink::consts::RTPROT_NETPLUG_GATEWAY;
+use netplug_plugin_sdk::netlink::consts::{RTPROT_NETPLUG, RTPROT_NETPLUG_GATEWAY};
 use netplug_plugin_sdk::netlink::Batch;
-use netplug_plugin_sdk::netlink::{AddrMessage, LinkMessage, Request, RouteMessage, Socket};
+use netplug_plugin_sdk::netlink::{
+    AddrMessage, Family, LinkMessage, Request, Route, RouteFilter, RouteMessage, Socket,
+};
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -76,8 +78,12 @@ impl StaticOp {
         }
     }
 
-    /// The requests, resolving the interface through `batch`.
-    pub fn requests(&self, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyError> {
+    /// The requests, resolving the interface through `batch`. `takes_over` when a netplug
+    /// `<route>` default holds the gateway route's key: the gateway's route replaces it in place
+    /// (`NLM_F_REPLACE`, as the routes plugin takes a gateway's over; IPv6 would refuse a
+    /// sibling with the same next hop), and the routes plugin's removal, which runs after every
+    /// route is in, finds nothing of its protocol left: make before break.
+    pub fn requests(&self, batch: &mut Batch<'_>, takes_over: bool) -> Result<Vec<Request>, ApplyError> {
         let index = batch.index_of(self.name())?;
         Ok(match *self {
             StaticOp::AddAddress { address, prefix_len, proto, .. } => {
@@ -101,7 +107,11 @@ impl StaticOp {
                 out
             }
             StaticOp::AddGateway { gateway, beside_own, .. } => {
-                let new = if beside_own { RouteMessage::create } else { RouteMessage::add };
+                let new = match (takes_over, beside_own) {
+                    (true, _) => RouteMessage::replace,
+                    (false, true) => RouteMessage::create,
+                    (false, false) => RouteMessage::add,
+                };
                 vec![gateway_route(new, gateway, index)]
             }
             StaticOp::RemoveGateway { gateway, .. } => {
@@ -157,6 +167,8 @@ fn promote_secondaries(index: u32) -> Request {
 pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     let mut sock = Socket::route_reused()?;
     let mut ops = Vec::with_capacity(changes.len());
+    // netplug's `<route>` defaults, read once when the first gateway is added.
+    let mut route_defaults: Option<Vec<Route>> = None;
     let result = (|| {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {
@@ -164,7 +176,7 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
             let op: StaticOp = c.op().map_err(|error| batch.fail(error))?;
             if let StaticOp::RemoveGateway { after_replacement: true, .. } = op {
                 // Alone, so that "no such route" (replaced in place meanwhile) is not a failure.
-                let requests = op.requests(&mut batch)?;
+                let requests = op.requests(&mut batch, false)?;
                 batch.flush()?;
                 for req in requests {
                     match batch.socket().request(req) {
@@ -177,7 +189,14 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
                 ops.push(op);
                 continue;
             }
-            for req in op.requests(&mut batch)? {
+            let takes_over = match op {
+                StaticOp::AddGateway { gateway, beside_own: false, .. } => route_defaults
+                    .get_or_insert_with(|| netplug_route_defaults(batch.socket()))
+                    .iter()
+                    .any(|r| holds_gateway_key(r, gateway)),
+                _ => false,
+            };
+            for req in op.requests(&mut batch, takes_over)? {
                 batch.push(req);
             }
             ops.push(op);
@@ -190,6 +209,25 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
         }
         e
     })
+}
+
+/// The routes plugin's default routes (a failed read is no takeover: the add then says why).
+fn netplug_route_defaults(sock: &mut Socket) -> Vec<Route> {
+    let filter = RouteFilter { protocol: Some(RTPROT_NETPLUG), ..Default::default() };
+    let mut routes = sock.dump_routes_filtered(Family::All, &filter).unwrap_or_default();
+    routes.retain(|r| r.dst_len == 0);
+    routes
+}
+
+/// Whether `live`, a default route, has the key of `gateway`'s route: its family, the main
+/// table and the family's default metric (0 for IPv4, 1024 for IPv6), which the gateway's
+/// route takes.
+fn holds_gateway_key(live: &Route, gateway: IpAddr) -> bool {
+    let (family, metric) = match gateway {
+        IpAddr::V4(_) => (Family::V4, 0),
+        IpAddr::V6(_) => (Family::V6, 1024),
+    };
+    live.dst_len == 0 && live.family == family && live.table == 254 && live.priority.unwrap_or(0) == metric
 }
 
 /// The kernel says only "File exists" when a default route with the same metric is there.

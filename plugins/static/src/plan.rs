@@ -32,7 +32,9 @@
 //!   in (phase `Dynamic`, the last), so a default route exists at every moment. The same late
 //!   removal lets a `<route>` default take over (the routes plugin replaces netplug's own
 //!   gateway route in place when the keys meet); the removal then finds nothing, which is
-//!   done, not an error. Never `NLM_F_REPLACE` here, which could replace a default route of
+//!   done, not an error. The other way round, a gateway replacing a netplug `<route>` default
+//!   of the same key takes it over in place (decided at apply, from a dump of the routes
+//!   plugin's default routes), and the routes plugin's late removal finds nothing. Never `NLM_F_REPLACE` here, which could replace a default route of
 //!   another origin with the same metric. Only when the interface loses all its addresses (or
 //!   goes away) is the gateway removed early (`RemoveRoute`), before the kernel drops it with
 //!   the last address.

@@ -41,6 +41,12 @@ impl Plugin for VethPlugin {
             device_settings: [("ethtool".to_string(), vec!["feature".to_string(), "channels".to_string()])]
                 .into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new veth's MTU: show leaves it out.
+            kernel_defaults: [(
+                config::KIND.to_string(),
+                [("mtu", "1500")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

@@ -19,8 +19,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
-use netplug_plugin_sdk::netlink::{format_mac, parse_mac};
+use netplug_plugin_sdk::netlink::{enslave_again, envelope_changes, kernel_mac, KindOp, LinkOp};
 use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +83,7 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
         };
         let why = have.and_then(|have| repair_reason(want, have));
         if let (Some(have), None) = (have, &why) {
-            out.extend(envelope_changes(&normalized(&want.envelope), Some(&have.envelope)));
+            out.extend(envelope_changes(&kernel_mac(&want.envelope), Some(&have.envelope)));
             continue;
         }
         if let Some(have) = have {
@@ -148,7 +147,7 @@ fn delete<'a>(have: &Veth<'a>, why: Option<&str>, gone: &mut HashSet<&'a str>, o
 /// declared up here, the change that brings it up; when the pair is made again, the enslaving
 /// to the master the document gives.
 fn create(want: &Veth, peer: &str, again: bool, peer_envelope: Option<&Envelope>) -> Vec<Change> {
-    let end = |e: &Envelope| End { mtu: e.mtu, mac: normalized(e).mac };
+    let end = |e: &Envelope| End { mtu: e.mtu, mac: kernel_mac(e).mac };
     let up = want.envelope.state == LinkState::Up;
     let this = end(&want.envelope);
     let other = peer_envelope.map(end).unwrap_or_default();
@@ -181,18 +180,10 @@ fn create(want: &Veth, peer: &str, again: bool, peer_envelope: Option<&Envelope>
     if again {
         // The new link is in no bridge; the master's plugin sees the old port and plans nothing.
         if let Some(master) = &want.envelope.master {
-            let op = LinkOp::Enslave { name: want.name.to_string(), master: master.clone() };
-            out.push(op.change(want.name, Phase::Enslave, format!("enslave to {master} again")));
+            out.push(enslave_again(want.name, master));
         }
     }
     out
-}
-
-/// The envelope with its MAC spelled as the kernel reads back (`00:1a:…`, lower case), so a
-/// document writing `00:1A:…` does not plan a change on every run.
-fn normalized(e: &Envelope) -> Envelope {
-    let mac = e.mac.as_deref().map(|m| parse_mac(m).map(|b| format_mac(&b)).unwrap_or_else(|| m.to_string()));
-    Envelope { mac, ..e.clone() }
 }
 
 #[cfg(test)]

@@ -61,6 +61,22 @@ impl Plugin for VlanPlugin {
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             libvirt: vec!["vlan".into()],
             vocabulary: include_str!("../schema.rng").into(),
+            // A new VLAN's protocol and flags, and its parent's MTU, as read back: show leaves it out.
+            kernel_defaults: [(
+                "vlan".to_string(),
+                [
+                    ("protocol", "802.1Q"),
+                    ("reorder_hdr", "yes"),
+                    ("gvrp", "no"),
+                    ("mvrp", "no"),
+                    ("loose_binding", "no"),
+                    ("bridge_binding", "no"),
+                    ("mtu", "parent"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

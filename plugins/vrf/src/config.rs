@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Dependency, Diagnostic, Item, Relation, Span, Validation};
+use netplug_plugin_sdk::{Diagnostic, Item, Span, Validation};
 
 pub const TABLE: AttrSpec = AttrSpec {
     name: "table",
@@ -77,43 +77,11 @@ pub fn validate(items: &[Item]) -> Validation {
                 },
             },
         }
-        check_members(item, &mut v);
+        schema::check_members(item, MEMBER_ATTRIBUTES, &mut v, |port| {
+            (port == "lo").then(|| "the loopback device cannot be put in a VRF".to_string())
+        });
     }
     v
-}
-
-fn check_members(item: &Item, v: &mut Validation) {
-    let name = item.interface.as_str();
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for member in item.element.children_named("member") {
-        let out = &mut v.diagnostics;
-        out.extend(schema::check_specs(member, MEMBER_ATTRIBUTES, &[], name));
-        out.extend(schema::check_children_hinting(member, &[], &[], name));
-        let Some(dev) = MEMBER_DEVICE.attr(member) else {
-            out.push(schema::missing_attr(member, "device", name));
-            continue;
-        };
-        let port = dev.value.trim();
-        let err =
-            |msg: String| Diagnostic::error(dev.value_span, msg).on_interface(name).on_attribute("device");
-        if let Some(problem) = schema::ifname_problem(port) {
-            out.push(err(format!("invalid device `{port}`: {problem}")));
-        } else if port == name {
-            out.push(err(format!("{name} cannot be a member of itself")));
-        } else if port == "lo" {
-            out.push(err("the loopback device cannot be put in a VRF".into()));
-        } else if let Some(first) = seen.get(port) {
-            out.push(err(format!("{port} is already a member of {name} (at {}:{})", first.line, first.col)));
-        } else {
-            seen.insert(port, dev.value_span);
-            v.dependencies.push(Dependency {
-                from: port.to_string(),
-                to: name.to_string(),
-                relation: Relation::Member,
-                span: dev.value_span,
-            });
-        }
-    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,12 @@ impl Plugin for VrfPlugin {
             // A VRF is a routing domain: it has no link and no offloads of its own.
             device_settings: [("ethtool".to_string(), Vec::new())].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new VRF's MTU (IPv6's largest): show leaves it out.
+            kernel_defaults: [(
+                "vrf".to_string(),
+                [("mtu", "65575")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

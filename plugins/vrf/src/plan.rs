@@ -11,15 +11,14 @@
 //! after enslaving, so a new port gets them in its VRF, and adds again, once, what the kernel
 //! dropped from a configured port this run moved (see core's apply).
 
-use std::collections::{HashMap, HashSet};
-
-use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
-use netplug_plugin_sdk::{Change, Element, Item, Phase, PluginError};
+use netplug_plugin_sdk::netlink::{plan_links, LinkPlan, MemberPorts};
+use netplug_plugin_sdk::{Change, Envelope, Item, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::config::parse_table;
 
-/// The VRF plugin's own operations; everything else is one of the SDK's [`LinkOp`]s.
+/// The VRF plugin's own operations; everything else is one of the SDK's
+/// [`LinkOp`](netplug_plugin_sdk::netlink::LinkOp)s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum VrfOp {
@@ -34,36 +33,37 @@ pub enum VrfOp {
     },
 }
 
-impl VrfOp {
-    fn change(&self, interface: &str, phase: Phase, description: String) -> Change {
-        KindOp::Kind(self).change(interface, phase, description)
-    }
-}
-
 /// The changes that turn `live` into `desired` for the VRFs in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
-    let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
-    let claimed: HashSet<&str> =
-        scope.iter().filter_map(|n| want.get(n.as_str())).flat_map(|i| members(&i.element)).collect();
-    let mut out = Vec::new();
-    for name in scope {
-        match (want.get(name.as_str()), have.get(name.as_str())) {
-            (None, None) => {}
-            (None, Some(_)) => {
-                out.push(LinkOp::Delete { name: name.clone() }.change(name, Phase::Delete, "delete vrf"))
-            }
-            (Some(d), None) => create(d, false, &mut out)?,
-            (Some(d), Some(l)) => update(d, l, &claimed, &mut out)?,
-        }
-    }
-    Ok(out)
+    plan_links(&Vrfs { ports: MemberPorts::new(desired, scope) }, desired, live, scope)
 }
 
-/// The ports an element lists.
-pub fn members(el: &Element) -> impl Iterator<Item = &str> {
-    el.children_named("member").filter_map(|m| m.value("device")).map(str::trim)
+struct Vrfs<'a> {
+    ports: MemberPorts<'a>,
+}
+
+impl LinkPlan for Vrfs<'_> {
+    type Op = VrfOp;
+
+    fn create(&self, d: &Item, env: &Envelope) -> Result<(VrfOp, Vec<String>), PluginError> {
+        let Some(table) = table(d)? else {
+            return Err(PluginError::new("a VRF needs a table to be created").on_interface(&d.interface));
+        };
+        let op = VrfOp::Create { name: d.interface.clone(), table, mtu: env.mtu, mac: env.mac.clone() };
+        Ok((op, vec![format!("table {table}")]))
+    }
+
+    fn recreate_for(&self, d: &Item, l: &Item) -> Result<Vec<String>, PluginError> {
+        Ok(match (table(d)?, table(l)?) {
+            (Some(want), Some(have)) if want != have => vec![format!("table {want} (was {have})")],
+            _ => Vec::new(),
+        })
+    }
+
+    fn then(&self, d: &Item, l: Option<&Item>, out: &mut Vec<Change>) -> Result<(), PluginError> {
+        out.extend(self.ports.changes(&d.interface, &d.element, l.map(|l| &l.element)));
+        Ok(())
+    }
 }
 
 fn table(item: &Item) -> Result<Option<u32>, PluginError> {
@@ -72,62 +72,6 @@ fn table(item: &Item) -> Result<Option<u32>, PluginError> {
         .map(|t| parse_table(t).map_err(|why| PluginError::new(format!("invalid table `{t}`: {why}"))))
         .transpose()
         .map_err(|e| e.on_interface(&item.interface))
-}
-
-fn create(d: &Item, again: bool, out: &mut Vec<Change>) -> Result<(), PluginError> {
-    let name = d.interface.as_str();
-    let env = d.envelope_or_default();
-    let Some(table) = table(d)? else {
-        return Err(PluginError::new("a VRF needs a table to be created").on_interface(name));
-    };
-    let mut what = vec![format!("table {table}")];
-    what.extend(env.mtu.map(|m| format!("mtu {m}")));
-    what.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
-    let again_text = if again { " again" } else { "" };
-    let op = VrfOp::Create { name: name.to_string(), table, mtu: env.mtu, mac: env.mac.clone() };
-    out.push(op.change(name, Phase::Create, format!("create vrf{again_text} ({})", what.join(", "))));
-    out.extend(envelope_changes(&env, None));
-    let mut seen = HashSet::new();
-    out.extend(members(&d.element).filter(|p| seen.insert(*p)).map(|port| enslave(name, port)));
-    Ok(())
-}
-
-fn update(d: &Item, l: &Item, claimed: &HashSet<&str>, out: &mut Vec<Change>) -> Result<(), PluginError> {
-    let name = d.interface.as_str();
-    if let (Some(want), Some(have)) = (table(d)?, table(l)?) {
-        if want != have {
-            let why = format!("delete vrf to change table {want} (was {have})");
-            out.push(LinkOp::Delete { name: name.to_string() }.change(name, Phase::Delete, why));
-            return create(d, true, out);
-        }
-    }
-    if let Some(live_env) = &l.envelope {
-        out.extend(envelope_changes(&d.envelope_or_default(), Some(live_env)));
-    }
-    let wanted: HashSet<&str> = members(&d.element).collect();
-    let present: HashSet<&str> = members(&l.element).collect();
-    // Document order for enslaves, kernel (ifindex) order for releases: plans read the same
-    // on every run.
-    let mut seen = HashSet::new();
-    for port in members(&d.element).filter(|p| !present.contains(p) && seen.insert(*p)) {
-        out.push(enslave(name, port));
-    }
-    for port in members(&l.element).filter(|p| !wanted.contains(p) && !claimed.contains(p)) {
-        out.push(LinkOp::Release { name: port.to_string() }.change(
-            name,
-            Phase::Release,
-            format!("release {port}"),
-        ));
-    }
-    Ok(())
-}
-
-fn enslave(vrf: &str, port: &str) -> Change {
-    LinkOp::Enslave { name: port.to_string(), master: vrf.to_string() }.change(
-        vrf,
-        Phase::Enslave,
-        format!("enslave {port}"),
-    )
 }
 
 #[cfg(test)]

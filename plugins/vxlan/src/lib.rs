@@ -40,6 +40,29 @@ impl Plugin for VxlanPlugin {
             // A VXLAN's offloads can be switched; it has no link modes, rings or channels.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // What the plugin gives a new VXLAN when nothing is set, as read back; its MTU is its device's less the IPv4 encapsulation (an IPv6 one takes 20 more, and is printed): show leaves it out.
+            kernel_defaults: [(
+                config::KIND.to_string(),
+                [
+                    ("dstport", "4789"),
+                    ("ttl", "auto"),
+                    ("tos", "0"),
+                    ("ageing", "300"),
+                    ("maxaddress", "0"),
+                    ("learning", "yes"),
+                    ("proxy", "no"),
+                    ("rsc", "no"),
+                    ("l2miss", "no"),
+                    ("l3miss", "no"),
+                    ("udpcsum", "yes"),
+                    ("udp6zerocsumtx", "no"),
+                    ("udp6zerocsumrx", "no"),
+                    ("mtu", "parent-50|1500"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

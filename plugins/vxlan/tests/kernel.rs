@@ -180,7 +180,9 @@ fn a_fixed_option_recreates_the_vxlan_in_its_bridge() {
         let phases: Vec<Phase> = changes.iter().map(|c| c.phase).collect();
         assert_eq!(phases, [Phase::Delete, Phase::Create, Phase::Enslave, Phase::Up]);
         assert!(
-            changes[0].description.starts_with("delete to change id 8 (was 7), dstport 8472 (was 4789)"),
+            changes[0]
+                .description
+                .starts_with("delete vxlan to change id 8 (was 7), dstport 8472 (was 4789)"),
             "{}",
             changes[0].description
         );

@@ -45,6 +45,12 @@ impl Plugin for WireGuardPlugin {
             // Offloads can be turned off; a tunnel has no link modes, rings or channels.
             device_settings: [("ethtool".to_string(), vec!["feature".to_string()])].into(),
             vocabulary: include_str!("../schema.rng").into(),
+            // A new tunnel's firewall mark and MTU: show leaves it out.
+            kernel_defaults: [(
+                "wireguard".to_string(),
+                [("fwmark", "0"), ("mtu", "1420")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
+            )]
+            .into(),
             ..PluginInfo::default()
         }
     }

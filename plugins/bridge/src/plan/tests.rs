@@ -1,7 +1,7 @@
 //! Plan logic without a kernel: what each difference between document and kernel turns into.
 
 use netplug_plugin_sdk::netlink::{KindOp, LinkOp};
-use netplug_plugin_sdk::{Envelope, LinkState};
+use netplug_plugin_sdk::{Element, Envelope, LinkState};
 
 use super::*;
 

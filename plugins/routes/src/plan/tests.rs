@@ -204,3 +204,29 @@ fn a_route_naming_a_vrf_is_in_its_table_looked_up_now_or_when_added() {
         .unwrap_err();
     assert!(err.to_string().contains("no VRF green"), "{err}");
 }
+
+#[test]
+fn a_default_route_goes_last_and_its_successor_under_the_key_goes_beside() {
+    // Another metric on the same interface: the new one first, the old one last.
+    let live = [item("eth0", &[("gateway", "10.0.0.1")])];
+    let want = [item("eth0", &[("gateway", "10.0.0.1"), ("metric", "50")])];
+    let changes = plan(&want, &live, &scope(&["eth0"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "Route eth0: add route 0.0.0.0/0 via 10.0.0.1 metric 50",
+            "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"
+        ]
+    );
+    // The same key on another interface: added beside the one it replaces.
+    let want = [item("eth1", &[("gateway", "10.0.1.1")])];
+    let changes = plan(&want, &live, &scope(&["eth0", "eth1"])).unwrap();
+    assert_eq!(
+        show(&changes),
+        ["Route eth1: add route 0.0.0.0/0 via 10.0.1.1", "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"]
+    );
+    assert_eq!(RouteOp::decode(&changes[0].payload).unwrap().op, Op::AddBeside);
+    // A route that is not a default one still goes before addresses do.
+    let live = [item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
+    assert_eq!(plan(&[], &live, &scope(&["eth0"])).unwrap()[0].phase, Phase::RemoveRoute);
+}

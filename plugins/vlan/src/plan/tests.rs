@@ -82,7 +82,7 @@ fn a_new_tag_protocol_or_parent_recreates_the_vlan_and_its_port_membership() {
     assert_eq!(
         lines(&changes),
         [
-            "Delete delete to change tag 20 (was 10), protocol 802.1ad (was 802.1Q)",
+            "Delete delete vlan to change tag 20 (was 10), protocol 802.1ad (was 802.1Q)",
             "Create create vlan again (device eth0, tag 20, protocol 802.1ad)",
             "Up set up",
             "Enslave enslave to br0 again",
@@ -90,7 +90,7 @@ fn a_new_tag_protocol_or_parent_recreates_the_vlan_and_its_port_membership() {
     );
     let want = vlan("eth0.10", &[("device", "eth1"), ("tag", "10")]);
     let changes = plan(&[want], &[vlan("eth0.10", LIVE)], &scope()).unwrap();
-    assert_eq!(changes[0].description, "delete to change device eth1 (was eth0)");
+    assert_eq!(changes[0].description, "delete vlan to change device eth1 (was eth0)");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-use netplug_plugin_sdk::{Element, LinkState};
+use netplug_plugin_sdk::{Element, LinkState, Phase};
 
 use super::*;
 
@@ -23,7 +23,7 @@ fn with_kernel_defaults(item: &Item) -> Item {
 fn a_default_left_out_is_made_true() {
     let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42"), ("dstport", "8472")]))];
     let got = plan(&[vxlan("vx0", &[("id", "42")])], &live, &scope(&["vx0"])).unwrap();
-    assert_eq!(got[0].description, "delete to change dstport 4789 (was 8472)");
+    assert_eq!(got[0].description, "delete vxlan to change dstport 4789 (was 8472)");
     let live = [with_kernel_defaults(&vxlan("vx0", &[("id", "42"), ("learning", "no")]))];
     let got = plan(&[vxlan("vx0", &[("id", "42")])], &live, &scope(&["vx0"])).unwrap();
     assert_eq!(described(&got), [(Phase::Configure, "set learning yes (was no)")]);
@@ -71,7 +71,7 @@ fn fixed_options_make_it_again_in_its_bridge() {
     assert_eq!(
         described(&got),
         [
-            (Phase::Delete, "delete to change id 43 (was 42), proxy yes (was no)"),
+            (Phase::Delete, "delete vxlan to change id 43 (was 42), proxy yes (was no)"),
             (Phase::Create, "create vxlan again (id 43, dstport 4789, proxy yes)"),
             (Phase::Up, "set up"),
             (Phase::Enslave, "enslave to br0 again"),
