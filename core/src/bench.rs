@@ -50,6 +50,7 @@ pub fn run(n: usize) -> Measurement {
 /// is odd). Every element and attribute has a distinct synthetic position, one interface per
 /// line, as if parsed from one file.
 pub fn synthetic_config(n: usize) -> Config {
+    let registry = synthetic_registry();
     let mut interfaces = Vec::with_capacity(n);
     for k in 0..n {
         let line = k as u32 + 1;
@@ -68,7 +69,7 @@ pub fn synthetic_config(n: usize) -> Config {
                 )
                 .0
         };
-        interfaces.push(interface(element));
+        interfaces.push(interface(element, &registry));
     }
     Config { interfaces }
 }
@@ -181,9 +182,10 @@ impl Build {
 }
 
 /// The model of one top-level element, as the native dialect reads it (name and kind only).
-fn interface(element: Element) -> Interface {
-    let kind = Interface::kind_for_element(&element.name).to_string();
-    let name_attr = element.attr(Interface::name_attribute_for(&kind)).expect("synthetic elements are named");
+fn interface(element: Element, registry: &Registry) -> Interface {
+    let kind = registry.kind_of_element(&element.name).to_string();
+    let name_attr =
+        element.attr(Interface::name_attribute_of(&element.name)).expect("synthetic elements are named");
     Interface {
         name: name_attr.value.clone(),
         name_span: name_attr.value_span,

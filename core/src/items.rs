@@ -20,7 +20,7 @@ use crate::registry::{Registered, Registry};
 pub const WELL_KNOWN_FEATURES: &[&str] = &["static", "dhcp", "dhcp6", "route", "ethtool"];
 
 /// Attributes of the top-level element that belong to the envelope (besides the name
-/// attribute, which depends on the kind: see [`Interface::name_attribute_for`]).
+/// attribute, which depends on the element: see [`Interface::name_attribute_of`]).
 pub const ENVELOPE_ATTRIBUTES: &[&str] = &["startmode", "onboot", "state", "mtu"];
 
 /// Child elements that belong to the envelope.
@@ -72,7 +72,7 @@ pub fn kind_plugin_index(kind: &str, registry: &Registry) -> Option<usize> {
 /// The item for an interface's kind plugin: the top-level element without the envelope's
 /// attributes and children and without the children feature plugins own.
 pub fn kind_item(iface: &Interface, registry: &Registry) -> Item {
-    let name_attr = Interface::name_attribute_for(&iface.kind);
+    let name_attr = Interface::name_attribute_of(&iface.element.name);
     let el = &iface.element;
     let element = Element {
         name: el.name.clone(),

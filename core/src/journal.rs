@@ -211,7 +211,7 @@ impl Journal {
 
     /// The interfaces to roll back, as a configuration the engine can scope and order a run by.
     /// Their elements are empty: the desired state is the snapshot, not a document.
-    pub fn config(&self) -> Config {
+    pub fn config(&self, registry: &Registry) -> Config {
         let interfaces = self
             .interfaces
             .iter()
@@ -225,7 +225,7 @@ impl Journal {
                 master: c.master.clone(),
                 parent: c.parent.clone(),
                 requires: c.requires.clone(),
-                element: Element::new(Interface::element_name_for(&c.kind)),
+                element: Element::new(registry.element_of_kind(&c.kind)),
                 name_span: Default::default(),
             })
             .collect();
@@ -240,7 +240,7 @@ impl Journal {
     /// Plan from the kernel's state now back to the snapshot, over every covered interface,
     /// and apply that (see [`Run::rollback`]). The store is the caller's to restore.
     pub fn roll_back(&self, registry: &Registry) -> RollbackReport {
-        let config = self.config();
+        let config = self.config(registry);
         Run::new(&config, registry).rollback(&self.snapshot())
     }
 
@@ -420,7 +420,11 @@ mod tests {
         let config2 = Config { interfaces: vec![iface("br1", "bridge")] };
         j.record(&config2, &Snapshot::default());
         assert_eq!(j.snapshot["bridge"], vec![item("br0", 1500)]);
-        assert_eq!(j.config().interfaces.len(), 2, "br1 was created inside: rolling back removes it");
+        assert_eq!(
+            j.config(&Registry::new()).interfaces.len(),
+            2,
+            "br1 was created inside: rolling back removes it"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let path = path(dir.path(), Kind::Transaction, &here);

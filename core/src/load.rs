@@ -129,7 +129,7 @@ pub fn load_str(
     };
     let dialect = detect(&root);
     let (interfaces, diagnostics) = match dialect {
-        Dialect::Native => native::read(root),
+        Dialect::Native => native::read(root, registry),
         Dialect::Libvirt => libvirt::read(&root, registry),
     };
     (interfaces, diagnostics, Some(dialect))

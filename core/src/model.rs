@@ -61,8 +61,8 @@ pub enum Dialect {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Interface {
     pub name: String,
-    /// `ethernet` for `<interface>`, else the top-level element's name (`bond`, `bridge`,
-    /// `vlan`, or a plugin's own kind such as `veth`).
+    /// The top-level element's name (`bond`, `bridge`, `vlan`, a plugin's own `veth`), or for
+    /// `<interface>` the kind of the plugin of physical devices (see [`DEVICE_ELEMENT`]).
     pub kind: String,
     pub start_mode: StartMode,
     pub state: LinkState,
@@ -82,29 +82,19 @@ pub struct Interface {
     pub name_span: Span,
 }
 
+/// The native dialect's element for a device that exists (a NIC), configured but never created
+/// or deleted: `<interface device="eth0">`. Its kind is not core's to name: it is the kind of the
+/// plugin that declares its kinds physical ([`Registry::device_kind`]); every other top-level
+/// element is its own kind, named by `name=`.
+///
+/// [`Registry::device_kind`]: crate::registry::Registry::device_kind
+pub const DEVICE_ELEMENT: &str = "interface";
+
 impl Interface {
-    /// The top-level native element name of a kind.
-    pub fn element_name_for(kind: &str) -> &str {
-        if kind == "ethernet" {
-            "interface"
-        } else {
-            kind
-        }
-    }
-
-    /// The kind of a top-level native element.
-    pub fn kind_for_element(name: &str) -> &str {
-        if name == "interface" {
-            "ethernet"
-        } else {
-            name
-        }
-    }
-
-    /// The attribute holding the interface's name on its top-level element: `device` on
-    /// `<interface>`, `name` everywhere else (a `<vlan>`'s `device` is its parent).
-    pub fn name_attribute_for(kind: &str) -> &'static str {
-        if kind == "ethernet" {
+    /// The attribute holding the interface's name on a top-level element called `element`:
+    /// `device` on `<interface>`, `name` everywhere else (a `<vlan>`'s `device` is its parent).
+    pub fn name_attribute_of(element: &str) -> &'static str {
+        if element == DEVICE_ELEMENT {
             "device"
         } else {
             "name"

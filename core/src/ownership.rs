@@ -445,7 +445,7 @@ pub fn absent(name: &str, kind: &str) -> Interface {
         requires: Vec::new(),
         // Created kinds are named by their own element (`<bridge name=..>`); only `<interface>`
         // (a device, never created) differs.
-        element: Element::new(kind).with_attr(Interface::name_attribute_for(kind), name),
+        element: Element::new(kind).with_attr(Interface::name_attribute_of(kind), name),
         name_span: Default::default(),
     }
 }

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use netplug_plugin_sdk::{Plugin, PluginInfo};
 
+use crate::model::DEVICE_ELEMENT;
+
 /// The package that holds, or provides, the plugin for a kind or child element: the packaging
 /// rule (`docs/packaging.md`) is `netplug-plugin-NAME`, where a package whose plugin handles
 /// several names provides the others (`netplug-plugin-macvlan` provides
@@ -126,6 +128,31 @@ impl Registry {
     /// The first plugin of physical devices, which reports any existing link by name.
     pub fn physical(&self) -> Option<&Registered> {
         self.plugins.iter().find(|r| r.info.physical)
+    }
+
+    /// The kind of the native dialect's `<interface device=..>` ([`DEVICE_ELEMENT`]): the first
+    /// kind of the plugin of physical devices (`ethernet`, netplug's own). With no such plugin,
+    /// the element's own word, which no plugin handles, so validation says what to install.
+    pub fn device_kind(&self) -> &str {
+        self.physical().and_then(|r| r.info.kinds.first()).map_or(DEVICE_ELEMENT, String::as_str)
+    }
+
+    /// The kind a native top-level element stands for.
+    pub fn kind_of_element<'a>(&'a self, element: &'a str) -> &'a str {
+        if element == DEVICE_ELEMENT {
+            self.device_kind()
+        } else {
+            element
+        }
+    }
+
+    /// The native top-level element of a kind: the reverse of [`Registry::kind_of_element`].
+    pub fn element_of_kind<'a>(&'a self, kind: &'a str) -> &'a str {
+        if kind == self.device_kind() {
+            DEVICE_ELEMENT
+        } else {
+            kind
+        }
     }
 
     /// Every kind some plugin creates.

@@ -40,7 +40,7 @@ pub fn live_config(registry: &Registry, names: Option<&[String]>) -> Result<Conf
         .map(|item| {
             let envelope = item.envelope.unwrap_or_default();
             let mut element = item.element;
-            element.name = Interface::element_name_for(&item.kind).to_string();
+            element.name = registry.element_of_kind(&item.kind).to_string();
             if let Some(children) = features.remove(&item.interface) {
                 element.children.extend(children);
             }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::dialect::native;
 use crate::load::{self, Loaded};
 use crate::model::Interface;
+use crate::registry::Registry;
 use crate::xml;
 
 /// The suffix of definition files.
@@ -74,9 +75,10 @@ impl Store {
     }
 
     /// Load every definition (with positions, so a hand-edited file's errors point into it).
-    pub fn load(&self) -> Result<Loaded, StoreError> {
-        // The store holds native documents only (`define` converts), which need no plugin.
-        Ok(load::load_files(&self.files()?, &crate::registry::Registry::new()))
+    /// The store holds native documents only (`define` converts); `registry` says what kind
+    /// `<interface device=..>` is (its plugin of physical devices).
+    pub fn load(&self, registry: &Registry) -> Result<Loaded, StoreError> {
+        Ok(load::load_files(&self.files()?, registry))
     }
 
     /// Whether `name` is defined.
@@ -173,7 +175,7 @@ mod tests {
             store.files().unwrap().iter().map(|p| p.file_name().unwrap().to_owned()).collect();
         assert_eq!(names, ["br0.xml", "eth0.xml"]);
         assert!(store.read("br0").unwrap().contains(r#"stp="on""#));
-        let loaded = store.load().unwrap();
+        let loaded = store.load(&crate::registry::Registry::new()).unwrap();
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
         assert_eq!(loaded.config.interfaces.len(), 2);
         store.undefine("br0").unwrap();

@@ -60,7 +60,7 @@ fn every_example_in_the_format_document_reads() {
         let (_, diags) = if libvirt::looks_like(&root) {
             libvirt::read(&root, libvirt_support::registry())
         } else {
-            native::read(root)
+            native::read(root, libvirt_support::registry())
         };
         let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{errors:?}\n{block}");

@@ -282,7 +282,7 @@ proptest! {
     fn native_libvirt_native_is_the_identity(doc in document()) {
         // Native documents libvirt can express: those the libvirt dialect reads into.
         let (first, _) = libvirt::to_native(&doc, libvirt_support::registry());
-        let (interfaces, diags) = native::read(Element { children: first.clone(), ..Element::new("interfaces") });
+        let (interfaces, diags) = native::read(Element { children: first.clone(), ..Element::new("interfaces") }, libvirt_support::registry());
         prop_assert!(diags.is_empty(), "{:?}", diags);
         let (via, dropped) = libvirt::from_native(&interfaces, libvirt_support::registry());
         prop_assert!(dropped.is_empty(), "{:?}", dropped);

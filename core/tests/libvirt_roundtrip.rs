@@ -149,7 +149,7 @@ const EXPRESSIBLE: &[&str] = &[
 fn expressible_native_documents_survive_native_libvirt_native() {
     for doc in EXPRESSIBLE {
         let root = parse(doc);
-        let (interfaces, diags) = native::read(root.clone());
+        let (interfaces, diags) = native::read(root.clone(), libvirt_support::registry());
         assert!(errors(&diags).is_empty(), "{diags:?}");
         let (libvirt_root, dropped) = libvirt::from_native(&interfaces, libvirt_support::registry());
         assert!(dropped.is_empty(), "{dropped:?}\n{}", xml::write(&libvirt_root));
@@ -162,7 +162,7 @@ fn expressible_native_documents_survive_native_libvirt_native() {
 
 #[test]
 fn ports_are_nested_and_a_vlan_names_its_parent() {
-    let (interfaces, _) = native::read(parse(EXPRESSIBLE[1]));
+    let (interfaces, _) = native::read(parse(EXPRESSIBLE[1]), libvirt_support::registry());
     let (root, _) = libvirt::from_native(&interfaces, libvirt_support::registry());
     let expected = parse(
         "<interfaces>

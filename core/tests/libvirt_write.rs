@@ -10,7 +10,7 @@ use netplug_core::xml;
 use netplug_plugin_sdk::{Element, LinkState, Span};
 
 fn write(doc: &str) -> (Element, Vec<String>) {
-    let (ifaces, diags) = native::read(parse(doc));
+    let (ifaces, diags) = native::read(parse(doc), libvirt_support::registry());
     assert!(diags.is_empty(), "{diags:?}");
     libvirt::from_native(&ifaces, libvirt_support::registry())
 }

@@ -275,7 +275,8 @@ fn read_collects_every_problem_in_order() {
 #[test]
 fn native_read_on_a_tree_built_in_code() {
     use netplug_plugin_sdk::Element;
-    let (interfaces, diagnostics) = native::read(Element::new("bond").with_attr("name", "bond0"));
+    let (interfaces, diagnostics) =
+        native::read(Element::new("bond").with_attr("name", "bond0"), libvirt_support::registry());
     assert!(diagnostics.is_empty());
     assert_eq!(interfaces[0].name, "bond0");
     assert!(!interfaces[0].name_span.is_known());

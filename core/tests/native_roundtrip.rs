@@ -5,9 +5,31 @@
 
 use netplug_core::dialect::native;
 use netplug_core::model::{Config, Interface, StartMode};
+use netplug_core::registry::Registry;
 use netplug_core::xml;
-use netplug_plugin_sdk::{Element, LinkState, Span};
+use netplug_plugin_sdk::{Element, LinkState, Plugin, PluginInfo, Span};
 use proptest::prelude::*;
+
+/// The plugin of physical devices, declared as netplug's `ethernet` declares itself: the kind
+/// `<interface device=..>` stands for.
+struct Devices;
+
+impl Plugin for Devices {
+    fn info(&self) -> PluginInfo {
+        PluginInfo {
+            name: "ethernet".into(),
+            kinds: vec!["ethernet".into()],
+            physical: true,
+            ..Default::default()
+        }
+    }
+}
+
+fn devices() -> Registry {
+    let mut r = Registry::new();
+    r.register(std::sync::Arc::new(Devices), "builtin").unwrap();
+    r
+}
 
 fn without_spans(i: &Interface) -> Interface {
     Interface { element: i.element.without_spans(), name_span: Span::default(), ..i.clone() }
@@ -15,7 +37,7 @@ fn without_spans(i: &Interface) -> Interface {
 
 fn read_text(text: &str) -> Vec<Interface> {
     let root = xml::parse(text, 0).unwrap();
-    let (interfaces, diagnostics) = native::read(root.clone());
+    let (interfaces, diagnostics) = native::read(root.clone(), &devices());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     interfaces
 }
@@ -31,7 +53,7 @@ fn interface(kind: &str, name: &str) -> Interface {
         master: None,
         parent: None,
         requires: Vec::new(),
-        element: Element::default(),
+        element: Element::new(devices().element_of_kind(kind)),
         name_span: Span::default(),
     }
 }
@@ -47,7 +69,7 @@ fn a_document_read_and_written_back_is_unchanged() {
     let config = Config { interfaces };
     let written = native::write(&config);
     assert_eq!(written.without_spans(), xml::parse(text, 0).unwrap().without_spans());
-    let again: Vec<_> = native::read(written.clone()).0.iter().map(without_spans).collect();
+    let again: Vec<_> = native::read(written.clone(), &devices()).0.iter().map(without_spans).collect();
     assert_eq!(again, config.interfaces.iter().map(without_spans).collect::<Vec<_>>());
 }
 
@@ -60,7 +82,7 @@ fn changed_fields_are_written_into_the_element() {
         0,
     )
     .unwrap();
-    let mut i = native::read(root.clone()).0.remove(0);
+    let mut i = native::read(root.clone(), &devices()).0.remove(0);
     i.name = "eth1".into();
     i.start_mode = StartMode::Onboot;
     i.state = LinkState::Down;
@@ -72,7 +94,7 @@ fn changed_fields_are_written_into_the_element() {
         "<interface device=\"eth1\" speed=\"1000\" state=\"down\">\n  <hwaddr>52:54:00:00:00:01</hwaddr>\n  \
          <dhcp/>\n</interface>\n"
     );
-    let back = native::read(written.clone()).0.remove(0);
+    let back = native::read(written.clone(), &devices()).0.remove(0);
     assert_eq!(without_spans(&back), Interface { element: written.without_spans(), ..without_spans(&i) });
 }
 
@@ -165,7 +187,7 @@ fn random_interface() -> impl Strategy<Value = Interface> {
     let mac = prop::option::of(unicast_mac());
     (kind, name, mode, state, mtu, mac, extra_attributes(), prop::collection::vec(child(), 0..4)).prop_map(
         |(kind, name, mode, state, mtu, mac, attrs, children)| {
-            let mut element = Element::new(Interface::element_name_for(kind));
+            let mut element = Element::new(devices().element_of_kind(kind));
             for (n, v) in attrs {
                 element.set_attr(n, v);
             }
@@ -190,7 +212,7 @@ proptest! {
         let config = Config { interfaces };
         let text = xml::write(&native::write(&config));
         let root = xml::parse(&text, 0).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
-        let (read, diagnostics) = native::read(root.clone());
+        let (read, diagnostics) = native::read(root.clone(), &devices());
         prop_assert!(diagnostics.is_empty(), "{:?}\n{}", diagnostics, text);
         // What comes back is the config with its envelope written into each element.
         let expected: Vec<_> = config

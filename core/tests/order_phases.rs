@@ -52,7 +52,7 @@ fn registry() -> Registry {
 /// An interface of `kind` called `name`, on line `line`, with feature children.
 fn i(line: u32, kind: &str, name: &str, features: &[&str]) -> Interface {
     let span = Span { file: 0, start: line * 100, end: line * 100 + 5, line, col: 1 };
-    let mut element = Element::new(Interface::element_name_for(kind));
+    let mut element = Element::new(registry().element_of_kind(kind));
     element.span = span;
     element.children = features.iter().map(|f| Element::new(*f)).collect();
     Interface {

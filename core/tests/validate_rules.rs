@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use netplug_core::items::desired_by_plugin;
-use netplug_core::model::{Config, Interface, StartMode};
+use netplug_core::model::{Config, Interface, StartMode, DEVICE_ELEMENT};
 use netplug_core::registry::Registry;
 use netplug_core::source::SourceMap;
 use netplug_core::validate::{check, validate, validate_for_run, ValidateOptions};
@@ -56,8 +56,9 @@ impl B {
 /// The model of a top-level element, as the native dialect would read its envelope.
 fn iface(b: B) -> Interface {
     let element = b.0;
-    let kind = Interface::kind_for_element(&element.name).to_string();
-    let name = element.attr(Interface::name_attribute_for(&kind)).cloned();
+    // netplug's plugin of physical devices calls their kind `ethernet`.
+    let kind = if element.name == DEVICE_ELEMENT { "ethernet".to_string() } else { element.name.clone() };
+    let name = element.attr(Interface::name_attribute_of(&element.name)).cloned();
     let state = match element.value("state") {
         Some("absent") => LinkState::Absent,
         Some("down") => LinkState::Down,
@@ -103,6 +104,8 @@ impl Plugin for Fake {
             kinds: self.kinds.iter().map(|s| s.to_string()).collect(),
             elements: self.elements.iter().map(|s| s.to_string()).collect(),
             phase: self.phase,
+            // As netplug's own: the kind of `<interface device=..>`.
+            physical: self.name == "ethernet",
             ..Default::default()
         }
     }

@@ -82,7 +82,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         }
         // Validate every definition (masters and parents are filled in by validation, and the
         // boot set and pruning need them), then apply what boots.
-        let Some(all) = super::engine::prepare_loaded(cli, Store::new(&cli.config_dir).load()?, &registry)
+        let Some(all) =
+            super::engine::prepare_loaded(cli, Store::new(&cli.config_dir).load(&registry)?, &registry)
         else {
             return Ok(Exit::Failed.into());
         };

@@ -31,7 +31,7 @@ use netplug_core::apply::ApplyOptions;
 use netplug_core::journal::Whereabouts;
 use netplug_core::lifecycle;
 use netplug_core::model::{Config, StartMode};
-use netplug_core::rebridge::IP_CONFIGURATION;
+use netplug_core::rebridge::is_ip_configuration;
 use netplug_core::registry::Registry;
 use netplug_core::store::Store;
 use netplug_netlink::Socket;
@@ -158,15 +158,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
 
 /// The stored definitions, validated; `None` (diagnostics printed) if they have errors.
 fn load(cli: &Cli, registry: &Registry) -> Result<Option<Config>> {
-    let loaded = Store::new(&cli.config_dir).load()?;
+    let loaded = Store::new(&cli.config_dir).load(registry)?;
     Ok(super::engine::prepare_loaded(cli, loaded, registry).map(|l| l.config))
 }
 
 /// An `ifplug` interface's definition without its IP configuration, with what it needs.
-fn link_only(definitions: &Config, name: &str) -> Result<Config, lifecycle::NotDefined> {
+fn link_only(definitions: &Config, name: &str, registry: &Registry) -> Result<Config, lifecycle::NotDefined> {
     let mut config = lifecycle::start_set(definitions, name)?;
     if let Some(i) = config.interfaces.iter_mut().find(|i| i.name == name) {
-        i.element.children.retain(|c| !IP_CONFIGURATION.contains(&c.name.as_str()));
+        i.element.children.retain(|c| !is_ip_configuration(c, registry));
     }
     Ok(config)
 }
@@ -320,7 +320,7 @@ impl Daemon<'_> {
     fn act(&mut self, name: &str, goal: Goal, why: &str) {
         let config = match goal {
             Goal::Up => lifecycle::start_set(&self.definitions, name),
-            Goal::LinkOnly => link_only(&self.definitions, name),
+            Goal::LinkOnly => link_only(&self.definitions, name, &self.registry),
         };
         let Ok(config) = config else { return };
         let why = match goal {

@@ -113,7 +113,7 @@ fn ports_defined_with(cli: &Cli, record: &Ownership, name: &str) -> Result<Ports
         return Ok(PortsOf::default());
     }
     let (registry, _) = super::plugins(cli);
-    let mut loaded = Store::new(&cli.config_dir).load()?;
+    let mut loaded = Store::new(&cli.config_dir).load(&registry)?;
     let opts = ValidateOptions { sources: Some(&loaded.sources), ..Default::default() };
     netplug_core::validate::validate(&mut loaded.config, &registry, &opts);
     Ok(record.ports_defined_with(&loaded.config, name))

@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
             )));
         }
         if !args.observed {
-            show::configured(&mut live, &registry, Some(&super::show::definitions(cli)));
+            show::configured(&mut live, &registry, Some(&super::show::definitions(cli, &registry)));
         }
         live.interfaces
     };

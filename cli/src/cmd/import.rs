@@ -96,8 +96,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     Ok(Exit::Ok.into())
 }
 
-/// The kernel's ethernet links (NICs, and veths standing in for them or being them), read through the
-/// plugins the first time a source matches by MAC address.
+/// The kernel's links that own their MAC address (NICs, and veths standing in for them or being
+/// them), read through the plugins the first time a source matches by MAC address.
 struct LiveLinks<'a> {
     cli: &'a Cli,
     table: OnceCell<Vec<(String, String)>>,
@@ -121,10 +121,13 @@ impl LiveLinks<'_> {
                 Vec::new()
             }
         };
-        // A veth is reported by its own plugin now, and is matched as NICs are, as the SDK's
-        // `links_with_mac` does: containers' and test hosts' "NICs" are veths.
+        // Whatever the kind (containers' and test hosts' "NICs" are veths), leave out the links
+        // that carry another's MAC address: one stacked on a parent (a VLAN) and a master with
+        // ports (a bond or bridge takes a port's), so a source's MAC names its own device.
+        let masters: std::collections::HashSet<String> =
+            live.iter().filter_map(|i| i.master.clone()).collect();
         live.into_iter()
-            .filter(|i| matches!(i.kind.as_str(), "ethernet" | "veth"))
+            .filter(|i| i.parent.is_none() && !masters.contains(&i.name))
             .filter_map(|i| Some((i.name, i.mac?)))
             .collect()
     }

@@ -38,7 +38,7 @@ fn run(cli: &Cli, args: &Args, up: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let _lock = super::engine::lock(cli)?;
     let (registry, _) = super::plugins(cli);
-    let mut loaded = Store::new(&cli.config_dir).load()?;
+    let mut loaded = Store::new(&cli.config_dir).load(&registry)?;
     // Validate the whole store first: masters and parents are filled in by validation, and the
     // closure needs them.
     let Some(all) = super::engine::prepare_loaded(cli, std::mem::take(&mut loaded), &registry) else {

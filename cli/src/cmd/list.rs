@@ -23,7 +23,7 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
-    let loaded = Store::new(&cli.config_dir).load()?;
+    let loaded = Store::new(&cli.config_dir).load(&registry)?;
     let names: Vec<String> = loaded.config.interfaces.iter().map(|i| i.name.clone()).collect();
     let live = show::live_config(&registry, Some(&names))?;
     let mut rows = Vec::new();

@@ -44,7 +44,7 @@ pub fn name(cli: &Cli, args: &NameArgs) -> Result<ExitCode> {
             names.push((i.name, LIVE));
         }
     }
-    let loaded = Store::new(&cli.config_dir).load()?;
+    let loaded = Store::new(&cli.config_dir).load(&registry)?;
     for i in loaded.config.interfaces {
         if i.mac.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(want.as_str())
             && !names.iter().any(|(n, _)| *n == i.name)
@@ -72,7 +72,7 @@ pub fn mac(cli: &Cli, args: &MacArgs) -> Result<ExitCode> {
     let (mac, source) = match live.get(&args.name) {
         Some(i) => (i.mac.clone(), LIVE),
         None => {
-            let loaded = Store::new(&cli.config_dir).load()?;
+            let loaded = Store::new(&cli.config_dir).load(&registry)?;
             match loaded.config.get(&args.name) {
                 Some(i) => (i.mac.clone(), DEFINITION),
                 None => {

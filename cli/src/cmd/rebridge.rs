@@ -65,7 +65,13 @@ pub fn bridge(cli: &Cli, args: &BridgeArgs) -> Result<ExitCode> {
     }
     let delay = args.delay.or(args.no_stp.then_some(0.0));
     let opts = BridgeOptions { stp: !args.no_stp, delay };
-    let (port, br) = rebridge::bridge(&base, &args.bridge, &opts);
+    let (port, br, warnings) = match rebridge::bridge(&base, &args.bridge, &opts, &registry) {
+        Ok(made) => made,
+        Err(diagnostics) => bail!("{}: cannot be made: {}", args.bridge, said(&diagnostics)),
+    };
+    for w in &warnings {
+        eprintln!("netplug: warning: {}: {}", args.bridge, w.message);
+    }
     let mut config = Config { interfaces: vec![port, br] };
     check(&mut config, &registry)?;
     if !args.no_start {
@@ -123,10 +129,10 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
     let store = Store::new(&cli.config_dir);
     let (br, _) = definition_or_live(cli, &registry, &args.bridge)?;
-    if br.kind != "bridge" {
+    if br.kind != rebridge::KIND {
         bail!("{}: is a {}, not a bridge", args.bridge, br.kind);
     }
-    let members = rebridge::members(&br);
+    let members = rebridge::members(&br, &registry);
     let [member] = members.as_slice() else {
         bail!(
             "{}: has {} ports; unbridge moves the configuration back to exactly one",
@@ -135,7 +141,7 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
         );
     };
     let (port, _) = definition_or_live(cli, &registry, member)?;
-    let (freed, gone) = rebridge::unbridge(&br, &port);
+    let (freed, gone) = rebridge::unbridge(&br, &port, &registry);
     let mut config = Config { interfaces: vec![freed, gone] };
     check(&mut config, &registry)?;
     if !args.no_start {
@@ -176,7 +182,7 @@ pub fn unbridge(cli: &Cli, args: &UnbridgeArgs) -> Result<ExitCode> {
 /// The stored definition of `name` (validated with the rest of the store, so its master is
 /// known), or else its live state as a definition; whether it was defined.
 fn definition_or_live(cli: &Cli, registry: &Registry, name: &str) -> Result<(Interface, bool)> {
-    let mut loaded = Store::new(&cli.config_dir).load()?;
+    let mut loaded = Store::new(&cli.config_dir).load(registry)?;
     if loaded.config.get(name).is_some() {
         let opts = ValidateOptions { sources: Some(&loaded.sources), exists_in_kernel: None };
         validate::validate(&mut loaded.config, registry, &opts);
@@ -203,4 +209,14 @@ fn check(config: &mut Config, registry: &Registry) -> Result<()> {
         bail!("the result would not be valid: {}", errors.join("; "));
     }
     Ok(())
+}
+
+/// The errors among `diagnostics`, or all of them when there is none (a missing translation).
+fn said(diagnostics: &[netplug_core::sdk::Diagnostic]) -> String {
+    let errors: Vec<&str> = diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+    if errors.is_empty() {
+        "no installed plugin translates libvirt's bridge".to_string()
+    } else {
+        errors.join("; ")
+    }
 }

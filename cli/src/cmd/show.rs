@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         }
     }
     if !args.observed {
-        show::configured(&mut config, &registry, Some(&definitions(cli)));
+        show::configured(&mut config, &registry, Some(&definitions(cli, &registry)));
     }
     if cli.json {
         let interfaces: Vec<_> = config.interfaces.iter().map(|i| report::interface_json(i, true)).collect();
@@ -56,6 +56,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
 /// The stored definitions as they are written (unvalidated: only which attributes each sets
 /// is asked), so that `show` keeps an option a definition sets even at the kernel's default.
 /// None when the store cannot be read.
-pub fn definitions(cli: &Cli) -> netplug_core::model::Config {
-    netplug_core::store::Store::new(&cli.config_dir).load().map(|l| l.config).unwrap_or_default()
+pub fn definitions(cli: &Cli, registry: &netplug_core::registry::Registry) -> netplug_core::model::Config {
+    netplug_core::store::Store::new(&cli.config_dir).load(registry).map(|l| l.config).unwrap_or_default()
 }

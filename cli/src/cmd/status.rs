@@ -99,7 +99,7 @@ fn leases_of(element: &Element) -> Vec<Lease> {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let (registry, _) = super::plugins(cli);
-    let loaded = Store::new(&cli.config_dir).load()?;
+    let loaded = Store::new(&cli.config_dir).load(&registry)?;
     let defined = &loaded.config.interfaces;
     for n in &args.names {
         if !defined.iter().any(|i| &i.name == n) {

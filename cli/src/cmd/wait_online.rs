@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.timeout.max(0.0));
     let (registry, _) = super::plugins(cli);
-    let stored = Store::new(&cli.config_dir).load()?;
+    let stored = Store::new(&cli.config_dir).load(&registry)?;
     let Some(all) = super::engine::prepare_loaded(cli, stored, &registry) else {
         return Ok(Exit::Failed.into());
     };

@@ -2,8 +2,9 @@
 //! envelope (name, kind, start mode, state, MTU, MAC); everything else stays in the element for
 //! the kind's plugin.
 //!
-//! `<interface device=..>` is an ethernet interface; any other element name is its own kind
-//! (`bond`, `bridge`, `vlan`, a plugin's `veth`), named by `name=`. Whether the kind exists and
+//! `<interface device=..>` is a device that exists, of the kind the plugin of physical devices
+//! declares (netplug's `ethernet`); any other element name is its own kind (`bond`, `bridge`,
+//! `vlan`, a plugin's `veth`), named by `name=`. Whether the kind exists and
 //! what its own attributes mean is for validation and the plugins: core reads the envelope only,
 //! so a third-party kind needs nothing from this file.
 
@@ -11,6 +12,7 @@ use netplug_plugin_sdk::schema::{bad_value, did_you_mean, parse_bool};
 use netplug_plugin_sdk::{Attribute, Diagnostic, Element, LinkState};
 
 use crate::model::{Config, Interface, StartMode};
+use crate::registry::Registry;
 
 /// The element that holds several interfaces in one document.
 pub const WRAPPER: &str = "interfaces";
@@ -26,11 +28,11 @@ const STATES: [&str; 3] = ["up", "down", "absent"];
 /// Read every interface of a native document: one interface element, or `<interfaces>`
 /// holding many. Interfaces without a name are left out (after reporting it); every other
 /// problem is reported and the interface kept, so plugins can still check the rest of it.
-pub fn read(root: Element) -> (Vec<Interface>, Vec<Diagnostic>) {
+pub fn read(root: Element, registry: &Registry) -> (Vec<Interface>, Vec<Diagnostic>) {
     let mut interfaces = Vec::new();
     let mut diagnostics = Vec::new();
     if root.name != WRAPPER {
-        interfaces.extend(read_interface(root, &mut diagnostics));
+        interfaces.extend(read_interface(root, registry, &mut diagnostics));
         return (interfaces, diagnostics);
     }
     for a in &root.attributes {
@@ -49,7 +51,7 @@ pub fn read(root: Element) -> (Vec<Interface>, Vec<Diagnostic>) {
         if child.name == WRAPPER {
             diagnostics.push(Diagnostic::error(child.span, format!("<{WRAPPER}> cannot be nested")));
         } else {
-            interfaces.extend(read_interface(child, &mut diagnostics));
+            interfaces.extend(read_interface(child, registry, &mut diagnostics));
         }
     }
     (interfaces, diagnostics)
@@ -57,9 +59,9 @@ pub fn read(root: Element) -> (Vec<Interface>, Vec<Diagnostic>) {
 
 /// Read one top-level element as an interface. `None` when it has no name to be known by.
 /// The libvirt dialect calls this on the native trees it builds, so the envelope has one reader.
-pub fn read_interface(element: Element, out: &mut Vec<Diagnostic>) -> Option<Interface> {
-    let kind = Interface::kind_for_element(&element.name).to_string();
-    let name_attr = name_attribute(&element, &kind, out)?;
+pub fn read_interface(element: Element, registry: &Registry, out: &mut Vec<Diagnostic>) -> Option<Interface> {
+    let kind = registry.kind_of_element(&element.name).to_string();
+    let name_attr = name_attribute(&element, out)?;
     let (name, name_span) = (name_attr.value.clone(), name_attr.value_span);
     if let Err(why) = check_ifname(&name) {
         out.push(bad_value(name_attr, &name, why));
@@ -82,8 +84,8 @@ pub fn read_interface(element: Element, out: &mut Vec<Diagnostic>) -> Option<Int
 
 /// The attribute naming the interface: `device=` (or its alias `name=`) on `<interface>`,
 /// `name=` on every other kind.
-fn name_attribute<'a>(element: &'a Element, kind: &str, out: &mut Vec<Diagnostic>) -> Option<&'a Attribute> {
-    let wanted = Interface::name_attribute_for(kind);
+fn name_attribute<'a>(element: &'a Element, out: &mut Vec<Diagnostic>) -> Option<&'a Attribute> {
+    let wanted = Interface::name_attribute_of(&element.name);
     let primary = element.attr(wanted);
     let alias = if wanted == "device" { element.attr("name") } else { None };
     match (primary, alias) {
@@ -294,12 +296,12 @@ pub fn write(config: &Config) -> Element {
 /// with the model. Attributes that already say the same thing are left as written (a legacy
 /// `onboot`, a `name=` alias), so reading a document and writing it back changes nothing.
 pub fn write_interface(interface: &Interface) -> Element {
+    // The element already has its kind's name (`registry::element_of_kind` for one built from
+    // live state).
     let mut el = interface.element.clone();
-    let kind = interface.kind.as_str();
-    el.name = Interface::element_name_for(kind).to_string();
     let scratch = &mut Vec::new();
 
-    let name_attr = Interface::name_attribute_for(kind);
+    let name_attr = Interface::name_attribute_of(&el.name);
     let written = el.value(name_attr).or(if name_attr == "device" { el.value("name") } else { None });
     if written != Some(interface.name.as_str()) {
         if name_attr == "device" {

@@ -148,7 +148,7 @@ pub fn relaxng(registry: &Registry) -> Assembled {
     };
     grammar.children.push(define("netplug.interface", interface));
     for (kind, info) in &kinds {
-        grammar.children.push(kind_element(kind, info, &features, &accepted));
+        grammar.children.push(kind_element(kind, info, &features, &accepted, registry));
     }
     // Copies of feature elements cut down to what a kind's devices take.
     for (kind, info) in &kinds {
@@ -183,8 +183,10 @@ fn kind_element(
     info: &PluginInfo,
     features: &BTreeMap<&str, &PluginInfo>,
     accepted: &BTreeMap<&str, Accepted>,
+    registry: &Registry,
 ) -> Element {
-    let name_attribute = Interface::name_attribute_for(kind);
+    let element = registry.element_of_kind(kind);
+    let name_attribute = Interface::name_attribute_of(element);
     let mut body = Element::new("interleave");
     let named = |n: &str| {
         Element::new("attribute")
@@ -255,7 +257,7 @@ fn kind_element(
     define(
         &format!("netplug.kind.{kind}"),
         Element::new("element")
-            .with_attr("name", Interface::element_name_for(kind))
+            .with_attr("name", element)
             .with_child(documentation(&described))
             .with_child(body),
     )

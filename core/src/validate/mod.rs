@@ -200,7 +200,7 @@ fn duplicates(config: &Config, opts: &ValidateOptions) -> Vec<Diagnostic> {
                     ),
                 )
                 .on_interface(&iface.name)
-                .on_attribute(Interface::name_attribute_for(&iface.kind)),
+                .on_attribute(Interface::name_attribute_of(&iface.element.name)),
             );
         } else {
             first.insert(&iface.name, iface.name_span);
@@ -217,12 +217,9 @@ fn unknown_kind(iface: &Interface, registry: &Registry) -> Diagnostic {
     let element = &iface.element.name;
     let is_feature = WELL_KNOWN_FEATURES.contains(&iface.kind.as_str());
     let unknown = || Diagnostic::error(iface.element.span, format!("unknown element <{element}>"));
-    let candidates: Vec<&str> = registry
-        .kinds()
-        .map(Interface::element_name_for)
-        .chain(["interface"])
-        .filter(|c| c != element)
-        .collect();
+    // `<interface>` is a candidate when a plugin of physical devices is installed.
+    let candidates: Vec<&str> =
+        registry.kinds().map(|k| registry.element_of_kind(k)).filter(|c| c != element).collect();
     let d = if is_feature || registry.for_element(element).is_some() {
         unknown().with_help(format!("<{element}> belongs inside an interface"))
     } else if let Some(s) = did_you_mean(element, candidates) {

@@ -32,6 +32,17 @@ pub use netplug_netlink::testing::in_new_netns;
 pub fn items_from_xml(plugin: &dyn Plugin, xml: &str) -> Vec<Item> {
     let mut registry = Registry::new();
     registry.register(Arc::new(Described(plugin.info())), "test").expect("one plugin registers");
+    if registry.physical().is_none() {
+        // `<interface device=..>` is of the kind netplug's plugin of physical devices declares.
+        let devices = PluginInfo {
+            name: "netplug-testing-devices".into(),
+            kinds: vec!["ethernet".into()],
+            physical: true,
+            ..PluginInfo::default()
+        };
+        // A plugin under test that claims `ethernet` itself leaves `<interface>` to it.
+        let _ = registry.register(Arc::new(Described(devices)), "test");
+    }
     let mut sources = SourceMap::default();
     let (interfaces, diagnostics, dialect) =
         netplug_core::load::load_str("test.xml", xml, &mut sources, &registry);

@@ -38,7 +38,7 @@ pub fn read(root: &Element, registry: &Registry) -> (Vec<Interface>, Vec<Diagnos
     let (elements, mut diagnostics) = to_native(root, registry);
     let wrapper =
         Element { name: "interfaces".into(), children: elements, span: root.span, ..Default::default() };
-    let (interfaces, more) = native::read(wrapper);
+    let (interfaces, more) = native::read(wrapper, registry);
     diagnostics.extend(more);
     (interfaces, diagnostics)
 }

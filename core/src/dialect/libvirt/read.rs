@@ -123,10 +123,13 @@ impl Reader<'_> {
             }
         }
 
-        let mut out =
-            Element { name: Interface::element_name_for(&kind).into(), span: el.span, ..Default::default() };
+        let mut out = Element {
+            name: self.registry.element_of_kind(&kind).into(),
+            span: el.span,
+            ..Default::default()
+        };
         out.attributes.push(match el.attr("name") {
-            Some(a) => renamed(a, Interface::name_attribute_for(&kind)),
+            Some(a) => renamed(a, Interface::name_attribute_of(&out.name)),
             None => synthesized("name", &name, el.span),
         });
         let inherit = if place == Place::Top {
