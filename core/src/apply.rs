@@ -293,7 +293,7 @@ impl<'a> Run<'a> {
                         interface: String::new(),
                         phase: netplug_plugin_sdk::Phase::Configure,
                         description: format!("re-reading live state failed: {}", e.error),
-                        payload: String::new(),
+                        payload: Default::default(),
                     },
                 }],
             };

@@ -152,9 +152,8 @@ pub fn plan_live(
             let (r, scope) = involved(config, registry, name);
             let want = desired.get(name).unwrap_or(&empty);
             let fail = |error| PlanError { plugin: name.clone(), error };
-            let changes = if scope.is_empty() || DeviceSettings::applies_to(&r.info) {
-                // Nothing to read (still, items without an interface in scope are planned),
-                // or live items core must filter before planning (`DeviceSettings`).
+            let changes = if scope.is_empty() {
+                // Nothing to read (still, items without an interface in scope are planned).
                 let live = read_one(r, &scope, &devices)?;
                 if scope.is_empty() && want.is_empty() {
                     snapshot.items.insert(name.clone(), live);
@@ -166,11 +165,15 @@ pub fn plan_live(
                 changes
             } else {
                 let _watch = crate::watchdog::watch(name, "read_plan");
-                let answer = r.plugin.read_plan(want, &scope, keep_live).map_err(fail)?;
+                // A plugin with kinds and elements reads and plans only what `want` manages
+                // (`LivePlan::keep_declared`: device settings where declared, so a no-change
+                // run reads no ethtool state of ports that declare none).
+                let mut answer = r.plugin.read_plan(want, &scope, keep_live).map_err(fail)?;
                 // Live items come back with changes (or from a plugin that read them anyway).
                 if answer.changes.is_empty() && answer.live.is_empty() {
                     unread.push(r);
                 } else {
+                    devices.keep_managed(&r.info, &mut answer.live);
                     snapshot.items.insert(name.clone(), answer.live);
                 }
                 answer.changes

@@ -270,3 +270,37 @@ fn bridge_and_unbridge_move_ip_configuration() {
     assert!(ns.ip(&["addr", "show", "dev", "br1"]).contains("203.0.113.7/24"));
     assert!(!ns.ip(&["addr", "show", "dev", "eth1"]).contains("203.0.113.7/24"));
 }
+
+/// What `virsh iface-bridge` and netcf's own test documents write (issue #14, reproduction 12):
+/// STP on with no forward delay, and an IPv4 address without a prefix. Defined and started,
+/// the bridge gets the 2 s the kernel needs and the classful /24, each with a warning at its
+/// place; undefined, `apply --all` prunes it and sets its NIC free.
+#[test]
+fn a_document_virsh_writes_is_defined_started_and_pruned() {
+    let ns = Netns::new("virsh");
+    ns.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    let doc = document(
+        ns.dir.path(),
+        "virsh.xml",
+        "<interface type='bridge' name='brv'>\n  <start mode='onboot'/>\n  \
+         <protocol family='ipv4'>\n    <ip address='192.168.0.5'/>\n  </protocol>\n  \
+         <bridge stp='on' delay='0'>\n    <interface type='ethernet' name='v0'/>\n  </bridge>\n</interface>\n",
+    );
+    let define = ns.netplug(&["define", doc.to_str().unwrap()]);
+    define.ok();
+    let warnings = define.stderr();
+    assert!(warnings.contains("virsh.xml:4:") && warnings.contains("classful default /24"), "{warnings}");
+    assert!(warnings.contains("virsh.xml:6:") && warnings.contains("applying 2 s"), "{warnings}");
+    ns.netplug(&["start", "brv"]).ok();
+    let link = ns.ip(&["-d", "link", "show", "brv"]);
+    assert!(link.contains("forward_delay 200") && link.contains("stp_state 1"), "{link}");
+    assert!(ns.ip(&["addr", "show", "brv"]).contains("192.168.0.5/24"));
+    assert!(ns.ip(&["link", "show", "v0"]).contains("master brv"));
+
+    ns.netplug(&["undefine", "brv"]).ok();
+    let out = ns.netplug(&["apply", "--all"]).ok();
+    assert!(out.contains("pruning brv"), "{out}");
+    assert!(!links(&ns).contains("brv"), "{}", links(&ns));
+    let nic = ns.ip(&["link", "show", "v0"]);
+    assert!(!nic.contains("master"), "the NIC is set free, never deleted: {nic}");
+}

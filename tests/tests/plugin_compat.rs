@@ -11,6 +11,7 @@ use std::process::Command;
 
 use netplug_core::host::LoadStatus;
 use netplug_plugin_sdk::{Element, Envelope, Item};
+use netplug_tests::{document, Netns};
 use plugins_support::{load, report};
 
 fn workspace() -> PathBuf {
@@ -113,8 +114,31 @@ fn the_example_built_against_the_frozen_abi_1_0_sdk_and_the_current_one_both_loa
     let current = plugin_dir(&build(&workspace().join("docs/examples/plugin-ifb/Cargo.toml"), true));
     let this_abi = format!("{}.{}", netplug_plugin_sdk::abi::MAJOR, netplug_plugin_sdk::abi::MINOR);
     assert_eq!(load_and_call(current.path(), &this_abi), netplug_plugin_sdk::abi::SDK_VERSION);
+    applies_and_removes(current.path());
 
     let frozen = plugin_dir(&build(&frozen_example(), false));
     // An older minor's plugin, in this host.
     assert_eq!(load_and_call(frozen.path(), "1.0"), "1.0.0 (frozen ABI 1.0 copy)");
+    applies_and_removes(frozen.path());
+}
+
+/// The plugin in `dir` creates, verifies and removes an ifb through the netplug binary, in a
+/// namespace of its own: its changes' payloads cross to core and back into its `apply`. The
+/// 1.0 build's are JSON text, which the host must hand back as it came; the current build's
+/// are MessagePack.
+fn applies_and_removes(dir: &Path) {
+    let ns = Netns::new("compat");
+    let with_plugin = |args: &[&str]| {
+        let mut all = vec!["--plugin-dir", dir.to_str().unwrap()];
+        all.extend_from_slice(args);
+        ns.netplug(&all)
+    };
+    let doc = document(ns.dir.path(), "ifb.xml", r#"<ifb name="ifb0" mtu="9000"/>"#);
+    with_plugin(&["apply", doc.to_str().unwrap()]).ok();
+    assert!(ns.ip(&["link", "show", "ifb0"]).contains("mtu 9000"));
+    let again = with_plugin(&["--json", "plan", doc.to_str().unwrap()]).ok();
+    assert!(again.contains(r#""steps": []"#), "a no-op after apply: {again}");
+    let absent = document(ns.dir.path(), "absent.xml", r#"<ifb name="ifb0" state="absent"/>"#);
+    with_plugin(&["apply", absent.to_str().unwrap()]).ok();
+    assert!(!ns.ip(&["-o", "link", "show"]).contains("ifb0"), "removed");
 }

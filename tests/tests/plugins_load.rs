@@ -48,12 +48,7 @@ fn apply_errors_keep_their_index_and_name_the_plugin() {
     let dir = plugin_dir(&["hello"]);
     let (registry, _) = load(&[dir.path()]);
     let plugin = &registry.for_kind("hello").unwrap().plugin;
-    let change = |payload: &str| Change {
-        interface: "x0".into(),
-        phase: Phase::Create,
-        description: String::new(),
-        payload: payload.into(),
-    };
+    let change = |payload: &str| Change::new("x0", Phase::Create, "", &payload);
     assert_eq!(plugin.apply(&[change("ok")]), Ok(()));
     let err = plugin.apply(&[change("ok"), change("fail")]).unwrap_err();
     assert_eq!(err.index, 1);

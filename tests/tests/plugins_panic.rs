@@ -29,12 +29,7 @@ fn panics_become_errors_naming_the_plugin() {
     assert!(err.message.starts_with("plugin 'panicky' panicked in plan: index out of bounds"), "{err}");
 
     // A payload that is not a string still gives an error, and apply charges it to change 0.
-    let change = netplug_plugin_sdk::Change {
-        interface: "p0".into(),
-        phase: netplug_plugin_sdk::Phase::Create,
-        description: String::new(),
-        payload: String::new(),
-    };
+    let change = netplug_plugin_sdk::Change::new("p0", netplug_plugin_sdk::Phase::Create, "", &());
     let err = plugin.apply(&[change]).unwrap_err();
     assert_eq!(err.index, 0);
     assert!(err.error.message.contains("panicked in apply: (a panic payload that is not a string)"), "{err}");

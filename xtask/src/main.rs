@@ -8,6 +8,7 @@ mod bench;
 mod completions;
 mod deb;
 mod dist;
+mod loc;
 mod man;
 mod mdroff;
 mod test;
@@ -47,6 +48,8 @@ enum Chore {
     AnsibleTest(ansible::Args),
     /// Run the tests that need kernel features this machine lacks in one qemu guest.
     VmTest(vm::Args),
+    /// Count the plugin boundary's lines (docs/architecture.md says what is counted).
+    Loc(loc::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Chore::Test(a) => test::all(&a),
         Chore::AnsibleTest(a) => ansible::run_all(&a),
         Chore::VmTest(a) => vm::run(a),
+        Chore::Loc(a) => loc::run(&a),
     };
     // A failed chore is a message, not a Rust backtrace (anyhow's `Debug` prints one when
     // RUST_BACKTRACE is set, which cargo's test runs often have).

@@ -79,7 +79,7 @@ impl LoadTimings {
     }
 }
 
-/// How [`LoadedPlugin::load_indexed`] treats a file the index lists.
+/// How loading treats a file the [`PluginIndex`] lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Opening {
     /// Open every file now (what `netplug plugins` does, to report the truth).
@@ -95,23 +95,15 @@ impl LoadedPlugin {
     /// The library is never unloaded, even on error: once `dlopen` has run its code, closing
     /// it again would leave dangling pointers in `abi_stable`'s and `tracing`'s registries.
     pub fn load(path: &Path, file_name: &str) -> Result<LoadedPlugin, LoadError> {
-        Self::load_indexed(path, file_name, &mut PluginIndex::none(), Opening::Now)
+        let (index, trusted) = (&mut PluginIndex::none(), &mut TrustedDirs::default());
+        Self::load_checked(path, None, file_name, index, Opening::Now, trusted)
     }
 
-    /// [`LoadedPlugin::load`] with what earlier runs learnt (see [`PluginIndex`]): with
-    /// [`Opening::OnFirstUse`] a file the index lists is registered from what it said and
-    /// opened (and checked) on its first call; any other file is loaded now and listed.
-    pub fn load_indexed(
-        path: &Path,
-        file_name: &str,
-        index: &mut PluginIndex,
-        opening: Opening,
-    ) -> Result<LoadedPlugin, LoadError> {
-        Self::load_checked(path, None, file_name, index, opening, &mut TrustedDirs::default())
-    }
-
-    /// [`LoadedPlugin::load_indexed`] of a file whose canonical path `real` may be known
-    /// already, in a loading pass that has found the directories in `trusted` safe.
+    /// [`LoadedPlugin::load`] of a file whose canonical path `real` may be known already, in a
+    /// loading pass that has found the directories in `trusted` safe, with what earlier runs
+    /// learnt (see [`PluginIndex`]): with [`Opening::OnFirstUse`] a file the index lists is
+    /// registered from what it said and opened (and checked) on its first call; any other file
+    /// is loaded now and listed.
     pub(super) fn load_checked(
         path: &Path,
         real: Option<&Path>,

@@ -2,8 +2,7 @@
 //!
 //! `tracing`'s macros need a target known at compile time, and a plugin's name is known only
 //! once it is loaded, so each plugin gets callsites of its own, built at run time (one per
-//! level, on its first event, and one per level and set of field names its events with fields
-//! use) and registered like a macro's. Filters such as `RUST_LOG=netplug::plugin::bond=debug`
+//! level and set of field names its events use) and registered like a macro's. Filters such as `RUST_LOG=netplug::plugin::bond=debug`
 //! then work for plugins as for any module, and a plugin's fields reach the host's layers as
 //! fields (journald: `NETPLUG_<NAME>=`).
 
@@ -27,14 +26,14 @@ pub(crate) struct Sink {
     /// The name from the file name, used until the plugin has told its own.
     file_name: String,
     name: OnceLock<String>,
-    early: OnceLock<Callsites>,
-    named: OnceLock<Callsites>,
-    /// Callsites of events with fields, by target, level and field names.
-    fielded: Mutex<HashMap<FieldedKey, &'static PluginCallsite>>,
+    /// `netplug::plugin::<name>` for the file name and for the plugin's own name.
+    targets: [OnceLock<&'static str>; 2],
+    /// Callsites by target, level and field names.
+    callsites: Mutex<HashMap<CallsiteKey, &'static PluginCallsite>>,
 }
 
-/// A callsite of events with fields: target, level, field names.
-type FieldedKey = (&'static str, Level, Vec<String>);
+/// A callsite of a plugin's events: target, level, field names.
+type CallsiteKey = (&'static str, Level, Vec<String>);
 
 /// The most fields an event keeps as fields; the rest go into its message.
 const MAX_FIELDS: usize = 16;
@@ -45,9 +44,8 @@ impl Sink {
         let sink: &'static Sink = Box::leak(Box::new(Sink {
             file_name: file_name.to_string(),
             name: OnceLock::new(),
-            early: OnceLock::new(),
-            named: OnceLock::new(),
-            fielded: Mutex::default(),
+            targets: Default::default(),
+            callsites: Mutex::default(),
         }));
         let callbacks = HostCallbacks {
             context: sink as *const Sink as usize,
@@ -65,38 +63,16 @@ impl Sink {
         let _ = self.name.set(name.to_string());
     }
 
-    fn callsites(&self) -> &Callsites {
-        match self.name.get() {
-            Some(name) if *name != self.file_name => self.named.get_or_init(|| Callsites::new(name)),
-            _ => self.early.get_or_init(|| Callsites::new(&self.file_name)),
-        }
+    fn target(&self) -> &'static str {
+        let (i, name) = match self.name.get() {
+            Some(name) => (1, name),
+            None => (0, &self.file_name),
+        };
+        self.targets[i].get_or_init(|| Box::leak(format!("netplug::plugin::{name}").into_boxed_str()))
     }
 
-    fn emit(&self, level: Level, message: &str) {
-        if LevelFilter::current() < level {
-            return;
-        }
-        let callsite = self.callsites().get(level);
-        let interest = callsite.interest.load(Ordering::Relaxed);
-        if interest == NEVER {
-            return;
-        }
-        let metadata = callsite.metadata();
-        tracing::dispatcher::get_default(|dispatch| {
-            if interest == ALWAYS || dispatch.enabled(metadata) {
-                let fields = metadata.fields();
-                let Some(field) = fields.field("message") else { return };
-                let message = format_args!("{message}");
-                let values = [(&field, Some(&message as &dyn Value))];
-                dispatch.event(&Event::new(metadata, &fields.value_set(&values)));
-            }
-        });
-    }
-}
-
-impl Sink {
-    /// Emit an event with fields, each its own field in the host's subscriber.
-    fn emit_fields(&self, level: Level, message: &str, fields: &[(String, String)]) {
+    /// Emit one event, each field its own field in the host's subscriber.
+    fn emit(&self, level: Level, message: &str, fields: &[(String, String)]) {
         if LevelFilter::current() < level {
             return;
         }
@@ -105,20 +81,21 @@ impl Sink {
         for (name, value) in rest {
             message.push_str(&format!(" {name}={value}"));
         }
-        let target = self.callsites().target;
+        let target = self.target();
         let names: Vec<String> = kept.iter().map(|(n, _)| n.clone()).collect();
         let callsite = {
-            let mut fielded = self.fielded.lock().unwrap_or_else(|e| e.into_inner());
-            *fielded
+            let mut callsites = self.callsites.lock().unwrap_or_else(|e| e.into_inner());
+            *callsites
                 .entry((target, level, names.clone()))
                 .or_insert_with(|| PluginCallsite::new(target, level, &names))
         };
-        if callsite.interest.load(Ordering::Relaxed) == NEVER {
+        let interest = callsite.interest.load(Ordering::Relaxed);
+        if interest == NEVER {
             return;
         }
         let metadata = callsite.metadata();
         tracing::dispatcher::get_default(|dispatch| {
-            if callsite.interest.load(Ordering::Relaxed) == ALWAYS || dispatch.enabled(metadata) {
+            if interest == ALWAYS || dispatch.enabled(metadata) {
                 let set = metadata.fields();
                 let message = display(message.as_str());
                 let values: Vec<_> = kept.iter().map(|(_, v)| display(v.as_str())).collect();
@@ -173,9 +150,9 @@ extern "C" fn forward(context: usize, level: u8, target: RStr<'_>, message: RStr
         // ABI 1.1: the fields apart; the message then starts with the event's own message.
         match LogFields::from_target(target.as_str()).1 {
             Some(carried) if message.is_char_boundary(carried.message_len) => {
-                sink.emit_fields(level, &message[..carried.message_len], &carried.fields)
+                sink.emit(level, &message[..carried.message_len], &carried.fields)
             }
-            _ => sink.emit(level, message),
+            _ => sink.emit(level, message, &[]),
         }
     }));
 }
@@ -224,30 +201,5 @@ impl PluginCallsite {
         let _ = callsite.metadata.set(metadata);
         tracing_core::callsite::register(callsite);
         callsite
-    }
-}
-
-/// A plugin's callsites, by level from error to trace.
-struct Callsites {
-    target: &'static str,
-    levels: [&'static PluginCallsite; 5],
-}
-
-impl Callsites {
-    fn new(plugin: &str) -> Self {
-        let target: &'static str = Box::leak(format!("netplug::plugin::{plugin}").into_boxed_str());
-        let levels = [Level::ERROR, Level::WARN, Level::INFO, Level::DEBUG, Level::TRACE];
-        Callsites { target, levels: levels.map(|level| PluginCallsite::new(target, level, &[])) }
-    }
-
-    fn get(&self, level: Level) -> &'static PluginCallsite {
-        let i = match level {
-            Level::ERROR => 0,
-            Level::WARN => 1,
-            Level::INFO => 2,
-            Level::DEBUG => 3,
-            Level::TRACE => 4,
-        };
-        self.levels[i]
     }
 }

@@ -123,13 +123,8 @@ pub fn load_all_indexed(
     (registry, reports)
 }
 
-/// Load `candidates` in order into `registry` (which may already hold in-process plugins,
-/// which then win over files of the same name, kind or element). The first file of each
-/// plugin name is loaded; later ones are reported as shadowed without being opened.
-pub fn load_candidates(candidates: &[Candidate], registry: &mut Registry) -> Vec<LoadReport> {
-    load_each(candidates, registry, &mut PluginIndex::none(), Opening::Now)
-}
-
+/// Load `candidates` in order into `registry`. The first file of each plugin name is loaded;
+/// later ones are reported as shadowed without being opened.
 fn load_each(
     candidates: &[Candidate],
     registry: &mut Registry,

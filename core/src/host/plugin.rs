@@ -198,7 +198,8 @@ impl Plugin for LoadedPlugin {
         if !self.speaks_minor(1) {
             // Read and plan are two calls then, the live items already crossed: keep them even
             // without changes, so core need not read this plugin again for a snapshot.
-            let live = self.read(Some(scope))?;
+            let mut live = self.read(Some(scope))?;
+            LivePlan::keep_declared(&self.info, desired, &mut live);
             let changes = self.plan(desired, &live, scope)?;
             return Ok(LivePlan { changes, live: if keep_live { live } else { Vec::new() } });
         }

@@ -17,8 +17,11 @@ fn requests(op: &BridgeOp, batch: &mut Batch<'_>) -> Result<Vec<Request>, ApplyE
         batch.fail(PluginError::new(message).on_interface(name))
     };
     match op {
-        BridgeOp::Create { name, options, mtu, mac } => {
+        BridgeOp::Create { name, options, mtu, mac, up } => {
             let mut create = LinkMessage::create(name, "bridge");
+            if *up {
+                create = create.up();
+            }
             if !options.is_empty() {
                 create = create.info_data(options::info_data(options).map_err(|m| fail(batch, name, m))?);
             }

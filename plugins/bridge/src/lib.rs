@@ -34,7 +34,7 @@
 //! };
 //! let scope = ["br0".to_string()];
 //! let live = BridgePlugin.read(Some(&scope))?;
-//! let changes = BridgePlugin.plan(&[want], &live, &scope)?; // create, set up, enslave eth0
+//! let changes = BridgePlugin.plan(&[want], &live, &scope)?; // create (up), enslave eth0
 //! BridgePlugin.apply(&changes)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

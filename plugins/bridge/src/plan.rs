@@ -1,14 +1,14 @@
 //! Live → desired: the changes that create, reconfigure, re-port and delete bridges.
 //!
-//! Creation is one change per bridge (so a thousand creates go out as one burst), with its
-//! options, MAC and MTU; options of an existing bridge are one change with only those that
+//! Creation is one change per bridge (so a thousand creates go out as one burst), created up
+//! with its options, MAC and MTU; options of an existing bridge are one change with only those that
 //! differ. Membership is the bridge's: a `<member>` missing from the kernel is enslaved, a port
 //! the document does not list (one added by hand, too) is released. A port moving from one
 //! bridge to another is only enslaved to the new one: the kernel detaches it from the old
 //! master itself (`do_set_master`), and a release would only add a moment without a master.
 
 use netplug_plugin_sdk::netlink::{plan_links, LinkPlan, MemberPorts};
-use netplug_plugin_sdk::{Change, Envelope, Item, PluginError};
+use netplug_plugin_sdk::{Change, Envelope, Item, LinkState, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::options;
@@ -27,6 +27,10 @@ pub enum BridgeOp {
         mtu: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mac: Option<String>,
+        /// Created already up (`IFF_UP` in the create request): one request less than a
+        /// create and a set-up, `ip`'s way. Absent (older journals): false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        up: bool,
     },
     /// Change options of an existing bridge.
     SetOptions { name: String, options: Vec<(String, String)> },
@@ -60,7 +64,17 @@ impl LinkPlan for Bridges<'_> {
             .map(|(o, v)| (o.name.to_string(), o.format(v)))
             .collect();
         let words = options.iter().map(|(n, v)| format!("{n} {v}")).collect();
-        Ok((BridgeOp::Create { name: name.to_string(), options, mtu: env.mtu, mac: env.mac.clone() }, words))
+        let up = env.state == LinkState::Up;
+        Ok((
+            BridgeOp::Create { name: name.to_string(), options, mtu: env.mtu, mac: env.mac.clone(), up },
+            words,
+        ))
+    }
+
+    /// Up in the create request itself, before its ports are enslaved: the kernel brings each
+    /// port's bridge state up as it joins (br_add_if), as after `ip`'s create, enslave, up.
+    fn creates_up(&self) -> bool {
+        true
     }
 
     fn reconfigure(&self, d: &Item, l: &Item) -> Result<Option<(BridgeOp, Vec<String>)>, PluginError> {

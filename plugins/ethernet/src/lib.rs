@@ -42,7 +42,11 @@ pub mod plan;
 pub mod read;
 pub mod renames;
 
-use netplug_plugin_sdk::{ApplyError, Change, Item, Phase, Plugin, PluginError, PluginInfo, Validation};
+use std::collections::HashSet;
+
+use netplug_plugin_sdk::{
+    ApplyError, Change, Item, LivePlan, Phase, Plugin, PluginError, PluginInfo, Validation,
+};
 
 /// The ethernet plugin.
 pub struct EthernetPlugin;
@@ -80,6 +84,24 @@ impl Plugin for EthernetPlugin {
 
     fn plan(&self, desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
         plan::plan(desired, live, scope, &mut plan::LiveKernel::default())
+    }
+
+    /// `read` then `plan`, reading `<ethtool>` state only of the devices `desired` declares it
+    /// for: the settings of the others are left alone (`LivePlan::keep_declared`), so their
+    /// dumps would be thrown away.
+    fn read_plan(
+        &self,
+        desired: &[Item],
+        scope: &[String],
+        keep_live: bool,
+    ) -> Result<LivePlan, PluginError> {
+        let declared: HashSet<&str> =
+            desired.iter().filter(|i| i.element.name == "ethtool").map(|i| i.interface.as_str()).collect();
+        let mut live = read::read_settings_of(Some(scope), |name| declared.contains(name))?;
+        LivePlan::keep_declared(&self.info(), desired, &mut live);
+        let changes = plan::plan(desired, &live, scope, &mut plan::LiveKernel::default())?;
+        let live = if keep_live && !changes.is_empty() { live } else { Vec::new() };
+        Ok(LivePlan { changes, live })
     }
 
     fn apply(&self, changes: &[Change]) -> Result<(), ApplyError> {

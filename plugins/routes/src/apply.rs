@@ -62,9 +62,9 @@ pub struct RouteOp<'a> {
 }
 
 impl<'a> RouteOp<'a> {
-    /// The payload: `OP DEST/LEN GATEWAY|- TYPE METRIC TABLE ONLINK NAME`, e.g.
-    /// `add 10.0.0.0/24 192.168.0.2 1 0 254 0 eth0`, the name last so it may hold anything;
-    /// TABLE is the VRF's name for a VRF's table that is still to be looked up.
+    /// The text a change carries as its operation: `OP DEST/LEN GATEWAY|- TYPE METRIC TABLE
+    /// ONLINK NAME`, e.g. `add 10.0.0.0/24 192.168.0.2 1 0 254 0 eth0`, the name last so it may
+    /// hold anything; TABLE is the VRF's name for a VRF's table that is still to be looked up.
     /// Payloads are planned and applied by this plugin in one run, so the form is private;
     /// plain text, unlike an internally tagged JSON enum, costs one pass each way.
     pub fn encode(&self) -> String {
@@ -94,7 +94,7 @@ impl<'a> RouteOp<'a> {
         s
     }
 
-    /// The operation [`RouteOp::encode`] wrote into `payload`.
+    /// The operation [`RouteOp::encode`] wrote.
     pub fn decode(payload: &'a str) -> Result<RouteOp<'a>, String> {
         let bad = |what: &str| format!("{what} in `{payload}`");
         let mut fields = payload.splitn(8, ' ');
@@ -202,9 +202,12 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
         let mut batch = Batch::new(&mut sock);
         for (i, c) in changes.iter().enumerate() {
             batch.begin(i, &c.interface);
-            let op = RouteOp::decode(&c.payload).map_err(|why| {
-                batch.fail(PluginError::new(format!("bad change payload: {why}")).on_interface(&c.interface))
-            })?;
+            let op = c.op::<&str>().and_then(|text| {
+                RouteOp::decode(text).map_err(|why| {
+                    PluginError::new(format!("bad change payload: {why}")).on_interface(&c.interface)
+                })
+            });
+            let op = op.map_err(|e| batch.fail(e))?;
             let takes_over = op.op == Op::Add
                 && op.route.prefix_len == 0
                 && gateways
@@ -234,7 +237,7 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
     })();
     result.map_err(|mut e| {
         // Decoded again: only a failure, rare, needs the operation back.
-        if let Some(Ok(op)) = changes.get(e.index).map(|c| RouteOp::decode(&c.payload)) {
+        if let Some(Ok(op)) = changes.get(e.index).and_then(|c| c.op::<&str>().ok()).map(RouteOp::decode) {
             explain(&op, &mut e.error);
         }
         e

@@ -283,8 +283,7 @@ fn change(name: &str, op: Op, route: &RouteSpec, was: Option<&RouteSpec>) -> Cha
         Op::Remove => Phase::RemoveRoute,
         Op::Add | Op::AddBeside | Op::Replace => Phase::Route,
     };
-    let payload = RouteOp { op, name, route: *route }.encode();
-    Change { interface: name.to_string(), phase, description, payload }
+    Change::new(name, phase, description, &RouteOp { op, name, route: *route }.encode())
 }
 
 #[cfg(test)]

@@ -69,11 +69,9 @@ fn main() {
         );
         let changes: Vec<Change> = scope
             .iter()
-            .map(|s| Change {
-                interface: s.clone(),
-                phase: Phase::Create,
-                description: format!("create veth {s} peer vb (mtu 1500)"),
-                payload: format!(r#"{{"op":"create","name":"{s}","peer":"vb","mtu":1500}}"#),
+            .map(|s| {
+                let op = Op { op: "create", name: s, peer: "vb", mtu: 1500 };
+                Change::new(s, Phase::Create, format!("create veth {s} peer vb (mtu 1500)"), &op)
             })
             .collect();
         let request = ApplyRef { changes: &changes };
@@ -88,4 +86,13 @@ fn main() {
             per(decode)
         );
     }
+}
+
+/// A change's operation shaped like a kind plugin's.
+#[derive(serde::Serialize)]
+struct Op<'a> {
+    op: &'a str,
+    name: &'a str,
+    peer: &'a str,
+    mtu: u32,
 }

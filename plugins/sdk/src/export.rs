@@ -187,9 +187,17 @@ fn guard<T>(method: &str, f: impl FnOnce() -> Result<T, PluginError>) -> Result<
     })
 }
 
-fn decode<'a, T: serde::Deserialize<'a>>(method: &str, request: &'a [u8]) -> Result<T, PluginError> {
-    abi::decode(request).map_err(|e| {
-        PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
+/// Decode `method`'s request and run `f` on it with the plugin, guarded.
+fn serve<'a, R: serde::Deserialize<'a>, T>(
+    method: &str,
+    request: &'a [u8],
+    f: impl FnOnce(&dyn Plugin, R) -> Result<T, PluginError>,
+) -> Result<T, PluginError> {
+    guard(method, || {
+        let request = abi::decode(request).map_err(|e| {
+            PluginError::new(format!("plugin '{}' could not read the {method} request: {e}", plugin_name()))
+        })?;
+        f(plugin()?, request)
     })
 }
 
@@ -209,60 +217,38 @@ extern "C" fn init(host: HostCallbacksRef) {
 }
 
 extern "C" fn call(name: RStr<'_>, request: RSlice<'_, u8>) -> RResult<RVec<u8>, RVec<u8>> {
-    let request = request.as_slice();
-    match name.as_str() {
+    let (name, request) = (name.as_str(), request.as_slice());
+    match name {
         method::INFO => answer(guard("info", || {
             let info = plugin()?.info();
             Ok(InfoAnswer { info, sdk_version: abi::SDK_VERSION.to_string() })
         })),
         method::VALIDATE => {
-            let result = guard("validate", || {
-                let request: abi::Validate = decode("validate", request)?;
-                Ok(plugin()?.validate(&request.items))
-            });
+            let result = serve(name, request, |p, r: abi::Validate| Ok(p.validate(&r.items)));
             // Validation has nowhere else to report a failure.
             ROk(abi::encode(&result.unwrap_or_else(|e| Validation {
                 diagnostics: vec![Diagnostic::error(Span::default(), e.message)],
                 ..Validation::default()
             })))
         }
-        method::READ => answer(guard("read", || {
-            let request: abi::Read = decode("read", request)?;
-            plugin()?.read(request.names.as_deref())
-        })),
-        method::PLAN => answer(guard("plan", || {
-            let request: abi::Plan = decode("plan", request)?;
-            plugin()?.plan(&request.desired, &request.live, &request.scope)
-        })),
-        method::READ_PLAN => answer(guard("read_plan", || {
-            let request: abi::ReadPlan = decode("read_plan", request)?;
-            plugin()?.read_plan(&request.desired, &request.scope, request.keep_live)
-        })),
+        method::READ => answer(serve(name, request, |p, r: abi::Read| p.read(r.names.as_deref()))),
+        method::PLAN => answer(serve(name, request, |p, r: abi::Plan| p.plan(&r.desired, &r.live, &r.scope))),
+        method::READ_PLAN => {
+            answer(serve(name, request, |p, r: abi::ReadPlan| p.read_plan(&r.desired, &r.scope, r.keep_live)))
+        }
         method::APPLY => {
             // A panic or an unreadable request is charged to change 0: which changes ran
             // before a panic is unknown, and core rolls back to its snapshot whatever it says.
-            let result = guard("apply", || {
-                let request: abi::Apply = decode("apply", request)?;
-                Ok(plugin()?.apply(&request.changes))
-            });
+            let result = serve(name, request, |p, r: abi::Apply| Ok(p.apply(&r.changes)));
             match result {
                 Ok(Ok(())) => ROk(abi::encode(&())),
                 Ok(Err(e)) => RErr(abi::encode(&e)),
                 Err(error) => RErr(abi::encode(&ApplyError { index: 0, error })),
             }
         }
-        method::REMOVE => answer(guard("remove", || {
-            let request: abi::Remove = decode("remove", request)?;
-            plugin()?.remove(&request.interface, &request.live)
-        })),
-        method::LIBVIRT_TO_NATIVE => answer(guard("libvirt_to_native", || {
-            let request: crate::libvirt::ToNative = decode("libvirt_to_native", request)?;
-            plugin()?.libvirt_to_native(&request)
-        })),
-        method::LIBVIRT_FROM_NATIVE => answer(guard("libvirt_from_native", || {
-            let request: crate::libvirt::FromNative = decode("libvirt_from_native", request)?;
-            plugin()?.libvirt_from_native(&request)
-        })),
+        method::REMOVE => answer(serve(name, request, |p, r: abi::Remove| p.remove(&r.interface, &r.live))),
+        method::LIBVIRT_TO_NATIVE => answer(serve(name, request, |p, r| p.libvirt_to_native(&r))),
+        method::LIBVIRT_FROM_NATIVE => answer(serve(name, request, |p, r| p.libvirt_from_native(&r))),
         other => answer::<()>(Err(PluginError::new(format!(
             "plugin '{}' does not know the method '{other}' (it was built for ABI {}.{})",
             plugin_name(),

@@ -33,6 +33,6 @@ mod share;
 pub use diagnostic::{Diagnostic, Severity};
 pub use element::{Attribute, Element, Span};
 pub use plugin::{
-    items_by_interface, ApplyError, Change, Dependency, Envelope, Item, LinkState, LivePlan, Nexthop, Phase,
-    Plugin, PluginError, PluginInfo, Relation, Subnet, Validation,
+    items_by_interface, ApplyError, Change, Dependency, Envelope, Item, LinkState, LivePlan, Nexthop,
+    Payload, Phase, Plugin, PluginError, PluginInfo, Relation, Subnet, Validation,
 };

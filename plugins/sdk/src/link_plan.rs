@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::link::{envelope_changes, KindOp, LinkOp};
-use crate::plugin::{Change, Envelope, Item, Phase, PluginError};
+use crate::plugin::{Change, Envelope, Item, LinkState, Phase, PluginError};
 use crate::Element;
 
 /// An operation and the words that describe it in the plan.
@@ -43,6 +43,14 @@ pub trait LinkPlan {
         Ok(())
     }
 
+    /// Whether [`LinkPlan::create`]'s operation brings the link up itself when the envelope
+    /// says up (`IFF_UP` in the create request, [`LinkMessage::up`](crate::netlink::LinkMessage::up)):
+    /// then no `set up` follows the create, one request less per link. Not for a link whose
+    /// kernel refuses to open it before something else exists (a veth's peer).
+    fn creates_up(&self) -> bool {
+        false
+    }
+
     /// The envelope `desired` asks for: by default the document's with its MAC spelled as the
     /// kernel reads it back ([`kernel_mac`]), so `02:AA:…` does not plan a change on every run.
     fn envelope(&self, desired: &Item) -> Envelope {
@@ -54,7 +62,8 @@ pub trait LinkPlan {
 /// list of the interfaces this plugin plans; one in scope without a desired item, or absent,
 /// is deleted). Per interface, in scope order:
 ///
-/// * desired, not live: `create KIND (words)`, the envelope's admin state, then [`LinkPlan::then`];
+/// * desired, not live: `create KIND (words)`, the envelope's admin state (in the create itself
+///   where [`LinkPlan::creates_up`]), then [`LinkPlan::then`];
 /// * desired and live, [`LinkPlan::recreate_for`] gives reasons: `delete KIND to change …`, then
 ///   `create KIND again (…)` as above, and `enslave to MASTER again` when the envelope has a
 ///   master (the master's plugin sees the old port and plans nothing);
@@ -117,10 +126,16 @@ fn create<P: LinkPlan>(kind: &P, d: &Item, again: bool, out: &mut Vec<Change>) -
     let (op, mut words) = kind.create(d, &env)?;
     words.extend(env.mtu.map(|m| format!("mtu {m}")));
     words.extend(env.mac.as_ref().map(|m| format!("mac {m}")));
+    let up_in_create = kind.creates_up() && env.state == LinkState::Up;
+    if up_in_create {
+        words.push("up".to_string());
+    }
     let again_text = if again { " again" } else { "" };
     let what = if words.is_empty() { String::new() } else { format!(" ({})", words.join(", ")) };
     out.push(KindOp::Kind(op).change(name, Phase::Create, format!("create {}{again_text}{what}", d.kind)));
-    out.extend(envelope_changes(&env, None));
+    if !up_in_create {
+        out.extend(envelope_changes(&env, None));
+    }
     if again {
         if let Some(master) = &env.master {
             out.push(enslave_again(name, master));

@@ -265,28 +265,104 @@ pub struct Change {
     pub phase: Phase,
     /// Human-readable, e.g. `set mtu 9000 (was 1500)`.
     pub description: String,
-    /// The operation, as [`Change::new`] encoded it (JSON text).
+    /// The operation, as [`Change::new`] encoded it.
     #[serde(default)]
-    pub payload: String,
+    pub payload: Payload,
 }
 
 impl Change {
     /// A change to `interface` in `phase` that carries `op`, the plugin's own operation.
     pub fn new(interface: &str, phase: Phase, description: impl Into<String>, op: &impl Serialize) -> Change {
+        // Human-readable, as `serde` means it: an internally tagged enum (`#[serde(tag = ..)]`)
+        // reads its content back through `serde`'s buffer, which asks for the readable form of
+        // an `IpAddr` and the like, so the encoding must write that form too.
+        let mut bytes = Vec::new();
+        let mut encoder = rmp_serde::Serializer::new(&mut bytes).with_struct_map().with_human_readable();
+        // The plugin's own plain data types: encoding them cannot fail.
+        op.serialize(&mut encoder).expect("a change's operation encodes");
         Change {
             interface: interface.to_string(),
             phase,
             description: description.into(),
-            // The plugin's own plain data types: encoding them cannot fail.
-            payload: serde_json::to_string(op).expect("a change's operation encodes"),
+            payload: Payload(Encoded::MessagePack(bytes)),
         }
     }
 
     /// The operation [`Change::new`] was given, or an error on this change's interface when
-    /// the payload is not a `T`.
-    pub fn op<T: serde::de::DeserializeOwned>(&self) -> Result<T, PluginError> {
-        serde_json::from_str(&self.payload)
+    /// the payload is not a `T`. `T` may borrow from the change (`&str`).
+    pub fn op<'a, T: Deserialize<'a>>(&'a self) -> Result<T, PluginError> {
+        let decoded = match &self.payload.0 {
+            Encoded::MessagePack(bytes) => {
+                T::deserialize(&mut rmp_serde::Deserializer::from_read_ref(bytes).with_human_readable())
+                    .map_err(|e| e.to_string())
+            }
+            Encoded::Json(_) => Err("JSON text, which only a plugin built for ABI 1.0 sends".to_string()),
+        };
+        decoded
             .map_err(|e| PluginError::new(format!("bad change payload: {e}")).on_interface(&self.interface))
+    }
+}
+
+/// A [`Change`]'s operation, encoded by the plugin that planned it: MessagePack, nested in
+/// the call's MessagePack message as one binary value, which the host passes back to the
+/// plugin untouched. A plugin built for ABI 1.0 sent JSON text instead; that stays text
+/// both ways, so its `apply` gets back exactly what its `plan` sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Payload(Encoded);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Encoded {
+    MessagePack(Vec<u8>),
+    Json(String),
+}
+
+impl Default for Encoded {
+    fn default() -> Self {
+        Encoded::MessagePack(Vec::new())
+    }
+}
+
+impl Payload {
+    /// The encoded operation (what tests may search for a secret that must not be there).
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Encoded::MessagePack(bytes) => bytes,
+            Encoded::Json(text) => text.as_bytes(),
+        }
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Encoded::MessagePack(bytes) => serializer.serialize_bytes(bytes),
+            Encoded::Json(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Payload;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an encoded operation (bytes, or an ABI 1.0 plugin's JSON text)")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Payload, E> {
+                Ok(Payload(Encoded::MessagePack(v.to_vec())))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Payload, E> {
+                Ok(Payload(Encoded::MessagePack(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Payload, E> {
+                Ok(Payload(Encoded::Json(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Payload, E> {
+                Ok(Payload(Encoded::Json(v)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -355,10 +431,41 @@ impl LivePlan {
         scope: &[String],
         keep_live: bool,
     ) -> Result<LivePlan, PluginError> {
-        let live = plugin.read(Some(scope))?;
+        let mut live = plugin.read(Some(scope))?;
+        LivePlan::keep_declared(&plugin.info(), desired, &mut live);
         let changes = plugin.plan(desired, &live, scope)?;
         let live = if keep_live && !changes.is_empty() { live } else { Vec::new() };
         Ok(LivePlan { changes, live })
+    }
+
+    /// Of a plugin with kinds and elements (ethernet and `<ethtool>`), the live items
+    /// `desired` manages: its elements only on interfaces whose desired items declare them
+    /// (device settings a document leaves alone where it does not declare them, so a plan
+    /// must not undo them nor a rollback "restore" them), its kind items only on interfaces
+    /// desired as its kind (another kind's link asked about for its settings is that kind
+    /// plugin's). Items of interfaces `desired` does not mention stay. Other plugins' live
+    /// items are all theirs to plan, so they are left as they are.
+    pub fn keep_declared(info: &PluginInfo, desired: &[Item], live: &mut Vec<Item>) {
+        if info.kinds.is_empty() || info.elements.is_empty() {
+            return;
+        }
+        // interface -> (desired as a kind, the elements it declares)
+        let mut wanted: HashMap<&str, (bool, Vec<&str>)> = HashMap::new();
+        for item in desired {
+            let entry = wanted.entry(item.interface.as_str()).or_default();
+            if info.elements.contains(&item.element.name) {
+                entry.1.push(item.element.name.as_str());
+            } else {
+                entry.0 = true;
+            }
+        }
+        live.retain(|item| match wanted.get(item.interface.as_str()) {
+            None => true,
+            Some((_, elements)) if info.elements.contains(&item.element.name) => {
+                elements.contains(&item.element.name.as_str())
+            }
+            Some((kind, _)) => *kind,
+        });
     }
 }
 
@@ -482,7 +589,7 @@ mod tests {
                     interface: d.interface.clone(),
                     phase: Phase::Create,
                     description: "create".into(),
-                    payload: String::new(),
+                    payload: Payload::default(),
                 })
                 .collect())
         }
@@ -498,5 +605,47 @@ mod tests {
         assert_eq!((kept.changes.len(), kept.live.len()), (1, 1));
         let dropped = OneEach.read_plan(&desired, &scope, false).unwrap();
         assert_eq!((dropped.changes.len(), dropped.live.len()), (1, 0));
+    }
+
+    #[test]
+    fn an_operation_crosses_as_messagepack_and_a_10_payload_as_the_text_it_was() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Op {
+            name: String,
+            mtu: u32,
+        }
+        let op = Op { name: "br0".into(), mtu: 9000 };
+        let change = Change::new("br0", Phase::Configure, "set mtu", &op);
+        let back: Change = rmp_serde::from_slice(&rmp_serde::to_vec_named(&change).unwrap()).unwrap();
+        assert_eq!(back.op::<Op>().unwrap(), op);
+        // What the static plugin sends: serde buffers a tagged enum's content.
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        #[serde(tag = "op")]
+        enum Tagged {
+            Add { address: std::net::IpAddr },
+        }
+        let add = Tagged::Add { address: "192.0.2.1".parse().unwrap() };
+        assert_eq!(Change::new("eth0", Phase::Address, "", &add).op::<Tagged>().unwrap(), add);
+        let text = Change::new("r", Phase::Route, "", &"add 10.0.0.0/8");
+        assert_eq!(text.op::<&str>().unwrap(), "add 10.0.0.0/8", "borrowed from the payload");
+        assert!(text.op::<Op>().unwrap_err().message.starts_with("bad change payload"));
+
+        // What an ABI 1.0 plugin sends: the payload as a string, which goes back as one.
+        #[derive(Serialize, Deserialize)]
+        struct Change10 {
+            interface: String,
+            phase: Phase,
+            description: String,
+            payload: String,
+        }
+        let old = Change10 {
+            interface: "x0".into(),
+            phase: Phase::Create,
+            description: String::new(),
+            payload: r#"{"op":"create"}"#.into(),
+        };
+        let host: Change = rmp_serde::from_slice(&rmp_serde::to_vec_named(&old).unwrap()).unwrap();
+        let again: Change10 = rmp_serde::from_slice(&rmp_serde::to_vec_named(&host).unwrap()).unwrap();
+        assert_eq!(again.payload, old.payload);
     }
 }

@@ -52,7 +52,10 @@ pub fn write_device(device: &Device, el: &mut Element) {
         if let Some(endpoint) = &peer.endpoint {
             p.set_attr("endpoint", endpoint);
         }
-        p.set_attr("persistent-keepalive", peer.persistent_keepalive);
+        // 0: never, as a document that leaves it out says (plan reads absent as 0).
+        if peer.persistent_keepalive != 0 {
+            p.set_attr("persistent-keepalive", peer.persistent_keepalive);
+        }
         if let Some(psk) = &peer.preshared_key {
             p.set_attr("preshared-key-id", keys::remember_preshared(psk));
         }

@@ -31,23 +31,22 @@ fn op(change: &Change) -> KindOp<BridgeOp> {
 }
 
 #[test]
-fn a_new_bridge_is_one_create_then_up_then_its_ports() {
+fn a_new_bridge_is_one_create_already_up_then_its_ports() {
     let mut want = bridge("br0", &[("stp", "yes"), ("forwarddelay", "4.50")], &["eth0", "eth1"]);
     want.envelope.as_mut().unwrap().mtu = Some(9000);
     let changes = plan(&[want], &[], &scope(&["br0"])).unwrap();
     assert_eq!(
         lines(&changes),
         [
-            "Create br0: create bridge (stp on, forwarddelay 4.5, mtu 9000)",
-            "Up br0: set up",
+            "Create br0: create bridge (stp on, forwarddelay 4.5, mtu 9000, up)",
             "Enslave br0: enslave eth0",
             "Enslave br0: enslave eth1",
         ]
     );
-    let KindOp::Kind(BridgeOp::Create { options, mtu, mac, .. }) = op(&changes[0]) else { panic!() };
+    let KindOp::Kind(BridgeOp::Create { options, mtu, mac, up, .. }) = op(&changes[0]) else { panic!() };
     assert_eq!(options, [("stp".into(), "on".into()), ("forwarddelay".into(), "4.5".into())]);
-    assert_eq!((mtu, mac), (Some(9000), None));
-    assert_eq!(op(&changes[2]), KindOp::Link(LinkOp::Enslave { name: "eth0".into(), master: "br0".into() }));
+    assert_eq!((mtu, mac, up), (Some(9000), None, true));
+    assert_eq!(op(&changes[1]), KindOp::Link(LinkOp::Enslave { name: "eth0".into(), master: "br0".into() }));
 }
 
 #[test]

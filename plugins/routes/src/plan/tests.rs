@@ -58,7 +58,7 @@ fn metric_and_table_are_the_key_the_rest_changes_in_place() {
             "Route eth0: change route 10.3.0.0/16: type blackhole (was unreachable)",
         ]
     );
-    let op = RouteOp::decode(&changes[1].payload).unwrap();
+    let op = RouteOp::decode(changes[1].op().unwrap()).unwrap();
     assert_eq!((op.op, op.name, op.route.gateway), (Op::Replace, "eth0", Some("10.0.0.2".parse().unwrap())));
 }
 
@@ -162,7 +162,7 @@ fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
             "Route eth2: add route 10.3.0.0/16 via 10.0.0.1 in its VRF's table",
         ]
     );
-    let op = RouteOp::decode(&changes[3].payload).unwrap();
+    let op = RouteOp::decode(changes[3].op().unwrap()).unwrap();
     assert_eq!((op.op, op.route.table), (Op::Add, OF_VRF));
 }
 
@@ -193,7 +193,7 @@ fn a_route_naming_a_vrf_is_in_its_table_looked_up_now_or_when_added() {
     };
     let changes = super::plan_against_in(&want, &scope(&["wg0"]), &tables, live_routes).unwrap();
     assert_eq!(show(&changes), ["Route wg0: add route 10.2.0.0/16 on the link table red"]);
-    let op = RouteOp::decode(&changes[0].payload).unwrap();
+    let op = RouteOp::decode(changes[0].op().unwrap()).unwrap();
     assert_eq!((op.route.table, op.route.vrf.map(|v| v.as_str().to_string())), (OF_VRF, Some("red".into())));
     assert_eq!(RouteOp::decode(&op.encode()).unwrap(), op);
     assert_eq!(op.route.to_element().value("table"), Some("red"));
@@ -225,7 +225,7 @@ fn a_default_route_goes_last_and_its_successor_under_the_key_goes_beside() {
         show(&changes),
         ["Route eth1: add route 0.0.0.0/0 via 10.0.1.1", "Dynamic eth0: remove route 0.0.0.0/0 via 10.0.0.1"]
     );
-    assert_eq!(RouteOp::decode(&changes[0].payload).unwrap().op, Op::AddBeside);
+    assert_eq!(RouteOp::decode(changes[0].op().unwrap()).unwrap().op, Op::AddBeside);
     // A route that is not a default one still goes before addresses do.
     let live = [item("eth0", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
     assert_eq!(plan(&[], &live, &scope(&["eth0"])).unwrap()[0].phase, Phase::RemoveRoute);
