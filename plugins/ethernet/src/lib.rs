@@ -20,7 +20,9 @@
 //! * [`read`](mod@read) reports devices as `<interface>` items (envelope only) and their
 //!   `<ethtool>`: every feature the driver lets change, link settings, ring sizes and channel
 //!   counts, in the vocabulary [`config`] validates, so a snapshot read before an apply can be
-//!   planned back to. One link dump and four ethtool dumps, however many devices.
+//!   planned back to. One link dump and four ethtool dumps, however many devices; when
+//!   planning (`read_plan`), the ethtool dumps only if some device declares `<ethtool>`, and
+//!   only those devices' settings are built.
 //! * [`plan`](mod@plan) changes the envelope with the SDK's `envelope_changes` and `<ethtool>`
 //!   settings that differ. The kind cannot create devices: a device missing by name is looked
 //!   up by MAC (as netcf does) and renamed, and `state="absent"` sets a device down, never
