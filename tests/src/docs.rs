@@ -100,6 +100,20 @@ pub fn examples() -> Vec<Example> {
             out.push(Example { place: format!("{rel}:{}", i + 1), kind, xml });
         }
     }
+    // The documents of docs/examples name this machine's files and namespaces (a key file, a
+    // container's namespace): checked as the fragments that do are, well-formed and valid by
+    // the schema (tests/tests/vm_container_host.rs applies the container host's in the guest).
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("docs/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let rel = file.strip_prefix(&root).unwrap().display().to_string();
+        let xml = std::fs::read_to_string(&file).unwrap();
+        out.push(Example { place: format!("{rel}:1"), kind: Kind::Fragment, xml });
+    }
     assert!(out.len() >= 20, "the docs' XML examples were not found: {}", out.len());
     out
 }

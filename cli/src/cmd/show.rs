@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use netplug_core::dialect::{libvirt, native};
+use netplug_core::dialect::native;
 use netplug_core::{show, xml};
 
 use serde_json::json;
@@ -46,7 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
-        libvirt::write_document(&config.interfaces, &registry).0
+        super::libvirt_document(&config.interfaces, &registry)
     } else {
         xml::write(&native::write(&config))
     };
