@@ -73,8 +73,9 @@ const FOREIGN: &str = "foreign";
 /// channels), leases (`<dhcp>`'s `<lease>`), addresses netplug would not add — those of
 /// the kernel or of a DHCP client — and options and the MTU at the value the kernel gives a
 /// new link (`PluginInfo::kernel_defaults`: a bridge's timers, a VLAN's parent's MTU) unless
-/// `defined`, the stored definitions, set them. An address added by hand is kept without its
-/// `foreign` mark: declaring it adopts it.
+/// `defined`, the stored definitions, set them, and what the kind's plugin reports as observed
+/// only (`PluginInfo::observed`: a WireGuard peer's last handshake and traffic counters). An
+/// address added by hand is kept without its `foreign` mark: declaring it adopts it.
 pub fn configured(config: &mut Config, registry: &Registry, defined: Option<&Config>) {
     let device_setting = |name: &str| {
         registry.for_element(name).is_some_and(|r| !r.info.kinds.is_empty() && !r.info.elements.is_empty())
@@ -89,6 +90,10 @@ pub fn configured(config: &mut Config, registry: &Registry, defined: Option<&Con
         }
     }
     for i in &mut config.interfaces {
+        if let Some(observed) = registry.for_kind(&i.kind).map(|r| &r.info.observed).filter(|o| !o.is_empty())
+        {
+            drop_observed(&mut i.element, observed);
+        }
         let defaults = registry.for_kind(&i.kind).and_then(|r| r.info.kernel_defaults.get(&i.element.name));
         if let Some(defaults) = defaults {
             let definition = defined.and_then(|d| d.get(&i.name));
@@ -157,6 +162,17 @@ fn default_mtu(rule: &str, parent: Option<u32>, ports: Option<u32>) -> Option<u3
         }
         alt.parse().ok()
     })
+}
+
+/// Leave out of `element` and the elements inside it the attributes their plugin reports as
+/// observed only (`PluginInfo::observed`: a WireGuard peer's traffic counters).
+fn drop_observed(element: &mut Element, observed: &std::collections::BTreeMap<String, Vec<String>>) {
+    if let Some(names) = observed.get(&element.name) {
+        element.attributes.retain(|a| !names.contains(&a.name));
+    }
+    for child in &mut element.children {
+        drop_observed(child, observed);
+    }
 }
 
 #[cfg(test)]

@@ -142,6 +142,12 @@ impl Plugin for Fake {
                     v.subnets.push(Subnet { interface: me.clone(), prefix });
                 }
                 "dhcp" => v.subnets.push(Subnet { interface: me.clone(), prefix: None }),
+                // A table named by its VRF, as the routes plugin reports it.
+                "route" => {
+                    if let Some(a) = el.attr("table").filter(|a| a.value.parse::<u32>().is_err()) {
+                        v.dependencies.push(dep(a, me, &a.value, Relation::Requires));
+                    }
+                }
                 _ => {}
             }
             if let Some(a) = el.attr("gateway") {
@@ -369,6 +375,35 @@ fn an_undefined_slave_is_fine_if_the_kernel_has_it_and_an_error_if_not() {
     assert_eq!(
         brief(&d),
         [e(2, 56, "bond0: port eth2 is not defined in these documents and no such device exists")]
+    );
+}
+
+/// ```xml
+/// <bridge name="br0"><member device="eth0"/></bridge>
+/// <interface device="eth0"><route table="br0"/></interface>
+/// <interface device="eth1"><route table="vrf9"/></interface>
+/// ```
+#[test]
+fn a_port_may_require_its_master_and_an_unknown_requirement_is_refused_at_its_place() {
+    let c = || {
+        config(vec![
+            el("bridge", 1, 1).attr("name", "br0").child(el("member", 1, 20).attr("device", "eth0")),
+            el("interface", 2, 1).attr("device", "eth0").child(el("route", 2, 27).attr("table", "br0")),
+            el("interface", 3, 1).attr("device", "eth1").child(el("route", 3, 27).attr("table", "vrf9")),
+        ])
+    };
+    // No cycle: the membership already puts the master before its port's routes.
+    let mut without_kernel = c();
+    assert_eq!(
+        brief(&run(&mut without_kernel, ALL)),
+        [w(3, 41, "eth1: required device vrf9 is not defined in these documents")]
+    );
+    assert_eq!(without_kernel.get("eth0").unwrap().master.as_deref(), Some("br0"));
+    let nothing = |_: &str| false;
+    let opts = ValidateOptions { exists_in_kernel: Some(&nothing), ..Default::default() };
+    assert_eq!(
+        brief(&validate(&mut c(), &registry(ALL), &opts)),
+        [e(3, 41, "eth1: required device vrf9 is not defined in these documents and no such device exists")]
     );
 }
 

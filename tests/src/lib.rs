@@ -94,6 +94,48 @@ impl Netns {
         cmd
     }
 
+    /// Links of `kind` standing in for NICs, set up when `up`: `dummy` ones in the qemu guest,
+    /// `veth` pairs (the peer of `nic0` is `nic0p`) on this host, whose kernel has no dummy.
+    pub fn stand_in_nics(&self, kind: &str, names: &[&str], up: bool) {
+        for nic in names {
+            match kind {
+                "veth" => self.ip(&["link", "add", nic, "type", "veth", "peer", "name", &format!("{nic}p")]),
+                _ => self.ip(&["link", "add", nic, "type", kind]),
+            };
+            if up {
+                self.ip(&["link", "set", nic, "up"]);
+            }
+        }
+    }
+
+    /// The kernel's index of `name`: the same after a change in place, another after a
+    /// delete-and-create.
+    pub fn ifindex(&self, name: &str) -> String {
+        self.ip(&["-o", "link", "show", name]).split(':').next().unwrap().to_string()
+    }
+
+    /// What `netplug show NAMES` prints, after checking that applying it back changes nothing.
+    #[track_caller]
+    pub fn show_applies_back(&self, names: &[&str]) -> String {
+        let shown = self.netplug(&[&["show"], names].concat()).ok();
+        let doc = document(self.dir.path(), "shown.xml", &shown);
+        let again = self.netplug(&["apply", doc.to_str().unwrap()]).ok();
+        assert!(again.contains("no changes"), "show applied back changed something: {again}\n{shown}");
+        shown
+    }
+
+    /// [`Netns::fail_at_every_step`] for each document of `runs`, from the state the document
+    /// paired with it gives (applied first; `None`: as the namespace is).
+    #[track_caller]
+    pub fn fail_at_every_step_from<P: AsRef<Path>>(&self, runs: &[(P, Option<P>)], min_steps: usize) {
+        for (doc, from) in runs {
+            if let Some(from) = from {
+                self.netplug(&["apply", from.as_ref().to_str().unwrap()]).ok();
+            }
+            self.fail_at_every_step(doc.as_ref(), min_steps);
+        }
+    }
+
     /// How many steps `netplug plan --json DOC` lists.
     pub fn plan_len(&self, doc: &Path) -> usize {
         let out = self.netplug(&["--json", "plan", doc.to_str().unwrap()]).ok();

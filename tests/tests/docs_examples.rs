@@ -122,7 +122,12 @@ fn stand_ins_are_what_a_document_names_but_does_not_create() {
 /// goes in an `<interface>`. A fragment that is interfaces already (one that names key files
 /// this machine does not have, say) stays as it is.
 fn native_document(e: &Example) -> String {
-    let text = e.xml.trim_start();
+    // A whole file (docs/examples) opens with the XML declaration and a comment.
+    let mut text = e.xml.trim_start();
+    text = text.strip_prefix("<?xml version=\"1.0\"?>").unwrap_or(text).trim_start();
+    while let Some(rest) = text.strip_prefix("<!--") {
+        text = rest.split_once("-->").map_or("", |(_, after)| after).trim_start();
+    }
     let first_tag = &text[..text.find('>').unwrap_or(text.len())];
     let whole = text.starts_with("<interfaces") || first_tag.contains(" name=");
     match e.kind {

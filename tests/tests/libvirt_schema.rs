@@ -136,3 +136,38 @@ fn libvirts_schema_refuses_what_libvirt_refuses() {
     let wrong = three.replace("mode='active-backup'", "mode='fastest'");
     assert!(libvirt_valid(schema, &wrong).is_err());
 }
+
+#[test]
+fn show_and_dumpxml_in_libvirts_dialect_name_what_they_leave_out() {
+    let ns = Netns::new("lvdrop");
+    let doc = document(
+        ns.dir.path(),
+        "kinds.xml",
+        r#"<interfaces>
+  <veth name="ve0" peer="ve1"/>
+  <vxlan name="vx0" id="42" remote="192.0.2.9"/>
+  <bridge name="br0" stp="off">
+    <member device="ve0"/>
+    <member device="vx0"/>
+  </bridge>
+</interfaces>
+"#,
+    );
+    ns.netplug(&["apply", doc.to_str().unwrap()]).ok();
+    let run = ns.netplug(&["show", "--libvirt"]);
+    let (out, err) = (run.ok(), run.stderr());
+    assert!(out.contains(r#"name="br0""#), "{out}");
+    // The bridge's ports libvirt's bridges cannot hold, and the interfaces of kinds it has no
+    // form for, each named with why.
+    for port in ["ve0", "vx0"] {
+        let line = format!("netplug: warning: dropped (libvirt cannot express it): br0: port {port} (a ");
+        assert!(err.contains(&line), "no warning about port {port}:\n{err}");
+    }
+    for (name, kind) in [("ve0", "veth"), ("ve1", "veth"), ("vx0", "vxlan")] {
+        let line = format!("dropped (libvirt cannot express it): {name}: kind {kind} (libvirt has ");
+        assert!(err.contains(&line), "no warning about {name}:\n{err}");
+    }
+    let run = ns.netplug(&["dumpxml", "--libvirt", "vx0"]);
+    assert!(run.ok().trim().is_empty() || !run.stdout().contains("vx0"), "{}", run.stdout());
+    assert!(run.stderr().contains("vx0: kind vxlan (libvirt has "), "{}", run.stderr());
+}

@@ -32,9 +32,7 @@ iface bond0.42 inet static
 
 /// What ifup does for that file, with `ip`.
 fn ifup(ns: &Netns) {
-    for nic in ["nic0", "nic1"] {
-        ns.ip(&["link", "add", nic, "type", "dummy"]);
-    }
+    ns.stand_in_nics("dummy", &["nic0", "nic1"], false);
     ns.ip(&["link", "add", "bond0", "type", "bond", "mode", "active-backup", "miimon", "100"]);
     for nic in ["nic0", "nic1"] {
         ns.ip(&["link", "set", nic, "master", "bond0"]);

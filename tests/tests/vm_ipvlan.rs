@@ -30,22 +30,11 @@ const TEARDOWN: &str = r#"<interfaces>
 </interfaces>
 "#;
 
-fn nics(ns: &Netns) {
-    for nic in ["nic0", "nic1"] {
-        ns.ip(&["link", "add", nic, "type", "dummy"]);
-        ns.ip(&["link", "set", nic, "up"]);
-    }
-}
-
-fn index(ns: &Netns, name: &str) -> String {
-    ns.ip(&["-o", "link", "show", name]).split(':').next().unwrap().to_string()
-}
-
 #[test]
 #[ignore = "needs ipvlan: runs in the qemu guest (cargo xtask vm-test)"]
 fn ipvlans_apply_read_back_reapply_change_and_go() {
     let ns = Netns::new("ipvlan");
-    nics(&ns);
+    ns.stand_in_nics("dummy", &["nic0", "nic1"], true);
     let doc = document(ns.dir.path(), "doc.xml", DOC);
     let doc = doc.to_str().unwrap();
     assert!(ns.netplug(&["apply", doc]).ok().contains("verified"));
@@ -56,25 +45,22 @@ fn ipvlans_apply_read_back_reapply_change_and_go() {
     assert!(ns.ip(&["-d", "link", "show", "ipv2"]).contains("mode l3s bridge"));
     assert!(ns.netplug(&["apply", doc]).ok().contains("no changes"));
 
-    let shown = ns.netplug(&["show", "ipv0", "ipv1", "ipv2"]).ok();
+    let shown = ns.show_applies_back(&["ipv0", "ipv1", "ipv2"]);
     for needle in [r#"mode="l2""#, r#"flags="private""#, r#"mode="l3s""#] {
         assert!(shown.contains(needle), "show lacks {needle}:\n{shown}");
     }
     // ipv2's flags are the kernel's default: not something anyone configured.
     assert!(!shown.contains(r#"flags="bridge""#), "{shown}");
     assert!(!shown.contains("hwaddr"), "an ipvlan's MAC is its parent's:\n{shown}");
-    let shown_doc = document(ns.dir.path(), "shown.xml", &shown);
-    let again = ns.netplug(&["apply", shown_doc.to_str().unwrap()]).ok();
-    assert!(again.contains("no changes"), "{again}\n{shown}");
 
-    let before = index(&ns, "ipv0");
+    let before = ns.ifindex("ipv0");
     let changed = document(ns.dir.path(), "changed.xml", CHANGED);
     let changed = changed.to_str().unwrap();
     let plan = ns.netplug(&["plan", changed]).ok();
     assert!(plan.contains("set mode l3 (was l2), flags vepa (was private)"), "{plan}");
     assert!(plan.contains("delete ipvlan to change device nic0 (was nic1)"), "{plan}");
     ns.netplug(&["apply", changed]).ok();
-    assert_eq!(index(&ns, "ipv0"), before, "changed in place, not recreated");
+    assert_eq!(ns.ifindex("ipv0"), before, "changed in place, not recreated");
     assert!(ns.ip(&["-d", "link", "show", "ipv0"]).contains("mode l3 vepa"));
     assert!(ns.ip(&["link", "show", "ipv2"]).contains("ipv2@nic0"));
     assert!(ns.netplug(&["apply", changed]).ok().contains("no changes"));
@@ -89,14 +75,9 @@ fn ipvlans_apply_read_back_reapply_change_and_go() {
 #[ignore = "needs ipvlan: runs in the qemu guest (cargo xtask vm-test)"]
 fn a_failure_at_every_step_leaves_the_ipvlans_as_they_were() {
     let ns = Netns::new("ipvlanfail");
-    nics(&ns);
+    ns.stand_in_nics("dummy", &["nic0", "nic1"], true);
     let doc = document(ns.dir.path(), "doc.xml", DOC);
     let changed = document(ns.dir.path(), "changed.xml", CHANGED);
     let teardown = document(ns.dir.path(), "teardown.xml", TEARDOWN);
-    for (target, setup) in [(&doc, None), (&changed, Some(&doc)), (&teardown, Some(&doc))] {
-        if let Some(setup) = setup {
-            ns.netplug(&["apply", setup.to_str().unwrap()]).ok();
-        }
-        ns.fail_at_every_step(target, 3);
-    }
+    ns.fail_at_every_step_from(&[(&doc, None), (&changed, Some(&doc)), (&teardown, Some(&doc))], 3);
 }

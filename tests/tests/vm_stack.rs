@@ -48,17 +48,11 @@ const TEARDOWN: &str = r#"<interfaces>
 </interfaces>
 "#;
 
-fn nics(ns: &Netns) {
-    for nic in ["nic0", "nic1"] {
-        ns.ip(&["link", "add", nic, "type", "dummy"]);
-    }
-}
-
 #[test]
 #[ignore = "needs link kinds this kernel lacks: runs in the qemu guest (cargo xtask vm-test)"]
 fn stack_applies_verifies_reapplies_and_tears_down() {
     let ns = Netns::new("stack");
-    nics(&ns);
+    ns.stand_in_nics("dummy", &["nic0", "nic1"], false);
     let stack = document(ns.dir.path(), "stack.xml", STACK);
     let out = ns.netplug(&["apply", stack.to_str().unwrap()]).ok();
     assert!(out.contains("verified"), "{out}");
@@ -89,15 +83,10 @@ fn stack_applies_verifies_reapplies_and_tears_down() {
 #[ignore = "needs link kinds this kernel lacks: runs in the qemu guest (cargo xtask vm-test)"]
 fn a_failure_at_every_step_leaves_the_stack_as_it_was() {
     let ns = Netns::new("stackfail");
-    nics(&ns);
+    ns.stand_in_nics("dummy", &["nic0", "nic1"], false);
     let stack = document(ns.dir.path(), "stack.xml", STACK);
     let changed = document(ns.dir.path(), "changed.xml", CHANGED);
     let teardown = document(ns.dir.path(), "teardown.xml", TEARDOWN);
     // Build-up from bare NICs, the hard change, and teardown, each from the state before it.
-    for (doc, setup) in [(&stack, None), (&changed, Some(&stack)), (&teardown, Some(&stack))] {
-        if let Some(setup) = setup {
-            ns.netplug(&["apply", setup.to_str().unwrap()]).ok();
-        }
-        ns.fail_at_every_step(doc, 3);
-    }
+    ns.fail_at_every_step_from(&[(&stack, None), (&changed, Some(&stack)), (&teardown, Some(&stack))], 3);
 }

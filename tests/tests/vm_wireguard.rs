@@ -162,7 +162,17 @@ fn a_tunnel_between_two_namespaces_carries_pings_and_keeps_its_keys() {
             assert!(shown.contains(what), "{what} missing from show:\n{shown}");
         }
         assert!(!shown.contains(A_PRIVATE) && !shown.contains(PSK), "a key in show:\n{shown}");
+        assert!(!shown.contains("rx-bytes") && !shown.contains("latest-handshake"), "{shown}");
     }
+    // The tunnel's facts are `--observed` only: the pings made a handshake and moved bytes.
+    let observed = a.netplug(&["show", "--observed", "wg0"]).ok();
+    let number = |attr: &str| -> u64 {
+        let at = observed.find(&format!("{attr}=\"")).unwrap_or_else(|| panic!("no {attr}:\n{observed}"));
+        let rest = &observed[at + attr.len() + 2..];
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(number("latest-handshake") > 1_600_000_000, "{observed}");
+    assert!(number("rx-bytes") > 0 && number("tx-bytes") > 0, "{observed}");
 
     // Re-applying changes nothing.
     assert!(a.netplug(&["apply", a_path]).ok().contains("no changes"));

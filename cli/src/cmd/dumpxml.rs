@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use netplug_core::dialect::{libvirt, native};
+use netplug_core::dialect::native;
 use netplug_core::store::Store;
 use netplug_core::{load, show, xml};
 
@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
-        libvirt::write_document(&interfaces, &registry).0
+        super::libvirt_document(&interfaces, &registry)
     } else {
         xml::write(&native::write(&netplug_core::model::Config { interfaces }))
     };

@@ -166,3 +166,17 @@ pub fn print_diagnostics(cli: &Cli, loaded: &Loaded) -> bool {
     crate::report::diagnostics(document, &loaded.sources, &loaded.diagnostics);
     loaded.has_errors()
 }
+
+/// Interfaces as a libvirt document, for `show --libvirt` and `dumpxml --libvirt`, warning on
+/// stderr about each interface or setting left out because libvirt's dialect has no form for
+/// it (a veth, a VXLAN…), as `convert` does.
+pub fn libvirt_document(
+    interfaces: &[netplug_core::model::Interface],
+    registry: &netplug_core::registry::Registry,
+) -> String {
+    let (text, dropped) = netplug_core::dialect::libvirt::write_document(interfaces, registry);
+    for d in &dropped {
+        eprintln!("netplug: warning: dropped (libvirt cannot express it): {d}");
+    }
+    text
+}

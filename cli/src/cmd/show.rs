@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use netplug_core::dialect::{libvirt, native};
+use netplug_core::dialect::native;
 use netplug_core::{show, xml};
 
 use serde_json::json;
@@ -22,7 +22,8 @@ pub struct Args {
     pub libvirt: bool,
     /// Also print what the kernel observes rather than what a user configures: MAC addresses,
     /// `<ethtool>` settings (speed, duplex, offloads, channels), addresses the kernel or a DHCP
-    /// client added, leases. Without it, the output can be applied as it is.
+    /// client added, leases, a WireGuard peer's last handshake and byte counters. Without it,
+    /// the output can be applied as it is.
     #[arg(long)]
     pub observed: bool,
 }
@@ -45,7 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let text = if args.libvirt {
-        libvirt::write_document(&config.interfaces, &registry).0
+        super::libvirt_document(&config.interfaces, &registry)
     } else {
         xml::write(&native::write(&config))
     };

@@ -18,6 +18,14 @@ pub(super) fn check(
 ) {
     let names = name_index(config);
     let mut graph = Graph::new(config.interfaces.len());
+    // A port requiring its own master (a route of a VRF's port naming the VRF's table) needs
+    // no edge or `requires` entry of its own: the master exists before it is given ports, and
+    // an edge would close a cycle with the membership.
+    let ports: std::collections::HashSet<(&str, &str)> = deps
+        .iter()
+        .filter(|d| d.relation == Relation::Member)
+        .map(|d| (d.from.as_str(), d.to.as_str()))
+        .collect();
     // The first master (parent) each interface was given, and where.
     let mut masters: HashMap<&str, (&str, Span)> = HashMap::new();
     let mut parents: HashMap<&str, (&str, Span)> = HashMap::new();
@@ -73,6 +81,9 @@ pub(super) fn check(
             };
             if contradiction {
                 out.push(removed_but_referenced(dep));
+            }
+            if dep.relation == Relation::Requires && ports.contains(&(dep.from.as_str(), dep.to.as_str())) {
+                continue;
             }
             let (u, l) = ends(dep);
             graph.add(names[u], names[l], dep.span);

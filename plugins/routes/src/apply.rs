@@ -27,7 +27,7 @@ use netplug_plugin_sdk::netlink::{self, Batch, Family, Request, Route, RouteFilt
 use netplug_plugin_sdk::{ApplyError, Change, PluginError};
 
 use crate::read::owner_tag;
-use crate::spec::{RouteSpec, MAIN, OF_VRF};
+use crate::spec::{RouteSpec, VrfName, MAIN, OF_VRF};
 use crate::text;
 
 /// What a [`RouteOp`] does to its route.
@@ -62,8 +62,9 @@ pub struct RouteOp<'a> {
 }
 
 impl<'a> RouteOp<'a> {
-    /// The text a change carries as its operation: `OP DEST/LEN GATEWAY|- TYPE METRIC TABLE ONLINK NAME`, e.g.
-    /// `add 10.0.0.0/24 192.168.0.2 1 0 254 0 eth0`, the name last so it may hold anything.
+    /// The text a change carries as its operation: `OP DEST/LEN GATEWAY|- TYPE METRIC TABLE
+    /// ONLINK NAME`, e.g. `add 10.0.0.0/24 192.168.0.2 1 0 254 0 eth0`, the name last so it may
+    /// hold anything; TABLE is the VRF's name for a VRF's table that is still to be looked up.
     /// Payloads are planned and applied by this plugin in one run, so the form is private;
     /// plain text, unlike an internally tagged JSON enum, costs one pass each way.
     pub fn encode(&self) -> String {
@@ -77,10 +78,17 @@ impl<'a> RouteOp<'a> {
             Some(g) => text::addr(&mut s, g),
             None => s.push('-'),
         }
-        for n in [u32::from(r.kind), r.metric, r.table, u32::from(r.onlink)] {
+        for n in [u32::from(r.kind), r.metric] {
             s.push(' ');
             text::number(&mut s, n);
         }
+        s.push(' ');
+        match r.vrf {
+            Some(vrf) => s.push_str(vrf.as_str()),
+            None => text::number(&mut s, r.table),
+        }
+        s.push(' ');
+        text::number(&mut s, u32::from(r.onlink));
         s.push(' ');
         s.push_str(self.name);
         s
@@ -105,7 +113,14 @@ impl<'a> RouteOp<'a> {
         };
         let mut number = |what: &str| next(what)?.parse::<u32>().map_err(|_| bad(&format!("bad {what}")));
         let kind = u8::try_from(number("type")?).map_err(|_| bad("bad type"))?;
-        let (metric, table) = (number("metric")?, number("table")?);
+        let metric = number("metric")?;
+        let (table, vrf) = match next("table")? {
+            t if t.starts_with(|c: char| c.is_ascii_digit()) => {
+                (t.parse().map_err(|_| bad("bad table"))?, None)
+            }
+            vrf => (OF_VRF, Some(VrfName::new(vrf).map_err(|why| bad(&why))?)),
+        };
+        let mut number = |what: &str| next(what)?.parse::<u32>().map_err(|_| bad(&format!("bad {what}")));
         let onlink = match number("onlink")? {
             0 => false,
             1 => true,
@@ -119,14 +134,25 @@ impl<'a> RouteOp<'a> {
             kind,
             metric,
             table,
+            vrf,
             onlink,
         };
         Ok(RouteOp { op, name, route })
     }
 
-    /// The table of the VRF the route's interface is a port of, planned before the VRF
-    /// existed: the main table if the master turned out to be no VRF.
+    /// The table of a VRF planned before it existed: the VRF the route's `table` named, or
+    /// the one the route's interface is a port of (the main table if the master turned out
+    /// to be no VRF).
     fn vrf_table(&self, batch: &mut Batch<'_>) -> Result<u32, ApplyError> {
+        if let Some(vrf) = self.route.vrf {
+            let table = batch.table()?.by_name(vrf.as_str()).and_then(crate::plan::vrf_table);
+            return table.ok_or_else(|| {
+                let vrf = vrf.as_str();
+                batch.fail(
+                    PluginError::new(format!("table {vrf}: no VRF {vrf} exists")).on_interface(self.name),
+                )
+            });
+        }
         let links = batch.table()?;
         let master = links.by_name(self.name).and_then(|l| l.master).and_then(|m| links.by_index(m));
         Ok(master.and_then(crate::plan::vrf_table).unwrap_or(MAIN))
@@ -261,6 +287,7 @@ mod tests {
             kind: 1,
             metric: 0,
             table: crate::spec::MAIN,
+            vrf: None,
             onlink: false,
         }
     }

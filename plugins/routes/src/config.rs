@@ -15,7 +15,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netplug_plugin_sdk::ip::{self, Prefix};
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind};
-use netplug_plugin_sdk::{kernel_enum, Attribute, Diagnostic, Element, Item, Nexthop, Span, Validation};
+use netplug_plugin_sdk::{
+    kernel_enum, Attribute, Dependency, Diagnostic, Element, Item, Nexthop, Relation, Span, Validation,
+};
 
 use crate::keys::{self, KeyMap};
 
@@ -61,8 +63,8 @@ pub const METRIC: AttrSpec = AttrSpec {
 };
 pub const TABLE: AttrSpec = AttrSpec {
     name: "table",
-    help: "the routing table",
-    kind: ValueKind::Other("1-4294967295, or main (254), default (253), local (255)"),
+    help: "the routing table, or the VRF whose table it is",
+    kind: ValueKind::Other("1-4294967295, main (254), default (253), local (255), or a VRF's name"),
     default: Some("main"),
 };
 pub const TYPE: AttrSpec = AttrSpec {
@@ -97,6 +99,31 @@ pub fn parse_table(text: &str) -> Result<u32, String> {
     }
 }
 
+/// A `table` as written: a number (or iproute2's name for one), or the name of the VRF whose
+/// table it is, which plan looks up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TableRef<'a> {
+    Number(u32),
+    Vrf(&'a str),
+}
+
+/// Parse a `table` value: [`parse_table`], else a VRF's name. A number is always a number
+/// and `main`, `default` and `local` always iproute2's tables, so a VRF by one of those names
+/// cannot be named here (its number can).
+pub fn parse_table_ref(text: &str) -> Result<TableRef<'_>, String> {
+    let t = text.trim();
+    match parse_table(t) {
+        Ok(n) => Ok(TableRef::Number(n)),
+        Err(why) if t.starts_with(|c: char| c.is_ascii_digit()) => Err(why),
+        Err(_) => match schema::ifname_problem(t) {
+            None => Ok(TableRef::Vrf(t)),
+            Some(problem) => Err(format!(
+                "expected main, default, local, a table number from 1 to 4294967295 or a VRF's name ({problem})"
+            )),
+        },
+    }
+}
+
 /// The metric the kernel gives a route that names none: 0 for IPv4, `IP6_RT_PRIO_USER` (1024)
 /// for IPv6. Plan compares metrics after this default, so the two spellings are one route.
 pub fn default_metric(destination: &Prefix) -> u32 {
@@ -115,9 +142,11 @@ pub fn effective_type(written: Option<RouteType>, has_gateway: bool) -> RouteTyp
 /// A route's identity in the kernel: destination, table and metric (the family's default
 /// filled in). The kernel keeps one route per key in a table once netplug adds routes with
 /// `NLM_F_EXCL`, whichever interface they go through.
-type RouteKey = (Prefix, u32, u32);
+type RouteKey<'a> = (Prefix, TableRef<'a>, u32);
 
-/// Check every `<route>`; report diagnostics and a next hop per gateway.
+/// Check every `<route>`; report diagnostics, a next hop per gateway, and a dependency on each
+/// VRF a `table` names: core then refuses a name no document or device has, at its place,
+/// and orders the route's interface after the VRF.
 pub fn validate(items: &[Item]) -> Validation {
     let mut v = Validation::default();
     let mut seen: KeyMap<RouteKey, (&str, Span)> = keys::with_capacity(items.len());
@@ -204,12 +233,12 @@ impl Gateways {
 }
 
 /// Check one route; its identity and where to point at it, unless it has errors.
-fn check_route(
-    el: &Element,
+fn check_route<'a>(
+    el: &'a Element,
     name: &str,
     v: &mut Validation,
     gateways: &mut Gateways,
-) -> Option<(RouteKey, Span)> {
+) -> Option<(RouteKey<'a>, Span)> {
     let out = &mut v.diagnostics;
     let before = out.len();
     let dest_attr = one_of(el, &DESTINATION, &PREFIX, name, out);
@@ -290,8 +319,26 @@ fn check_route(
         );
     }
     let table = match TABLE.attr(el) {
-        None => Some(254),
-        Some(a) => parse_table(&a.value).map_err(|why| out.push(schema::bad_value(a, name, why))).ok(),
+        None => Some(TableRef::Number(254)),
+        Some(a) => match parse_table_ref(&a.value) {
+            Err(why) => {
+                out.push(schema::bad_value(a, name, why));
+                None
+            }
+            Ok(TableRef::Vrf(vrf)) => {
+                // A VRF's own routes (its default unreachable route, say) name it too.
+                if vrf != name {
+                    v.dependencies.push(Dependency {
+                        from: name.to_string(),
+                        to: vrf.to_string(),
+                        relation: Relation::Requires,
+                        span: a.value_span,
+                    });
+                }
+                Some(TableRef::Vrf(vrf))
+            }
+            Ok(number) => Some(number),
+        },
     };
 
     if out.len() > before {

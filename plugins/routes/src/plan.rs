@@ -28,43 +28,93 @@ use netplug_plugin_sdk::netlink::{Link, Socket};
 use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
 
 use crate::apply::{Op, RouteOp};
+use crate::config::{parse_table_ref, TableRef};
 use crate::keys::{self, KeyMap};
-use crate::spec::{RouteKey, RouteSpec, MAIN, OF_VRF};
+use crate::spec::{RouteKey, RouteSpec, VrfTables, MAIN, OF_VRF};
 
 const IFLA_VRF_TABLE: u16 = nl::IFLA_VRF_TABLE as u16;
 
 /// The changes that turn `live` into `desired` for the interfaces in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
+    let tables = Tables::find(desired, live)?;
     let live = by_interface(live.iter());
-    let tables = vrf_tables(desired)?;
     plan_against_in(desired, scope, &tables, |name| {
-        Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name, MAIN)
+        Routes::parse(live.get(name).map_or(&[], Vec::as_slice), name, MAIN, &tables.vrfs)
     })
 }
 
-/// The table of each interface of `desired` that is to be a port of a VRF and has a route
-/// naming no table: the VRF's, or [`OF_VRF`] when the VRF does not exist yet. One link dump,
-/// and none when no route needs it.
-pub fn vrf_tables(desired: &[Item]) -> Result<HashMap<String, u32>, PluginError> {
-    let mut out = HashMap::new();
-    let mut links: Option<LinkTable> = None;
-    for item in desired.iter().filter(|i| !i.is_absent() && i.element.attr("table").is_none()) {
-        let Some(master) = item.envelope.as_ref().and_then(|e| e.master.as_deref()) else { continue };
-        if out.contains_key(&item.interface) {
-            continue;
+/// The tables plan needs from the kernel: that of each interface of `desired` that is to be a
+/// port of a VRF and has a route naming no table (the VRF's, or [`OF_VRF`] when the VRF does
+/// not exist yet), and that of each VRF a route of `desired` or `live` names (`table="blue"`,
+/// [`OF_VRF`] for one this run creates). One link dump, and none when no route needs it.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub ports: HashMap<String, u32>,
+    pub vrfs: VrfTables,
+}
+
+impl Tables {
+    pub fn find(desired: &[Item], live: &[Item]) -> Result<Tables, PluginError> {
+        let mut out = Tables::default();
+        let mut links = Links(None);
+        for item in desired.iter().filter(|i| !i.is_absent()) {
+            let table = match item.element.attr("table") {
+                Some(t) => t,
+                None => {
+                    let Some(master) = item.envelope.as_ref().and_then(|e| e.master.as_deref()) else {
+                        continue;
+                    };
+                    if out.ports.contains_key(&item.interface) {
+                        continue;
+                    }
+                    let table = match links.get()?.by_name(master) {
+                        None => OF_VRF,
+                        Some(m) => vrf_table(m).unwrap_or(MAIN),
+                    };
+                    out.ports.insert(item.interface.clone(), table);
+                    continue;
+                }
+            };
+            out.vrf(&item.interface, &table.value, &mut links)?;
         }
-        if links.is_none() {
-            let mut sock = Socket::route_reused()?;
-            links = Some(LinkTable::dump(&mut sock)?);
+        for item in live {
+            if let Some(t) = item.element.attr("table") {
+                out.vrf(&item.interface, &t.value, &mut links)?;
+            }
         }
-        let links = links.as_ref().expect("just filled");
-        let table = match links.by_name(master) {
-            None => OF_VRF,
-            Some(m) => vrf_table(m).unwrap_or(MAIN),
-        };
-        out.insert(item.interface.clone(), table);
+        Ok(out)
     }
-    Ok(out)
+
+    /// Look up the VRF `table` names, if it names one and it was not looked up yet.
+    fn vrf(&mut self, interface: &str, table: &str, links: &mut Links) -> Result<(), PluginError> {
+        let Ok(TableRef::Vrf(name)) = parse_table_ref(table) else { return Ok(()) };
+        if self.vrfs.contains_key(name) {
+            return Ok(());
+        }
+        let table = match links.get()?.by_name(name) {
+            None => OF_VRF,
+            Some(link) => vrf_table(link).ok_or_else(|| {
+                let kind = link.kind.as_deref().unwrap_or("device");
+                PluginError::new(format!("<route table=\"{name}\">: {name} is a {kind}, not a VRF"))
+                    .on_interface(interface)
+            })?,
+        };
+        self.vrfs.insert(name.to_string(), table);
+        Ok(())
+    }
+}
+
+/// The link table, dumped when first needed.
+struct Links(Option<LinkTable>);
+
+impl Links {
+    fn get(&mut self) -> Result<&LinkTable, PluginError> {
+        if self.0.is_none() {
+            let mut sock = Socket::route_reused()?;
+            self.0 = Some(LinkTable::dump(&mut sock)?);
+        }
+        Ok(self.0.as_ref().expect("just filled"))
+    }
 }
 
 /// The table of a VRF link (`IFLA_VRF_TABLE`); `None` for a link of another kind.
@@ -81,15 +131,15 @@ pub fn plan_against(
     scope: &[String],
     have: impl FnMut(&str) -> Result<Routes, PluginError>,
 ) -> Result<Vec<Change>, PluginError> {
-    plan_against_in(desired, scope, &HashMap::new(), have)
+    plan_against_in(desired, scope, &Tables::default(), have)
 }
 
 /// [`plan_against`], with the table of each interface's routes that name none (the main
-/// table for an interface `tables` does not list).
+/// table for an interface `tables` does not list) and of the VRFs routes name.
 pub fn plan_against_in(
     desired: &[Item],
     scope: &[String],
-    tables: &HashMap<String, u32>,
+    tables: &Tables,
     mut have: impl FnMut(&str) -> Result<Routes, PluginError>,
 ) -> Result<Vec<Change>, PluginError> {
     let desired = by_interface(desired.iter().filter(|i| !i.is_absent()));
@@ -99,8 +149,9 @@ pub fn plan_against_in(
         if !seen.insert(name.as_str()) {
             continue;
         }
-        let table = tables.get(name).copied().unwrap_or(MAIN);
-        let want = Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name, table)?;
+        let table = tables.ports.get(name).copied().unwrap_or(MAIN);
+        let want =
+            Routes::parse(desired.get(name.as_str()).map_or(&[], Vec::as_slice), name, table, &tables.vrfs)?;
         sides.push((name.as_str(), want, have(name)?));
     }
     // The keys of default routes this plan removes: a default route added with one of them
@@ -171,10 +222,15 @@ impl Routes {
         }
     }
 
-    fn parse(items: &[&Item], name: &str, default_table: u32) -> Result<Routes, PluginError> {
+    fn parse(
+        items: &[&Item],
+        name: &str,
+        default_table: u32,
+        vrfs: &VrfTables,
+    ) -> Result<Routes, PluginError> {
         let mut out = Routes::with_capacity(items.len());
         for item in items {
-            out.push(RouteSpec::from_item(name, &item.element, default_table)?);
+            out.push(RouteSpec::from_item(name, &item.element, default_table, vrfs)?);
         }
         Ok(out)
     }

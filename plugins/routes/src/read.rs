@@ -57,9 +57,16 @@ fn dump() -> Result<Option<(LinkTable, Vec<Route>)>, PluginError> {
     Ok(Some((LinkTable::dump(&mut sock)?, routes)))
 }
 
-/// Kernel routes → items, in dump order.
+/// Kernel routes → items, in dump order. A route in a VRF's table names the VRF
+/// (`table="blue"`), however the document that made it named the table: the name is what
+/// stays true when the VRF is given another table.
 pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> Vec<Item> {
     let owned = owned(table, routes, names);
+    let vrfs: HashMap<u32, &str> = table
+        .links()
+        .iter()
+        .filter_map(|l| crate::plan::vrf_table(l).map(|t| (t, l.name.as_str())))
+        .collect();
     let mut out = Vec::with_capacity(owned.len());
     // Each owner's kind and envelope, made once and cloned into each of its items.
     let mut shapes: HashMap<&str, (&str, Option<Envelope>)> = HashMap::new();
@@ -68,11 +75,17 @@ pub fn items(table: &LinkTable, routes: &[Route], names: Option<&[String]>) -> V
             Some(link) => (kind_of(link), Some(table.envelope(link, kind_of(link)))),
             None => ("ethernet", None),
         });
+        let mut element = spec.to_element();
+        if let Some(vrf) = vrfs.get(&spec.table) {
+            if let Some(a) = element.attributes.iter_mut().find(|a| a.name == "table") {
+                a.value = vrf.to_string();
+            }
+        }
         out.push(Item {
             interface: owner.to_string(),
             kind: String::from(*kind),
             envelope: envelope.clone(),
-            element: spec.to_element(),
+            element,
         });
     }
     out
@@ -162,6 +175,7 @@ fn spec_of(r: &Route) -> Option<RouteSpec> {
         kind: kind.value(),
         metric: r.priority.unwrap_or(0),
         table: r.table,
+        vrf: None,
         onlink: flags & RTNH_F_ONLINK != 0,
     };
     if spec.refuses() {

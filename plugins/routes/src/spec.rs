@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use netplug_plugin_sdk::ip::{self, Prefix};
 use netplug_plugin_sdk::{schema, Attribute, Element, PluginError, Span};
 
-use crate::config::{self, RouteType, ATTRIBUTES};
+use crate::config::{self, RouteType, TableRef, ATTRIBUTES};
 use crate::text;
 
 /// The main routing table (`RT_TABLE_MAIN`), the default.
@@ -19,6 +19,35 @@ pub const MAIN: u32 = 254;
 /// the plan is made: the VRF's table, looked up when the route is added (`RT_TABLE_UNSPEC`,
 /// which no written route has: `table="0"` is refused).
 pub const OF_VRF: u32 = 0;
+
+/// The name of a VRF, kept in a route (which is `Copy`) without an allocation: at most
+/// `IFNAMSIZ - 1` bytes, as validation made sure.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VrfName {
+    len: u8,
+    bytes: [u8; 15],
+}
+
+impl VrfName {
+    pub fn new(name: &str) -> Result<VrfName, String> {
+        if let Some(problem) = schema::ifname_problem(name) {
+            return Err(format!("invalid VRF name `{name}`: {problem}"));
+        }
+        let mut bytes = [0; 15];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        Ok(VrfName { len: name.len() as u8, bytes })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("made from a str")
+    }
+}
+
+impl fmt::Debug for VrfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
 
 /// A route with its defaults resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,11 +59,19 @@ pub struct RouteSpec {
     pub kind: u8,
     pub metric: u32,
     pub table: u32,
+    /// The VRF a `table` named, when it did not exist as the plan was made: `table` is then
+    /// [`OF_VRF`] and the VRF's table is looked up when the route is added.
+    pub vrf: Option<VrfName>,
     pub onlink: bool,
 }
 
-/// What identifies a route in the kernel: destination, table and metric.
-pub type RouteKey = (IpAddr, u8, u32, u32);
+/// What identifies a route in the kernel: destination, table and metric (and the VRF whose
+/// table is still to be looked up).
+pub type RouteKey = (IpAddr, u8, u32, u32, Option<VrfName>);
+
+/// The tables of the VRFs routes name, by name: a live VRF's table, or [`OF_VRF`] for one this
+/// run creates. Plan fills it; a name missing from it is an error.
+pub type VrfTables = std::collections::HashMap<String, u32>;
 
 /// The string `f` writes.
 fn with(f: impl FnOnce(&mut String)) -> String {
@@ -59,12 +96,13 @@ impl RouteSpec {
     /// The route a `<route>` element asks for. Validation has run, so an error here means an
     /// item that never went through it (a snapshot edited by hand).
     pub fn from_element(el: &Element) -> Result<RouteSpec, String> {
-        RouteSpec::from_element_in(el, MAIN)
+        RouteSpec::from_element_in(el, MAIN, &VrfTables::new())
     }
 
-    /// [`RouteSpec::from_element`], with `table` for a route that names none: the table of its
-    /// interface's VRF for a port of one (see [`crate::plan`]).
-    pub fn from_element_in(el: &Element, default_table: u32) -> Result<RouteSpec, String> {
+    /// [`RouteSpec::from_element`], with `table` for a route that names none (the table of its
+    /// interface's VRF for a port of one, see [`crate::plan`]) and the tables of the VRFs
+    /// routes name.
+    pub fn from_element_in(el: &Element, default_table: u32, vrfs: &VrfTables) -> Result<RouteSpec, String> {
         let [destination, prefix, gateway, nexthop, metric, table, kind, onlink] = written(el);
         let gateway = match gateway.or(nexthop).map(str::trim) {
             None => None,
@@ -83,9 +121,18 @@ impl RouteSpec {
             None => None,
             Some(t) => Some(t.parse::<RouteType>().map_err(|_| format!("invalid type `{t}`"))?),
         };
-        let table = match table {
-            None => default_table,
-            Some(t) => config::parse_table(t).map_err(|why| format!("invalid table `{t}`: {why}"))?,
+        let (table, vrf) = match table {
+            None => (default_table, None),
+            Some(t) => {
+                match config::parse_table_ref(t).map_err(|why| format!("invalid table `{t}`: {why}"))? {
+                    TableRef::Number(n) => (n, None),
+                    TableRef::Vrf(name) => match vrfs.get(name) {
+                        None => return Err(format!("table `{name}`: no VRF {name}")),
+                        Some(&OF_VRF) => (OF_VRF, Some(VrfName::new(name)?)),
+                        Some(&n) => (n, None),
+                    },
+                }
+            }
         };
         let metric = match metric {
             None => config::default_metric(&destination),
@@ -98,13 +145,19 @@ impl RouteSpec {
             kind: config::effective_type(written, gateway.is_some()).value(),
             metric,
             table,
+            vrf,
             onlink: onlink.and_then(schema::parse_bool).unwrap_or(false),
         })
     }
 
     /// [`RouteSpec::from_element_in`] for an item of `interface`, as a plugin error.
-    pub fn from_item(interface: &str, el: &Element, default_table: u32) -> Result<RouteSpec, PluginError> {
-        RouteSpec::from_element_in(el, default_table)
+    pub fn from_item(
+        interface: &str,
+        el: &Element,
+        default_table: u32,
+        vrfs: &VrfTables,
+    ) -> Result<RouteSpec, PluginError> {
+        RouteSpec::from_element_in(el, default_table, vrfs)
             .map_err(|why| PluginError::new(format!("<route>: {why}")).on_interface(interface))
     }
 
@@ -134,7 +187,9 @@ impl RouteSpec {
         if self.metric != config::default_metric(&dest) {
             put("metric", with(|s| text::number(s, self.metric)));
         }
-        if self.table != MAIN && self.table != OF_VRF {
+        if let Some(vrf) = self.vrf {
+            put("table", vrf.as_str().to_string());
+        } else if self.table != MAIN && self.table != OF_VRF {
             put("table", with(|s| text::number(s, self.table)));
         }
         if self.gateway.is_none() || self.kind() != RouteType::Unicast {
@@ -186,7 +241,7 @@ impl RouteSpec {
     }
 
     pub fn key(&self) -> RouteKey {
-        (self.destination, self.prefix_len, self.table, self.metric)
+        (self.destination, self.prefix_len, self.table, self.metric, self.vrf)
     }
 
     /// What differs from `was` among the attributes that are not the key, for a description:
@@ -257,7 +312,10 @@ impl RouteSpec {
             out.push_str(" metric ");
             text::number(out, self.metric);
         }
-        if self.table == OF_VRF {
+        if let Some(vrf) = self.vrf {
+            out.push_str(" table ");
+            out.push_str(vrf.as_str());
+        } else if self.table == OF_VRF {
             out.push_str(" in its VRF's table");
         } else if self.table != MAIN {
             out.push_str(" table ");
@@ -365,6 +423,7 @@ mod tests {
                             kind: kind.value(),
                             metric,
                             table: MAIN,
+                            vrf: None,
                             onlink: gateway.is_some(),
                         };
                         let parsed = RouteSpec::from_element(&r.to_element()).unwrap();

@@ -418,3 +418,28 @@ fn replan_reads_the_kernel_as_read_and_plan_do() {
         assert_eq!(replan_both_ways(&gone, &["eth0"]).len(), EVERY_TYPE.len());
     });
 }
+
+/// `table` naming a VRF: a device of another kind is refused by plan; a VRF that does not
+/// exist when the plan is made is looked up when the route is added, and its absence then is
+/// an error naming it. (This kernel has no VRFs: the guest's vm_vrf and vm_container_host
+/// add routes to live ones.)
+#[test]
+fn a_table_naming_no_vrf_is_refused() {
+    in_new_netns(|| {
+        let mut s = Socket::route().unwrap();
+        nics(&mut s);
+        let onto = |table: &str| {
+            routes("eth0", &[&format!(r#"destination="10.9.0.0/16" type="unicast" table="{table}""#)])
+        };
+        let err = RoutesPlugin.plan(&onto("eth1"), &[], &scope(&["eth0"])).unwrap_err();
+        assert_eq!(err.interface.as_deref(), Some("eth0"));
+        assert!(err.to_string().contains(r#"<route table="eth1">: eth1 is a veth, not a VRF"#), "{err}");
+
+        let changes = RoutesPlugin.plan(&onto("blue"), &[], &scope(&["eth0"])).unwrap();
+        assert_eq!(descriptions(&changes), ["eth0: add route 10.9.0.0/16 on the link table blue"]);
+        let err = RoutesPlugin.apply(&changes).unwrap_err();
+        assert_eq!((err.index, err.error.interface.as_deref()), (0, Some("eth0")));
+        assert!(err.error.to_string().contains("table blue: no VRF blue exists"), "{}", err.error);
+        assert!(RoutesPlugin.read(None).unwrap().is_empty());
+    });
+}

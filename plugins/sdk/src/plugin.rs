@@ -73,6 +73,13 @@ pub struct PluginInfo {
     /// printed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub kernel_defaults: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// ABI 1.1. Attributes `read` reports that are facts of the device rather than settings:
+    /// element name (the kind's element or one inside it) → attribute names (`peer` →
+    /// `latest-handshake`, `rx-bytes`, `tx-bytes`). `show` and `dumpxml` print them only with
+    /// `--observed`; `plan` ignores them. Absent (as from a 1.0 plugin): everything read is a
+    /// setting.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub observed: std::collections::BTreeMap<String, Vec<String>>,
     /// ABI 1.1. The kinds this plugin translates in the libvirt dialect, as their `type=`
     /// (the same word as the kind): core asks it for their subtree both ways
     /// ([`Plugin::libvirt_to_native`], [`Plugin::libvirt_from_native`]). Absent (as from a 1.0

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use netplug_plugin_sdk::schema::{self, AttrSpec, ValueKind, ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
 use netplug_plugin_sdk::{Attribute, Dependency, Diagnostic, Item, Relation, Span, Validation};
 
-use crate::options::{parse_port_range, parse_tos, Ttl, DEFAULT_DSTPORT};
+use crate::options::{parse_port_range, parse_tos, Ttl, DEFAULT_DSTPORT, DF_NAMES, MAX_FLOWLABEL};
 
 /// The interface kind this plugin adds.
 pub const KIND: &str = "vxlan";
@@ -83,6 +83,25 @@ pub const UDP6ZEROCSUMTX: AttrSpec =
     spec("udp6zerocsumtx", "send outer IPv6 UDP packets without a checksum", BOOL, Some("no"));
 pub const UDP6ZEROCSUMRX: AttrSpec =
     spec("udp6zerocsumrx", "accept outer IPv6 UDP packets without a checksum", BOOL, Some("no"));
+pub const FLOWLABEL: AttrSpec = spec(
+    "flowlabel",
+    "the outer IPv6 packets' flow label",
+    ValueKind::Uint { min: 0, max: MAX_FLOWLABEL, unit: "" },
+    Some("0"),
+);
+pub const DF: AttrSpec = spec(
+    "df",
+    "the outer IPv4 packets' don't-fragment bit: never, always, or the inner packet's",
+    ValueKind::Words(DF_NAMES),
+    Some("unset"),
+);
+pub const EXTERNAL: AttrSpec = spec(
+    "external",
+    "collect metadata: the VNI and endpoints come from each packet's tunnel metadata (eBPF, \
+     OVS, lightweight tunnels) instead of this link's settings",
+    BOOL,
+    Some("no"),
+);
 
 /// Every attribute of `<vxlan>` besides the envelope's.
 pub const ATTRIBUTES: &[AttrSpec] = &[
@@ -105,6 +124,9 @@ pub const ATTRIBUTES: &[AttrSpec] = &[
     UDPCSUM,
     UDP6ZEROCSUMTX,
     UDP6ZEROCSUMRX,
+    FLOWLABEL,
+    DF,
+    EXTERNAL,
 ];
 
 /// Check every VXLAN item; report diagnostics, and each VXLAN's `device` as a `Parent`
@@ -193,10 +215,21 @@ pub fn validate(items: &[Item]) -> Validation {
         if let Some(a) = TOS.attr(el).filter(|a| parse_tos(&a.value).is_none()) {
             out.push(schema::bad_value(a, name, "expected 0-255 or inherit"));
         }
+        // vxlan_config_validate: "Label attribute only applies to IPv6 VXLAN devices".
+        let ipv6 = [&local, &remote, &group].iter().any(|a| a.as_ref().is_some_and(|(ip, _)| ip.is_ipv6()));
+        if let Some(a) = FLOWLABEL.attr(el).filter(|_| FLOWLABEL.get_u32(el).is_some_and(|l| l != 0) && !ipv6)
+        {
+            out.push(
+                schema::bad_value(a, name, "a flow label is an IPv6 header's: this VXLAN is IPv4")
+                    .with_help("give it an IPv6 remote, group or local address, or leave flowlabel out"),
+            );
+        }
 
+        // An external (collect-metadata) VXLAN takes the VNI from each packet's metadata.
+        let external = EXTERNAL.get_bool(el) == Some(true);
         let absent = item.is_absent();
         let id = match ID.attr(el) {
-            None if !absent => {
+            None if !absent && !external => {
                 out.push(schema::missing_attr(el, "id", name).with_help("the VNI, 0-16777215"));
                 None
             }

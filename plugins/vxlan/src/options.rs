@@ -3,9 +3,10 @@
 //!
 //! What the kernel can change on a live VXLAN (`vxlan_nl2conf` with `changelink`): the remote
 //! or group and the local address within their address family, the device, TTL (not its
-//! `inherit` flag), TOS, learning and ageing. Everything else — the VNI, ports, FDB limit,
-//! checksum and proxy flags — is refused with EOPNOTSUPP even when unchanged, so a change
-//! message carries only what changes, and a VXLAN whose fixed options change is made again.
+//! `inherit` flag), TOS, flow label, DF, learning and ageing. Everything else — the VNI, ports,
+//! FDB limit, checksum, proxy and external (metadata) flags — is refused with EOPNOTSUPP even
+//! when unchanged, so a change message carries only what changes, and a VXLAN whose fixed
+//! options change is made again.
 
 use std::net::IpAddr;
 
@@ -40,6 +41,16 @@ pub const IFLA_VXLAN_UDP_CSUM: u16 = attr(nl::IFLA_VXLAN_UDP_CSUM as u32);
 pub const IFLA_VXLAN_UDP_ZERO_CSUM6_TX: u16 = attr(nl::IFLA_VXLAN_UDP_ZERO_CSUM6_TX as u32);
 pub const IFLA_VXLAN_UDP_ZERO_CSUM6_RX: u16 = attr(nl::IFLA_VXLAN_UDP_ZERO_CSUM6_RX as u32);
 pub const IFLA_VXLAN_TTL_INHERIT: u16 = attr(nl::IFLA_VXLAN_TTL_INHERIT as u32);
+pub const IFLA_VXLAN_COLLECT_METADATA: u16 = attr(nl::IFLA_VXLAN_COLLECT_METADATA as u32);
+pub const IFLA_VXLAN_LABEL: u16 = attr(nl::IFLA_VXLAN_LABEL as u32);
+pub const IFLA_VXLAN_DF: u16 = attr(nl::IFLA_VXLAN_DF as u32);
+
+/// `df`'s words, at the kernel's values (`enum ifla_vxlan_df`): whether the outer IPv4 header
+/// says don't-fragment — never, always, or as the inner packet does.
+pub const DF_NAMES: &[&str] = &["unset", "set", "inherit"];
+
+/// The largest IPv6 flow label (20 bits).
+pub const MAX_FLOWLABEL: u32 = 0xF_FFFF;
 
 /// The IANA port (RFC 7348), which netplug asks for when a document names none: the kernel's
 /// own default is Linux's pre-standard 8472.
@@ -55,6 +66,7 @@ pub const FLAGS: &[(&str, u16, bool)] = &[
     ("udpcsum", IFLA_VXLAN_UDP_CSUM, false),
     ("udp6zerocsumtx", IFLA_VXLAN_UDP_ZERO_CSUM6_TX, false),
     ("udp6zerocsumrx", IFLA_VXLAN_UDP_ZERO_CSUM6_RX, false),
+    ("external", IFLA_VXLAN_COLLECT_METADATA, false),
 ];
 
 /// The switches of [`FLAGS`] that have a default, and that default.
@@ -66,6 +78,7 @@ pub const DEFAULT_FLAGS: &[(&str, bool)] = &[
     ("l3miss", false),
     ("udp6zerocsumtx", false),
     ("udp6zerocsumrx", false),
+    ("external", false),
 ];
 
 /// The outer packets' TTL.
@@ -115,6 +128,15 @@ fn tos_text(tos: u8) -> String {
     }
 }
 
+/// `df`: one of [`DF_NAMES`], as the kernel's value.
+pub fn parse_df(text: &str) -> Option<u8> {
+    DF_NAMES.iter().position(|n| n.eq_ignore_ascii_case(text.trim())).map(|i| i as u8)
+}
+
+fn df_text(df: u8) -> String {
+    DF_NAMES.get(usize::from(df)).map_or_else(|| df.to_string(), |n| n.to_string())
+}
+
 /// `srcport`: `MIN-MAX`, both 1–65535, MIN ≤ MAX.
 pub fn parse_port_range(text: &str) -> Option<(u16, u16)> {
     let (lo, hi) = text.trim().split_once('-')?;
@@ -146,6 +168,12 @@ pub struct Options {
     pub ageing: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxaddress: Option<u32>,
+    /// The outer IPv6 header's flow label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flowlabel: Option<u32>,
+    /// `df`, as the kernel's value (an index of [`DF_NAMES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df: Option<u8>,
     /// Switches of [`FLAGS`] the element sets, in table order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<(String, bool)>,
@@ -188,6 +216,8 @@ impl Options {
             tos: el.value("tos").map(|v| parse_tos(v).ok_or_else(|| bad("tos", v))).transpose()?,
             ageing: num("ageing")?,
             maxaddress: num("maxaddress")?,
+            flowlabel: num("flowlabel")?,
+            df: el.value("df").map(|v| parse_df(v).ok_or_else(|| bad("df", v))).transpose()?,
             flags,
         })
     }
@@ -202,6 +232,8 @@ impl Options {
         self.tos.get_or_insert(0);
         self.ageing.get_or_insert(300);
         self.maxaddress.get_or_insert(0);
+        self.flowlabel.get_or_insert(0);
+        self.df.get_or_insert(0);
         for (name, default) in DEFAULT_FLAGS {
             if self.flag(name).is_none() {
                 self.flags.push((name.to_string(), *default));
@@ -248,6 +280,12 @@ impl Options {
         }
         if let Some(max) = self.maxaddress {
             el.set_attr("maxaddress", max);
+        }
+        if let Some(label) = self.flowlabel {
+            el.set_attr("flowlabel", label);
+        }
+        if let Some(df) = self.df {
+            el.set_attr("df", df_text(df));
         }
         for (name, on) in &self.flags {
             el.set_attr(name.as_str(), if *on { "yes" } else { "no" });
@@ -338,6 +376,14 @@ pub fn differences(want: &Options, have: &Options) -> Differences {
         d.in_place.ageing = Some(ageing);
         d.in_place_text.push(text("ageing", ageing, have.ageing));
     }
+    if let Some(label) = want.flowlabel.filter(|l| have.flowlabel != Some(*l)) {
+        d.in_place.flowlabel = Some(label);
+        d.in_place_text.push(text("flowlabel", label, have.flowlabel));
+    }
+    if let Some(df) = want.df.filter(|v| have.df != Some(*v)) {
+        d.in_place.df = Some(df);
+        d.in_place_text.push(text("df", df_text(df), have.df.map(df_text)));
+    }
     let yes = |v: bool| if v { "yes" } else { "no" };
     for (name, _, changeable) in FLAGS {
         let Some(on) = want.flag(name) else { continue };
@@ -378,6 +424,10 @@ pub fn read_data(data: Attrs<'_>, device_name: impl Fn(u32) -> Option<String>) -
             IFLA_VXLAN_TOS => o.tos = a.u8(),
             IFLA_VXLAN_AGEING => o.ageing = a.u32(),
             IFLA_VXLAN_LIMIT => o.maxaddress = a.u32(),
+            IFLA_VXLAN_LABEL if p.len() == 4 => {
+                o.flowlabel = Some(u32::from_be_bytes([p[0], p[1], p[2], p[3]]))
+            }
+            IFLA_VXLAN_DF => o.df = a.u8(),
             _ => {}
         }
     }
@@ -456,6 +506,12 @@ pub fn data(o: &Options, device: Option<u32>, create: bool) -> AttrBuilder {
     }
     if let Some(ageing) = o.ageing {
         data.put_u32(IFLA_VXLAN_AGEING, ageing);
+    }
+    if let Some(label) = o.flowlabel {
+        data.put(IFLA_VXLAN_LABEL, &label.to_be_bytes());
+    }
+    if let Some(df) = o.df {
+        data.put_u8(IFLA_VXLAN_DF, df);
     }
     for (name, kind, changeable) in FLAGS {
         if let Some(on) = o.flag(name).filter(|_| create || *changeable) {

@@ -48,8 +48,8 @@ impl LinkPlan for Vxlans {
 
     fn create(&self, d: &Item, env: &Envelope) -> Result<(VxlanOp, Vec<String>), PluginError> {
         let given = Options::of(&d.element).map_err(|m| error(d, m))?;
-        if given.id.is_none() {
-            return Err(error(d, "a VXLAN needs an id to be created".into()));
+        if given.id.is_none() && given.flag("external") != Some(true) {
+            return Err(error(d, "a VXLAN needs an id to be created (or external=\"yes\")".into()));
         }
         // Described as the document gives it; created with the defaults it leaves implicit.
         let mut shown = Element::new("vxlan");

@@ -59,7 +59,7 @@ fn attrs(item: &Item) -> Vec<(String, String)> {
 fn every_option_reads_back_and_replans_to_nothing() {
     in_new_netns(|| {
         nics(&["eth0"]);
-        let scope = names(&["vx0", "vx6", "vxg"]);
+        let scope = names(&["vx0", "vx6", "vxg", "vxm"]);
         let mut v4 = vxlan(
             "vx0",
             &[
@@ -79,6 +79,7 @@ fn every_option_reads_back_and_replans_to_nothing() {
                 ("l2miss", "yes"),
                 ("l3miss", "yes"),
                 ("udpcsum", "yes"),
+                ("df", "inherit"),
             ],
         );
         v4.envelope.as_mut().unwrap().mtu = Some(1400);
@@ -90,10 +91,13 @@ fn every_option_reads_back_and_replans_to_nothing() {
                 ("ttl", "inherit"),
                 ("udp6zerocsumtx", "yes"),
                 ("udp6zerocsumrx", "yes"),
+                ("flowlabel", "4096"),
             ],
         );
         let group = vxlan("vxg", &[("id", "44"), ("group", "239.1.1.1"), ("device", "eth0")]);
-        let want = [v4, v6, group];
+        // Collect-metadata mode: no VNI of its own (the kernel reports 0).
+        let meta = vxlan("vxm", &[("external", "yes"), ("dstport", "4791"), ("learning", "no")]);
+        let want = [v4, v6, group, meta];
         converge(&want, &scope);
         let live = read(&scope);
         let by = |n: &str| live.iter().find(|i| i.interface == n).unwrap();
@@ -106,19 +110,39 @@ fn every_option_reads_back_and_replans_to_nothing() {
         assert_eq!(by("vx0").envelope.as_ref().unwrap().parent.as_deref(), Some("eth0"));
         assert_eq!(get("vx6", "ttl").as_deref(), Some("inherit"));
         assert_eq!(get("vx6", "udp6zerocsumtx").as_deref(), Some("yes"));
+        assert_eq!(get("vx6", "flowlabel").as_deref(), Some("4096"));
+        assert_eq!(
+            (get("vxm", "external").as_deref(), get("vxm", "id").as_deref()),
+            (Some("yes"), Some("0"))
+        );
         assert_eq!(get("vxg", "group").as_deref(), Some("239.1.1.1"));
         // What it left out reads back as the kernel's (and netplug's) defaults.
         assert_eq!(get("vxg", "dstport").as_deref(), Some("4789"), "the IANA port, not Linux's 8472");
         assert_eq!(get("vxg", "learning").as_deref(), Some("yes"));
         assert_eq!(get("vxg", "ttl").as_deref(), Some("auto"));
         assert_eq!(get("vxg", "ageing").as_deref(), Some("300"));
+        assert_eq!(get("vxg", "df").as_deref(), Some("unset"));
+        assert_eq!(get("vxg", "flowlabel").as_deref(), Some("0"));
+        assert_eq!(get("vxg", "external").as_deref(), Some("no"));
         assert_eq!(replan(&want, &scope), Vec::<String>::new());
         assert_eq!(replan(&live, &scope), Vec::<String>::new(), "a read item fed back plans nothing");
+
+        // An IPv6 VXLAN's flow label changes in place.
+        let before = index(by("vx6"));
+        let mut relabelled = want[1].clone();
+        relabelled.element.set_attr("flowlabel", "8192");
+        let changes = converge(std::slice::from_ref(&relabelled), &names(&["vx6"]));
+        assert_eq!(
+            changes.iter().map(|c| c.description.as_str()).collect::<Vec<_>>(),
+            ["set flowlabel 8192 (was 4096)"]
+        );
+        let after = read(&names(&["vx6"]));
+        assert_eq!((index(&after[0]), after[0].element.value("flowlabel")), (before, Some("8192")));
     });
 }
 
 #[test]
-fn endpoints_ttl_tos_learning_and_ageing_change_in_place() {
+fn endpoints_ttl_tos_df_learning_and_ageing_change_in_place() {
     in_new_netns(|| {
         nics(&["eth0", "eth1"]);
         let scope = names(&["vx0"]);
@@ -147,6 +171,7 @@ fn endpoints_ttl_tos_learning_and_ageing_change_in_place() {
                 ("tos", "16"),
                 ("learning", "no"),
                 ("ageing", "30"),
+                ("df", "set"),
             ],
         );
         let changes = converge(std::slice::from_ref(&want), &scope);

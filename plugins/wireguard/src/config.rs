@@ -287,6 +287,16 @@ pub fn validate(items: &[Item]) -> Validation {
                 }
             }
         }
+        if item.envelope.as_ref().is_some_and(|e| e.mac.is_some()) {
+            // The kernel refuses it too (`wg_setup` makes an ARPHRD_NONE device), but only at
+            // apply time and without saying where.
+            out.push(
+                Diagnostic::error(el.span, "a WireGuard device has no MAC address")
+                    .on_interface(name)
+                    .on_attribute("hwaddr")
+                    .with_help("WireGuard is a layer-3 tunnel: leave out <hwaddr>"),
+            );
+        }
         let own_key = check_private_keys(el, name, item.is_absent(), out);
         check_peers(el, name, own_key, out);
     }

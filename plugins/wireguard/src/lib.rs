@@ -51,6 +51,7 @@ impl Plugin for WireGuardPlugin {
                 [("fwmark", "0"), ("mtu", "1420")].map(|(k, v)| (k.to_string(), v.to_string())).into(),
             )]
             .into(),
+            observed: [("peer".to_string(), read::OBSERVED.iter().map(|a| a.to_string()).collect())].into(),
             ..PluginInfo::default()
         }
     }

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use netplug_plugin_sdk::netlink::wireguard::{AllowedIp, PublicKey};
-use netplug_plugin_sdk::netlink::{envelope_changes, KindOp, LinkOp};
-use netplug_plugin_sdk::{Change, Item, Phase, PluginError};
+use netplug_plugin_sdk::netlink::{plan_links, KindOp, LinkPlan, Worded};
+use netplug_plugin_sdk::{Change, Envelope, Item, Phase, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, Config, PresharedKey, PrivateKey};
@@ -43,7 +43,8 @@ pub enum PresharedSource {
     None,
 }
 
-/// The WireGuard plugin's own operations; the rest are the SDK's [`LinkOp`]s.
+/// The WireGuard plugin's own operations; the rest are the SDK's
+/// [`LinkOp`](netplug_plugin_sdk::netlink::LinkOp)s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum WgOp {
@@ -90,38 +91,23 @@ impl WgOp {
 
 /// The changes that turn `live` into `desired` for the WireGuard links in `scope`.
 pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Change>, PluginError> {
-    let want: HashMap<&str, &Item> =
-        desired.iter().filter(|i| !i.is_absent()).map(|i| (i.interface.as_str(), i)).collect();
-    let have: HashMap<&str, &Item> = live.iter().map(|i| (i.interface.as_str(), i)).collect();
-    let mut out = Vec::new();
-    for name in scope {
-        match (want.get(name.as_str()), have.get(name.as_str())) {
-            (None, None) => {}
-            (None, Some(_)) => out.push(LinkOp::Delete { name: name.clone() }.change(
-                name,
-                Phase::Delete,
-                "delete wireguard device",
-            )),
-            (Some(d), None) => {
-                let env = d.envelope_or_default();
-                let mut what = String::new();
-                if let Some(mtu) = env.mtu {
-                    what = format!(" (mtu {mtu})");
-                }
-                let op = WgOp::Create { name: name.clone(), mtu: env.mtu };
-                out.push(op.change(name, Phase::Create, format!("create wireguard device{what}")));
-                configure(d, None, &mut out)?;
-                out.extend(envelope_changes(&env, None));
-            }
-            (Some(d), Some(l)) => {
-                configure(d, Some(l), &mut out)?;
-                if let Some(live_env) = &l.envelope {
-                    out.extend(envelope_changes(&d.envelope_or_default(), Some(live_env)));
-                }
-            }
-        }
+    plan_links(&WireGuards, desired, live, scope)
+}
+
+/// Nothing of a device needs it made again: its key, port, mark and peers follow the envelope
+/// on a create and an update alike (core runs them by phase, so before the set-up).
+struct WireGuards;
+
+impl LinkPlan for WireGuards {
+    type Op = WgOp;
+
+    fn create(&self, d: &Item, env: &Envelope) -> Result<Worded<WgOp>, PluginError> {
+        Ok((WgOp::Create { name: d.interface.clone(), mtu: env.mtu }, Vec::new()))
     }
-    Ok(out)
+
+    fn then(&self, d: &Item, l: Option<&Item>, out: &mut Vec<Change>) -> Result<(), PluginError> {
+        configure(d, l, out)
+    }
 }
 
 fn error(interface: &str, message: impl Into<String>) -> PluginError {

@@ -35,6 +35,11 @@ pub fn read(names: Option<&[String]>) -> Result<Vec<Item>, PluginError> {
     Ok(out)
 }
 
+/// A peer's attributes that are facts of the tunnel, not settings (`PluginInfo::observed`): its
+/// last handshake (seconds since the epoch, as `wg show dump` prints it; left out before the
+/// first) and the bytes received from and sent to it.
+pub const OBSERVED: &[&str] = &["latest-handshake", "rx-bytes", "tx-bytes"];
+
 /// A device in the format's words; its keys are remembered (see [`keys`]) so that a rollback
 /// can put them back.
 pub fn write_device(device: &Device, el: &mut Element) {
@@ -62,6 +67,12 @@ pub fn write_device(device: &Device, el: &mut Element) {
         for ip in &peer.allowed_ips {
             p.children.push(Element::new("allowed-ip").with_attr("prefix", format_allowed_ip(ip)));
         }
+        // Observed only (see `OBSERVED`): `show --observed` prints them, plans ignore them.
+        if let Some((secs, _)) = peer.last_handshake {
+            p.set_attr("latest-handshake", secs);
+        }
+        p.set_attr("rx-bytes", peer.rx_bytes);
+        p.set_attr("tx-bytes", peer.tx_bytes);
         el.children.push(p);
     }
 }

@@ -28,6 +28,7 @@ use initramfs::{GuestTest, Plan};
 /// Integration test files the guest runs: (package directory, file pattern with one `*`).
 const GUEST_TESTS: &[(&str, &str)] = &[
     ("plugins/bond", "tests/*.rs"),
+    ("plugins/dummy", "tests/*.rs"),
     ("plugins/vlan", "tests/*.rs"),
     ("plugins/wireguard", "tests/*.rs"),
     ("tests", "tests/vm_*.rs"),
@@ -41,7 +42,7 @@ const GUEST_MODULES: &[&str] =
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.
 pub const MARK: &str = "@@netplug-vm-test";
 
-/// Build the guest tests (plugins/bond/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and run
+/// Build the guest tests (plugins/bond/tests, plugins/dummy/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and run
 /// them in one qemu guest booting Debian's kernel; then boot the guest again with systemd as
 /// PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there.
 #[derive(clap::Args, Default)]

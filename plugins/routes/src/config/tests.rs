@@ -160,13 +160,38 @@ fn tables_are_names_or_non_zero_numbers() {
         ["2:36 error table: invalid table `0`: table 0 means \"unspecified\"; write main (254) or a table number"]
     );
     assert_eq!(
-        diags(&one(r#"gateway="10.1.0.1" table="vpn" metric="-1""#)),
+        diags(&one(r#"gateway="10.1.0.1" table="99999999999" metric="-1""#)),
         [
-            "2:49 error metric: invalid metric `-1`: expected a non-negative integer",
-            "2:36 error table: invalid table `vpn`: expected main, default, local or a table number from 1 to \
-             4294967295",
+            "2:57 error metric: invalid metric `-1`: expected a non-negative integer",
+            "2:36 error table: invalid table `99999999999`: expected main, default, local or a table number \
+             from 1 to 4294967295",
         ]
     );
+    assert_eq!(
+        diags(&one(r#"gateway="10.1.0.1" table="a/b""#)),
+        ["2:36 error table: invalid table `a/b`: expected main, default, local, a table number from 1 to \
+             4294967295 or a VRF's name (an interface name cannot contain `/`, `:` or whitespace)"]
+    );
+}
+
+#[test]
+fn a_table_may_name_a_vrf_which_the_route_then_requires() {
+    let xml = r#"<interfaces>
+<interface device="eth0">
+  <route destination="10.1.0.0/16" gateway="10.1.0.1" table="blue"/>
+  <route destination="10.1.0.0/16" gateway="10.1.0.1" table="red"/>
+</interface>
+<vrf name="blue">
+  <route destination="default" type="unreachable" table="blue"/>
+</vrf>
+</interfaces>"#;
+    let v = validate(xml);
+    assert_eq!(diagnostic_lines(&v), NONE, "one destination in two VRFs' tables");
+    let deps: Vec<_> =
+        v.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str(), d.span.line, d.span.col)).collect();
+    // The VRF's own route names it without depending on itself.
+    assert_eq!(deps, [("eth0", "blue", 3, 62), ("eth0", "red", 4, 62)]);
+    assert!(v.dependencies.iter().all(|d| d.relation == netplug_plugin_sdk::Relation::Requires));
 }
 
 #[test]

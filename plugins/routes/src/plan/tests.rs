@@ -140,7 +140,8 @@ fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
         item("eth2", &[("destination", "10.3.0.0/16"), ("gateway", "10.0.0.1")]),
     ];
     // eth1 is a port of a live VRF with table 1001; eth2 of a VRF this run creates.
-    let tables: HashMap<String, u32> = [("eth1".to_string(), 1001), ("eth2".to_string(), OF_VRF)].into();
+    let ports: HashMap<String, u32> = [("eth1".to_string(), 1001), ("eth2".to_string(), OF_VRF)].into();
+    let tables = super::Tables { ports, ..Default::default() };
     // eth1's first route is in the main table now: it moves.
     let live = [item("eth1", &[("destination", "10.1.0.0/16"), ("gateway", "10.0.0.1")])];
     let live_routes = |name: &str| {
@@ -148,6 +149,7 @@ fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
             &live.iter().filter(|i| i.interface == name).collect::<Vec<_>>(),
             name,
             crate::spec::MAIN,
+            &tables.vrfs,
         )
     };
     let changes = super::plan_against_in(&want, &scope(&["eth1", "eth2"]), &tables, live_routes).unwrap();
@@ -162,6 +164,45 @@ fn a_vrf_port_routes_in_its_vrf_table_unless_the_route_names_one() {
     );
     let op = RouteOp::decode(changes[3].op().unwrap()).unwrap();
     assert_eq!((op.op, op.route.table), (Op::Add, OF_VRF));
+}
+
+#[test]
+fn a_route_naming_a_vrf_is_in_its_table_looked_up_now_or_when_added() {
+    use crate::spec::OF_VRF;
+
+    let want = [
+        item("wg0", &[("destination", "10.1.0.0/16"), ("type", "unicast"), ("table", "blue")]),
+        item("wg0", &[("destination", "10.2.0.0/16"), ("type", "unicast"), ("table", "red")]),
+        item("wg0", &[("destination", "10.3.0.0/16"), ("type", "unicast"), ("table", "1001")]),
+    ];
+    // blue is a live VRF with table 1001; red one this run creates.
+    let vrfs = [("blue".to_string(), 1001), ("red".to_string(), OF_VRF)].into();
+    let tables = super::Tables { vrfs, ..Default::default() };
+    // What read reports: a route in blue's table names blue, whatever the document wrote.
+    let live = [
+        item("wg0", &[("destination", "10.1.0.0/16"), ("type", "unicast"), ("table", "blue")]),
+        item("wg0", &[("destination", "10.3.0.0/16"), ("type", "unicast"), ("table", "blue")]),
+    ];
+    let live_routes = |name: &str| {
+        super::Routes::parse(
+            &live.iter().filter(|i| i.interface == name).collect::<Vec<_>>(),
+            name,
+            crate::spec::MAIN,
+            &tables.vrfs,
+        )
+    };
+    let changes = super::plan_against_in(&want, &scope(&["wg0"]), &tables, live_routes).unwrap();
+    assert_eq!(show(&changes), ["Route wg0: add route 10.2.0.0/16 on the link table red"]);
+    let op = RouteOp::decode(changes[0].op().unwrap()).unwrap();
+    assert_eq!((op.route.table, op.route.vrf.map(|v| v.as_str().to_string())), (OF_VRF, Some("red".into())));
+    assert_eq!(RouteOp::decode(&op.encode()).unwrap(), op);
+    assert_eq!(op.route.to_element().value("table"), Some("red"));
+
+    // A name plan was not told about is an error naming the interface.
+    let unknown = [item("wg0", &[("destination", "10.4.0.0/16"), ("type", "unicast"), ("table", "green")])];
+    let err = super::plan_against_in(&unknown, &scope(&["wg0"]), &tables, |_| Ok(super::Routes::default()))
+        .unwrap_err();
+    assert!(err.to_string().contains("no VRF green"), "{err}");
 }
 
 #[test]

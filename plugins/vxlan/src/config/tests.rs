@@ -98,3 +98,32 @@ fn removal_needs_only_the_name() {
     gone.envelope.as_mut().unwrap().state = LinkState::Absent;
     assert!(messages(&[gone]).is_empty());
 }
+
+#[test]
+fn an_external_vxlan_needs_no_id_and_df_and_flowlabel_are_checked() {
+    assert!(messages(&[vxlan(1, "vxm", &[("external", "yes"), ("df", "inherit")])]).is_empty());
+    assert!(messages(&[vxlan(2, "vx6", &[("id", "6"), ("remote", "2001:db8::2"), ("flowlabel", "7")])])
+        .is_empty());
+    assert_eq!(
+        messages(&[vxlan(4, "vx4", &[("id", "4"), ("remote", "192.0.2.2"), ("flowlabel", "7")])]),
+        [(4, 30, "invalid flowlabel `7`: a flow label is an IPv6 header's: this VXLAN is IPv4".to_string())]
+    );
+    assert_eq!(
+        messages(&[vxlan(
+            3,
+            "vx0",
+            &[
+                ("id", "1"),
+                ("df", "maybe"),
+                ("flowlabel", "1048576"),
+                ("external", "perhaps"),
+                ("local", "::1")
+            ]
+        )]),
+        [
+            (3, 20, "invalid df `maybe`: expected one of unset, set, inherit".to_string()),
+            (3, 30, "invalid flowlabel `1048576`: must be between 0 and 1048575".to_string()),
+            (3, 40, "invalid external `perhaps`: expected yes or no".to_string()),
+        ]
+    );
+}

@@ -36,9 +36,10 @@ pub fn items(xml: &str) -> Vec<Item> {
                 _ => Default::default(),
             };
             e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
+            let mac = e.child("hwaddr").and_then(|h| h.text.clone());
             e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
             let envelope =
-                Envelope { name: name.clone(), kind: "wireguard".into(), state, ..Default::default() };
+                Envelope { name: name.clone(), kind: "wireguard".into(), state, mac, ..Default::default() };
             Item { interface: name, kind: "wireguard".into(), envelope: Some(envelope), element: e }
         })
         .collect()
@@ -129,6 +130,15 @@ fn a_device_needs_one_private_key() {
         diags(&xml),
         ["3:3 error private-key: a device has one private key; this is a second <private-key>"]
     );
+}
+
+#[test]
+fn a_mac_address_is_refused_where_the_device_is_written() {
+    let xml = format!(
+        "<interfaces>\n  <wireguard name=\"wg0\">\n    <hwaddr>02:00:00:00:00:01</hwaddr>\n    \
+         <private-key public-key=\"{ALICE_PUBLIC}\"/>\n  </wireguard>\n</interfaces>"
+    );
+    assert_eq!(diags(&xml), ["2:3 error hwaddr: a WireGuard device has no MAC address"]);
 }
 
 #[test]

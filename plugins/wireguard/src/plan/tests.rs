@@ -68,16 +68,16 @@ fn a_new_device_is_created_keyed_peered_and_set_up() {
     assert_eq!(
         lines(&changes),
         [
-            "Create create wireguard device".to_string(),
+            "Create create wireguard".to_string(),
+            "Up set up".into(),
             format!("Configure set private key from {} (public key {ALICE_PUBLIC}), listen-port 51820", key.display()),
             "Configure add peer 3p7bfXt9wb (endpoint 192.0.2.7:51820, persistent-keepalive 25, allowed-ips 10.10.0.0/24 fd00::/64)".into(),
-            "Up set up".into(),
         ]
     );
     for c in &changes {
         assert!(!carries(c, ALICE_PRIVATE) && !c.description.contains(ALICE_PRIVATE), "{c:?}");
     }
-    let op: KindOp<WgOp> = changes[1].op().unwrap();
+    let op: KindOp<WgOp> = changes[2].op().unwrap();
     assert_eq!(
         op,
         KindOp::Kind(WgOp::SetDevice {
@@ -114,7 +114,7 @@ fn a_matching_device_plans_nothing_and_peers_change_in_place() {
     );
 
     // Gone from the scope's document altogether: deleted.
-    assert_eq!(lines(&plan(&[], &[have], &scope()).unwrap()), ["Delete delete wireguard device"]);
+    assert_eq!(lines(&plan(&[], &[have], &scope()).unwrap()), ["Delete delete wireguard"]);
 }
 
 #[test]
