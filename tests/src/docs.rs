@@ -116,7 +116,8 @@ pub fn examples() -> Vec<Example> {
     for file in files {
         let rel = file.strip_prefix(&root).unwrap().display().to_string();
         let xml = std::fs::read_to_string(&file).unwrap();
-        let kind = if xml.contains(" file=") || xml.contains("-file=") { Kind::Fragment } else { Kind::Document };
+        let kind =
+            if xml.contains(" file=") || xml.contains("-file=") { Kind::Fragment } else { Kind::Document };
         out.push(Example { place: format!("{rel}:1"), kind, xml });
     }
     assert!(out.len() >= 20, "the docs' XML examples were not found: {}", out.len());
