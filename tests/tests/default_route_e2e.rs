@@ -322,3 +322,46 @@ fn a_route_default_changes_metric_and_interface_without_a_gap() {
     let again = ns.netplug(&["apply", moved.to_str().unwrap()]).ok();
     assert!(again.contains("already matches"), "{again}");
 }
+
+#[test]
+fn addresses_and_gateways_moving_to_a_bridge_keep_a_default_route() {
+    // `netplug bridge eth0 br0`, as virsh iface-bridge does: the veth gw0 stands in for eth0.
+    let ns = setup("gwbridge");
+    let statics = r#"<static ipaddr="10.9.0.2/24" gateway="10.9.0.1"/><static ip6addr="2001:db8:9::2/64" gateway="2001:db8:9::1"/>"#;
+    let first = doc(&ns, "first.xml", statics);
+    ns.netplug(&["apply", first.to_str().unwrap()]).ok();
+    assert_eq!(defaults(&ns).len(), 2, "{:?}", defaults(&ns));
+
+    let bridged = document(
+        ns.dir.path(),
+        "bridged.xml",
+        &format!(
+            r#"<interfaces><interface device="gw0"/>
+                 <bridge name="br0" stp="off" forwarddelay="0"><member device="gw0"/>{statics}</bridge></interfaces>"#
+        ),
+    );
+    let events = apply_watched(&ns, &bridged);
+    assert!(events.len() >= 4, "both defaults moved: {events:?}");
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.1 dev br0") && now.contains("via 2001:db8:9::1 dev br0"), "{now}");
+    assert!(!now.contains("dev gw0"), "{now}");
+    let addrs = ns.ip(&["addr", "show", "dev", "gw0"]);
+    assert!(!addrs.contains("10.9.0.2") && !addrs.contains("2001:db8:9::2"), "{addrs}");
+    let again = ns.netplug(&["apply", bridged.to_str().unwrap()]).ok();
+    assert!(again.contains("already matches"), "{again}");
+
+    // And back, the bridge going: its removals, planned last, find it gone, which is done. Not
+    // gapless: the kernel drops the bridge's routes with it (phase Delete), before gw0, a port
+    // until then, gets its addresses and gateways.
+    let unbridged = document(
+        ns.dir.path(),
+        "unbridged.xml",
+        &format!(
+            r#"<interfaces><interface device="gw0">{statics}</interface><bridge name="br0" state="absent"/></interfaces>"#
+        ),
+    );
+    ns.netplug(&["apply", unbridged.to_str().unwrap()]).ok();
+    let now = ns.ip(&["route", "show", "default"]) + &ns.ip(&["-6", "route", "show", "default"]);
+    assert!(now.contains("via 10.9.0.1 dev gw0") && now.contains("via 2001:db8:9::1 dev gw0"), "{now}");
+    assert!(!ns.ip(&["link", "show"]).contains("br0"), "the bridge is gone");
+}

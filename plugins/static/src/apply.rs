@@ -40,13 +40,17 @@ pub enum StaticOp {
         proto: Option<u8>,
     },
     /// Remove an address; `promote` first turns on `promote_secondaries` so the other
-    /// addresses of its subnet stay.
+    /// addresses of its subnet stay. `after_replacement` when it runs after every route is in
+    /// (the interface loses all its addresses): the kernel may have dropped it meanwhile, with
+    /// the interface or its IPv6 configuration; gone is then done.
     RemoveAddress {
         name: String,
         address: IpAddr,
         prefix_len: u8,
         #[serde(default)]
         promote: bool,
+        #[serde(default)]
+        after_replacement: bool,
     },
     /// Add the gateway's default route; `beside_own` when a netplug gateway of the family is
     /// live (the one it replaces, removed only afterwards): added next to it rather than
@@ -58,7 +62,8 @@ pub enum StaticOp {
         beside_own: bool,
     },
     /// Remove the gateway's default route; `after_replacement` when it runs after the new
-    /// default routes are in, one of which may have replaced it in place: gone is then done.
+    /// default routes are in, one of which may have replaced it in place, or after the kernel
+    /// dropped it (with its interface's last IPv4 address, or the interface): gone is then done.
     RemoveGateway {
         name: String,
         gateway: IpAddr,
@@ -76,6 +81,15 @@ impl StaticOp {
             | StaticOp::AddGateway { name, .. }
             | StaticOp::RemoveGateway { name, .. } => name,
         }
+    }
+
+    /// Whether it runs after every route is in, where what it removes may already be gone.
+    fn after_replacement(&self) -> bool {
+        matches!(
+            self,
+            StaticOp::RemoveAddress { after_replacement: true, .. }
+                | StaticOp::RemoveGateway { after_replacement: true, .. }
+        )
     }
 
     /// The requests, resolving the interface through `batch`. `takes_over` when a netplug
@@ -174,13 +188,18 @@ pub fn apply(changes: &[Change]) -> Result<(), ApplyError> {
         for (i, c) in changes.iter().enumerate() {
             batch.begin(i, &c.interface);
             let op: StaticOp = c.op().map_err(|error| batch.fail(error))?;
-            if let StaticOp::RemoveGateway { after_replacement: true, .. } = op {
-                // Alone, so that "no such route" (replaced in place meanwhile) is not a failure.
-                let requests = op.requests(&mut batch, false)?;
+            if op.after_replacement() {
+                // Alone, so that "no such route, address or device" (replaced in place or
+                // dropped by the kernel meanwhile) is not a failure.
                 batch.flush()?;
+                if batch.table()?.by_name(op.name()).is_none() {
+                    ops.push(op);
+                    continue;
+                }
+                let requests = op.requests(&mut batch, false)?;
                 for req in requests {
                     match batch.socket().request(req) {
-                        Err(e) if e.is_not_found() => {}
+                        Err(e) if e.is_not_found() || e.errno == Some(libc::EADDRNOTAVAIL) => {}
                         other => {
                             other.map_err(|e| batch.fail(PluginError::from(e).on_interface(&c.interface)))?
                         }

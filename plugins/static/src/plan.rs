@@ -15,7 +15,8 @@
 //!   ones are removed, both in the `Address` phase. IPv4 drops every route through an interface
 //!   whose last address goes, so removing first would take the gateway and every `<route>`
 //!   through it along. Only when the interface loses all its addresses (or is going away) do
-//!   removals run early, in `RemoveAddress`.
+//!   removals run early, in `RemoveAddress`, and not even then when it hands its gateway over
+//!   (below).
 //! * **Secondaries survive.** Deleting the first IPv4 address of a subnet deletes the others of
 //!   that subnet too, unless the interface's `promote_secondaries` is on. When others of the
 //!   subnet are to stay, the removal first turns that setting on (as systemd does for every
@@ -37,7 +38,11 @@
 //!   plugin's default routes), and the routes plugin's late removal finds nothing. Never `NLM_F_REPLACE` here, which could replace a default route of
 //!   another origin with the same metric. Only when the interface loses all its addresses (or
 //!   goes away) is the gateway removed early (`RemoveRoute`), before the kernel drops it with
-//!   the last address.
+//!   the last address, unless another interface gains a gateway of the family in this plan
+//!   (eth0 handing over to the bridge br0): then that gateway and every address of the
+//!   interface go last (`Dynamic`), after the new gateway is in, since IPv4 would drop the
+//!   gateway with the last address; what the kernel dropped meanwhile (the interface deleted,
+//!   its IPv6 addresses flushed) is done.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -129,7 +134,7 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
     for g in live.values().flatten().filter_map(|i| i.element.value("gateway")) {
         gateway_families[usize::from(g.contains(':'))] = true;
     }
-    let mut out = Vec::new();
+    let mut sides = Vec::new();
     let mut seen = HashSet::new();
     for name in scope {
         if !seen.insert(name.as_str()) {
@@ -137,31 +142,56 @@ pub fn plan(desired: &[Item], live: &[Item], scope: &[String]) -> Result<Vec<Cha
         }
         let want = side(desired.get(name.as_str()).into_iter().flatten().copied(), name)?;
         let have = side(live.get(name.as_str()).into_iter().flatten().copied(), name)?;
-        plan_interface(name, &want, &have, gateway_families, &mut out);
+        sides.push((name.as_str(), want, have));
+    }
+    // Per family, the interfaces this plan gives a new gateway: one losing its gateway and all
+    // its addresses may be handing them over (eth0 to the bridge br0 that takes its place).
+    let mut gaining: [HashSet<&str>; 2] = Default::default();
+    for (name, want, have) in &sides {
+        for (f, gaining) in gaining.iter_mut().enumerate() {
+            if want.gateways[f].first().is_some_and(|g| !have.gateways[f].contains(g)) {
+                gaining.insert(*name);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, want, have) in &sides {
+        let handed_over = [0, 1].map(|f| gaining[f].iter().any(|other| other != name));
+        plan_interface(name, want, have, gateway_families, handed_over, &mut out);
     }
     out.sort_by_key(|c| c.phase);
     Ok(out)
 }
 
-fn plan_interface(name: &str, want: &Side, have: &Side, gateway_families: [bool; 2], out: &mut Vec<Change>) {
+/// `handed_over` per family: whether another interface gains a gateway of that family in this
+/// plan, so that one losing its own with all its addresses keeps both until the new one is in.
+fn plan_interface(
+    name: &str,
+    want: &Side,
+    have: &Side,
+    gateway_families: [bool; 2],
+    handed_over: [bool; 2],
+    out: &mut Vec<Change>,
+) {
     let origin_in = |side: &Side, p: &Prefix| side.origin(p);
     let wanted: Vec<Prefix> =
         want.addresses.iter().filter(|(_, o)| *o == Origin::Netplug).map(|(p, _)| *p).collect();
     let op = |op: StaticOp, phase: Phase, what: String| op.change(name, phase, what);
 
     // Gateways: additions once addresses are there; removals after every route is in while
-    // the interface keeps addresses (make before break), early when it loses them all.
+    // the interface keeps addresses (make before break), early when it loses them all, unless
+    // another interface takes the gateway over: then the gateway and the addresses go last,
+    // after the new gateway is in (IPv4 would drop the gateway with the last address).
     let keeps_addresses = !want.addresses.is_empty();
+    let mut hands_over = false;
     for (f, family) in ["IPv4", "IPv6"].iter().enumerate() {
         let (want_gw, have_gw) = (&want.gateways[f], &have.gateways[f]);
         let keep = want_gw.first();
         for g in have_gw.iter().filter(|g| Some(*g) != keep) {
-            let remove = StaticOp::RemoveGateway {
-                name: name.into(),
-                gateway: *g,
-                after_replacement: keeps_addresses,
-            };
-            let phase = if keeps_addresses { Phase::Dynamic } else { Phase::RemoveRoute };
+            let late = keeps_addresses || handed_over[f];
+            hands_over |= !keeps_addresses && handed_over[f];
+            let remove = StaticOp::RemoveGateway { name: name.into(), gateway: *g, after_replacement: late };
+            let phase = if late { Phase::Dynamic } else { Phase::RemoveRoute };
             out.push(op(remove, phase, format!("remove {family} gateway {g}")));
         }
         if let Some(g) = keep.filter(|g| !have_gw.contains(g)) {
@@ -255,7 +285,8 @@ fn plan_interface(name: &str, want: &Side, have: &Side, gateway_families: [bool;
         }
         // An IPv6 address is one per interface whatever its length: make room for the new one.
         let collides = added_lens.get(&p.addr).is_some_and(|lens| lens.iter().any(|&l| l != p.len));
-        let early = !keep_any || (collides && !p.is_ipv4());
+        let late = hands_over;
+        let early = !late && (!keep_any || (collides && !p.is_ipv4()));
         let subnet = p.subnet();
         let primary = p.is_ipv4() && primary_at.get(&subnet) == Some(&i);
         let survivors = p.is_ipv4()
@@ -266,8 +297,15 @@ fn plan_interface(name: &str, want: &Side, have: &Side, gateway_families: [bool;
             address: p.addr,
             prefix_len: p.len,
             promote: primary && survivors,
+            after_replacement: late,
         };
-        let phase = if early { Phase::RemoveAddress } else { Phase::Address };
+        let phase = if late {
+            Phase::Dynamic
+        } else if early {
+            Phase::RemoveAddress
+        } else {
+            Phase::Address
+        };
         out.push(op(remove, phase, format!("remove address {p}")));
     }
 }

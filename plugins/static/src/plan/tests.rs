@@ -196,6 +196,43 @@ fn gateway_changes_and_removals() {
 }
 
 #[test]
+fn a_gateway_moving_with_the_addresses_to_another_interface_leaves_last() {
+    // eth0 to the bridge br0: br0 takes the addresses and gateways eth0 loses.
+    let live = [
+        item("eth0", &[("ipaddr", "10.0.0.5/24"), ("gateway", "10.0.0.1")]),
+        item("eth0", &[("ip6addr", "2001:db8::5/64"), ("gateway", "2001:db8::1")]),
+    ];
+    let want = [
+        item("br0", &[("ipaddr", "10.0.0.5/24"), ("gateway", "10.0.0.1")]),
+        item("br0", &[("ip6addr", "2001:db8::5/64"), ("gateway", "2001:db8::1")]),
+    ];
+    let scope = ["eth0".to_string(), "br0".to_string()];
+    let changes = plan(&want, &live, &scope).unwrap();
+    assert_eq!(
+        show(&changes),
+        [
+            "Address: add address 10.0.0.5/24",
+            "Address: add address 2001:db8::5/64",
+            "Route: add IPv4 gateway 10.0.0.1",
+            "Route: add IPv6 gateway 2001:db8::1",
+            "Dynamic: remove IPv4 gateway 10.0.0.1",
+            "Dynamic: remove IPv6 gateway 2001:db8::1",
+            "Dynamic: remove address 2001:db8::5/64",
+            "Dynamic: remove address 10.0.0.5/24",
+        ]
+    );
+    assert!(matches!(op(&changes[2]), StaticOp::AddGateway { beside_own: true, .. }));
+    assert!(changes[4..].iter().all(|c| c.interface == "eth0"));
+    assert!(matches!(op(&changes[4]), StaticOp::RemoveGateway { after_replacement: true, .. }));
+    assert!(matches!(op(&changes[7]), StaticOp::RemoveAddress { after_replacement: true, .. }));
+    // Only the IPv4 gateway moves: the IPv6 one, going for good, still goes first.
+    let want = [item("br0", &[("ipaddr", "10.0.0.5/24"), ("gateway", "10.0.0.1")])];
+    let changes = plan(&want, &live, &scope).unwrap();
+    assert!(show(&changes).contains(&"RemoveRoute: remove IPv6 gateway 2001:db8::1".to_string()));
+    assert!(show(&changes).contains(&"Dynamic: remove address 10.0.0.5/24".to_string()));
+}
+
+#[test]
 fn a_broken_item_is_an_error_naming_the_interface() {
     let err = plan(&[item("eth0", &[("ipaddr", "10.0.0.5")])], &[], &eth0()).unwrap_err();
     assert_eq!(err.interface.as_deref(), Some("eth0"));
