@@ -57,6 +57,9 @@ impl Plugin for VxlanPlugin {
                     ("udpcsum", "yes"),
                     ("udp6zerocsumtx", "no"),
                     ("udp6zerocsumrx", "no"),
+                    ("flowlabel", "0"),
+                    ("df", "unset"),
+                    ("external", "no"),
                     ("mtu", "parent-50|1500"),
                 ]
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -42,7 +42,8 @@ const GUEST_MODULES: &[&str] =
 /// `begin <i>`, `end <i> <exit status>`, `done`. Everything else is test output.
 pub const MARK: &str = "@@netplug-vm-test";
 
-/// Build the guest tests (plugins/bond/tests, plugins/dummy/tests, plugins/vlan/tests, tests/tests/vm_*.rs) and run
+/// Build the guest tests (plugins/bond/tests, plugins/dummy/tests, plugins/vlan/tests,
+/// plugins/wireguard/tests, tests/tests/vm_*.rs) and run
 /// them in one qemu guest booting Debian's kernel; then boot the guest again with systemd as
 /// PID 1 and netplug's units enabled, and run tests/tests/systemd_boot.rs there.
 #[derive(clap::Args, Default)]
@@ -588,6 +589,7 @@ mod tests {
             let rel = f.src.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
             assert!(
                 rel.starts_with("plugins/bond/tests/")
+                    || rel.starts_with("plugins/dummy/tests/")
                     || rel.starts_with("plugins/vlan/tests/")
                     || rel.starts_with("plugins/wireguard/tests/")
                     || rel.starts_with("tests/tests/vm_"),
