@@ -1,9 +1,10 @@
 //! `cargo xtask dist --plugins ...` as a distribution would run it: the tarball holds the
 //! binary and exactly the chosen plugins, with the modes and ownership netplug's loader wants,
-//! and the unpacked `bin/netplug` finds exactly those plugins through the installed path.
+//! and the unpacked `bin/netplug` finds exactly those plugins through the installed path. And
+//! the README's set-up command (`cargo xtask install`, then the demo in a namespace).
 //!
-//! Slow: one release build of netplug and four plugins. It runs with every `cargo test`; skip it
-//! with `cargo test -- --skip slow_`.
+//! Slow: a release build of netplug and its plugins (shared by both tests). It runs with every
+//! `cargo test`; skip it with `cargo test -- --skip slow_`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -138,4 +139,51 @@ fn slow_dist_tarball_holds_exactly_the_chosen_plugins() {
         doc.display()
     );
     assert!(stderr.lines().any(|l| l == expected), "{stderr}");
+}
+
+/// The README's set-up command, as a new user runs it: `cargo xtask install --prefix ~/.local`,
+/// then the installed netplug applies `docs/examples/demo.xml` in a namespace and shows it.
+/// Here `~` is a directory of the test's own (cargo and rustup keep theirs), the namespace is
+/// one the test made in place of `netplug-demo`, and netplug's directories are temporary.
+#[test]
+fn slow_readme_setup_command_installs_and_applies_the_demo() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let setup = &readme[readme.find("## Set up").expect("README has a Set up section")..];
+    let block = setup.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("a sh block");
+    let command = block.trim();
+    assert!(
+        command.starts_with("cargo xtask install --prefix ~/.local &&") && command.contains("netplug-demo"),
+        "the README's set-up command changed; this test runs it: {command}"
+    );
+    let ns = netplug_tests::Netns::new("demo");
+    let home = tempfile::tempdir().expect("temp dir");
+    let real_home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
+    let keep =
+        |var: &str, default: &str| std::env::var_os(var).unwrap_or_else(|| real_home.join(default).into());
+    let output = Command::new("bash")
+        // As a user types it: no `-e`, since the command tolerates an existing namespace.
+        .args(["-c", &command.replace("netplug-demo", &ns.name)])
+        .current_dir(workspace())
+        .env("HOME", home.path())
+        .env("CARGO_HOME", keep("CARGO_HOME", ".cargo"))
+        .env("RUSTUP_HOME", keep("RUSTUP_HOME", ".rustup"))
+        .env("NETPLUG_CONFIG_DIR", ns.dir.path().join("config"))
+        .env("NETPLUG_RUN_DIR", ns.dir.path().join("run"))
+        .env("NETPLUG_STATE_DIR", ns.dir.path().join("state"))
+        .env_remove("NETPLUG_PLUGIN_PATH")
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{command}: {}\n{stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(home.path().join(".local/bin/netplug").is_file());
+    for bridge in ["<bridge name=\"br0\"", "<bridge name=\"br1\""] {
+        assert!(stdout.contains(bridge), "show prints {bridge}:\n{stdout}");
+    }
+    // As the demo's comment says: a second apply changes nothing.
+    assert_eq!(ns.plan_len(&workspace().join("docs/examples/demo.xml")), 0);
 }
