@@ -146,22 +146,8 @@ pub fn remembered_preshared(id: &str) -> Option<SecretKey> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
-
-    // RFC 7748 section 6.1: Alice's private and public keys.
-    const ALICE_PRIVATE: &str = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
-    const ALICE_PUBLIC: &str = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
-
-    fn key_file(dir: &Path, text: &str, mode: u32) -> std::path::PathBuf {
-        let path = dir.join("wg.key");
-        let mut f = File::create(&path).unwrap();
-        f.write_all(text.as_bytes()).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-        path
-    }
+    use crate::config::tests::{is_root, key_file, ALICE_PRIVATE, ALICE_PUBLIC};
 
     #[test]
     fn public_key_is_derived_as_x25519() {
@@ -180,25 +166,21 @@ mod tests {
     #[test]
     fn key_files_must_be_root_only_and_errors_never_quote_the_key() {
         let dir = tempfile::tempdir().unwrap();
-        let path = key_file(dir.path(), &format!("{ALICE_PRIVATE}\n"), 0o600);
-        if nix_uid() == 0 {
+        let path = key_file(dir.path(), "wg.key", &format!("{ALICE_PRIVATE}\n"), 0o600);
+        if is_root() {
             let key = read_key_file(&path).unwrap();
             assert_eq!(format_public(&public_of(&key)), ALICE_PUBLIC);
-            let e = read_key_file(&key_file(dir.path(), ALICE_PRIVATE, 0o640)).unwrap_err();
+            let e = read_key_file(&key_file(dir.path(), "wg.key", ALICE_PRIVATE, 0o640)).unwrap_err();
             assert!(e.contains("mode 0640") && e.contains("0600"), "{e}");
             // A damaged key: the message says what is wrong, not what is there.
             let damaged = &ALICE_PRIVATE[..40];
-            let e = read_key_file(&key_file(dir.path(), damaged, 0o400)).unwrap_err();
+            let e = read_key_file(&key_file(dir.path(), "wg.key", damaged, 0o400)).unwrap_err();
             assert!(!e.contains(damaged), "{e}");
         }
         let e = read_key_file(Path::new("relative.key")).unwrap_err();
         assert!(e.contains("absolute path"), "{e}");
         let e = read_key_file(&dir.path().join("missing")).unwrap_err();
         assert!(e.contains("No such file"), "{e}");
-    }
-
-    fn nix_uid() -> u32 {
-        std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Every rule of the VRF vocabulary, checked against documents with exact positions.
 
 use netplug_plugin_sdk::{Item, Plugin, Relation};
-use netplug_plugin_testing::items_from_xml;
+use netplug_plugin_testing::{diagnostic_lines, items_from_xml, validate_xml};
 
 use crate::VrfPlugin;
 
@@ -10,17 +10,9 @@ fn items(xml: &str) -> Vec<Item> {
     items_from_xml(&VrfPlugin, xml)
 }
 
+/// Diagnostics as `LINE:COL severity attribute: message`.
 fn diags(xml: &str) -> Vec<String> {
-    VrfPlugin
-        .validate(&items(xml))
-        .diagnostics
-        .iter()
-        .map(|d| {
-            assert!(d.interface.is_some(), "no interface on {d:?}");
-            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
-            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
-        })
-        .collect()
+    diagnostic_lines(&validate_xml(&VrfPlugin, xml))
 }
 
 const NONE: [&str; 0] = [];

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use netplug_plugin_sdk::schema::{ENVELOPE_ATTRIBUTES, FEATURE_ELEMENTS};
-use netplug_plugin_sdk::{Envelope, Item, Plugin, Validation};
+use netplug_plugin_sdk::{Item, Plugin, Validation};
+use netplug_plugin_testing::{diagnostic_lines, items_from_xml};
 
 use crate::WireGuardPlugin;
 
@@ -25,44 +25,20 @@ pub fn key_file(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
 
 /// Items as core hands them to a kind plugin.
 pub fn items(xml: &str) -> Vec<Item> {
-    let root = netplug_core::xml::parse(xml, 0).expect("test document parses");
-    let tops = if root.name == "interfaces" { root.children } else { vec![root] };
-    tops.into_iter()
-        .filter(|e| e.name == "wireguard")
-        .map(|mut e| {
-            let name = e.remove_attr("name").map(|a| a.value).unwrap_or_default();
-            let state = match e.attr("state").map(|a| a.value.as_str()) {
-                Some("absent") => netplug_plugin_sdk::LinkState::Absent,
-                _ => Default::default(),
-            };
-            e.attributes.retain(|a| !ENVELOPE_ATTRIBUTES.contains(&a.name.as_str()));
-            let mac = e.child("hwaddr").and_then(|h| h.text.clone());
-            e.children.retain(|c| !FEATURE_ELEMENTS.contains(&c.name.as_str()));
-            let envelope =
-                Envelope { name: name.clone(), kind: "wireguard".into(), state, mac, ..Default::default() };
-            Item { interface: name, kind: "wireguard".into(), envelope: Some(envelope), element: e }
-        })
-        .collect()
+    items_from_xml(&WireGuardPlugin, xml)
 }
 
 fn validate(xml: &str) -> Validation {
     WireGuardPlugin.validate(&items(xml))
 }
 
-/// Diagnostics as `LINE:COL severity attribute: message`; every one must name its interface.
+/// Diagnostics as `LINE:COL severity attribute: message`.
 fn diags(xml: &str) -> Vec<String> {
-    validate(xml)
-        .diagnostics
-        .iter()
-        .map(|d| {
-            assert!(d.interface.is_some(), "no interface on {d:?}");
-            let attr = d.attribute.as_deref().expect("every diagnostic names its attribute");
-            format!("{}:{} {} {attr}: {}", d.span.line, d.span.col, d.severity, d.message)
-        })
-        .collect()
+    diagnostic_lines(&validate(xml))
 }
 
-fn is_root() -> bool {
+/// Whether the tests run as root, as key files must be root's to be read.
+pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
