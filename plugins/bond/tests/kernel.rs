@@ -8,7 +8,7 @@ use netplug_plugin_bond::values::BondMode;
 use netplug_plugin_bond::BondPlugin;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_testing::{in_new_netns, names};
 
 /// A desired `<bond>`; slaves are `name`, or `name*` for the primary, `name-` for primary="no".
 fn bond(name: &str, attrs: &[(&str, &str)], slaves: &[&str]) -> Item {
@@ -27,10 +27,6 @@ fn bond(name: &str, attrs: &[(&str, &str)], slaves: &[&str]) -> Item {
     }
     let envelope = Envelope { name: name.into(), kind: "bond".into(), ..Envelope::default() };
     Item { interface: name.into(), kind: "bond".into(), envelope: Some(envelope), element }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// veth pairs `name` ↔ `name`p, both ends up (so slaves have carrier), standing in for NICs.

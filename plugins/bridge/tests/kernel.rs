@@ -4,7 +4,7 @@
 use netplug_plugin_bridge::BridgePlugin;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_testing::{in_new_netns, names};
 
 /// A desired `<bridge>` item with these attributes and members, state up.
 fn bridge(name: &str, attrs: &[(&str, &str)], members: &[&str]) -> Item {
@@ -17,10 +17,6 @@ fn bridge(name: &str, attrs: &[(&str, &str)], members: &[&str]) -> Item {
     }
     let envelope = Envelope { name: name.into(), kind: "bridge".into(), ..Envelope::default() };
     Item { interface: name.into(), kind: "bridge".into(), envelope: Some(envelope), element }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// veth pairs `name` ↔ `name`p, standing in for Ethernet ports.

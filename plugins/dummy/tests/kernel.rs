@@ -7,7 +7,7 @@
 use netplug_plugin_dummy::DummyPlugin;
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
 use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_testing::{in_new_netns, names};
 
 fn dummy(name: &str, state: LinkState, mtu: Option<u32>, mac: Option<&str>, master: Option<&str>) -> Item {
     let envelope = Envelope {
@@ -25,10 +25,6 @@ fn dummy(name: &str, state: LinkState, mtu: Option<u32>, mac: Option<&str>, mast
         envelope: Some(envelope),
         element: Element::new("dummy"),
     }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
 }
 
 fn read(scope: &[String]) -> Vec<Item> {

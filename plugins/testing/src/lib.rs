@@ -16,7 +16,7 @@ use netplug_core::items::items_by_plugin;
 use netplug_core::model::Config;
 use netplug_core::registry::Registry;
 use netplug_core::source::SourceMap;
-use netplug_plugin_sdk::{Change, Element, Item, Plugin, PluginInfo, Validation};
+use netplug_plugin_sdk::{Change, Element, Envelope, Item, Plugin, PluginInfo, Validation};
 
 pub use netplug_netlink::testing::in_new_netns;
 
@@ -82,6 +82,22 @@ pub fn element_from_xml(xml: &str) -> Element {
 /// An element as netplug writes it (`netplug show`), for comparing what a plugin read back.
 pub fn element_to_xml(element: &Element) -> String {
     netplug_core::xml::write(element)
+}
+
+/// A link item as core hands it to a kind plugin for `<KIND name=NAME ATTRS…/>`: the kind's
+/// element with `attrs`, and an envelope that names the link and sets nothing else.
+pub fn link_item(kind: &str, name: &str, attrs: &[(&str, &str)]) -> Item {
+    let mut element = Element::new(kind);
+    for (k, v) in attrs {
+        element.set_attr(*k, *v);
+    }
+    let envelope = Envelope { name: name.into(), kind: kind.into(), ..Envelope::default() };
+    Item { interface: name.into(), kind: kind.into(), envelope: Some(envelope), element }
+}
+
+/// Interface names as a plugin's `scope` takes them.
+pub fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Only what a plugin says about itself, which is all routing needs.

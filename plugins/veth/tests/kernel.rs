@@ -4,21 +4,12 @@
 use std::process::Command;
 
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_sdk::{Change, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::{in_new_netns, link_item, names};
 use netplug_plugin_veth::VethPlugin;
 
 fn veth(name: &str, attrs: &[(&str, &str)]) -> Item {
-    let mut element = Element::new("veth");
-    for (k, v) in attrs {
-        element.set_attr(*k, *v);
-    }
-    let envelope = Envelope { name: name.into(), kind: "veth".into(), ..Envelope::default() };
-    Item { interface: name.into(), kind: "veth".into(), envelope: Some(envelope), element }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+    link_item("veth", name, attrs)
 }
 
 fn read(scope: &[String]) -> Vec<Item> {

@@ -6,8 +6,8 @@
 //! Parents are veth pairs, which any kernel has.
 
 use netplug_plugin_sdk::netlink::{LinkMessage, Socket};
-use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_sdk::{Change, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::{in_new_netns, link_item, names};
 use netplug_plugin_vlan::VlanPlugin;
 
 /// veth pairs `name` ↔ `name`p, both ends up (a VLAN cannot be up on a parent that is down:
@@ -25,16 +25,7 @@ fn veths(list: &[&str]) {
 }
 
 fn vlan(name: &str, attrs: &[(&str, &str)]) -> Item {
-    let mut element = Element::new("vlan");
-    for (k, v) in attrs {
-        element.set_attr(*k, *v);
-    }
-    let envelope = Envelope { name: name.into(), kind: "vlan".into(), ..Envelope::default() };
-    Item { interface: name.into(), kind: "vlan".into(), envelope: Some(envelope), element }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+    link_item("vlan", name, attrs)
 }
 
 fn read(scope: &[String]) -> Vec<Item> {

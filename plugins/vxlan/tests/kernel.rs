@@ -2,8 +2,8 @@
 //! namespace of its own; veth pairs stand in for the NICs the tunnels leave by.
 
 use netplug_plugin_sdk::netlink::{AddrMessage, LinkMessage, Socket};
-use netplug_plugin_sdk::{Change, Element, Envelope, Item, LinkState, Phase, Plugin};
-use netplug_plugin_testing::in_new_netns;
+use netplug_plugin_sdk::{Change, Item, LinkState, Phase, Plugin};
+use netplug_plugin_testing::{in_new_netns, link_item, names};
 use netplug_plugin_vxlan::VxlanPlugin;
 
 /// veth pairs `name` ↔ `name`p, both up, `name` with 192.0.2.1/24 (a local address to use).
@@ -23,16 +23,7 @@ fn nics(list: &[&str]) {
 }
 
 fn vxlan(name: &str, attrs: &[(&str, &str)]) -> Item {
-    let mut element = Element::new("vxlan");
-    for (k, v) in attrs {
-        element.set_attr(*k, *v);
-    }
-    let envelope = Envelope { name: name.into(), kind: "vxlan".into(), ..Envelope::default() };
-    Item { interface: name.into(), kind: "vxlan".into(), envelope: Some(envelope), element }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+    link_item("vxlan", name, attrs)
 }
 
 fn read(scope: &[String]) -> Vec<Item> {
